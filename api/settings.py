@@ -1,0 +1,75 @@
+"""Configuration, read from the environment (and an optional `.env`).
+
+Every variable here is also what docker-compose.yml sets; keep the two in step.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore")
+
+    env: Literal["dev", "production"] = Field("dev", alias="OCOP_ENV")
+    home: Path = Field(PROJECT_ROOT / ".local", alias="OCOP_HOME")
+
+    # External servers; when unset the project's own local servers are used (see api/localservices.py).
+    mongodb_url: str | None = Field(None, alias="MONGODB_URL")
+    meili_url: str | None = Field(None, alias="MEILI_URL")
+    meili_master_key: str | None = Field(None, alias="MEILI_MASTER_KEY")
+
+    mongo_port: int = Field(27018, alias="OCOP_MONGO_PORT")
+    meili_port: int = Field(7701, alias="OCOP_MEILI_PORT")
+    meili_bin: str | None = Field(None, alias="MEILI_BIN")
+
+    db_name: str = Field("ocop", alias="OCOP_DB_NAME")
+    index_prefix: str = Field("", alias="OCOP_INDEX_PREFIX")
+
+    api_host: str = Field("127.0.0.1", alias="OCOP_API_HOST")
+    api_port: int = Field(8000, alias="OCOP_API_PORT")
+
+    # Seconds without a worker heartbeat after which /readyz reports search sync as down.
+    sync_stale_after: float = Field(30.0, alias="OCOP_SYNC_STALE_AFTER")
+
+    @property
+    def graphiql(self) -> bool:
+        return self.env == "dev"
+
+    @cached_property
+    def local_meili_key(self) -> str:
+        """Master key of the local Meilisearch: generated once, kept under OCOP_HOME."""
+        path = self.home / "meili-master-key"
+        if not path.exists():
+            import secrets
+
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(24))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    @property
+    def resolved_mongodb_url(self) -> str:
+        if self.mongodb_url:
+            return self.mongodb_url
+        return f"mongodb://127.0.0.1:{self.mongo_port}/?replicaSet=rs0"
+
+    @property
+    def resolved_meili_url(self) -> str:
+        return self.meili_url or f"http://127.0.0.1:{self.meili_port}"
+
+    @property
+    def resolved_meili_key(self) -> str | None:
+        if self.meili_url:
+            return self.meili_master_key
+        return self.meili_master_key or self.local_meili_key
+
+    def index_uid(self, name: str) -> str:
+        return f"{self.index_prefix}{name}"

@@ -1,0 +1,55 @@
+"""Business errors. Every validation and business failure is a `FieldError` with a code, a field and a
+message; the GraphQL layer turns them into payload `errors`, never into a top-level error or a 500."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    REQUIRED = "REQUIRED"
+    INVALID = "INVALID"
+    OUT_OF_RANGE = "OUT_OF_RANGE"
+    TOO_LONG = "TOO_LONG"
+    UNKNOWN_PROVINCE = "UNKNOWN_PROVINCE"
+    NOT_FOUND = "NOT_FOUND"
+    DUPLICATE = "DUPLICATE"
+    CONFLICT = "CONFLICT"
+    FORBIDDEN = "FORBIDDEN"
+    INVALID_STATE = "INVALID_STATE"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    code: ErrorCode
+    field: str | None
+    message: str
+
+
+class DomainError(Exception):
+    """One or more business errors; nothing was written."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.field or '-'}: {e.message}" for e in errors))
+        self.errors = errors
+
+    @classmethod
+    def single(cls, code: ErrorCode, field: str | None, message: str) -> DomainError:
+        return cls([FieldError(code, field, message)])
+
+
+def not_found(field: str, what: str) -> DomainError:
+    return DomainError.single(ErrorCode.NOT_FOUND, field, f"{what} does not exist")
+
+
+def forbidden(message: str, field: str | None = None) -> DomainError:
+    return DomainError.single(ErrorCode.FORBIDDEN, field, message)
+
+
+def conflict(expected: int, current: int) -> DomainError:
+    return DomainError.single(
+        ErrorCode.CONFLICT,
+        "expectedVersion",
+        f"the record was changed by someone else: expected version {expected}, current version is {current}",
+    )

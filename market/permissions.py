@@ -1,0 +1,101 @@
+"""Who may do what. Every authorisation decision in the product is made here, never in a resolver."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bson import ObjectId
+
+from market.errors import forbidden
+from market.models import Producer, Product, ProductStatus, Role
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    account_id: ObjectId
+    name: str
+    role: Role
+    org_id: ObjectId | None = None
+    province_code: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role is Role.ADMIN
+
+    def is_member_of(self, org_id: ObjectId) -> bool:
+        return self.role in (Role.PRODUCER, Role.BUYER) and self.org_id == org_id
+
+    def coordinates(self, province_code: str) -> bool:
+        return self.role is Role.COORDINATOR and self.province_code == province_code
+
+
+Viewer = Principal | None
+
+
+# --- catalog ---------------------------------------------------------------------------------------
+
+
+def can_manage_producer(viewer: Viewer, producer: Producer) -> bool:
+    """Edit a producer's profile: its own members, its provincial office, admins."""
+    if viewer is None:
+        return False
+    return (
+        viewer.is_admin
+        or viewer.is_member_of(producer.id)
+        or viewer.coordinates(producer.address.province_code)
+    )
+
+
+def ensure_can_create_producer(viewer: Viewer, province_code: str) -> None:
+    if viewer is None or not (viewer.is_admin or viewer.coordinates(province_code)):
+        raise forbidden("only an admin or the provincial OCOP office of this province may register producers")
+
+
+def ensure_can_manage_producer(viewer: Viewer, producer: Producer) -> None:
+    if not can_manage_producer(viewer, producer):
+        raise forbidden("you may not change this producer")
+
+
+def ensure_can_verify_producer(viewer: Viewer, producer: Producer) -> None:
+    """Verification is the certifying office's word, so a producer cannot verify itself."""
+    if viewer is None or not (viewer.is_admin or viewer.coordinates(producer.address.province_code)):
+        raise forbidden("only an admin or the provincial OCOP office may change verification", "verified")
+
+
+def ensure_can_manage_products_of(viewer: Viewer, producer: Producer) -> None:
+    """Create, edit, publish and archive products: the producer's members and admins."""
+    if viewer is None or not (viewer.is_admin or viewer.is_member_of(producer.id)):
+        raise forbidden("only members of this producer or an admin may manage its products")
+
+
+def can_see_product(viewer: Viewer, product: Product, producer_province: str | None = None) -> bool:
+    """The public sees published products; drafts and archived ones only their owners and overseers."""
+    if product.status is ProductStatus.PUBLISHED:
+        return True
+    if viewer is None:
+        return False
+    return (
+        viewer.is_admin
+        or viewer.is_member_of(product.producer_id)
+        or viewer.coordinates(product.province_code)
+        or (producer_province is not None and viewer.coordinates(producer_province))
+    )
+
+
+def product_visibility_filter(viewer: Viewer) -> dict[str, object]:
+    """A MongoDB filter equal to `can_see_product` for list queries."""
+    published: dict[str, object] = {"status": ProductStatus.PUBLISHED.value}
+    if viewer is None:
+        return published
+    if viewer.is_admin:
+        return {}
+    if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+        return {"$or": [published, {"producerId": viewer.org_id}]}
+    if viewer.role is Role.COORDINATOR and viewer.province_code:
+        return {"$or": [published, {"provinceCode": viewer.province_code}]}
+    return published
+
+
+def ensure_admin(viewer: Viewer, action: str) -> None:
+    if viewer is None or not viewer.is_admin:
+        raise forbidden(f"only an admin may {action}")

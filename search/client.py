@@ -1,0 +1,207 @@
+"""A small async Meilisearch client on httpx.
+
+Why not a generic SDK: we need `Accept-Encoding: identity` (gzip costs ~40 ms per search through a
+delayed-ACK stall, see the README), typed errors, and a handful of endpoints only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import httpx
+
+
+class MeiliError(Exception):
+    def __init__(self, message: str, code: str | None = None, status: int | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+class MeiliUnavailable(MeiliError):
+    """The server could not be reached; the caller should retry later."""
+
+
+class MeiliTaskFailed(MeiliError):
+    pass
+
+
+class MeiliClient:
+    def __init__(self, url: str, api_key: str | None, *, timeout: float = 10.0) -> None:
+        headers = {"Accept-Encoding": "identity", "Content-Type": "application/json"}
+        if api_key:
+            headers["Authorization"] = f"Bearer {api_key}"
+        self.url = url.rstrip("/")
+        self._http = httpx.AsyncClient(
+            base_url=self.url,
+            headers=headers,
+            timeout=timeout,
+            limits=httpx.Limits(max_keepalive_connections=32, max_connections=64),
+        )
+
+    async def close(self) -> None:
+        await self._http.aclose()
+
+    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        try:
+            response = await self._http.request(method, path, **kwargs)
+        except httpx.TransportError as exc:
+            raise MeiliUnavailable(f"Meilisearch at {self.url} is unreachable: {exc!r}") from exc
+        if response.status_code >= 400:
+            try:
+                body = response.json()
+            except ValueError:
+                body = {"message": response.text}
+            if response.status_code >= 500:
+                raise MeiliUnavailable(
+                    body.get("message", "server error"), body.get("code"), response.status_code
+                )
+            raise MeiliError(body.get("message", "request failed"), body.get("code"), response.status_code)
+        return response.json() if response.content else None
+
+    # --- health and tasks -------------------------------------------------------------------------
+
+    async def healthy(self) -> bool:
+        try:
+            body = await self._request("GET", "/health")
+        except MeiliError:
+            return False
+        return bool(body and body.get("status") == "available")
+
+    async def get_task(self, uid: int) -> dict[str, Any]:
+        task: dict[str, Any] = await self._request("GET", f"/tasks/{uid}")
+        return task
+
+    async def wait_task(self, uid: int, *, timeout: float = 60.0) -> dict[str, Any]:
+        """Poll until the task has finished; raise if it failed. A sync counts only once it succeeded."""
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            task = await self.get_task(uid)
+            if task["status"] == "succeeded":
+                return task
+            if task["status"] in ("failed", "canceled"):
+                error = task.get("error") or {}
+                raise MeiliTaskFailed(error.get("message", f"task {uid} {task['status']}"), error.get("code"))
+            if time.monotonic() > deadline:
+                raise MeiliUnavailable(f"task {uid} still {task['status']} after {timeout}s")
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 0.1)
+
+    async def wait_tasks(self, uids: Sequence[int], *, timeout: float = 60.0) -> None:
+        for uid in uids:
+            await self.wait_task(uid, timeout=timeout)
+
+    # --- indexes ----------------------------------------------------------------------------------
+
+    async def get_index(self, uid: str) -> dict[str, Any] | None:
+        try:
+            index: dict[str, Any] = await self._request("GET", f"/indexes/{uid}")
+        except MeiliError as exc:
+            if exc.code == "index_not_found":
+                return None
+            raise
+        return index
+
+    async def create_index(self, uid: str, primary_key: str = "id") -> int:
+        task = await self._request("POST", "/indexes", json={"uid": uid, "primaryKey": primary_key})
+        return int(task["taskUid"])
+
+    async def ensure_index(self, uid: str, primary_key: str = "id") -> None:
+        if await self.get_index(uid) is None:
+            try:
+                await self.wait_task(await self.create_index(uid, primary_key))
+            except MeiliTaskFailed as exc:
+                if exc.code != "index_already_exists":
+                    raise
+
+    async def delete_index(self, uid: str) -> int:
+        task = await self._request("DELETE", f"/indexes/{uid}")
+        return int(task["taskUid"])
+
+    async def list_indexes(self) -> list[str]:
+        body = await self._request("GET", "/indexes", params={"limit": 1000})
+        return [row["uid"] for row in body["results"]]
+
+    async def update_settings(self, uid: str, settings: dict[str, Any]) -> int:
+        task = await self._request("PATCH", f"/indexes/{uid}/settings", json=settings)
+        return int(task["taskUid"])
+
+    async def get_settings(self, uid: str) -> dict[str, Any]:
+        body: dict[str, Any] = await self._request("GET", f"/indexes/{uid}/settings")
+        return body
+
+    async def swap_indexes(self, pairs: Sequence[tuple[str, str]]) -> int:
+        task = await self._request("POST", "/swap-indexes", json=[{"indexes": list(p)} for p in pairs])
+        return int(task["taskUid"])
+
+    # --- documents --------------------------------------------------------------------------------
+
+    async def add_documents(self, uid: str, documents: list[dict[str, Any]]) -> int:
+        task = await self._request(
+            "POST", f"/indexes/{uid}/documents", json=documents, params={"primaryKey": "id"}
+        )
+        return int(task["taskUid"])
+
+    async def delete_documents(self, uid: str, ids: list[str]) -> int:
+        task = await self._request("POST", f"/indexes/{uid}/documents/delete-batch", json=ids)
+        return int(task["taskUid"])
+
+    async def get_document(self, uid: str, doc_id: str) -> dict[str, Any] | None:
+        try:
+            doc: dict[str, Any] = await self._request("GET", f"/indexes/{uid}/documents/{doc_id}")
+        except MeiliError as exc:
+            if exc.code == "document_not_found":
+                return None
+            raise
+        return doc
+
+    async def fetch_documents(
+        self,
+        uid: str,
+        fields: Sequence[str],
+        *,
+        filter: str | None = None,
+        offset: int = 0,
+        limit: int = 1000,
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"fields": list(fields), "offset": offset, "limit": limit}
+        if filter is not None:
+            payload["filter"] = filter
+        body: dict[str, Any] = await self._request("POST", f"/indexes/{uid}/documents/fetch", json=payload)
+        return body
+
+    async def all_documents(
+        self, uid: str, fields: Sequence[str], *, batch: int = 1000
+    ) -> list[dict[str, Any]]:
+        """Every document of the index, with only `fields`."""
+        out: list[dict[str, Any]] = []
+        offset = 0
+        while True:
+            body = await self.fetch_documents(uid, fields, offset=offset, limit=batch)
+            out.extend(body["results"])
+            offset += len(body["results"])
+            if offset >= body["total"] or not body["results"]:
+                return out
+
+    async def stats(self, uid: str) -> dict[str, Any]:
+        body: dict[str, Any] = await self._request("GET", f"/indexes/{uid}/stats")
+        return body
+
+    # --- search -----------------------------------------------------------------------------------
+
+    async def search(self, uid: str, params: dict[str, Any]) -> dict[str, Any]:
+        body: dict[str, Any] = await self._request("POST", f"/indexes/{uid}/search", json=params)
+        return body
+
+    async def multi_search(
+        self, queries: list[dict[str, Any]], federation: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        payload: dict[str, Any] = {"queries": queries}
+        if federation is not None:
+            payload["federation"] = federation
+        body: dict[str, Any] = await self._request("POST", "/multi-search", json=payload)
+        return body

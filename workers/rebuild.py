@@ -1,0 +1,66 @@
+"""Zero-downtime rebuild of the products index: fill a temporary index from MongoDB, then atomically
+swap it with the live one.
+
+Live sync keeps writing to the live index meanwhile. Changes that land after the rebuild's snapshot
+started are replayed by the sync worker afterwards: `rebuild` returns the snapshot's cluster time and the
+caller asks the worker to rewind its change stream to it (see workers/sync.py).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bson import Timestamp
+from pymongo.asynchronous.database import AsyncDatabase
+
+from market.models import ProductStatus
+from market.store import Store
+from search.client import MeiliClient
+from search.settings import PRODUCT_SETTINGS
+from workers.indexer import ProductIndexer
+
+Progress = Callable[[int, int], None]  # (done, total)
+
+
+async def cluster_time(db: AsyncDatabase[dict[str, Any]]) -> Timestamp:
+    """The cluster time now: a change stream started at it sees every later write."""
+    reply = await db.command("ping")
+    ts = reply.get("operationTime") or (reply.get("$clusterTime") or {}).get("clusterTime")
+    if not isinstance(ts, Timestamp):
+        raise RuntimeError("MongoDB did not report a cluster time; it must run as a replica set")
+    return ts
+
+
+async def apply_settings(meili: MeiliClient, uid: str) -> None:
+    await meili.ensure_index(uid)
+    current = await meili.get_settings(uid)
+    if any(current.get(key) != value for key, value in PRODUCT_SETTINGS.items()):
+        await meili.wait_task(await meili.update_settings(uid, PRODUCT_SETTINGS), timeout=300)
+
+
+async def rebuild(
+    store: Store, meili: MeiliClient, live_uid: str, progress: Progress | None = None
+) -> Timestamp:
+    started = await cluster_time(store.db)
+    temp_uid = f"{live_uid}__rebuild_{int(time.time() * 1000)}"
+    indexer = ProductIndexer(store, meili)
+    total = await store.products.collection.count_documents({"status": {"$ne": ProductStatus.ARCHIVED.value}})
+    try:
+        await apply_settings(meili, temp_uid)
+        done = 0
+        if progress:
+            progress(done, total)
+        async for chunk in indexer.all_indexable_ids():
+            await indexer.apply(temp_uid, set(chunk), guard_versions=False)
+            done += len(chunk)
+            if progress:
+                progress(done, total)
+        await apply_settings(meili, live_uid)
+        await meili.wait_task(await meili.swap_indexes([(live_uid, temp_uid)]))
+    finally:
+        # After the swap the temporary uid holds the previous live content; before it, a half-built index.
+        if await meili.get_index(temp_uid) is not None:
+            await meili.wait_task(await meili.delete_index(temp_uid))
+    return started

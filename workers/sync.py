@@ -1,0 +1,221 @@
+"""The search sync worker: MongoDB change streams → Meilisearch.
+
+Design (the README has the full argument):
+- One change stream on the database, filtered to `products` and `producers`. Events only name the ids
+  that changed; the indexer re-reads those documents, so `replace`, removed fields and out-of-band writes
+  (a mongosh session, a migration) all propagate, and a replay is harmless.
+- The resume token is stored in MongoDB and advanced only after Meilisearch reported every task of the
+  batch as succeeded. A crash (even SIGKILL) at any point replays from the last token: nothing is lost,
+  and because documents are keyed by id and re-read, nothing is duplicated.
+- A lease in the same state document keeps a second worker idle; token writes are fenced by the lease.
+- Index documents carry the MongoDB `version`; the indexer never lets an older one overwrite a newer one.
+- An expired resume token (the oplog rolled over) triggers a full rebuild with an atomic index swap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bson import ObjectId, Timestamp
+from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
+
+from market.store import Store
+from search.client import MeiliClient, MeiliError
+from workers.indexer import ProductIndexer
+from workers.rebuild import apply_settings, rebuild
+from workers.state import LeaseLost, SyncStateStore
+
+log = logging.getLogger("ocop.sync")
+
+# Server error codes meaning "this resume point is gone": ChangeStreamHistoryLost, InvalidResumeToken,
+# ChangeStreamFatalError.
+RESUME_POINT_LOST = {286, 260, 280}
+WATCHED = ["products", "producers"]
+IDLE_COMMIT_SECONDS = 5.0
+
+
+@dataclass(slots=True)
+class SyncStats:
+    events: int = 0
+    flushes: int = 0
+    rebuilds: int = 0
+    errors: int = 0
+    last_lag: float = 0.0
+    history: list[str] = field(default_factory=list)
+
+
+class SyncTimeout(Exception):
+    pass
+
+
+class SearchSync:
+    def __init__(
+        self,
+        store: Store,
+        meili: MeiliClient,
+        index_uid: str,
+        *,
+        owner: str | None = None,
+        batch_size: int = 500,
+        max_await_ms: int = 500,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> None:
+        self.store = store
+        self.meili = meili
+        self.index_uid = index_uid
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{ObjectId()}"
+        self.state = SyncStateStore(store.db, f"search:{index_uid}")
+        self.indexer = ProductIndexer(store, meili)
+        self.batch_size = batch_size
+        self.max_await_ms = max_await_ms
+        self.on_progress = on_progress
+        self.stats = SyncStats()
+
+    async def run(
+        self, *, once: bool = False, stop: asyncio.Event | None = None, timeout: float | None = None
+    ) -> None:
+        """Sync until `stop` is set. With `once`, return as soon as everything pending is in the index."""
+        stop = stop or asyncio.Event()
+        deadline = time.monotonic() + timeout if timeout else None
+        backoff = 0.25
+        try:
+            while not stop.is_set():
+                if deadline and time.monotonic() > deadline:
+                    raise SyncTimeout(
+                        f"search sync did not catch up within {timeout}s: {self.stats.history[-1:]}"
+                    )
+                try:
+                    if not await self.state.try_acquire(self.owner):
+                        await _sleep(stop, 1.0)
+                        continue
+                    await apply_settings(self.meili, self.index_uid)
+                    caught_up = await self._follow(once, stop)
+                    backoff = 0.25
+                    if once and caught_up:
+                        return
+                except LeaseLost as exc:
+                    self._note(str(exc))
+                except OperationFailure as exc:
+                    if exc.code in RESUME_POINT_LOST:
+                        self._note(f"resume point lost ({exc.code}); rebuilding the index")
+                        await self._rebuild_and_restart()
+                        continue
+                    await self._failed(exc)
+                    await _sleep(stop, backoff)
+                    backoff = min(backoff * 2, 30.0)
+                except (MeiliError, ConnectionFailure, PyMongoError) as exc:
+                    # Meilisearch or MongoDB is down: keep the token where it is and retry with backoff.
+                    await self._failed(exc)
+                    await _sleep(stop, backoff)
+                    backoff = min(backoff * 2, 30.0)
+        finally:
+            with contextlib.suppress(PyMongoError):
+                await self.state.release(self.owner)
+
+    async def _failed(self, exc: Exception) -> None:
+        self.stats.errors += 1
+        self._note(f"{type(exc).__name__}: {exc}")
+        with contextlib.suppress(PyMongoError):
+            await self.state.record_error(self.owner, f"{type(exc).__name__}: {exc}")
+
+    def _note(self, message: str) -> None:
+        log.warning(message)
+        self.stats.history.append(message)
+        del self.stats.history[:-20]
+
+    async def _rebuild_and_restart(self) -> None:
+        started = await rebuild(self.store, self.meili, self.index_uid, self.on_progress)
+        self.stats.rebuilds += 1
+        await self.state.renew(self.owner)
+        await self.state.request_rewind(started)
+
+    async def _follow(self, once: bool, stop: asyncio.Event) -> bool:
+        """Follow the change stream; True when `once` and caught up, False to reopen the stream."""
+        status = await self.state.read()
+        rewind = status.rewind_to
+        if status.resume_token is None and rewind is None:
+            # First start on this index: build it whole, then follow changes from the snapshot's start.
+            await self._rebuild_and_restart()
+            return False
+        options: dict[str, Any] = (
+            {"start_at_operation_time": rewind}
+            if rewind is not None
+            else {"resume_after": status.resume_token}
+        )
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"ns.coll": {"$in": WATCHED}}},
+            {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "clusterTime": 1}},
+        ]
+        async with await self.store.db.watch(
+            pipeline, max_await_time_ms=self.max_await_ms, **options
+        ) as stream:
+            last_commit = 0.0
+            while not stop.is_set():
+                products: set[ObjectId] = set()
+                producers: set[ObjectId] = set()
+                rebuild_needed = False
+                oldest: Timestamp | None = None
+                count = 0
+                while count < self.batch_size:
+                    event = await stream.try_next()
+                    if event is None:
+                        break
+                    count += 1
+                    oldest = oldest or event.get("clusterTime")
+                    kind = event["operationType"]
+                    coll = event.get("ns", {}).get("coll")
+                    if kind in ("drop", "rename", "dropDatabase", "invalidate"):
+                        rebuild_needed = True
+                    elif coll == "products":
+                        products.add(event["documentKey"]["_id"])
+                    elif coll == "producers":
+                        producers.add(event["documentKey"]["_id"])
+                if rebuild_needed:
+                    self._note("a watched collection was dropped or renamed; rebuilding the index")
+                    await self._rebuild_and_restart()
+                    return False
+                if count:
+                    ids = products | await self.indexer.expand_producers(producers)
+                    await self.indexer.apply(self.index_uid, ids)
+                    self.stats.events += count
+                    self.stats.flushes += 1
+                    self.stats.last_lag = max(0.0, time.time() - oldest.time) if oldest else 0.0
+                now = time.monotonic()
+                if count or now - last_commit > IDLE_COMMIT_SECONDS:
+                    caught_up = count < self.batch_size
+                    lag = 0.0 if caught_up and not count else self.stats.last_lag
+                    await self.state.commit(
+                        self.owner,
+                        _as_dict(stream.resume_token),
+                        applied=count,
+                        lag_seconds=lag,
+                        index_uid=self.index_uid,
+                    )
+                    if rewind is not None:
+                        await self.state.clear_rewind(self.owner, rewind)
+                        rewind = None
+                    last_commit = now
+                if count == 0:
+                    if once:
+                        return True
+                    latest = await self.state.read()
+                    if latest.rewind_to is not None:
+                        return False  # a rebuild swapped the index; replay from its snapshot
+        return False
+
+
+async def _sleep(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def _as_dict(token: Any) -> dict[str, Any] | None:
+    return dict(token) if token is not None else None
