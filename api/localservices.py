@@ -169,9 +169,7 @@ class LocalServices:
             result = []
             for status in self._statuses(probe_versions=False):
                 if not status.external:
-                    status = replace(
-                        status, started=status.name in started, version=versions.get(status.name)
-                    )
+                    status = replace(status, started=status.name in started, version=versions.get(status.name))
                 result.append(status)
             return result
 
@@ -223,9 +221,7 @@ class LocalServices:
         result = []
         if self.settings.mongodb_url:
             result.append(
-                ServiceStatus(
-                    name=MONGODB, url=_redact(self.settings.mongodb_url), running=False, external=True
-                )
+                ServiceStatus(name=MONGODB, url=_redact(self.settings.mongodb_url), running=False, external=True)
             )
         else:
             layout = self._mongo_layout()
@@ -234,9 +230,7 @@ class LocalServices:
             result.append(self._local_status(layout, self.settings.resolved_mongodb_url, pid, version))
         if self.settings.meili_url:
             result.append(
-                ServiceStatus(
-                    name=MEILISEARCH, url=_redact(self.settings.meili_url), running=False, external=True
-                )
+                ServiceStatus(name=MEILISEARCH, url=_redact(self.settings.meili_url), running=False, external=True)
             )
         else:
             layout = self._meili_layout()
@@ -629,9 +623,7 @@ class LocalServices:
                     )
                 time.sleep(_POLL)
             try:
-                response = client.get(
-                    f"{url}/version", headers={"Authorization": f"Bearer {self._meili_key()}"}
-                )
+                response = client.get(f"{url}/version", headers={"Authorization": f"Bearer {self._meili_key()}"})
             except httpx.HTTPError:
                 return None
         if response.status_code in (401, 403):

@@ -50,9 +50,7 @@ def clean_producer(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     if not partial or "name" in data:
         out["name"] = check.text("name", data.get("name"), required=True, max_len=MAX_NAME)
     if not partial or "type" in data:
-        out["type"] = check.choice(
-            "type", data.get("type"), parse_producer_type, required=True, label="producer type"
-        )
+        out["type"] = check.choice("type", data.get("type"), parse_producer_type, required=True, label="producer type")
     if not partial or "province" in data:
         match = check.province("province", data.get("province"), required=True)
         if match:
@@ -61,9 +59,7 @@ def clean_producer(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         if key in data:
             out[path] = check.text(key, data[key], required=False, max_len=MAX_NAME)
     if "contactPerson" in data:
-        out["contact.person"] = check.text(
-            "contactPerson", data["contactPerson"], required=False, max_len=MAX_SHORT
-        )
+        out["contact.person"] = check.text("contactPerson", data["contactPerson"], required=False, max_len=MAX_SHORT)
     if "phone" in data:
         out["contact.phone"] = check.phone("phone", data["phone"])
     if "email" in data:
@@ -81,7 +77,7 @@ def _split_update(fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return {k: v for k, v in fields.items() if v is not None}, [k for k, v in fields.items() if v is None]
 
 
-def _nest(flat: dict[str, Any]) -> dict[str, Any]:
+def nest_fields(flat: dict[str, Any]) -> dict[str, Any]:
     """{"address.commune": x} -> {"address": {"commune": x}}, dropping None values."""
     doc: dict[str, Any] = {}
     for path, value in flat.items():
@@ -99,7 +95,7 @@ async def create_producer(store: Store, viewer: Viewer, data: Mapping[str, Any])
     fields = clean_producer(data, partial=False)
     permissions.ensure_can_create_producer(viewer, fields["address.provinceCode"])
     fields.setdefault("verified", False)
-    return await store.producers.insert(_nest(fields))
+    return await store.producers.insert(nest_fields(fields))
 
 
 async def update_producer(
@@ -118,9 +114,7 @@ async def update_producer(
 
 
 async def _producer(store: Store, producer_id: str | ObjectId, field: str) -> Producer:
-    oid = (
-        producer_id if isinstance(producer_id, ObjectId) else parse_object_id(producer_id, field, "producer")
-    )
+    oid = producer_id if isinstance(producer_id, ObjectId) else parse_object_id(producer_id, field, "producer")
     producer = await store.producers.get(oid)
     if producer is None:
         raise not_found(field, "producer")
@@ -144,9 +138,7 @@ def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
             check.text("description", data.get("description"), required=False, max_len=MAX_DESCRIPTION) or ""
         )
     if wanted("group"):
-        group = check.choice(
-            "group", data.get("group"), parse_group, required=True, label="OCOP product group"
-        )
+        group = check.choice("group", data.get("group"), parse_group, required=True, label="OCOP product group")
         out["group"] = group.value if isinstance(group, ProductGroup) else None
     if wanted("category"):
         out["category"] = check.text("category", data.get("category"), required=True, max_len=MAX_SHORT)
@@ -176,9 +168,7 @@ def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
             out["certificate.validUntil"] = _midnight(valid)
     if "priceTiers" in data:
         tiers = check.price_tiers("priceTiers", data["priceTiers"])
-        out["priceTiers"] = [
-            {"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in tiers or []
-        ]
+        out["priceTiers"] = [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in tiers or []]
     if "certifications" in data:
         certs = check.certifications("certifications", data["certifications"])
         out["certifications"] = [c.value for c in certs or []]
@@ -202,7 +192,7 @@ async def create_product(store: Store, viewer: Viewer, data: Mapping[str, Any]) 
         fields["formerProvince"] = producer.address.former_province
     fields["producerId"] = producer.id
     fields["status"] = ProductStatus.DRAFT.value
-    return await store.products.insert(_nest(fields))
+    return await store.products.insert(nest_fields(fields))
 
 
 async def _owned_product(store: Store, viewer: Viewer, product_id: str) -> Product:
@@ -228,9 +218,7 @@ async def update_product(
     return await store.products.update(product.id, expected_version, set_fields, unset_fields)
 
 
-async def publish_product(
-    store: Store, viewer: Viewer, product_id: str, expected_version: int | None
-) -> Product:
+async def publish_product(store: Store, viewer: Viewer, product_id: str, expected_version: int | None) -> Product:
     product = await _owned_product(store, viewer, product_id)
     if product.status is ProductStatus.PUBLISHED:
         raise DomainError.single(ErrorCode.INVALID_STATE, "id", "the product is already published")
@@ -241,9 +229,7 @@ async def publish_product(
     )
 
 
-async def archive_product(
-    store: Store, viewer: Viewer, product_id: str, expected_version: int | None
-) -> Product:
+async def archive_product(store: Store, viewer: Viewer, product_id: str, expected_version: int | None) -> Product:
     product = await _owned_product(store, viewer, product_id)
     if product.status is ProductStatus.ARCHIVED:
         raise DomainError.single(ErrorCode.INVALID_STATE, "id", "the product is already archived")

@@ -18,6 +18,7 @@ class ErrorCode(StrEnum):
     CONFLICT = "CONFLICT"
     FORBIDDEN = "FORBIDDEN"
     INVALID_STATE = "INVALID_STATE"
+    UNAVAILABLE = "UNAVAILABLE"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,16 @@ class DomainError(Exception):
     def __init__(self, errors: list[FieldError]) -> None:
         super().__init__("; ".join(f"{e.field or '-'}: {e.message}" for e in errors))
         self.errors = errors
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        """Typed details for a top-level GraphQL error, when a query (which has no payload) fails."""
+        first = self.errors[0]
+        return {
+            "code": first.code.value,
+            "field": first.field,
+            "errors": [{"code": e.code.value, "field": e.field, "message": e.message} for e in self.errors],
+        }
 
     @classmethod
     def single(cls, code: ErrorCode, field: str | None, message: str) -> DomainError:

@@ -128,9 +128,7 @@ class Producer:
                 commune=address.get("commune"),
                 street=address.get("street"),
             ),
-            contact=Contact(
-                person=contact.get("person"), phone=contact.get("phone"), email=contact.get("email")
-            ),
+            contact=Contact(person=contact.get("person"), phone=contact.get("phone"), email=contact.get("email")),
             verified=bool(doc.get("verified", False)),
             created_at=doc["createdAt"],
             updated_at=doc["updatedAt"],

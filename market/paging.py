@@ -92,7 +92,5 @@ async def fetch_page(
     if request.first == 0:
         return Page(items=[], has_next=False, has_previous=request.after is not None)
     docs = await collection.find(query, sort=full_sort, limit=request.first + 1).to_list(None)
-    items = [
-        (convert(doc), encode_cursor([_dig(doc, f) for f, _ in full_sort])) for doc in docs[: request.first]
-    ]
+    items = [(convert(doc), encode_cursor([_dig(doc, f) for f, _ in full_sort])) for doc in docs[: request.first]]
     return Page(items=items, has_next=len(docs) > request.first, has_previous=request.after is not None)

@@ -39,11 +39,7 @@ def can_manage_producer(viewer: Viewer, producer: Producer) -> bool:
     """Edit a producer's profile: its own members, its provincial office, admins."""
     if viewer is None:
         return False
-    return (
-        viewer.is_admin
-        or viewer.is_member_of(producer.id)
-        or viewer.coordinates(producer.address.province_code)
-    )
+    return viewer.is_admin or viewer.is_member_of(producer.id) or viewer.coordinates(producer.address.province_code)
 
 
 def ensure_can_create_producer(viewer: Viewer, province_code: str) -> None:

@@ -110,9 +110,7 @@ class ProvinceRegistry:
         for province in self._provinces:
             listed = [name for _, name, current in self._former if current is province]
             if sorted(listed) != sorted(province.former_names):
-                raise ValueError(
-                    f"{province.name}: former names {province.former_names} do not match the list"
-                )
+                raise ValueError(f"{province.name}: former names {province.former_names} do not match the list")
 
         self._index: dict[str, ProvinceMatch] = {}
         for province in self._provinces:

@@ -202,15 +202,11 @@ class Checker:
 def default_valid_until(certified_at: date) -> date:
     months = certified_at.month - 1 + CERTIFICATE_VALIDITY_MONTHS
     year, month = certified_at.year + months // 12, months % 12 + 1
-    day = min(
-        certified_at.day, [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-    )
+    day = min(certified_at.day, [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
     return date(year, month, day)
 
 
-def check_certificate_dates(
-    check: Checker, certified_at: date | None, valid_until: date | None
-) -> date | None:
+def check_certificate_dates(check: Checker, certified_at: date | None, valid_until: date | None) -> date | None:
     """Returns the effective valid-until date (36 months after certification unless given)."""
     if certified_at is not None and valid_until is None:
         return default_valid_until(certified_at)

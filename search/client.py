@@ -56,9 +56,7 @@ class MeiliClient:
             except ValueError:
                 body = {"message": response.text}
             if response.status_code >= 500:
-                raise MeiliUnavailable(
-                    body.get("message", "server error"), body.get("code"), response.status_code
-                )
+                raise MeiliUnavailable(body.get("message", "server error"), body.get("code"), response.status_code)
             raise MeiliError(body.get("message", "request failed"), body.get("code"), response.status_code)
         return response.json() if response.content else None
 
@@ -141,9 +139,7 @@ class MeiliClient:
     # --- documents --------------------------------------------------------------------------------
 
     async def add_documents(self, uid: str, documents: list[dict[str, Any]]) -> int:
-        task = await self._request(
-            "POST", f"/indexes/{uid}/documents", json=documents, params={"primaryKey": "id"}
-        )
+        task = await self._request("POST", f"/indexes/{uid}/documents", json=documents, params={"primaryKey": "id"})
         return int(task["taskUid"])
 
     async def delete_documents(self, uid: str, ids: list[str]) -> int:
@@ -174,9 +170,7 @@ class MeiliClient:
         body: dict[str, Any] = await self._request("POST", f"/indexes/{uid}/documents/fetch", json=payload)
         return body
 
-    async def all_documents(
-        self, uid: str, fields: Sequence[str], *, batch: int = 1000
-    ) -> list[dict[str, Any]]:
+    async def all_documents(self, uid: str, fields: Sequence[str], *, batch: int = 1000) -> list[dict[str, Any]]:
         """Every document of the index, with only `fields`."""
         out: list[dict[str, Any]] = []
         offset = 0

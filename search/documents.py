@@ -37,9 +37,7 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "provinceCode": product.province_code,
         "provinceName": province_name,
         "formerProvince": product.former_province,
-        "formerProvinceCode": provinces.former_code(product.former_province)
-        if product.former_province
-        else None,
+        "formerProvinceCode": provinces.former_code(product.former_province) if product.former_province else None,
         "provinceNames": names,
         "producerId": str(product.producer_id),
         "producerName": producer.name,

@@ -25,8 +25,7 @@ class DriftReport:
 
 async def check_drift(store: Store, meili: MeiliClient, index_uid: str) -> DriftReport:
     producer_versions = {
-        d["_id"]: d["version"]
-        for d in await store.producers.collection.find({}, {"version": 1}).to_list(None)
+        d["_id"]: d["version"] for d in await store.producers.collection.find({}, {"version": 1}).to_list(None)
     }
     expected = {
         str(d["_id"]): {"version": d["version"], "producerVersion": producer_versions.get(d["producerId"], 0)}

@@ -39,14 +39,10 @@ class ProductIndexer:
         ids = list(producer_ids)
         if not ids:
             return set()
-        docs = await self.store.products.collection.find({"producerId": {"$in": ids}}, {"_id": 1}).to_list(
-            None
-        )
+        docs = await self.store.products.collection.find({"producerId": {"$in": ids}}, {"_id": 1}).to_list(None)
         return {d["_id"] for d in docs}
 
-    async def apply(
-        self, index_uid: str, product_ids: set[ObjectId], *, guard_versions: bool = True
-    ) -> ApplyResult:
+    async def apply(self, index_uid: str, product_ids: set[ObjectId], *, guard_versions: bool = True) -> ApplyResult:
         result = ApplyResult()
         ids = list(product_ids)
         for start in range(0, len(ids), BATCH):
@@ -63,9 +59,7 @@ class ProductIndexer:
         guard_versions: bool,
         result: ApplyResult,
     ) -> None:
-        producers = {
-            p.id: p for p in await self.store.producers.get_many(list({p.producer_id for p in products}))
-        }
+        producers = {p.id: p for p in await self.store.producers.get_many(list({p.producer_id for p in products}))}
         documents = [
             product_document(p, producers[p.producer_id])
             for p in products

@@ -40,9 +40,7 @@ async def apply_settings(meili: MeiliClient, uid: str) -> None:
         await meili.wait_task(await meili.update_settings(uid, PRODUCT_SETTINGS), timeout=300)
 
 
-async def rebuild(
-    store: Store, meili: MeiliClient, live_uid: str, progress: Progress | None = None
-) -> Timestamp:
+async def rebuild(store: Store, meili: MeiliClient, live_uid: str, progress: Progress | None = None) -> Timestamp:
     started = await cluster_time(store.db)
     temp_uid = f"{live_uid}__rebuild_{int(time.time() * 1000)}"
     indexer = ProductIndexer(store, meili)

@@ -79,9 +79,7 @@ class SearchSync:
         self.on_progress = on_progress
         self.stats = SyncStats()
 
-    async def run(
-        self, *, once: bool = False, stop: asyncio.Event | None = None, timeout: float | None = None
-    ) -> None:
+    async def run(self, *, once: bool = False, stop: asyncio.Event | None = None, timeout: float | None = None) -> None:
         """Sync until `stop` is set. With `once`, return as soon as everything pending is in the index."""
         stop = stop or asyncio.Event()
         deadline = time.monotonic() + timeout if timeout else None
@@ -89,9 +87,7 @@ class SearchSync:
         try:
             while not stop.is_set():
                 if deadline and time.monotonic() > deadline:
-                    raise SyncTimeout(
-                        f"search sync did not catch up within {timeout}s: {self.stats.history[-1:]}"
-                    )
+                    raise SyncTimeout(f"search sync did not catch up within {timeout}s: {self.stats.history[-1:]}")
                 try:
                     if not await self.state.try_acquire(self.owner):
                         await _sleep(stop, 1.0)
@@ -146,17 +142,13 @@ class SearchSync:
             await self._rebuild_and_restart()
             return False
         options: dict[str, Any] = (
-            {"start_at_operation_time": rewind}
-            if rewind is not None
-            else {"resume_after": status.resume_token}
+            {"start_at_operation_time": rewind} if rewind is not None else {"resume_after": status.resume_token}
         )
         pipeline: list[dict[str, Any]] = [
             {"$match": {"ns.coll": {"$in": WATCHED}}},
             {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "clusterTime": 1}},
         ]
-        async with await self.store.db.watch(
-            pipeline, max_await_time_ms=self.max_await_ms, **options
-        ) as stream:
+        async with await self.store.db.watch(pipeline, max_await_time_ms=self.max_await_ms, **options) as stream:
             last_commit = 0.0
             while not stop.is_set():
                 products: set[ObjectId] = set()

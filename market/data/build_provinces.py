@@ -89,9 +89,7 @@ def _load_source() -> tuple[str, list[dict[str, Any]], list[dict[str, Any]], dic
     columns = "DISTINCT province, provinceShort, provinceCode, provinceKey"
     current: list[dict[str, Any]] = query(f"SELECT {columns} FROM admin_units ORDER BY provinceCode")
     former: list[dict[str, Any]] = query(f"SELECT {columns} FROM admin_units_legacy ORDER BY provinceCode")
-    converter = (
-        resources.files(SOURCE_PACKAGE).joinpath("data/converter_2025.json").read_text(encoding="utf-8")
-    )
+    converter = resources.files(SOURCE_PACKAGE).joinpath("data/converter_2025.json").read_text(encoding="utf-8")
     mapping: dict[str, list[str]] = json.loads(converter)["DICT_PROVINCE"]
     return version, current, former, mapping
 
@@ -189,9 +187,7 @@ def render(document: Mapping[str, Any]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument(
-        "--check", action="store_true", help="only report whether the committed JSON is current"
-    )
+    parser.add_argument("--check", action="store_true", help="only report whether the committed JSON is current")
     parser.add_argument("--output", type=Path, default=OUTPUT, help="where to write (default: %(default)s)")
     args = parser.parse_args(argv)
 

@@ -91,9 +91,7 @@ class BuyerOrgRepository:
         self.collection = db["buyer_orgs"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_indexes(
-            [IndexModel([("name", ASCENDING)], unique=True, name="name_unique")]
-        )
+        await self.collection.create_indexes([IndexModel([("name", ASCENDING)], unique=True, name="name_unique")])
 
     async def insert(self, doc: dict[str, Any]) -> BuyerOrg:
         doc = {**doc, "createdAt": utcnow(), "version": 1}

@@ -38,9 +38,7 @@ async def versioned_update(
     update: dict[str, Any] = {"$set": {**set_fields, "updatedAt": utcnow()}, "$inc": {"version": 1}}
     if unset_fields:
         update["$unset"] = dict.fromkeys(unset_fields, "")
-    doc = await collection.find_one_and_update(
-        query, update, return_document=ReturnDocument.AFTER, session=session
-    )
+    doc = await collection.find_one_and_update(query, update, return_document=ReturnDocument.AFTER, session=session)
     if doc is not None:
         return doc
     current = await collection.find_one({"_id": _id}, {"version": 1}, session=session)

@@ -106,15 +106,11 @@ class ProducerRepository:
         return query
 
     async def page(self, flt: ProducerFilter, request: PageRequest) -> Page[Producer]:
-        return await fetch_page(
-            self.collection, self.query(flt), [("nameKey", 1)], request, Producer.from_doc
-        )
+        return await fetch_page(self.collection, self.query(flt), [("nameKey", 1)], request, Producer.from_doc)
 
     async def count(self, flt: ProducerFilter) -> int:
         return await self.collection.count_documents(self.query(flt))
 
 
 def _duplicate_name() -> DomainError:
-    return DomainError.single(
-        ErrorCode.DUPLICATE, "name", "a producer with this name already exists in this province"
-    )
+    return DomainError.single(ErrorCode.DUPLICATE, "name", "a producer with this name already exists in this province")

@@ -59,18 +59,10 @@ class ProductRepository:
                     name="producer_external_id_unique",
                 ),
                 IndexModel([("producerId", ASCENDING), ("status", ASCENDING)], name="producer_status"),
-                IndexModel(
-                    [("status", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="newest"
-                ),
-                IndexModel(
-                    [("status", ASCENDING), ("nameKey", ASCENDING), ("_id", ASCENDING)], name="by_name"
-                ),
-                IndexModel(
-                    [("status", ASCENDING), ("priceVnd", ASCENDING), ("_id", ASCENDING)], name="by_price"
-                ),
-                IndexModel(
-                    [("status", ASCENDING), ("stars", DESCENDING), ("createdAt", DESCENDING)], name="by_stars"
-                ),
+                IndexModel([("status", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="newest"),
+                IndexModel([("status", ASCENDING), ("nameKey", ASCENDING), ("_id", ASCENDING)], name="by_name"),
+                IndexModel([("status", ASCENDING), ("priceVnd", ASCENDING), ("_id", ASCENDING)], name="by_price"),
+                IndexModel([("status", ASCENDING), ("stars", DESCENDING), ("createdAt", DESCENDING)], name="by_stars"),
                 IndexModel(
                     [("provinceCode", ASCENDING), ("status", ASCENDING), ("createdAt", DESCENDING)],
                     name="province",
@@ -125,9 +117,7 @@ class ProductRepository:
         query: dict[str, Any] = {}
         if flt.province:
             query.update(
-                province_query(
-                    flt.province, "filter.province", code_path="provinceCode", former_path="formerProvince"
-                )
+                province_query(flt.province, "filter.province", code_path="provinceCode", former_path="formerProvince")
             )
         if flt.groups:
             query["group"] = {"$in": [g.value for g in flt.groups]}

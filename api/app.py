@@ -1,0 +1,43 @@
+"""The ASGI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.routing import Route, WebSocketRoute
+
+from api.graphql import GraphQLEndpoint
+from api.health import healthz, metrics, readyz
+from api.services import Services
+from api.settings import Settings
+from market.store import Store
+from schema import build_schema
+
+
+def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
+    """Build the app. Pass `store` to share a MongoDB client (tests count its commands)."""
+    settings = settings or Settings()
+    services = Services.create(settings, store)
+    schema = build_schema(production=settings.env == "production")
+    graphql = GraphQLEndpoint(schema, services, graphiql=settings.graphiql)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await services.store.ensure_indexes()
+        yield
+        await services.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/metrics", metrics),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    return app

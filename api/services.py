@@ -1,0 +1,41 @@
+"""The long-lived clients one API process shares between requests."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from api.auth import Authenticator
+from api.settings import Settings
+from market.store import Store
+from search.client import MeiliClient
+from search.service import ProductSearch
+from search.settings import PRODUCTS
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    meili: MeiliClient
+    search: ProductSearch
+    auth: Authenticator
+
+    @classmethod
+    def create(cls, settings: Settings, store: Store | None = None) -> Services:
+        store = store or Store.connect(settings.resolved_mongodb_url, settings.db_name)
+        meili = MeiliClient(settings.resolved_meili_url, settings.resolved_meili_key)
+        return cls(
+            settings=settings,
+            store=store,
+            meili=meili,
+            search=ProductSearch(meili, settings.index_uid(PRODUCTS)),
+            auth=Authenticator(store),
+        )
+
+    @property
+    def products_index(self) -> str:
+        return self.settings.index_uid(PRODUCTS)
+
+    async def close(self) -> None:
+        await self.meili.close()
+        await self.store.close()

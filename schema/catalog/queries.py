@@ -1,0 +1,109 @@
+"""Catalog queries."""
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from bson import ObjectId
+from strawberry.types import Info
+
+from market.permissions import product_visibility_filter
+from market.provinces import load_provinces
+from market.repositories.producers import ProducerFilter as ProducerQuery
+from market.repositories.products import ProductFilter as ProductQuery
+from market.repositories.products import ProductSort as ProductSortValue
+from schema.catalog.inputs import ProducerFilter, ProductFilter, ProductSort
+from schema.catalog.types import Producer, Product, Province
+from schema.pagination import (
+    FIRST_DESCRIPTION,
+    CountedConnection,
+    decode_global_id,
+    page_request,
+    to_connection,
+)
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+
+def _product_query(flt: ProductFilter | None) -> ProductQuery:
+    if flt is None:
+        return ProductQuery()
+    producer = ObjectId(decode_global_id(flt.producer, "Producer", "filter.producer")) if flt.producer else None
+    return ProductQuery(
+        province=flt.province,
+        groups=tuple(flt.groups or ()),
+        min_stars=flt.min_stars,
+        producer_id=producer,
+        statuses=tuple(flt.status or ()),
+    )
+
+
+def _producer_query(flt: ProducerFilter | None) -> ProducerQuery:
+    if flt is None:
+        return ProducerQuery()
+    return ProducerQuery(
+        province=flt.province,
+        types=tuple(flt.types or ()),
+        verified=flt.verified,
+        name_prefix=flt.name_prefix,
+    )
+
+
+@strawberry.type
+class CatalogQuery:
+    @strawberry.field(description="The 34 current provinces, with the old provinces merged into each.")
+    def provinces(self) -> list[Province]:
+        return [Province.from_record(p) for p in load_provinces().all()]
+
+    @strawberry.field(description="Resolve an old or current province name, with or without accents.")
+    def province(self, name: str) -> Province | None:
+        match = load_provinces().resolve(name)
+        return Province.from_record(match.province) if match else None
+
+    @strawberry.field
+    async def product(self, info: Info["Context", None], id: strawberry.ID) -> Product | None:
+        nodes = await Product.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Product", "id")])
+        return nodes[0]
+
+    @strawberry.field
+    async def producer(self, info: Info["Context", None], id: strawberry.ID) -> Producer | None:
+        nodes = await Producer.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Producer", "id")])
+        return nodes[0]
+
+    @strawberry.field(description="Browse the catalog. The public sees published products only.")
+    async def products(
+        self,
+        info: Info["Context", None],
+        filter: ProductFilter | None = None,
+        sort: ProductSort = ProductSortValue.NEWEST,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: str | None = None,
+    ) -> CountedConnection[Product]:
+        ctx = info.context
+        query = _product_query(filter)
+        visibility = product_visibility_filter(ctx.viewer)
+        page = await ctx.store.products.page(query, visibility, ProductSortValue(sort), page_request(first, after))
+        for product, _ in page.items:
+            ctx.loaders.product.prime(product.id, product)
+        return to_connection(
+            page,
+            Product.from_record,
+            lambda: ctx.store.products.count(query, visibility),
+        )
+
+    @strawberry.field
+    async def producers(
+        self,
+        info: Info["Context", None],
+        filter: ProducerFilter | None = None,
+        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
+        after: str | None = None,
+    ) -> CountedConnection[Producer]:
+        store = info.context.store
+        query = _producer_query(filter)
+        page = await store.producers.page(query, page_request(first, after))
+        return to_connection(
+            page,
+            Producer.from_record,
+            lambda: store.producers.count(query),
+        )

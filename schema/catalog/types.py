@@ -1,0 +1,285 @@
+"""GraphQL types of the catalog: provinces, producers, products."""
+
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+import strawberry
+from bson import ObjectId
+from bson.errors import InvalidId
+from strawberry import relay
+from strawberry.types import Info
+
+from market import models
+from market.models import BuyerKind, Certification, ProducerType, ProductGroup, ProductStatus
+from market.permissions import can_see_product
+from market.provinces import Province as ProvinceRecord
+from market.provinces import load_provinces
+from schema.scalars import Vnd
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+# The domain enums are the GraphQL enums: one definition, registered with Strawberry here.
+strawberry.enum(ProducerType, description="Legal form of an OCOP producer (chủ thể OCOP).")
+strawberry.enum(ProductGroup, description="The six OCOP product groups of Decision 919/QĐ-TTg (2022).")
+strawberry.enum(ProductStatus, description="Only PUBLISHED products are public.")
+strawberry.enum(Certification, description="Quality and food-safety certifications.")
+strawberry.enum(BuyerKind, description="What kind of buyer an organisation is.")
+
+
+def _oids(node_ids: Iterable[str]) -> list[ObjectId | None]:
+    out: list[ObjectId | None] = []
+    for value in node_ids:
+        try:
+            out.append(ObjectId(value))
+        except (InvalidId, TypeError):
+            out.append(None)
+    return out
+
+
+@strawberry.type(description="A current (since 2025-07-01) province or centrally-run city.")
+class Province:
+    code: str = strawberry.field(description="Stable official code, used in filters.")
+    name: str
+    kind: str = strawberry.field(description="`province` or `city`.")
+    former_names: list[str] = strawberry.field(description="The pre-2025 provinces merged into this one.")
+
+    @classmethod
+    def from_record(cls, record: ProvinceRecord) -> "Province":
+        return cls(code=record.code, name=record.name, kind=record.kind, former_names=list(record.former_names))
+
+
+@strawberry.type(description="Where something is registered: its current province and the old name, if any.")
+class ProvinceRef:
+    code: str
+    name: str
+    former_name: str | None = strawberry.field(
+        description="The pre-2025 province named on the certificate, when it differs from the current one."
+    )
+
+    @classmethod
+    def of(cls, code: str, former_name: str | None) -> "ProvinceRef":
+        province = load_provinces().get(code)
+        return cls(code=code, name=province.name if province else code, former_name=former_name)
+
+
+@strawberry.type
+class Address:
+    province: ProvinceRef
+    commune: str | None = strawberry.field(description="Commune or ward (xã, phường).")
+    street: str | None
+
+
+@strawberry.type
+class Contact:
+    person: str | None
+    phone: str | None
+    email: str | None
+
+
+@strawberry.type(description="A tier of volume pricing: from `minQuantity` units, each costs `unitPriceVnd`.")
+class PriceTier:
+    min_quantity: int
+    unit_price_vnd: Vnd
+
+
+@strawberry.type
+class OcopCertificate:
+    stars: int = strawberry.field(description="3 to 5. The province certifies 3–4★, the Ministry 5★.")
+    number: str | None
+    certified_at: date | None
+    valid_until: date | None = strawberry.field(description="36 months after certification unless stated.")
+
+    @strawberry.field(description="False once `validUntil` has passed.")
+    def is_valid(self) -> bool:
+        return self.valid_until is None or self.valid_until >= date.today()
+
+
+@strawberry.type(description="An OCOP producer (chủ thể OCOP): enterprise, cooperative, group or household.")
+class Producer(relay.Node):
+    id: relay.NodeID[str]
+    record: strawberry.Private[models.Producer]
+
+    @classmethod
+    def from_record(cls, record: models.Producer) -> "Producer":
+        return cls(id=str(record.id), record=record)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
+    ) -> list["Producer | None"]:
+        ids = _oids(node_ids)
+        found = await info.context.loaders.producer.load_many([i for i in ids if i is not None])
+        by_id = {p.id: p for p in found if p is not None}
+        return [cls.from_record(by_id[i]) if i in by_id else None for i in ids]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field
+    def type(self) -> ProducerType:
+        return self.record.type
+
+    @strawberry.field
+    def address(self) -> Address:
+        a = self.record.address
+        return Address(province=ProvinceRef.of(a.province_code, a.former_province), commune=a.commune, street=a.street)
+
+    @strawberry.field(description="Contact details; only for signed-in users.")
+    def contact(self, info: Info["Context", None]) -> Contact | None:
+        if info.context.viewer is None:
+            return None
+        c = self.record.contact
+        return Contact(person=c.person, phone=c.phone, email=c.email)
+
+    @strawberry.field(description="Verified by the provincial OCOP office.")
+    def verified(self) -> bool:
+        return self.record.verified
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.record.updated_at
+
+    @strawberry.field(description="Send it back as `expectedVersion` when updating.")
+    def version(self) -> int:
+        return self.record.version
+
+
+@strawberry.type(description="An OCOP-certified product.")
+class Product(relay.Node):
+    id: relay.NodeID[str]
+    record: strawberry.Private[models.Product]
+
+    @classmethod
+    def from_record(cls, record: models.Product) -> "Product":
+        return cls(id=str(record.id), record=record)
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
+    ) -> list["Product | None"]:
+        ids = _oids(node_ids)
+        found = await info.context.loaders.product.load_many([i for i in ids if i is not None])
+        viewer = info.context.viewer
+        by_id = {p.id: p for p in found if p is not None and can_see_product(viewer, p)}
+        return [cls.from_record(by_id[i]) if i in by_id else None for i in ids]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field
+    def description(self) -> str:
+        return self.record.description
+
+    @strawberry.field
+    def group(self) -> ProductGroup:
+        return self.record.group
+
+    @strawberry.field(description="Free-text category, e.g. `Nước mắm`, `Kẹo`.")
+    def category(self) -> str:
+        return self.record.category
+
+    @strawberry.field(description="OCOP rating, 3 to 5.")
+    def stars(self) -> int:
+        return self.record.stars
+
+    @strawberry.field
+    def certificate(self) -> OcopCertificate:
+        r = self.record
+        return OcopCertificate(
+            stars=r.stars, number=r.certificate_no, certified_at=r.certified_at, valid_until=r.valid_until
+        )
+
+    @strawberry.field
+    async def producer(self, info: Info["Context", None]) -> Producer | None:
+        record = await info.context.loaders.producer.load(self.record.producer_id)
+        return Producer.from_record(record) if record else None
+
+    @strawberry.field
+    def province(self) -> ProvinceRef:
+        return ProvinceRef.of(self.record.province_code, self.record.former_province)
+
+    @strawberry.field(description="Unit price in VND, before volume tiers.")
+    def price_vnd(self) -> Vnd:
+        return Vnd(self.record.price_vnd)
+
+    @strawberry.field
+    def price_tiers(self) -> list[PriceTier]:
+        return [
+            PriceTier(min_quantity=t.min_quantity, unit_price_vnd=Vnd(t.unit_price_vnd))
+            for t in self.record.price_tiers
+        ]
+
+    @strawberry.field(description="Selling unit, e.g. `chai 500ml`.")
+    def unit(self) -> str:
+        return self.record.unit
+
+    @strawberry.field(description="Minimum order quantity, in units.")
+    def moq(self) -> int:
+        return self.record.moq
+
+    @strawberry.field
+    def certifications(self) -> list[Certification]:
+        return self.record.certifications
+
+    @strawberry.field
+    def images(self) -> list[str]:
+        return self.record.images
+
+    @strawberry.field
+    def status(self) -> ProductStatus:
+        return self.record.status
+
+    @strawberry.field(description="The producer's own reference, unique per producer; used by re-imports.")
+    def external_id(self) -> str | None:
+        return self.record.external_id
+
+    @strawberry.field
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @strawberry.field
+    def updated_at(self) -> datetime:
+        return self.record.updated_at
+
+    @strawberry.field
+    def published_at(self) -> datetime | None:
+        return self.record.published_at
+
+    @strawberry.field(description="Send it back as `expectedVersion` when updating.")
+    def version(self) -> int:
+        return self.record.version
+
+
+@strawberry.type(description="A buying organisation: supermarket chain, airline, distributor, …")
+class BuyerOrganisation(relay.Node):
+    id: relay.NodeID[str]
+    record: strawberry.Private[models.BuyerOrg]
+
+    @classmethod
+    async def resolve_nodes(  # type: ignore[override]
+        cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
+    ) -> list["BuyerOrganisation | None"]:
+        ids = _oids(node_ids)
+        found = await info.context.loaders.buyer_org.load_many([i for i in ids if i is not None])
+        by_id = {b.id: b for b in found if b is not None}
+        return [cls(id=str(i), record=by_id[i]) if i in by_id else None for i in ids]
+
+    @strawberry.field
+    def name(self) -> str:
+        return self.record.name
+
+    @strawberry.field
+    def kind(self) -> BuyerKind:
+        return self.record.kind
+
+    @strawberry.field
+    def province(self) -> ProvinceRef | None:
+        return ProvinceRef.of(self.record.province_code, None) if self.record.province_code else None

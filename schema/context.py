@@ -1,0 +1,26 @@
+"""The per-request GraphQL context."""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from market.permissions import Principal
+from market.store import Store
+from schema.errors import Unauthenticated
+from schema.loaders import Loaders
+from search.service import ProductSearch
+
+
+@dataclass
+class Context:
+    store: Store
+    search: ProductSearch
+    viewer: Principal | None
+    loaders: Loaders
+    request: Any = None
+    response: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def require_viewer(self) -> Principal:
+        if self.viewer is None:
+            raise Unauthenticated()
+        return self.viewer

@@ -1,0 +1,61 @@
+"""Relay connection plumbing shared by every list."""
+
+import base64
+from collections.abc import Awaitable, Callable
+from typing import Generic, TypeVar
+
+import strawberry
+from strawberry import relay
+from strawberry.relay.types import NodeType
+
+from market.errors import DomainError, ErrorCode
+from market.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
+
+T = TypeVar("T")
+
+FIRST_DESCRIPTION = f"Page size, {DEFAULT_PAGE} by default and at most {MAX_PAGE}; more is refused, not truncated."
+
+
+def page_request(first: int | None, after: str | None) -> PageRequest:
+    return PageRequest(first=DEFAULT_PAGE if first is None else first, after=after).validated()
+
+
+@strawberry.type(name="Connection", description="A page of a list, with its total size computed only when asked for.")
+class CountedConnection(relay.Connection[NodeType], Generic[NodeType]):
+    count_fn: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="How many items the whole list (all pages) holds.")
+    async def total_count(self) -> int:
+        return await self.count_fn()
+
+
+def to_connection(
+    page: Page[T], wrap: Callable[[T], NodeType], count: Callable[[], Awaitable[int]]
+) -> CountedConnection[NodeType]:
+    edges = [relay.Edge(cursor=cursor, node=wrap(item)) for item, cursor in page.items]
+    return CountedConnection(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=page.has_previous,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        count_fn=count,
+    )
+
+
+def decode_global_id(value: str, type_name: str, field: str) -> str:
+    """The node id inside a global id of `type_name`, or a typed error naming the field."""
+    try:
+        decoded = base64.b64decode(value.encode(), validate=True).decode()
+        kind, _, node_id = decoded.partition(":")
+    except (ValueError, UnicodeDecodeError):
+        kind, node_id = "", ""
+    if kind != type_name or not node_id:
+        raise DomainError.single(ErrorCode.INVALID, field, f"{field} is not a {type_name} id")
+    return node_id
+
+
+def global_id(type_name: str, node_id: str) -> str:
+    return str(relay.GlobalID(type_name, node_id))
