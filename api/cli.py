@@ -101,6 +101,7 @@ def worker(
     from workers.sync import SearchSync, SyncTimeout
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
 
     async def work(settings: Settings) -> None:
         stop = asyncio.Event()

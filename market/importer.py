@@ -126,12 +126,19 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
         producer_type = check.choice(
             "producerType", row["producerType"], parse_producer_type, required=False, label="producer type"
         )
-    check.raise_if_any()
     data = {k: v for k, v in row.items() if k not in ("producer", "producerType", "commune", "ocopStars", "status")}
     data["stars"] = row.get("ocopStars")
     if not row.get("group"):
         data["group"] = infer_group(str(row.get("category", "")), str(row.get("name", "")))
-    product = clean_product(data, partial=False)
+    try:
+        product = clean_product(data, partial=False)
+    except DomainError as exc:
+        # Report every problem of the row once: the required-key check and the field checks overlap.
+        reported = {e.field for e in check.errors}
+        check.errors.extend(e for e in exc.errors if e.field not in reported and e.field != "externalId")
+        check.raise_if_any()
+        raise
+    check.raise_if_any()
     status = str(row.get("status") or ProductStatus.PUBLISHED.value).strip().lower()
     if status not in (ProductStatus.PUBLISHED.value, ProductStatus.DRAFT.value):
         raise DomainError.single(ErrorCode.INVALID, "status", f"status must be published or draft, got {status!r}")
