@@ -21,9 +21,7 @@ async def _sync_figures(services: Services) -> dict[str, object]:
     status = await SyncStateStore(services.store.db, f"search:{services.products_index}").read()
     heartbeat_age = (datetime.now(UTC) - status.heartbeat_at).total_seconds() if status.heartbeat_at else None
     alive = (
-        status.owner is not None
-        and heartbeat_age is not None
-        and heartbeat_age <= services.settings.sync_stale_after
+        status.owner is not None and heartbeat_age is not None and heartbeat_age <= services.settings.sync_stale_after
     )
     return {
         "worker": "running" if alive else "not running",

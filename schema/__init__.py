@@ -1,14 +1,20 @@
 """The GraphQL schema, assembled from one module per domain."""
 
+from collections.abc import Callable
+
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
-    MaxAliasesLimiter,
+    AddValidationRules,
+    DisableIntrospection,
+    MaskErrors,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
+    SchemaExtension,
     ValidationCache,
+    max_aliases,
+    query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
 
@@ -51,23 +57,26 @@ class Schema(strawberry.Schema):
 
 
 def build_schema(*, production: bool = False) -> strawberry.Schema:
-    # Limiter instances are built once here, not per request, so the validation cache stays effective.
-    extensions: list[object] = [
-        ParserCache(maxsize=512),
-        ValidationCache(maxsize=512),
-        QueryDepthLimiter(max_depth=MAX_DEPTH),
-        MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
-        MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    # Limiter rules are built once here. Extensions are constructed per request, and a limiter extension
+    # would build a new rule class each time, which changes the validation cache key and defeats the cache
+    # (strawberry issue #4635); a stable list of rule classes keeps it effective.
+    rules: list[type[ASTValidationRule]] = [
+        query_depth_limiter.create_validator(MAX_DEPTH, None),
+        max_aliases.create_validator(MAX_ALIASES),
+    ]
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ParserCache(maxsize=512),
+        lambda: ValidationCache(maxsize=512),
+        lambda: AddValidationRules(rules),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     if production:
-        from strawberry.extensions import DisableIntrospection, MaskErrors
-
-        extensions += [DisableIntrospection(), MaskErrors(should_mask_error=lambda e: not _expected(e))]
+        extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=lambda e: not _expected(e))]
     return Schema(
         query=Query,
         mutation=Mutation,
         types=[Product, Producer, BuyerOrganisation],
-        extensions=extensions,  # type: ignore[arg-type]
+        extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
         scalar_overrides=SCALARS,
     )
