@@ -1,5 +1,6 @@
 """The GraphQL schema, assembled from one module per domain."""
 
+import asyncio
 from collections.abc import Callable
 
 import strawberry
@@ -18,13 +19,15 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from market.errors import DomainError
+from market.errors import DomainError, ErrorCode
+from market.paging import MAX_PAGE
 from schema.accounts.types import AccountQuery
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.catalog.search import SearchQuery
 from schema.catalog.types import BuyerOrganisation, Producer, Product
 from schema.errors import Unauthenticated
+from schema.pagination import resolve_node
 from schema.scalars import SCALARS
 
 MAX_DEPTH = 12
@@ -33,9 +36,23 @@ MAX_TOKENS = 5000
 
 
 @strawberry.type
-class Query(CatalogQuery, SearchQuery, AccountQuery):
-    node: relay.Node | None = relay.node(description="Fetch any object by its global id.")
-    nodes: list[relay.Node | None] = relay.node(description="Fetch several objects by global id.")
+class NodeQuery:
+    # Plain resolvers rather than `relay.node()`: that field mutates itself when a schema is built, so a
+    # second schema in the same process (production and dev, or a test) would fail to build.
+    @strawberry.field(description="Fetch any object by its global id; null if it does not exist or is not yours.")
+    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
+        return await resolve_node(info, id, "id")
+
+    @strawberry.field(description="Fetch several objects by global id, in order; null for each one not found.")
+    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+        if len(ids) > MAX_PAGE:
+            raise DomainError.single(ErrorCode.OUT_OF_RANGE, "ids", f"at most {MAX_PAGE} ids at once")
+        return list(await asyncio.gather(*(resolve_node(info, i, f"ids[{n}]") for n, i in enumerate(ids))))
+
+
+@strawberry.type
+class Query(CatalogQuery, SearchQuery, AccountQuery, NodeQuery):
+    pass
 
 
 @strawberry.type

@@ -2,11 +2,12 @@
 
 import base64
 from collections.abc import Awaitable, Callable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
 from strawberry.relay.types import NodeType
+from strawberry.types import Info
 
 from market.errors import DomainError, ErrorCode
 from market.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
@@ -59,3 +60,17 @@ def decode_global_id(value: str, type_name: str, field: str) -> str:
 
 def global_id(type_name: str, node_id: str) -> str:
     return str(relay.GlobalID(type_name, node_id))
+
+
+NODE_TYPES = ("Product", "Producer", "BuyerOrganisation")
+
+
+async def resolve_node(info: Info[Any, Any], value: str, field: str) -> relay.Node | None:
+    try:
+        global_id = relay.GlobalID.from_id(value)
+    except Exception as exc:
+        raise DomainError.single(ErrorCode.INVALID, field, f"{field} is not a global id") from exc
+    if global_id.type_name not in NODE_TYPES:
+        return None
+    node: relay.Node | None = await global_id.resolve_node(info, required=False)
+    return node

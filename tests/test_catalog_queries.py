@@ -59,8 +59,16 @@ async def catalog(store: Store) -> dict[str, Any]:
         ids.append(product.id)
     draft = await store.products.insert(
         {
-            "producerId": producer.id, "name": "Sản phẩm nháp", "description": "", "group": "food",
-            "category": "x", "stars": 3, "provinceCode": "86", "priceVnd": 1, "unit": "hộp", "moq": 1,
+            "producerId": producer.id,
+            "name": "Sản phẩm nháp",
+            "description": "",
+            "group": "food",
+            "category": "x",
+            "stars": 3,
+            "provinceCode": "86",
+            "priceVnd": 1,
+            "unit": "hộp",
+            "moq": 1,
             "status": ProductStatus.DRAFT.value,
         }
     )
@@ -180,18 +188,22 @@ async def test_producers_list_and_filters(api: Api, world: World) -> None:
     assert all(e["node"]["address"]["province"]["formerName"] == "Kiên Giang" for e in data["producers"]["edges"])
     body = await api.gql(query, {"first": 500})
     assert body["errors"][0]["extensions"] == {
-        "code": "OUT_OF_RANGE", "field": "first", "errors": [{"code": "OUT_OF_RANGE", "field": "first", "message": "first must be at most 100, got 500"}]
+        "code": "OUT_OF_RANGE",
+        "field": "first",
+        "errors": [{"code": "OUT_OF_RANGE", "field": "first", "message": "first must be at most 100, got 500"}],
     }
 
 
 async def test_provinces_and_me(api: Api, world: World) -> None:
-    data = await api.data("{ provinces { code name formerNames } province(name: \"ben tre\") { name } }")
+    data = await api.data('{ provinces { code name formerNames } province(name: "ben tre") { name } }')
     assert len(data["provinces"]) == 34
     assert data["province"] == {"name": "Vĩnh Long"}
     vinh_long = next(p for p in data["provinces"] if p["code"] == "86")
     assert set(vinh_long["formerNames"]) == {"Vĩnh Long", "Bến Tre", "Trà Vinh"}
     assert (await api.data("{ me { name } }")) == {"me": None}
-    me = await api.data("{ me { role producer { name } buyerOrganisation { name } province { name } } }", as_="producer")
+    me = await api.data(
+        "{ me { role producer { name } buyerOrganisation { name } province { name } } }", as_="producer"
+    )
     assert me["me"]["role"] == "PRODUCER" and me["me"]["producer"]["name"].startswith("HTX Dừa sáp Cầu Kè")
     me = await api.data("{ me { role province { name } } }", as_="coordinator")
     assert me["me"] == {"role": "COORDINATOR", "province": {"name": "Vĩnh Long"}}
@@ -222,8 +234,16 @@ async def test_product_page_with_producers_costs_constant_round_trips(
     for i in range(40):
         await store.products.insert(
             {
-                "producerId": producer_ids[i % 12], "name": f"Sản phẩm {tag} {i}", "description": "", "group": "food",
-                "category": "x", "stars": 3, "provinceCode": "01", "priceVnd": 1000 + i, "unit": "kg", "moq": 1,
+                "producerId": producer_ids[i % 12],
+                "name": f"Sản phẩm {tag} {i}",
+                "description": "",
+                "group": "food",
+                "category": "x",
+                "stars": 3,
+                "provinceCode": "01",
+                "priceVnd": 1000 + i,
+                "unit": "kg",
+                "moq": 1,
                 "status": "published",
             }
         )

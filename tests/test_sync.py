@@ -18,14 +18,27 @@ from workers.rebuild import rebuild
 from workers.state import SyncStateStore
 from workers.sync import SearchSync
 
-SEARCH = 'query($q: String!) { searchProducts(query: $q, first: 20) { estimatedTotalCount edges { node { name status } } } }'
+SEARCH = (
+    "query($q: String!) { searchProducts(query: $q, first: 20) { estimatedTotalCount edges { node { name status } } } }"
+)
 
 
 async def new_product(store: Store, producer_id: ObjectId, name: str, **fields: Any) -> ObjectId:
     doc = {
-        "producerId": producer_id, "name": name, "description": "Đặc sản", "group": "food", "category": "Kẹo",
-        "stars": 4, "provinceCode": "86", "formerProvince": "Bến Tre", "priceVnd": 50000, "unit": "hộp", "moq": 1,
-        "status": "published", "certifications": ["HACCP"], **fields,
+        "producerId": producer_id,
+        "name": name,
+        "description": "Đặc sản",
+        "group": "food",
+        "category": "Kẹo",
+        "stars": 4,
+        "provinceCode": "86",
+        "formerProvince": "Bến Tre",
+        "priceVnd": 50000,
+        "unit": "hộp",
+        "moq": 1,
+        "status": "published",
+        "certifications": ["HACCP"],
+        **fields,
     }
     return (await store.products.insert(doc)).id
 

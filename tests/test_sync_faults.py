@@ -57,26 +57,34 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(
     producer = ObjectId(world.producer_id)
     ids: list[ObjectId] = []
     for round_ in range(3):
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "api", "worker"], cwd=PROJECT_ROOT, env=env,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        worker = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "api",
+            "worker",
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             for i in range(60):
                 ids.append(await new_product(store, producer, f"Chịu lỗi {round_} {i}"))
                 if ids and rng.random() < 0.5:
                     target = rng.choice(ids)
-                    await store.products.collection.update_one(
-                        {"_id": target}, {"$inc": {"version": 1, "priceVnd": 1}}
-                    )
+                    await store.products.collection.update_one({"_id": target}, {"$inc": {"version": 1, "priceVnd": 1}})
                 if i == rng.randint(10, 50):
                     await asyncio.sleep(rng.random() * 0.3)
         finally:
             worker.send_signal(signal.SIGKILL)  # at whatever point it has reached
-            worker.wait()
-    drain = subprocess.run(
+            await worker.wait()
+    drain = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "api", "worker", "--once", "--timeout", "120"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     assert drain.returncode == 0, drain.stderr[-2000:]
     report = await check_drift(store, meili, index_uid)
@@ -146,7 +154,9 @@ async def test_expired_resume_token_triggers_a_full_rebuild(tmp_path: Path, sett
     meili = MeiliClient(own.resolved_meili_url, own.resolved_meili_key)
     index_uid = own.index_uid("products")
     try:
-        producer = await store.producers.insert({"name": "HTX Hết hạn", "type": "cooperative", "address": {"provinceCode": "01"}})
+        producer = await store.producers.insert(
+            {"name": "HTX Hết hạn", "type": "cooperative", "address": {"provinceCode": "01"}}
+        )
         await new_product(store, producer.id, "Trước khi hết hạn")
         worker = SearchSync(store, meili, index_uid, max_await_ms=50)
         await worker.run(once=True, timeout=60)

@@ -1,0 +1,113 @@
+"""The product's outer surface: the committed SDL, health endpoints, the account CLI and the demo data."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from typing import Any
+
+import httpx
+from bson import ObjectId
+
+from api.cli import SCHEMA_FILE
+from api.settings import PROJECT_ROOT, Settings
+from market.demo import DEMO_DIR
+from market.importer import _validate, read_rows
+from market.store import Store
+from schema import build_schema
+from tests.conftest import Api, World
+from tests.test_sync import new_product
+from tests.test_sync_faults import worker_env
+
+
+def test_committed_schema_is_current() -> None:
+    assert SCHEMA_FILE.read_text(encoding="utf-8") == build_schema().as_str() + "\n", (
+        "schema.graphql is stale: run `ocop export-schema` and commit it"
+    )
+
+
+async def test_health_endpoints(api: Api, store: Store, world: World, sync: Any) -> None:
+    await sync()  # a first run on a fresh index builds it whole; the next write arrives as an event
+    await new_product(store, ObjectId(world.producer_id), "Sức khỏe")
+    await sync()
+    assert (await api.client.get("/healthz")).json() == {"status": "ok"}
+    ready = await api.client.get("/readyz")
+    assert ready.status_code == 200
+    body = ready.json()
+    assert body["mongodb"] == "ok" and body["meilisearch"] == "ok"
+    assert body["searchSync"]["appliedEvents"] > 0 and body["searchSync"]["lagSeconds"] is not None
+    metrics = (await api.client.get("/metrics")).text
+    assert "ocop_search_sync_lag_seconds " in metrics
+
+
+async def test_readiness_fails_when_a_service_is_unreachable(settings: Settings, store: object) -> None:
+    from api.app import create_app
+
+    broken = Settings(
+        MONGODB_URL=settings.resolved_mongodb_url, MEILI_URL="http://127.0.0.1:9", OCOP_DB_NAME=settings.db_name
+    )
+    app = create_app(broken)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["meilisearch"] == "unreachable"
+    await app.state.services.close()
+
+
+def test_api_key_cli_prints_the_key_last(settings: Settings, api: Api) -> None:
+    env = worker_env(settings)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "api",
+            "create-api-key",
+            "--role",
+            "coordinator",
+            "--province",
+            "ben tre",
+            "--name",
+            "Sở NN Bến Tre",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    key = done.stdout.strip().splitlines()[-1]
+    assert key.startswith("ocop_")
+    refused = subprocess.run(
+        [sys.executable, "-m", "api", "create-api-key", "--role", "producer", "--name", "x"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert refused.returncode == 2 and "needs --org" in refused.stderr
+
+
+async def test_new_key_authenticates(settings: Settings, api: Api) -> None:
+    env = worker_env(settings)
+    done = await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "api", "create-api-key", "--role", "admin", "--name", "ops"],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    key = done.stdout.strip().splitlines()[-1]
+    response = await api.client.post(
+        "/graphql", json={"query": "{ me { role } }"}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.json() == {"data": {"me": {"role": "ADMIN"}}}
+
+
+def test_demo_catalogue_is_valid_and_large_enough() -> None:
+    rows = list(read_rows(DEMO_DIR / "products.jsonl"))
+    parsed = [_validate(line, row) for line, row, problem in rows if row is not None and problem is None]
+    assert len(parsed) == len(rows) >= 300
+    assert len({r.producer_key for r in parsed}) >= 40
+    assert len({r.product["provinceCode"] for r in parsed}) >= 12
