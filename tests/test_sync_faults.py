@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from api.localservices import LocalServices
+from api.localservices import MONGODB, LocalServices
 from api.settings import PROJECT_ROOT, Settings
 from market.store import Store
 from search.client import MeiliClient
@@ -138,8 +139,10 @@ async def test_meilisearch_down_then_back_loses_nothing(
         await meili.close()
 
 
-async def test_expired_resume_token_triggers_a_full_rebuild(tmp_path: Path, settings: Settings) -> None:
-    """A mongod of its own with a small oplog, rolled over while the worker is away."""
+async def test_lost_resume_point_triggers_a_full_rebuild(tmp_path: Path, settings: Settings) -> None:
+    """The stored resume token points at oplog history the server no longer has. Here the database is
+    restored from a backup onto a fresh replica set, the same situation as an oplog that rolled over
+    while the worker was away: MongoDB refuses to resume, and the worker must rebuild the index."""
     own = Settings(
         OCOP_HOME=str(tmp_path),
         OCOP_MONGO_PORT=settings.mongo_port + 100,
@@ -150,26 +153,29 @@ async def test_expired_resume_token_triggers_a_full_rebuild(tmp_path: Path, sett
     )
     services = LocalServices(own)
     services.start()
-    store = Store.connect(own.resolved_mongodb_url, own.db_name)
     meili = MeiliClient(own.resolved_meili_url, own.resolved_meili_key)
     index_uid = own.index_uid("products")
+    store = Store.connect(own.resolved_mongodb_url, own.db_name)
     try:
         producer = await store.producers.insert(
-            {"name": "HTX Hết hạn", "type": "cooperative", "address": {"provinceCode": "01"}}
+            {"name": "HTX Khôi phục", "type": "cooperative", "address": {"provinceCode": "01"}}
         )
-        await new_product(store, producer.id, "Trước khi hết hạn")
-        worker = SearchSync(store, meili, index_uid, max_await_ms=50)
-        await worker.run(once=True, timeout=60)
-        rebuilds_before = worker.stats.rebuilds
-        # While the worker is away: a product it must pick up, then enough writes to roll the 64 MB oplog over.
-        late = await new_product(store, producer.id, "Sau khi hết hạn")
-        blob = "x" * 1_000_000
-        for _ in range(8):
-            await store.db["filler"].insert_many([{"blob": blob} for _ in range(12)])
-            await store.db["filler"].delete_many({})
+        await new_product(store, producer.id, "Trước khi sao lưu")
+        await SearchSync(store, meili, index_uid, max_await_ms=50).run(once=True, timeout=60)
+        backup = {name: await store.db[name].find().to_list(None) for name in ("producers", "products", "sync_state")}
+        await store.close()
+
+        services.stop([MONGODB])
+        shutil.rmtree(tmp_path / f"mongo-{own.mongo_port}")
+        services.start()
+        store = Store.connect(own.resolved_mongodb_url, own.db_name)
+        for name, docs in backup.items():
+            await store.db[name].insert_many(docs)
+        late = await new_product(store, producer.id, "Sau khi khôi phục")
+
         worker = SearchSync(store, meili, index_uid, max_await_ms=50)
         await worker.run(once=True, timeout=120)
-        assert worker.stats.rebuilds == 1 and rebuilds_before <= 1
+        assert worker.stats.rebuilds == 1
         assert any("resume point lost" in line for line in worker.stats.history)
         assert await meili.get_document(index_uid, str(late)) is not None
         assert (await check_drift(store, meili, index_uid)).clean

@@ -56,6 +56,22 @@ class SyncTimeout(Exception):
     pass
 
 
+class ResumePointLost(Exception):
+    """The oplog no longer reaches back to where the worker stopped."""
+
+
+def token_time(token: dict[str, Any] | None) -> Timestamp | None:
+    """The cluster time inside a resume token: its hex key string starts with 0x82 and a big-endian
+    (seconds, increment) timestamp."""
+    data = (token or {}).get("_data")
+    if not isinstance(data, str) or len(data) < 18 or not data.startswith("82"):
+        return None
+    try:
+        return Timestamp(int(data[2:10], 16), int(data[10:18], 16))
+    except ValueError:
+        return None
+
+
 class SearchSync:
     def __init__(
         self,
@@ -99,9 +115,13 @@ class SearchSync:
                         return
                 except LeaseLost as exc:
                     self._note(str(exc))
+                except ResumePointLost as exc:
+                    self._note(f"resume point lost ({exc}); rebuilding the index")
+                    await self._rebuild_and_restart()
+                    continue
                 except OperationFailure as exc:
                     if exc.code in RESUME_POINT_LOST:
-                        self._note(f"resume point lost ({exc.code}); rebuilding the index")
+                        self._note(f"resume point lost (server code {exc.code}); rebuilding the index")
                         await self._rebuild_and_restart()
                         continue
                     await self._failed(exc)
@@ -133,6 +153,15 @@ class SearchSync:
         await self.state.renew(self.owner)
         await self.state.request_rewind(started)
 
+    async def _check_history(self, resume_from: Timestamp | None) -> None:
+        """The server itself refuses most lost resume points, but not one older than a fresh oplog (after a
+        restore, or a rollover it has not noticed yet); compare with the oldest oplog entry as well."""
+        if resume_from is None:
+            return
+        oldest = await _oldest_oplog_time(self.store)
+        if oldest is not None and oldest > resume_from:
+            raise ResumePointLost(f"the oplog starts at {oldest.as_datetime()}, after the resume point")
+
     async def _follow(self, once: bool, stop: asyncio.Event) -> bool:
         """Follow the change stream; True when `once` and caught up, False to reopen the stream."""
         status = await self.state.read()
@@ -141,6 +170,7 @@ class SearchSync:
             # First start on this index: build it whole, then follow changes from the snapshot's start.
             await self._rebuild_and_restart()
             return False
+        await self._check_history(rewind or token_time(status.resume_token))
         options: dict[str, Any] = (
             {"start_at_operation_time": rewind} if rewind is not None else {"resume_after": status.resume_token}
         )
@@ -202,6 +232,14 @@ class SearchSync:
                     if latest.rewind_to is not None:
                         return False  # a rebuild swapped the index; replay from its snapshot
         return False
+
+
+async def _oldest_oplog_time(store: Store) -> Timestamp | None:
+    try:
+        entry = await store.client.local["oplog.rs"].find_one({}, {"ts": 1}, sort=[("$natural", 1)])
+    except OperationFailure:
+        return None  # not allowed to read the oplog (some managed services): rely on the server's errors
+    return entry["ts"] if entry else None
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
