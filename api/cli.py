@@ -204,6 +204,7 @@ def _keys_file(settings: Settings) -> Path:
 @cli.command("seed-demo")
 def seed_demo_command(
     if_empty: bool = typer.Option(False, "--if-empty", help="Do nothing when the catalog already has products."),
+    show_keys: bool = typer.Option(True, help="Print the demo API keys."),
 ) -> None:
     """Load the demo data set: OCOP products, producers, buyers and demo accounts (keys are printed)."""
     from market.demo import is_empty, seed_demo
@@ -229,19 +230,19 @@ def seed_demo_command(
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(rows, ensure_ascii=False, indent=2), encoding="utf-8")
         path.chmod(0o600)
-        _print_keys(rows)
+        if show_keys:
+            _print_keys(rows)
         return True
 
     _run(work)
 
 
 def _print_keys(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="demo API keys (send as `Authorization: Bearer <key>`)")
-    for column in ("role", "account", "organisation", "key"):
-        table.add_column(column, overflow="fold")
+    # One key per line, never wrapped, so it can be copied whole.
+    console.print("\n[bold]Demo API keys[/bold] (send as `Authorization: Bearer <key>`):")
     for row in rows:
-        table.add_row(row["role"], row["account"], row["organisation"] or "-", row["key"])
-    console.print(table)
+        who = f"{row['account']} ({row['organisation']})" if row["organisation"] else row["account"]
+        console.print(f"  {row['role']:<12} {row['key']}   {who}", soft_wrap=True, highlight=False)
 
 
 # --- accounts ----------------------------------------------------------------------------------------
@@ -345,7 +346,7 @@ def run(
     except ServiceError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
-    seed = subprocess.run([sys.executable, "-m", "api", "seed-demo", "--if-empty"], check=False)
+    seed = subprocess.run([sys.executable, "-m", "api", "seed-demo", "--if-empty", "--no-show-keys"], check=False)
     if seed.returncode != 0:
         raise typer.Exit(seed.returncode)
     worker_process = subprocess.Popen([sys.executable, "-m", "api", "worker"])

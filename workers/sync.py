@@ -40,6 +40,8 @@ log = logging.getLogger("ocop.sync")
 RESUME_POINT_LOST = {286, 260, 280}
 WATCHED = ["products", "producers"]
 IDLE_COMMIT_SECONDS = 5.0
+# How long one getMore waits for new events. It bounds the write-to-searchable delay (a batch is flushed
+# when a getMore comes back empty) against the idle polling rate.
 
 
 @dataclass(slots=True)
@@ -81,7 +83,7 @@ class SearchSync:
         *,
         owner: str | None = None,
         batch_size: int = 500,
-        max_await_ms: int = 500,
+        max_await_ms: int = 100,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.store = store

@@ -1,0 +1,212 @@
+"""Bulk import of N generated products, until every one is searchable, against the raw services.
+
+Product path: `market.importer.import_products` into an empty database, then one
+`SearchSync.run(once=True)` (on an empty index that is a full rebuild, as `ocop worker --once` does).
+Raw path, on the same servers: `insert_many` of the very documents the import stored (batches of 1000,
+into a collection with the same indexes), and `add_documents` of the very documents the sync indexed
+(batches of 1000, all submitted, then waited for) into an index created with the same settings.
+The raw path runs after the product path: both the collection and the index are new ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pymongo.asynchronous.database import AsyncDatabase
+
+from bench.common import (
+    Bench,
+    SummaryRow,
+    bench_clients,
+    catalogue_file,
+    note,
+    ratio,
+    secs,
+    stopwatch,
+    text_table,
+)
+from market.importer import ImportReport, import_products
+from search.client import MeiliClient
+from search.settings import PRODUCT_SETTINGS
+from workers.sync import SearchSync
+
+BATCH = 1000
+RAW_COLLECTION = "raw_products"
+
+
+@dataclass(slots=True)
+class ImportFigures:
+    rows: int
+    import_s: float = 0.0
+    rebuild_chunks_s: float = 0.0  # from the start of the sync until the last chunk was in the temporary index
+    sync_s: float = 0.0
+    indexed: int = 0
+    raw_insert_s: float = 0.0
+    raw_index_s: float = 0.0
+    raw_index_stepwise_s: float = 0.0
+    reimport_s: float = 0.0
+    reimport_unchanged: int = 0
+    resync_s: float = 0.0
+    resync_events: int = 0
+
+
+def _chunks(items: list[dict[str, Any]], size: int = BATCH) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _check(report: ImportReport, rows: int, *, created: int = 0, unchanged: int = 0) -> None:
+    if report.failed or report.created != created or report.unchanged != unchanged or report.rows != rows:
+        raise RuntimeError(
+            f"unexpected import result: {report.rows} rows, {report.created} created, "
+            f"{report.unchanged} unchanged, errors {report.errors[:3]}"
+        )
+
+
+async def _import(bench: Bench, path: Path, figures: ImportFigures) -> None:
+    await bench.store.ensure_indexes()
+    with stopwatch() as sw:
+        report = await import_products(bench.store, path)
+    _check(report, figures.rows, created=figures.rows)
+    figures.import_s = sw.seconds
+
+
+async def _sync(bench: Bench, figures: ImportFigures) -> None:
+    last_chunk = 0.0
+
+    def progress(done: int, total: int) -> None:
+        nonlocal last_chunk
+        if done == total:
+            last_chunk = time.perf_counter()
+
+    sync = SearchSync(bench.store, bench.meili, bench.index_uid, on_progress=progress)
+    with stopwatch() as sw:
+        await sync.run(once=True, timeout=600)
+    figures.sync_s = sw.seconds
+    figures.rebuild_chunks_s = last_chunk - sw.started
+    figures.indexed = (await bench.meili.stats(bench.index_uid))["numberOfDocuments"]
+
+
+async def _copy_indexes(db: AsyncDatabase[dict[str, Any]], source: str, target: str) -> None:
+    specs = []
+    async for spec in await db[source].list_indexes():
+        if spec["name"] != "_id_":
+            specs.append({k: v for k, v in spec.items() if k not in ("v", "ns")})
+    await db.create_collection(target)
+    await db.command("createIndexes", target, indexes=specs)
+
+
+async def _raw_insert(bench: Bench, figures: ImportFigures) -> None:
+    db = bench.store.db
+    documents = await db["products"].find({}, {"_id": 0}).to_list(None)
+    await _copy_indexes(db, "products", RAW_COLLECTION)
+    raw = db[RAW_COLLECTION]
+    with stopwatch() as sw:
+        for chunk in _chunks(documents):
+            await raw.insert_many(chunk)
+    figures.raw_insert_s = sw.seconds
+
+
+async def _raw_index(meili: MeiliClient, uid: str, documents: list[dict[str, Any]], *, stepwise: bool) -> float:
+    """Seconds to create an index with the product settings and add `documents`, all tasks succeeded.
+    `stepwise` waits for each batch before sending the next, as the indexer does."""
+    with stopwatch() as sw:
+        await meili.ensure_index(uid)
+        tasks = [await meili.update_settings(uid, PRODUCT_SETTINGS)]
+        for chunk in _chunks(documents):
+            tasks.append(await meili.add_documents(uid, chunk))
+            if stepwise:
+                await meili.wait_tasks(tasks, timeout=600)
+                tasks = []
+        await meili.wait_tasks(tasks, timeout=600)
+    return sw.seconds
+
+
+async def _raw_indexing(bench: Bench, figures: ImportFigures) -> None:
+    documents = await bench.meili.all_documents(bench.index_uid, ["*"])
+    prefix = bench.settings.index_prefix
+    figures.raw_index_s = await _raw_index(bench.meili, f"{prefix}raw_products", documents, stepwise=False)
+    figures.raw_index_stepwise_s = await _raw_index(
+        bench.meili, f"{prefix}raw_products_stepwise", documents, stepwise=True
+    )
+
+
+async def _reimport(bench: Bench, path: Path, figures: ImportFigures) -> None:
+    with stopwatch() as sw:
+        report = await import_products(bench.store, path)
+    _check(report, figures.rows, unchanged=figures.rows)
+    figures.reimport_s = sw.seconds
+    figures.reimport_unchanged = report.unchanged
+    sync = SearchSync(bench.store, bench.meili, bench.index_uid)
+    with stopwatch() as sw:
+        await sync.run(once=True, timeout=600)
+    figures.resync_s = sw.seconds
+    figures.resync_events = sync.stats.events
+
+
+async def measure(rows: int) -> ImportFigures:
+    figures = ImportFigures(rows=rows)
+    note(f"import: generating {rows:,} rows")
+    with catalogue_file(rows) as path:
+        async with bench_clients() as bench:
+            note("import: import_products + SearchSync.run(once=True)")
+            await _import(bench, path, figures)
+            await _sync(bench, figures)
+            note("import: raw insert_many + raw add_documents")
+            await _raw_insert(bench, figures)
+            await _raw_indexing(bench, figures)
+            note("import: re-import of the same file")
+            await _reimport(bench, path, figures)
+    return figures
+
+
+def _per_second(rows: int, seconds: float) -> str:
+    return f"{rows / seconds:,.0f}" if seconds > 0 else "n/a"
+
+
+def report(f: ImportFigures) -> tuple[str, list[SummaryRow]]:
+    product_total = f.import_s + f.sync_s
+    raw_total = f.raw_insert_s + f.raw_index_s
+    lines = [
+        ("import_products → MongoDB", secs(f.import_s), _per_second(f.rows, f.import_s)),
+        ("  SearchSync once: last rebuild chunk in", secs(f.rebuild_chunks_s), ""),
+        (f"  SearchSync once: all searchable ({f.indexed:,} docs)", secs(f.sync_s), _per_second(f.rows, f.sync_s)),
+        ("import + searchable", secs(product_total), _per_second(f.rows, product_total)),
+        ("raw insert_many ×1000", secs(f.raw_insert_s), _per_second(f.rows, f.raw_insert_s)),
+        ("raw add_documents ×1000, then wait all", secs(f.raw_index_s), _per_second(f.rows, f.raw_index_s)),
+        (
+            "raw add_documents ×1000, wait each",
+            secs(f.raw_index_stepwise_s),
+            _per_second(f.rows, f.raw_index_stepwise_s),
+        ),
+        ("raw insert + raw index", secs(raw_total), _per_second(f.rows, raw_total)),
+        (f"re-import, {f.reimport_unchanged:,} unchanged", secs(f.reimport_s), _per_second(f.rows, f.reimport_s)),
+        (f"  SearchSync once after it ({f.resync_events} events)", secs(f.resync_s), ""),
+        ("ratio import / raw insert_many", ratio(f.import_s, f.raw_insert_s), ""),
+        ("ratio import+searchable / raw insert+index", ratio(product_total, raw_total), ""),
+    ]
+    table = text_table(f"Import of {f.rows:,} products", ("phase", "time", "rows/s"), lines)
+    summary = [
+        SummaryRow(
+            f"Import {f.rows:,} products into MongoDB",
+            f"{secs(f.import_s)} ({_per_second(f.rows, f.import_s)} rows/s)",
+            f"{secs(f.raw_insert_s)} `insert_many` ×1000",
+            ratio(f.import_s, f.raw_insert_s),
+        ),
+        SummaryRow(
+            f"Import {f.rows:,} products until all searchable",
+            f"{secs(product_total)} (sync {secs(f.sync_s)})",
+            f"{secs(raw_total)} (`add_documents` ×1000 {secs(f.raw_index_s)})",
+            ratio(product_total, raw_total),
+        ),
+        SummaryRow(f"Re-import of the same {f.rows:,} rows (all unchanged)", secs(f.reimport_s)),
+    ]
+    return table, summary
+
+
+async def run(rows: int) -> tuple[str, list[SummaryRow]]:
+    return report(await measure(rows))
