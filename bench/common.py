@@ -178,6 +178,11 @@ def producer_gid(producer_id: object) -> str:
     return base64.b64encode(f"Producer:{producer_id}".encode()).decode()
 
 
+def node_id(global_id: str) -> str:
+    """The database id inside a GraphQL global id."""
+    return base64.b64decode(global_id).decode().partition(":")[2]
+
+
 # --- the generated catalogue ---------------------------------------------------------------------
 
 

@@ -30,7 +30,9 @@ from bench.common import (
     text_table,
 )
 from market.importer import ImportReport, import_products
+from market.models import Producer, Product
 from search.client import MeiliClient
+from search.documents import product_document
 from search.settings import PRODUCT_SETTINGS
 from workers.sync import SearchSync
 
@@ -126,8 +128,15 @@ async def _raw_index(meili: MeiliClient, uid: str, documents: list[dict[str, Any
     return sw.seconds
 
 
+async def _index_documents(bench: Bench) -> list[dict[str, Any]]:
+    """The search documents of every stored product, projected as the indexer projects them."""
+    products = await bench.store.products.collection.find({}).to_list(None)
+    producers = {d["_id"]: Producer.from_doc(d) for d in await bench.store.producers.collection.find({}).to_list(None)}
+    return [product_document(Product.from_doc(p), producers[p["producerId"]]) for p in products]
+
+
 async def _raw_indexing(bench: Bench, figures: ImportFigures) -> None:
-    documents = await bench.meili.all_documents(bench.index_uid, ["*"])
+    documents = await _index_documents(bench)
     prefix = bench.settings.index_prefix
     figures.raw_index_s = await _raw_index(bench.meili, f"{prefix}raw_products", documents, stepwise=False)
     figures.raw_index_stepwise_s = await _raw_index(

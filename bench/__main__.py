@@ -1,0 +1,113 @@
+"""`python -m bench [--only import|api|lag] [--rows N]`: the marketplace against the raw services.
+
+Each benchmark uses a database and index prefix of its own and removes them at the end. The local
+MongoDB and Meilisearch are started if they are not running (and stopped again only if started here).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import shlex
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import httpx
+from pymongo import AsyncMongoClient
+
+from api.localservices import LocalServices
+from api.settings import Settings
+from bench import api_bench, import_bench, lag_bench
+from bench.common import SummaryRow, markdown_table
+
+BENCHMARKS = ("import", "api", "lag")
+
+
+def _arguments(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=BENCHMARKS, help="Run one benchmark only.")
+    parser.add_argument("--rows", type=int, default=20_000, help="Products to import (default 20000).")
+    return parser.parse_args(argv)
+
+
+def _command(argv: list[str]) -> str:
+    python = Path(sys.executable)
+    try:
+        shown = str(python.relative_to(Path.cwd()))
+    except ValueError:
+        shown = "python"
+    return shlex.join([shown, "-m", "bench", *argv])
+
+
+def _cpu_model() -> str | None:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return None
+
+
+async def _versions(settings: Settings) -> tuple[str, str]:
+    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(settings.resolved_mongodb_url)
+    try:
+        mongo = str((await client.server_info())["version"])
+    finally:
+        await client.close()
+    headers = {"Authorization": f"Bearer {settings.resolved_meili_key}"} if settings.resolved_meili_key else {}
+    async with httpx.AsyncClient(base_url=settings.resolved_meili_url, headers=headers) as http:
+        meili = str((await http.get("/version")).json().get("pkgVersion", "?"))
+    return mongo, meili
+
+
+async def _machine(settings: Settings) -> str:
+    mongo, meili = await _versions(settings)
+    cpu = _cpu_model()
+    cores = f"{os.cpu_count()} cores" + (f" ({cpu})" if cpu else "")
+    return (
+        f"{cores}, {platform.system()} {platform.release()}, Python {platform.python_version()}, "
+        f"MongoDB {mongo} (single-node replica set), Meilisearch {meili}; all on the same machine."
+    )
+
+
+def _summary(command: str, machine: str, rows: list[SummaryRow]) -> str:
+    table = markdown_table(
+        ("measure", "ocop-market", "raw services", "ratio"), [(r.measure, r.product, r.raw, r.ratio) for r in rows]
+    )
+    return f"### Benchmarks\n\n`{command}`, measured in one run on {machine}\n\n{table}\n"
+
+
+async def _run(args: argparse.Namespace, command: str) -> None:
+    selected = [args.only] if args.only else list(BENCHMARKS)
+    runners: dict[str, Callable[[], Awaitable[tuple[str, list[SummaryRow]]]]] = {
+        "import": lambda: import_bench.run(args.rows),
+        "api": api_bench.run,
+        "lag": lag_bench.run,
+    }
+    summary: list[SummaryRow] = []
+    for name in selected:
+        table, rows = await runners[name]()
+        print(table + "\n", flush=True)
+        summary.extend(rows)
+    machine = await _machine(Settings())
+    print("=" * 100)
+    print(_summary(command, machine, summary), flush=True)
+
+
+def main(argv: list[str]) -> None:
+    args = _arguments(argv)
+    local = LocalServices(Settings())
+    started = [s.name for s in local.start() if s.started]
+    try:
+        asyncio.run(_run(args, _command(argv)))
+    finally:
+        if started:
+            local.stop(started)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

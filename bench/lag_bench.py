@@ -1,0 +1,232 @@
+"""Mutation-to-searchable lag, through the real API process and the real sync worker process.
+
+Each round sends a mutation over GraphQL as an admin, then polls Meilisearch every 5 ms with a raw
+search for a token unique to the round, until the product's document is found at the version the
+mutation returned. The lag runs from the mutation's response to the poll that found it, so it is exact
+to within one poll interval plus one search round trip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import secrets
+import string
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from bson import ObjectId
+
+from bench.common import (
+    Bench,
+    Child,
+    Latencies,
+    SummaryRow,
+    api_client,
+    api_server,
+    bench_clients,
+    catalogue_file,
+    graphql,
+    ms,
+    node_id,
+    note,
+    producer_gid,
+    product_gid,
+    text_table,
+    worker_process,
+)
+from market.accounts import create_account, issue_api_key
+from market.importer import import_products
+from market.models import ProducerType, Role
+from search.client import MeiliClient
+from workers.state import SyncStateStore
+
+ROUNDS = 200
+SEED_ROWS = 200
+POLL_SECONDS = 0.005
+VISIBLE_TIMEOUT = 60.0
+
+PAYLOAD = "product { id version status } errors { field code message }"
+UPDATE = f"mutation($id: ID!, $v: Int!, $input: UpdateProductInput!) {{ updateProduct(id: $id, expectedVersion: $v, input: $input) {{ {PAYLOAD} }} }}"
+CREATE = f"mutation($input: CreateProductInput!) {{ createProduct(input: $input) {{ {PAYLOAD} }} }}"
+PUBLISH = f"mutation($id: ID!, $v: Int) {{ publishProduct(id: $id, expectedVersion: $v) {{ {PAYLOAD} }} }}"
+
+
+@dataclass(slots=True)
+class LagFigures:
+    update_lag: Latencies
+    update_rtt: Latencies
+    publish_lag: Latencies
+    create_publish_rtt: Latencies
+
+
+@dataclass(slots=True)
+class Target:
+    product_id: ObjectId
+    name: str
+    version: int
+
+
+def _token(rng: random.Random) -> str:
+    """A word no generated product holds: letters only, so the search tokenizer keeps it whole."""
+    return "zq" + "".join(rng.choice(string.ascii_lowercase) for _ in range(10))
+
+
+async def _mutate(http: httpx.AsyncClient, query: str, variables: dict[str, Any]) -> dict[str, Any]:
+    data = await graphql(http, query, variables)
+    payload: dict[str, Any] = next(iter(data.values()))
+    if payload["errors"]:
+        raise RuntimeError(f"mutation refused: {payload['errors']}")
+    product: dict[str, Any] = payload["product"]
+    return product
+
+
+async def _visible(meili: MeiliClient, uid: str, token: str, product_id: str, version: int) -> bool:
+    body = await meili.search(
+        uid, {"q": token, "filter": f'id = "{product_id}"', "attributesToRetrieve": ["id", "version"], "limit": 1}
+    )
+    return any(hit["version"] >= version for hit in body["hits"])
+
+
+async def _lag(meili: MeiliClient, uid: str, token: str, product_id: str, version: int, since: float) -> float:
+    """Seconds from `since` until the document is searchable by `token` at `version` or later."""
+    while True:
+        if await _visible(meili, uid, token, product_id, version):
+            return time.perf_counter() - since
+        if time.perf_counter() - since > VISIBLE_TIMEOUT:
+            raise RuntimeError(f"product {product_id} v{version} not searchable after {VISIBLE_TIMEOUT}s")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def _seed(bench: Bench) -> tuple[list[Target], str, str]:
+    """Imported products to update, a producer for new products, and an admin API key."""
+    await bench.store.ensure_indexes()
+    with catalogue_file(SEED_ROWS, seed=13) as path:
+        report = await import_products(bench.store, path)
+    if report.failed:
+        raise RuntimeError(f"seeding failed: {report.errors[:3]}")
+    docs = await bench.store.products.collection.find({"status": "published"}, {"name": 1, "version": 1}).to_list(None)
+    targets = [Target(d["_id"], d["name"], d["version"]) for d in docs]
+    producer = await bench.store.producers.insert(
+        {
+            "name": f"HTX Kẹo dừa Mỏ Cày {secrets.token_hex(3)}",
+            "type": ProducerType.COOPERATIVE.value,
+            "address": {"provinceCode": "86", "formerProvince": "Bến Tre", "commune": "Xã Thành Thới B"},
+            "verified": True,
+        }
+    )
+    admin = await create_account(bench.store, name="Benchmark admin", role=Role.ADMIN)
+    key = await issue_api_key(bench.store, admin.id, "benchmark")
+    return targets, producer_gid(producer.id), key
+
+
+async def _wait_caught_up(bench: Bench, worker: Child, expected: int, timeout: float = 120.0) -> None:
+    """Until the worker built the index and follows the change stream."""
+    state = SyncStateStore(bench.store.db, f"search:{bench.index_uid}")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if worker.process.returncode is not None:
+            raise RuntimeError(f"the worker exited with {worker.process.returncode}:\n{worker.log_tail()}")
+        status = await state.read()
+        if status.resume_token is not None and status.rewind_to is None:
+            index = await bench.meili.get_index(bench.index_uid)
+            if index is not None and (await bench.meili.stats(bench.index_uid))["numberOfDocuments"] >= expected:
+                return
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"the worker did not index the seeded products within {timeout}s:\n{worker.log_tail()}")
+
+
+async def _update_rounds(
+    http: httpx.AsyncClient, bench: Bench, targets: list[Target], rng: random.Random
+) -> tuple[Latencies, Latencies]:
+    lags, rtts = [], []
+    order = rng.sample(targets, len(targets))
+    for i in range(ROUNDS):
+        target = order[i % len(order)]
+        token = _token(rng)
+        variables = {
+            "id": product_gid(target.product_id),
+            "v": target.version,
+            "input": {"name": f"{target.name[:150]} {token}"},
+        }
+        sent = time.perf_counter()
+        product = await _mutate(http, UPDATE, variables)
+        answered = time.perf_counter()
+        target.version = product["version"]
+        rtts.append(answered - sent)
+        lags.append(await _lag(bench.meili, bench.index_uid, token, str(target.product_id), target.version, answered))
+    return Latencies(tuple(lags)), Latencies(tuple(rtts))
+
+
+async def _create_publish_rounds(
+    http: httpx.AsyncClient, bench: Bench, producer: str, rng: random.Random
+) -> tuple[Latencies, Latencies]:
+    lags, rtts = [], []
+    for _ in range(ROUNDS):
+        token = _token(rng)
+        new = {
+            "producerId": producer,
+            "name": f"Kẹo dừa sáp lá dứa {token}",
+            "group": "FOOD",
+            "category": "Kẹo",
+            "stars": 4,
+            "priceVnd": 45000,
+            "unit": "hộp 400g",
+            "moq": 50,
+        }
+        sent = time.perf_counter()
+        created = await _mutate(http, CREATE, {"input": new})
+        published = await _mutate(http, PUBLISH, {"id": created["id"], "v": created["version"]})
+        answered = time.perf_counter()
+        rtts.append(answered - sent)
+        product_id = node_id(published["id"])
+        lags.append(await _lag(bench.meili, bench.index_uid, token, product_id, published["version"], answered))
+    return Latencies(tuple(lags)), Latencies(tuple(rtts))
+
+
+async def measure() -> LagFigures:
+    rng = random.Random(17)
+    async with bench_clients() as bench:
+        note(f"lag: seeding {SEED_ROWS} products")
+        targets, producer, key = await _seed(bench)
+        expected = await bench.store.products.collection.count_documents({"status": {"$ne": "archived"}})
+        note("lag: starting the worker and API subprocesses")
+        async with worker_process(bench.settings) as worker, api_server(bench.settings) as url:
+            await _wait_caught_up(bench, worker, expected)
+            async with api_client(url, key) as http:
+                note(f"lag: {ROUNDS} × updateProduct")
+                update_lag, update_rtt = await _update_rounds(http, bench, targets, rng)
+                note(f"lag: {ROUNDS} × createProduct + publishProduct")
+                publish_lag, publish_rtt = await _create_publish_rounds(http, bench, producer, rng)
+    return LagFigures(update_lag, update_rtt, publish_lag, publish_rtt)
+
+
+def report(f: LagFigures) -> tuple[str, list[SummaryRow]]:
+    def row(label: str, sample: Latencies) -> tuple[str, str, str, str, str]:
+        return (label, str(len(sample.samples)), ms(sample.p50), ms(sample.p95), ms(sample.max))
+
+    table = text_table(
+        "Mutation → searchable (API and worker subprocesses, 5 ms polls of a raw search)",
+        ("measure", "n", "p50", "p95", "max"),
+        [
+            row("updateProduct round trip", f.update_rtt),
+            row("updateProduct → searchable", f.update_lag),
+            row("createProduct + publishProduct round trips", f.create_publish_rtt),
+            row("publishProduct → searchable", f.publish_lag),
+        ],
+    )
+
+    def lag(sample: Latencies) -> str:
+        return f"{ms(sample.p50)} / {ms(sample.p95)} / {ms(sample.max)}"
+
+    summary = [
+        SummaryRow("`updateProduct` → searchable, p50 / p95 / max", lag(f.update_lag)),
+        SummaryRow("`createProduct` + `publishProduct` → searchable, p50 / p95 / max", lag(f.publish_lag)),
+    ]
+    return table, summary
+
+
+async def run() -> tuple[str, list[SummaryRow]]:
+    return report(await measure())
