@@ -124,6 +124,7 @@ def worker(
 @cli.command()
 def reindex() -> None:
     """Rebuild the products index into a temporary index and swap it in atomically; live sync keeps working."""
+    from search.documents import projection_fingerprint
     from workers.rebuild import rebuild
     from workers.state import SyncStateStore
     from workers.sync import SearchSync
@@ -134,6 +135,7 @@ def reindex() -> None:
             with _progress("reindex") as progress:
                 started = await rebuild(store, meili, uid, progress)
             state = SyncStateStore(store.db, f"search:{uid}")
+            await state.set_fingerprint(projection_fingerprint())
             await state.request_rewind(started)
             status = await state.read()
             live = status.owner and status.lease_expires_at and status.lease_expires_at > datetime.now(UTC)

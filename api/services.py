@@ -28,7 +28,7 @@ class Services:
             settings=settings,
             store=store,
             meili=meili,
-            search=ProductSearch(meili, settings.index_uid(PRODUCTS)),
+            search=ProductSearch(meili, settings.index_uid(PRODUCTS), store),
             auth=Authenticator(store),
         )
 

@@ -3,7 +3,8 @@
 `product(id)` with its producer's name, 2000 sequential requests over random ids from one keep-alive
 connection, versus 2000 pairs of raw `find_one` (product, then producer) from this process. The first
 page of `products(first: 20)` with producers versus the raw `find` of 21 products plus one `find` of
-their producers.
+their producers. For scale, what a request costs before any resolver runs: `GET /healthz` and
+`{ __typename }`.
 """
 
 from __future__ import annotations
@@ -39,15 +40,19 @@ from market.importer import import_products
 SEED_ROWS = 200
 REQUESTS = 2000
 PAGE_REQUESTS = 500
+FLOOR_REQUESTS = 1000
 WARMUP = 200
 
 PRODUCT = "query($id: ID!) { product(id: $id) { id name priceVnd stars producer { name } } }"
+TYPENAME = "query { __typename }"
 PAGE = "query { products(first: 20) { edges { node { id name priceVnd stars producer { name } } } } }"
 
 
 @dataclass(slots=True)
 class ApiFigures:
     products: int
+    healthz: Latencies
+    typename: Latencies
     graphql_product: Latencies
     raw_product: Latencies
     graphql_page: Latencies
@@ -104,6 +109,18 @@ async def _graphql_product(http: httpx.AsyncClient, ids: list[tuple[ObjectId, Ob
     return await _sample(call, REQUESTS, WARMUP)
 
 
+async def _floors(http: httpx.AsyncClient) -> tuple[Latencies, Latencies]:
+    """What a request costs before any resolver: `/healthz` (HTTP only), `{ __typename }` (GraphQL)."""
+
+    async def healthz() -> None:
+        (await http.get("/healthz")).raise_for_status()
+
+    async def typename() -> None:
+        await graphql(http, TYPENAME)
+
+    return await _sample(healthz, FLOOR_REQUESTS, WARMUP), await _sample(typename, FLOOR_REQUESTS, WARMUP)
+
+
 async def _graphql_page(http: httpx.AsyncClient) -> Latencies:
     async def call() -> None:
         data = await graphql(http, PAGE)
@@ -152,6 +169,7 @@ async def measure() -> ApiFigures:
             note(f"api: {REQUESTS} product(id) and {PAGE_REQUESTS} products(first: 20) requests")
             graphql_product = await _graphql_product(http, ids)
             graphql_page = await _graphql_page(http)
+            healthz, typename = await _floors(http)
         note("api: raw find_one baseline")
         raw: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(bench.settings.resolved_mongodb_url, tz_aware=True)
         try:
@@ -160,11 +178,13 @@ async def measure() -> ApiFigures:
             raw_page = await _raw_page(db)
         finally:
             await raw.close()
-    return ApiFigures(len(ids), graphql_product, raw_product, graphql_page, raw_page)
+    return ApiFigures(len(ids), healthz, typename, graphql_product, raw_product, graphql_page, raw_page)
 
 
 def report(f: ApiFigures) -> tuple[str, list[SummaryRow]]:
     rows = [
+        ("GET /healthz (HTTP only)", str(len(f.healthz.samples)), ms(f.healthz.p50), ms(f.healthz.p95)),
+        ("GraphQL { __typename } (no resolver)", str(len(f.typename.samples)), ms(f.typename.p50), ms(f.typename.p95)),
         (
             "GraphQL product(id) + producer",
             str(len(f.graphql_product.samples)),

@@ -4,6 +4,9 @@ Each round sends a mutation over GraphQL as an admin, then polls Meilisearch eve
 search for a token unique to the round, until the product's document is found at the version the
 mutation returned. The lag runs from the mutation's response to the poll that found it, so it is exact
 to within one poll interval plus one search round trip.
+
+The raw floor, measured the same way before the subprocesses start: `find_one_and_update` on a copy of
+the products, then at once `add_documents` of that one document to an index with the same settings.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 import httpx
 from bson import ObjectId
+from pymongo import ReturnDocument
 
 from bench.common import (
     Bench,
@@ -34,13 +38,16 @@ from bench.common import (
     note,
     producer_gid,
     product_gid,
+    ratio,
     text_table,
     worker_process,
 )
 from market.accounts import create_account, issue_api_key
 from market.importer import import_products
-from market.models import ProducerType, Role
+from market.models import Producer, ProducerType, Product, Role
 from search.client import MeiliClient
+from search.documents import product_document
+from search.settings import PRODUCT_SETTINGS
 from workers.state import SyncStateStore
 
 ROUNDS = 200
@@ -56,6 +63,7 @@ PUBLISH = f"mutation($id: ID!, $v: Int) {{ publishProduct(id: $id, expectedVersi
 
 @dataclass(slots=True)
 class LagFigures:
+    raw_lag: Latencies
     update_lag: Latencies
     update_rtt: Latencies
     publish_lag: Latencies
@@ -120,6 +128,38 @@ async def _seed(bench: Bench) -> tuple[list[Target], str, str]:
     admin = await create_account(bench.store, name="Benchmark admin", role=Role.ADMIN)
     key = await issue_api_key(bench.store, admin.id, "benchmark")
     return targets, producer_gid(producer.id), key
+
+
+async def _raw_index(bench: Bench, uid: str, documents: list[dict[str, Any]]) -> None:
+    await bench.meili.ensure_index(uid)
+    tasks = [await bench.meili.update_settings(uid, PRODUCT_SETTINGS), await bench.meili.add_documents(uid, documents)]
+    await bench.meili.wait_tasks(tasks, timeout=120)
+
+
+async def _raw_rounds(bench: Bench, rng: random.Random) -> Latencies:
+    """Write to MongoDB, then send the projected document to Meilisearch directly: no worker in between."""
+    uid = f"{bench.settings.index_prefix}raw_products"
+    raw = bench.store.db["raw_products"]
+    products = await bench.store.products.collection.find({"status": "published"}).to_list(None)
+    producers = {d["_id"]: Producer.from_doc(d) for d in await bench.store.producers.collection.find().to_list(None)}
+    await raw.insert_many([dict(p) for p in products])
+    await _raw_index(bench, uid, [product_document(Product.from_doc(p), producers[p["producerId"]]) for p in products])
+    lags = []
+    for i in range(ROUNDS):
+        current = products[i % len(products)]
+        token = _token(rng)
+        updated = await raw.find_one_and_update(
+            {"_id": current["_id"]},
+            {"$set": {"name": f"{current['name'][:150]} {token}"}, "$inc": {"version": 1}},
+            return_document=ReturnDocument.AFTER,
+        )
+        written = time.perf_counter()
+        if updated is None:
+            raise RuntimeError(f"raw product {current['_id']} disappeared")
+        document = product_document(Product.from_doc(updated), producers[updated["producerId"]])
+        await bench.meili.add_documents(uid, [document])
+        lags.append(await _lag(bench.meili, uid, token, document["id"], document["version"], written))
+    return Latencies(tuple(lags))
 
 
 async def _wait_caught_up(bench: Bench, worker: Child, expected: int, timeout: float = 120.0) -> None:
@@ -192,6 +232,8 @@ async def measure() -> LagFigures:
         note(f"lag: seeding {SEED_ROWS} products")
         targets, producer, key = await _seed(bench)
         expected = await bench.store.products.collection.count_documents({"status": {"$ne": "archived"}})
+        note(f"lag: {ROUNDS} × raw find_one_and_update + add_documents")
+        raw_lag = await _raw_rounds(bench, rng)
         note("lag: starting the worker and API subprocesses")
         async with worker_process(bench.settings) as worker, api_server(bench.settings) as url:
             await _wait_caught_up(bench, worker, expected)
@@ -200,7 +242,7 @@ async def measure() -> LagFigures:
                 update_lag, update_rtt = await _update_rounds(http, bench, targets, rng)
                 note(f"lag: {ROUNDS} × createProduct + publishProduct")
                 publish_lag, publish_rtt = await _create_publish_rounds(http, bench, producer, rng)
-    return LagFigures(update_lag, update_rtt, publish_lag, publish_rtt)
+    return LagFigures(raw_lag, update_lag, update_rtt, publish_lag, publish_rtt)
 
 
 def report(f: LagFigures) -> tuple[str, list[SummaryRow]]:
@@ -211,6 +253,7 @@ def report(f: LagFigures) -> tuple[str, list[SummaryRow]]:
         "Mutation → searchable (API and worker subprocesses, 5 ms polls of a raw search)",
         ("measure", "n", "p50", "p95", "max"),
         [
+            row("raw find_one_and_update + add_documents → searchable", f.raw_lag),
             row("updateProduct round trip", f.update_rtt),
             row("updateProduct → searchable", f.update_lag),
             row("createProduct + publishProduct round trips", f.create_publish_rtt),
@@ -221,9 +264,20 @@ def report(f: LagFigures) -> tuple[str, list[SummaryRow]]:
     def lag(sample: Latencies) -> str:
         return f"{ms(sample.p50)} / {ms(sample.p95)} / {ms(sample.max)}"
 
+    raw = f"{lag(f.raw_lag)} (`find_one_and_update`, then `add_documents`)"
     summary = [
-        SummaryRow("`updateProduct` → searchable, p50 / p95 / max", lag(f.update_lag)),
-        SummaryRow("`createProduct` + `publishProduct` → searchable, p50 / p95 / max", lag(f.publish_lag)),
+        SummaryRow(
+            "`updateProduct` → searchable, p50 / p95 / max",
+            lag(f.update_lag),
+            raw,
+            f"{ratio(f.update_lag.p50, f.raw_lag.p50)} (p50)",
+        ),
+        SummaryRow(
+            "`createProduct` + `publishProduct` → searchable, p50 / p95 / max",
+            lag(f.publish_lag),
+            raw,
+            f"{ratio(f.publish_lag.p50, f.raw_lag.p50)} (p50)",
+        ),
     ]
     return table, summary
 

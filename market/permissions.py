@@ -95,3 +95,25 @@ def product_visibility_filter(viewer: Viewer) -> dict[str, object]:
 def ensure_admin(viewer: Viewer, action: str) -> None:
     if viewer is None or not viewer.is_admin:
         raise forbidden(f"only an admin may {action}")
+
+
+@dataclass(frozen=True, slots=True)
+class DraftScope:
+    """Which unpublished products a viewer may find in search, besides everything published."""
+
+    everything: bool = False
+    producer_id: ObjectId | None = None
+    province_code: str | None = None
+
+
+def draft_scope(viewer: Viewer) -> DraftScope | None:
+    """The same rule as `can_see_product`, for search filters; None means published products only."""
+    if viewer is None:
+        return None
+    if viewer.is_admin:
+        return DraftScope(everything=True)
+    if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+        return DraftScope(producer_id=viewer.org_id)
+    if viewer.role is Role.COORDINATOR and viewer.province_code:
+        return DraftScope(province_code=viewer.province_code)
+    return None

@@ -1,19 +1,41 @@
-"""Projection of a product (with its producer) into its search document."""
+"""Projection of a product (with its producer) into its search document, and back.
+
+The document carries every field the catalogue's Product type shows, so search results are served from
+the index without a MongoDB read per hit; `version` and `producerVersion` let the worker and the drift
+check compare it with MongoDB.
+"""
 
 from __future__ import annotations
 
+import hashlib
+from datetime import UTC, date, datetime
 from typing import Any
 
-from market.models import Producer, Product, ProductStatus
+from bson import ObjectId
+
+from market.models import Certification, PriceTier, Producer, Product, ProductGroup, ProductStatus
 from market.provinces import load_provinces
+from search.synonyms import expand, synonyms_fingerprint
+from search.vietnamese import tone_terms
 
 # Fields compared by the drift check: a document is stale when either is behind MongoDB.
 VERSION_FIELDS = ("version", "producerVersion")
+
+# Bump when the shape of the document changes; with the synonyms it decides when the index is rebuilt.
+PROJECTION_VERSION = 3
+
+
+def projection_fingerprint() -> str:
+    return hashlib.sha256(f"{PROJECTION_VERSION}:{synonyms_fingerprint()}".encode()).hexdigest()[:16]
 
 
 def is_indexed(product: Product) -> bool:
     """Drafts are indexed (a producer may search its own); archived products leave the index."""
     return product.status is not ProductStatus.ARCHIVED
+
+
+def _day(value: date | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def product_document(product: Product, producer: Producer) -> dict[str, Any]:
@@ -23,6 +45,7 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
     names = [province_name]
     if product.former_province and product.former_province != province_name:
         names.append(product.former_province)
+    synonyms = expand(product.name, product.category)
     return {
         "id": str(product.id),
         "name": product.name,
@@ -31,9 +54,15 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "group": product.group.value,
         "stars": product.stars,
         "priceVnd": product.price_vnd,
+        "priceTiers": [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in product.price_tiers],
         "unit": product.unit,
         "moq": product.moq,
         "certifications": [c.value for c in product.certifications],
+        "certificateNo": product.certificate_no,
+        "certifiedAt": _day(product.certified_at),
+        "validUntil": _day(product.valid_until),
+        "images": product.images,
+        "externalId": product.external_id,
         "provinceCode": product.province_code,
         "provinceName": province_name,
         "formerProvince": product.former_province,
@@ -44,8 +73,47 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "producerType": producer.type.value,
         "producerVerified": producer.verified,
         "status": product.status.value,
-        "image": product.images[0] if product.images else None,
+        "synonyms": synonyms,
+        # Tone-preserving forms (see search/vietnamese.py); typo tolerance is off on them.
+        "toneName": tone_terms(product.name),
+        "toneText": tone_terms(" ".join([product.category, *synonyms])),
         "createdAt": int(product.created_at.timestamp()),
+        "updatedAt": int(product.updated_at.timestamp()),
+        "publishedAt": int(product.published_at.timestamp()) if product.published_at else None,
         "version": product.version,
         "producerVersion": producer.version,
     }
+
+
+def _ts(value: Any) -> datetime | None:
+    return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
+
+
+def product_from_document(doc: dict[str, Any]) -> Product:
+    """A Product read back from its search document (as fresh as the index)."""
+    return Product(
+        id=ObjectId(doc["id"]),
+        producer_id=ObjectId(doc["producerId"]),
+        name=doc["name"],
+        description=doc.get("description") or "",
+        group=ProductGroup(doc["group"]),
+        category=doc.get("category") or "",
+        stars=doc["stars"],
+        province_code=doc["provinceCode"],
+        former_province=doc.get("formerProvince"),
+        price_vnd=doc["priceVnd"],
+        unit=doc["unit"],
+        moq=doc.get("moq") or 1,
+        status=ProductStatus(doc["status"]),
+        created_at=_ts(doc.get("createdAt")) or datetime.now(UTC),
+        updated_at=_ts(doc.get("updatedAt")) or _ts(doc.get("createdAt")) or datetime.now(UTC),
+        version=doc["version"],
+        price_tiers=[PriceTier(t["minQuantity"], t["unitPriceVnd"]) for t in doc.get("priceTiers") or []],
+        certifications=[Certification(c) for c in doc.get("certifications") or []],
+        images=list(doc.get("images") or []),
+        certificate_no=doc.get("certificateNo"),
+        certified_at=date.fromisoformat(doc["certifiedAt"]) if doc.get("certifiedAt") else None,
+        valid_until=date.fromisoformat(doc["validUntil"]) if doc.get("validUntil") else None,
+        external_id=doc.get("externalId"),
+        published_at=_ts(doc.get("publishedAt")),
+    )

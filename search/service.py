@@ -1,24 +1,49 @@
-"""Product search over the Meilisearch index: the query in, ordered hits out."""
+"""Product search and suggestions over the Meilisearch index."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
 from market.errors import DomainError, ErrorCode
-from market.paging import MAX_PAGE, PageRequest
-from market.permissions import Viewer
+from market.models import Product, ProductStatus
+from market.paging import PageRequest
+from market.permissions import Viewer, draft_scope
+from market.store import Store
 from market.text import nfc
-from search.client import MeiliClient, MeiliUnavailable
+from search.client import MeiliClient, MeiliError, MeiliUnavailable
+from search.documents import product_from_document
+from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read
+from search.vietnamese import convert_keystrokes
+from search.vocabulary import Vocabulary
 
 MAX_QUERY_LENGTH = 200
+MAX_RESULTS = 5000
+VOCABULARY_TTL = 600.0
+HIGHLIGHT = ("<mark>", "</mark>")
+
+_RETRIEVE = [
+    "id", "name", "description", "category", "group", "stars", "priceVnd", "priceTiers", "unit", "moq",
+    "certifications", "certificateNo", "certifiedAt", "validUntil", "images", "externalId", "provinceCode",
+    "formerProvince", "producerId", "status", "createdAt", "updatedAt", "publishedAt", "version",
+]  # fmt: skip
+_DISPLAY = {
+    "attributesToRetrieve": _RETRIEVE,
+    "attributesToHighlight": ["name", "description"],
+    "attributesToCrop": ["description"],
+    "cropLength": 24,
+    "highlightPreTag": HIGHLIGHT[0],
+    "highlightPostTag": HIGHLIGHT[1],
+}
 
 
 @dataclass(slots=True)
 class SearchHit:
-    id: str
-    document: dict[str, Any]
+    product: Product
     offset: int
+    highlights: dict[str, str]
 
 
 @dataclass(slots=True)
@@ -26,6 +51,8 @@ class SearchPage:
     hits: list[SearchHit]
     has_next: bool
     estimated_total: int
+    facets: dict[str, dict[str, int]] = field(default_factory=dict)
+    price_range: tuple[int, int] | None = None
 
 
 def clean_query(query: str) -> str:
@@ -49,37 +76,131 @@ def encode_offset(offset: int) -> str:
     return f"o:{offset}"
 
 
+def visibility_filter(viewer: Viewer, include_drafts: bool) -> str:
+    published = f'status = "{ProductStatus.PUBLISHED.value}"'
+    scope = draft_scope(viewer) if include_drafts else None
+    if scope is None:
+        return published
+    draft = f'status = "{ProductStatus.DRAFT.value}"'
+    if scope.everything:
+        return f"({published} OR {draft})"
+    if scope.producer_id is not None:
+        return f'({published} OR ({draft} AND producerId = "{scope.producer_id}"))'
+    return f'({published} OR ({draft} AND provinceCode = "{scope.province_code}"))'
+
+
+def _highlights(hit: dict[str, Any]) -> dict[str, str]:
+    formatted = hit.get("_formatted") or {}
+    return {
+        name: value
+        for name in ("name", "description")
+        if isinstance(value := formatted.get(name), str) and HIGHLIGHT[0] in value
+    }
+
+
 class ProductSearch:
-    def __init__(self, meili: MeiliClient, index_uid: str) -> None:
+    def __init__(self, meili: MeiliClient, index_uid: str, store: Store | None = None) -> None:
         self.meili = meili
         self.index_uid = index_uid
+        self.store = store
+        self._vocabulary: Vocabulary | None = None
+        self._vocabulary_at = 0.0
+        self._vocabulary_lock = asyncio.Lock()
 
-    async def search(self, query: str, page: PageRequest, viewer: Viewer) -> SearchPage:
+    async def vocabulary(self) -> Vocabulary | None:
+        """The catalogue's words, read from MongoDB and refreshed every few minutes."""
+        if self.store is None:
+            return None
+        if self._vocabulary is not None and time.monotonic() - self._vocabulary_at < VOCABULARY_TTL:
+            return self._vocabulary
+        async with self._vocabulary_lock:
+            if self._vocabulary is None or time.monotonic() - self._vocabulary_at >= VOCABULARY_TTL:
+                docs = await self.store.products.collection.find(
+                    {"status": ProductStatus.PUBLISHED.value}, {"name": 1, "category": 1, "_id": 0}
+                ).to_list(None)
+                self._vocabulary = Vocabulary.from_texts(f"{d['name']} {d.get('category', '')}" for d in docs)
+                self._vocabulary_at = time.monotonic()
+        return self._vocabulary
+
+    def plan(
+        self,
+        query: str,
+        flt: SearchFilter,
+        sort: SearchSort,
+        viewer: Viewer,
+        include_drafts: bool,
+        vocabulary: Vocabulary | None,
+    ) -> Plan:
+        filters = filter_expression(flt, visibility_filter(viewer, include_drafts))
+        return plan(read(clean_query(query), vocabulary), filters, sort, index_uid=self.index_uid, display=_DISPLAY)
+
+    async def search(
+        self,
+        query: str,
+        page: PageRequest,
+        viewer: Viewer,
+        *,
+        flt: SearchFilter | None = None,
+        sort: SearchSort = SearchSort.RELEVANCE,
+        include_drafts: bool = False,
+        facets: bool = False,
+    ) -> SearchPage:
         page = page.validated()
-        text = clean_query(query)
         offset = decode_offset(page.after)
-        if offset + page.first > 5000:
+        if offset + page.first > MAX_RESULTS:
             raise DomainError.single(
-                ErrorCode.OUT_OF_RANGE, "after", "search results stop at 5000 hits; refine the query"
+                ErrorCode.OUT_OF_RANGE, "after", f"search results stop at {MAX_RESULTS} hits; refine the query"
             )
-        params: dict[str, Any] = {
-            "q": text,
-            "filter": 'status = "published"',
-            "offset": offset,
-            "limit": page.first + 1,
-            "attributesToRetrieve": ["id"],
+        plan_ = self.plan(query, flt or SearchFilter(), sort, viewer, include_drafts, await self.vocabulary())
+        try:
+            if plan_.federated:
+                federation: dict[str, Any] = {"offset": offset, "limit": page.first + 1}
+                if facets:
+                    federation["facetsByIndex"] = {self.index_uid: FACETS}
+                body = await self.meili.multi_search(plan_.queries, federation)
+                facet_body = (body.get("facetsByIndex") or {}).get(self.index_uid) or {}
+                distribution, stats = facet_body.get("distribution") or {}, facet_body.get("stats") or {}
+            else:
+                params = {k: v for k, v in plan_.queries[0].items() if k != "indexUid"}
+                params.update(offset=offset, limit=page.first + 1)
+                if facets:
+                    params["facets"] = FACETS
+                body = await self.meili.search(self.index_uid, params)
+                distribution, stats = body.get("facetDistribution") or {}, body.get("facetStats") or {}
+        except MeiliUnavailable as exc:
+            raise DomainError.single(ErrorCode.UNAVAILABLE, None, "search is temporarily unavailable") from exc
+        except MeiliError as exc:
+            raise DomainError.single(ErrorCode.INVALID, None, f"search refused the request: {exc}") from exc
+        rows = body.get("hits", [])
+        hits = [
+            SearchHit(product=product_from_document(row), offset=offset + i, highlights=_highlights(row))
+            for i, row in enumerate(rows[: page.first])
+        ]
+        price = stats.get("priceVnd")
+        return SearchPage(
+            hits=hits,
+            has_next=len(rows) > page.first,
+            estimated_total=int(body.get("estimatedTotalHits", len(hits))),
+            facets={k: v for k, v in distribution.items() if k != "priceVnd"},
+            price_range=(int(price["min"]), int(price["max"])) if price else None,
+        )
+
+    async def suggest(self, prefix: str, first: int) -> list[tuple[str, str]]:
+        """(product id, name) pairs for a search box, accent-insensitive, published products only."""
+        if not 1 <= first <= 20:
+            raise DomainError.single(ErrorCode.OUT_OF_RANGE, "first", "first must be between 1 and 20")
+        text = clean_query(prefix)
+        if not text:
+            return []
+        params = {
+            "q": convert_keystrokes(text) or text,
+            "filter": f'status = "{ProductStatus.PUBLISHED.value}"',
+            "attributesToSearchOn": ["name"],
+            "attributesToRetrieve": ["id", "name"],
+            "limit": first,
         }
         try:
             body = await self.meili.search(self.index_uid, params)
         except MeiliUnavailable as exc:
             raise DomainError.single(ErrorCode.UNAVAILABLE, None, "search is temporarily unavailable") from exc
-        rows = body.get("hits", [])
-        hits = [SearchHit(id=row["id"], document=row, offset=offset + i) for i, row in enumerate(rows[: page.first])]
-        return SearchPage(
-            hits=hits,
-            has_next=len(rows) > page.first,
-            estimated_total=int(body.get("estimatedTotalHits", len(hits))),
-        )
-
-
-__all__ = ["MAX_PAGE", "ProductSearch", "SearchPage", "clean_query"]
+        return [(row["id"], row["name"]) for row in body.get("hits", [])]

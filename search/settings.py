@@ -10,8 +10,13 @@ from typing import Any
 
 PRODUCTS = "products"
 
+# Searched through accent folding (Meilisearch's normal behaviour).
+FOLDED_FIELDS = ["name", "synonyms", "category", "provinceNames", "producerName", "description"]
+# Searched with tones kept (Telex spelling, see search/vietnamese.py).
+TONE_FIELDS = ["toneName", "toneText"]
+
 PRODUCT_SETTINGS: dict[str, Any] = {
-    "searchableAttributes": ["name", "category", "producerName", "provinceNames", "description"],
+    "searchableAttributes": [*FOLDED_FIELDS[:2], *TONE_FIELDS, *FOLDED_FIELDS[2:]],
     "filterableAttributes": [
         "id",  # the worker reads current versions by id before writing (see workers/indexer.py)
         "status",
@@ -27,6 +32,10 @@ PRODUCT_SETTINGS: dict[str, Any] = {
     ],
     "sortableAttributes": ["priceVnd", "stars", "createdAt", "name"],
     "displayedAttributes": ["*"],
+    # "sort" first: a buyer who sorts by price wants price order; without a sort parameter it does nothing.
+    "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "stars:desc"],
+    # A one-letter difference in a Telex spelling is a different tone: never a typo there.
+    "typoTolerance": {"disableOnAttributes": TONE_FIELDS},
     "faceting": {"maxValuesPerFacet": 200},
     "pagination": {"maxTotalHits": 5000},
 }

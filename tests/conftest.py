@@ -179,3 +179,26 @@ async def world(api: Api, store: Store) -> World:
         producer_gid=gid("Producer", producer.id),
         other_producer_gid=gid("Producer", other.id),
     )
+
+
+@dataclass
+class Catalogue:
+    """The judged relevance fixture (tests/relevance/products.jsonl), imported and indexed by the real
+    worker into a database and index of its own, with an API bound to it."""
+
+    fixture: Any
+    api: Api
+    settings: Settings
+
+
+@pytest.fixture(scope="session")
+async def catalogue(settings: Settings, counter: CommandCounter) -> AsyncIterator[Catalogue]:
+    from bench.relevance import drop_fixture, load_fixture
+
+    own = Settings(OCOP_DB_NAME=settings.db_name + "_catalogue", OCOP_INDEX_PREFIX=settings.index_prefix + "cat_")
+    fixture = await load_fixture(own, [counter])
+    app = create_app(own, store=fixture.store)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        yield Catalogue(fixture=fixture, api=Api(client), settings=own)
+    await app.state.services.meili.close()
+    await drop_fixture(fixture, own)

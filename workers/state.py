@@ -33,6 +33,7 @@ class SyncStatus:
     applied_events: int
     last_error: str | None
     index_uid: str | None
+    fingerprint: str | None
 
 
 class SyncStateStore:
@@ -52,6 +53,7 @@ class SyncStateStore:
             applied_events=doc.get("appliedEvents", 0),
             last_error=doc.get("lastError"),
             index_uid=doc.get("indexUid"),
+            fingerprint=doc.get("fingerprint"),
         )
 
     async def try_acquire(self, owner: str) -> bool:
@@ -96,6 +98,11 @@ class SyncStateStore:
                 "$inc": {"appliedEvents": applied},
             },
         )
+
+    async def set_fingerprint(self, fingerprint: str) -> None:
+        """What the index was built with (document shape, synonyms): a change means a rebuild. Written by
+        whoever rebuilt it, the worker or `ocop reindex`."""
+        await self.collection.update_one({"_id": self.name}, {"$set": {"fingerprint": fingerprint}}, upsert=True)
 
     async def record_error(self, owner: str, message: str) -> None:
         await self.collection.update_one(

@@ -29,6 +29,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from market.store import Store
 from search.client import MeiliClient, MeiliError
+from search.documents import projection_fingerprint
 from workers.indexer import ProductIndexer
 from workers.rebuild import apply_settings, rebuild
 from workers.state import LeaseLost, SyncStateStore
@@ -153,6 +154,7 @@ class SearchSync:
         started = await rebuild(self.store, self.meili, self.index_uid, self.on_progress)
         self.stats.rebuilds += 1
         await self.state.renew(self.owner)
+        await self.state.set_fingerprint(projection_fingerprint())
         await self.state.request_rewind(started)
 
     async def _check_history(self, resume_from: Timestamp | None) -> None:
@@ -170,6 +172,10 @@ class SearchSync:
         rewind = status.rewind_to
         if status.resume_token is None and rewind is None:
             # First start on this index: build it whole, then follow changes from the snapshot's start.
+            await self._rebuild_and_restart()
+            return False
+        if status.fingerprint != projection_fingerprint():
+            self._note("the document shape or the synonyms changed; rebuilding the index")
             await self._rebuild_and_restart()
             return False
         await self._check_history(rewind or token_time(status.resume_token))

@@ -1,65 +1,220 @@
-"""searchProducts: full-text search over the products index."""
+"""searchProducts and suggestProducts: buyer search over the products index."""
 
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from bson import ObjectId
+from strawberry import relay
 from strawberry.types import Info
 
+from market.models import Certification, ProductGroup
 from market.paging import DEFAULT_PAGE, PageRequest
+from market.provinces import load_provinces
 from schema.catalog.types import Product
-from schema.pagination import FIRST_DESCRIPTION
-from search.service import encode_offset
+from schema.pagination import FIRST_DESCRIPTION, decode_global_id, global_id
+from schema.scalars import Vnd
+from search.query import SearchFilter, SearchSort
+from search.service import SearchPage, encode_offset
 
 if TYPE_CHECKING:
     from schema.context import Context
+
+strawberry.enum(SearchSort, name="ProductSearchSort", description="Order of search results.")
+
+
+@strawberry.input(description="All given conditions must hold.")
+class ProductSearchFilter:
+    provinces: list[str] | None = strawberry.field(
+        default=None,
+        description="Province codes (see `provinces`). A current province also matches products registered "
+        "under its pre-2025 provinces; an old province's code matches only those.",
+    )
+    groups: list[ProductGroup] | None = None
+    min_stars: int | None = None
+    price_min: Vnd | None = None
+    price_max: Vnd | None = None
+    certifications: list[Certification] | None = strawberry.field(
+        default=None, description="Products holding any of these."
+    )
+    producer: strawberry.ID | None = None
+    max_moq: int | None = strawberry.field(default=None, description="Minimum order quantity at most this.")
+
+
+@strawberry.type(description="Where the query matched, with the match wrapped in <mark>…</mark>.")
+class Highlight:
+    field: str
+    snippet: str
 
 
 @strawberry.type
 class ProductSearchEdge:
     cursor: str
     node: Product
+    highlights: list[Highlight]
 
 
 @strawberry.type
-class SearchPageInfo:
-    has_next_page: bool
-    has_previous_page: bool
-    end_cursor: str | None
+class FacetCount:
+    value: str
+    count: int
+
+
+@strawberry.type(description="An old (pre-2025) province inside a current one.")
+class FormerProvinceFacet:
+    code: str
+    name: str
+    count: int
+
+
+@strawberry.type(description="A current province with its count, and the old provinces it includes.")
+class ProvinceFacet:
+    code: str
+    name: str
+    count: int
+    former_provinces: list[FormerProvinceFacet]
+
+
+@strawberry.type(description="Counts per value over all matching products, for filter chips.")
+class ProductFacets:
+    provinces: list[ProvinceFacet]
+    stars: list[FacetCount]
+    groups: list[FacetCount]
+    certifications: list[FacetCount]
+
+
+@strawberry.type
+class PriceRange:
+    min: Vnd
+    max: Vnd
 
 
 @strawberry.type
 class ProductSearchResult:
     edges: list[ProductSearchEdge]
-    page_info: SearchPageInfo
-    estimated_total_count: int = strawberry.field(description="Meilisearch's estimate of all matching products.")
+    page_info: relay.PageInfo
+    estimated_total_count: int = strawberry.field(description="Meilisearch's estimate of all matches.")
+    facets: ProductFacets
+    price_range: PriceRange | None = strawberry.field(description="Lowest and highest unit price of all matches.")
+
+
+@strawberry.type
+class ProductSuggestion:
+    product_id: strawberry.ID
+    name: str
+
+
+def _counts(values: dict[str, int]) -> list[FacetCount]:
+    return [FacetCount(value=k, count=v) for k, v in sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))]
+
+
+def _province_facets(current: dict[str, int], former: dict[str, int]) -> list[ProvinceFacet]:
+    registry = load_provinces()
+    former_by_current: dict[str, list[FormerProvinceFacet]] = {}
+    for code, count in former.items():
+        match = registry.resolve(code)
+        if match is not None and match.former_name:
+            former_by_current.setdefault(match.province.code, []).append(
+                FormerProvinceFacet(code=code, name=match.former_name, count=count)
+            )
+    out = []
+    for code, count in sorted(current.items(), key=lambda kv: (-kv[1], kv[0])):
+        province = registry.get(code)
+        out.append(
+            ProvinceFacet(
+                code=code,
+                name=province.name if province else code,
+                count=count,
+                former_provinces=sorted(former_by_current.get(code, []), key=lambda f: -f.count),
+            )
+        )
+    return out
+
+
+def _result(page: SearchPage, after: str | None) -> ProductSearchResult:
+    edges = [
+        ProductSearchEdge(
+            cursor=encode_offset(hit.offset),
+            node=Product.from_record(hit.product),
+            highlights=[Highlight(field=k, snippet=v) for k, v in hit.highlights.items()],
+        )
+        for hit in page.hits
+    ]
+    facets = page.facets
+    return ProductSearchResult(
+        edges=edges,
+        page_info=relay.PageInfo(
+            has_next_page=page.has_next,
+            has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        estimated_total_count=page.estimated_total,
+        facets=ProductFacets(
+            provinces=_province_facets(facets.get("provinceCode", {}), facets.get("formerProvinceCode", {})),
+            stars=_counts(facets.get("stars", {})),
+            groups=_counts(facets.get("group", {})),
+            certifications=_counts(facets.get("certifications", {})),
+        ),
+        price_range=PriceRange(min=Vnd(page.price_range[0]), max=Vnd(page.price_range[1]))
+        if page.price_range
+        else None,
+    )
+
+
+def _wants_facets(info: Info["Context", None]) -> bool:
+    return any(
+        getattr(selection, "name", None) in ("facets", "priceRange")
+        for field in info.selected_fields
+        for selection in field.selections
+    )
+
+
+def _filter(flt: ProductSearchFilter | None) -> SearchFilter:
+    if flt is None:
+        return SearchFilter()
+    return SearchFilter(
+        provinces=tuple(flt.provinces or ()),
+        groups=tuple(g.value for g in flt.groups or ()),
+        min_stars=flt.min_stars,
+        price_min=flt.price_min,
+        price_max=flt.price_max,
+        certifications=tuple(c.value for c in flt.certifications or ()),
+        producer_id=decode_global_id(flt.producer, "Producer", "filter.producer") if flt.producer else None,
+        max_moq=flt.max_moq,
+    )
 
 
 @strawberry.type
 class SearchQuery:
-    @strawberry.field(description="Full-text search over published products, accents optional.")
+    @strawberry.field(
+        description="Buyer search over the catalogue: accents optional, Telex/VNI typed without an input method "
+        "understood, tones honoured when typed. An empty query browses with the filters. The public sees "
+        "published products; with `includeDrafts` a producer also sees its own drafts."
+    )
     async def search_products(
         self,
         info: Info["Context", None],
         query: str,
+        filter: ProductSearchFilter | None = None,
+        sort: SearchSort = SearchSort.RELEVANCE,
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: str | None = None,
+        include_drafts: bool = False,
     ) -> ProductSearchResult:
         ctx = info.context
-        page = await ctx.search.search(query, PageRequest(DEFAULT_PAGE if first is None else first, after), ctx.viewer)
-        # The index may briefly lag MongoDB: a hit deleted a moment ago is dropped rather than returned empty.
-        records = await ctx.loaders.product.load_many([ObjectId(h.id) for h in page.hits])
-        edges = [
-            ProductSearchEdge(cursor=encode_offset(hit.offset), node=Product.from_record(record))
-            for hit, record in zip(page.hits, records, strict=True)
-            if record is not None and record.status.value == "published"
-        ]
-        return ProductSearchResult(
-            edges=edges,
-            page_info=SearchPageInfo(
-                has_next_page=page.has_next,
-                has_previous_page=after is not None,
-                end_cursor=encode_offset(page.hits[-1].offset) if page.hits else None,
-            ),
-            estimated_total_count=page.estimated_total,
+        page = await ctx.search.search(
+            query,
+            PageRequest(DEFAULT_PAGE if first is None else first, after),
+            ctx.viewer,
+            flt=_filter(filter),
+            sort=sort,
+            include_drafts=include_drafts,
+            facets=_wants_facets(info),
         )
+        return _result(page, after)
+
+    @strawberry.field(description="Product names for a search box's autocomplete, accent-insensitive.")
+    async def suggest_products(
+        self, info: Info["Context", None], prefix: str, first: int = 8
+    ) -> list[ProductSuggestion]:
+        rows = await info.context.search.suggest(prefix, first)
+        return [ProductSuggestion(product_id=strawberry.ID(global_id("Product", i)), name=name) for i, name in rows]

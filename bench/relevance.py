@@ -1,0 +1,172 @@
+"""Relevance of product search on the judged set in tests/relevance/: P@1 and MRR@10 for our search and,
+in the same run, for a Meilisearch index with default settings over the same products.
+
+    python -m bench.relevance [--show-misses]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import secrets
+from collections import defaultdict
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pymongo.monitoring import CommandListener
+
+from api.localservices import LocalServices
+from api.settings import PROJECT_ROOT, Settings
+from market.importer import import_products
+from market.paging import PageRequest
+from market.store import Store
+from search.client import MeiliClient
+from search.service import ProductSearch
+from search.settings import PRODUCTS
+from workers.sync import SearchSync
+
+FIXTURE = PROJECT_ROOT / "tests" / "relevance" / "products.jsonl"
+QUERIES = PROJECT_ROOT / "tests" / "relevance" / "queries.json"
+RAW_FIELDS = ["id", "name", "description", "category", "producerName", "provinceName", "formerProvince"]
+
+Searcher = Callable[[str], Awaitable[list[str]]]  # query -> product names, best first
+
+
+@dataclass(slots=True)
+class Judged:
+    query: str
+    category: str
+    expect: set[str]
+
+
+@dataclass(slots=True)
+class Score:
+    queries: int = 0
+    hits_at_1: int = 0
+    reciprocal_ranks: float = 0.0
+    misses: list[tuple[str, str, list[str]]] = field(default_factory=list)
+
+    def add(self, judged: Judged, ranked: list[str]) -> None:
+        self.queries += 1
+        top = ranked[:10]
+        rank = next((i + 1 for i, name in enumerate(top) if name in judged.expect), None)
+        if rank == 1:
+            self.hits_at_1 += 1
+        else:
+            self.misses.append((judged.category, judged.query, top[:3]))
+        self.reciprocal_ranks += 1 / rank if rank else 0.0
+
+    @property
+    def p_at_1(self) -> float:
+        return self.hits_at_1 / self.queries if self.queries else 0.0
+
+    @property
+    def mrr(self) -> float:
+        return self.reciprocal_ranks / self.queries if self.queries else 0.0
+
+
+def load_judgements(path: Path = QUERIES) -> list[Judged]:
+    return [Judged(q["query"], q["category"], set(q["expect"])) for q in json.loads(path.read_text("utf-8"))]
+
+
+async def evaluate(search: Searcher, judged: list[Judged]) -> dict[str, Score]:
+    """Scores per category, plus "all"."""
+    scores: dict[str, Score] = defaultdict(Score)
+    for item in judged:
+        ranked = await search(item.query)
+        scores[item.category].add(item, ranked)
+        scores["all"].add(item, ranked)
+    return dict(scores)
+
+
+@dataclass(slots=True)
+class Fixture:
+    store: Store
+    meili: MeiliClient
+    index_uid: str
+    raw_uid: str
+
+    def ours(self) -> Searcher:
+        service = ProductSearch(self.meili, self.index_uid, self.store)
+
+        async def search(query: str) -> list[str]:
+            page = await service.search(query, PageRequest(10), None)
+            return [hit.product.name for hit in page.hits]
+
+        return search
+
+    def raw(self) -> Searcher:
+        async def search(query: str) -> list[str]:
+            body = await self.meili.search(self.raw_uid, {"q": query, "limit": 10, "attributesToRetrieve": ["name"]})
+            return [hit["name"] for hit in body["hits"]]
+
+        return search
+
+
+async def load_fixture(settings: Settings, listeners: Sequence[CommandListener] = ()) -> Fixture:
+    """The fixture imported into MongoDB and indexed by the real worker, plus a raw default index."""
+    store = Store.connect(settings.resolved_mongodb_url, settings.db_name, listeners)
+    meili = MeiliClient(settings.resolved_meili_url, settings.resolved_meili_key)
+    await store.ensure_indexes()
+    report = await import_products(store, FIXTURE)
+    if report.failed:
+        raise RuntimeError(f"the relevance fixture has bad rows: {report.errors[:3]}")
+    index_uid = settings.index_uid(PRODUCTS)
+    await SearchSync(store, meili, index_uid).run(once=True, timeout=120)
+    raw_uid = settings.index_uid("raw_products")
+    await meili.ensure_index(raw_uid)
+    body = await meili.fetch_documents(index_uid, RAW_FIELDS, filter='status = "published"', limit=10_000)
+    await meili.wait_task(await meili.add_documents(raw_uid, body["results"]))
+    return Fixture(store, meili, index_uid, raw_uid)
+
+
+async def drop_fixture(fixture: Fixture, settings: Settings) -> None:
+    for uid in (fixture.index_uid, fixture.raw_uid):
+        if await fixture.meili.get_index(uid) is not None:
+            await fixture.meili.wait_task(await fixture.meili.delete_index(uid))
+    await fixture.store.client.drop_database(settings.db_name)
+    await fixture.store.close()
+    await fixture.meili.close()
+
+
+def table(ours: dict[str, Score], raw: dict[str, Score]) -> str:
+    lines = [
+        "| category | queries | P@1 ours | P@1 raw | MRR@10 ours | MRR@10 raw |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for category in sorted(ours, key=lambda c: (c == "all", c)):
+        o, r = ours[category], raw[category]
+        lines.append(f"| {category} | {o.queries} | {o.p_at_1:.2f} | {r.p_at_1:.2f} | {o.mrr:.2f} | {r.mrr:.2f} |")
+    return "\n".join(lines)
+
+
+async def main(show_misses: bool) -> None:
+    LocalServices(Settings()).start()
+    tag = secrets.token_hex(3)
+    settings = Settings(OCOP_DB_NAME=f"ocop_relevance_{tag}", OCOP_INDEX_PREFIX=f"relevance_{tag}_")
+    fixture = await load_fixture(settings)
+    try:
+        judged = load_judgements()
+        ours = await evaluate(fixture.ours(), judged)
+        raw = await evaluate(fixture.raw(), judged)
+    finally:
+        await drop_fixture(fixture, settings)
+    print(f"Relevance on {len(judged)} judged queries (tests/relevance/), `python -m bench.relevance`:\n")
+    print(table(ours, raw))
+    if show_misses:
+        print("\nmisses (ours):")
+        for category, query, top in ours["all"].misses:
+            print(f"  [{category}] {query!r} -> {top}")
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--show-misses", action="store_true")
+    args = parser.parse_args(argv)
+    asyncio.run(main(args.show_misses))
+
+
+if __name__ == "__main__":
+    cli()

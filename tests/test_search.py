@@ -1,0 +1,189 @@
+"""searchProducts and suggestProducts over the demo-sized fixture: filters, facets, sorting, paging,
+visibility, highlights, hydration without MongoDB, and the Vietnamese handling a buyer meets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from market.accounts import create_account, issue_api_key
+from market.models import Role
+from market.text import fold
+from tests.conftest import Catalogue, CommandCounter
+
+SEARCH = """
+query($q: String!, $filter: ProductSearchFilter, $sort: ProductSearchSort, $first: Int, $after: String, $drafts: Boolean) {
+  searchProducts(query: $q, filter: $filter, sort: $sort, first: $first, after: $after, includeDrafts: $drafts) {
+    estimatedTotalCount
+    edges { cursor node { id name stars priceVnd status group province { code name formerName } certifications } highlights { field snippet } }
+    pageInfo { hasNextPage endCursor }
+    facets { provinces { code name count formerProvinces { code name count } } stars { value count } groups { value count } certifications { value count } }
+    priceRange { min max }
+  }
+}"""
+
+
+async def search(cat: Catalogue, q: str, *, as_: str | None = None, **variables: Any) -> dict[str, Any]:
+    data = await cat.api.data(SEARCH, {"q": q, **variables}, as_=as_)
+    return data["searchProducts"]
+
+
+def names(result: dict[str, Any]) -> list[str]:
+    return [e["node"]["name"] for e in result["edges"]]
+
+
+async def test_results_come_from_the_index_without_a_mongodb_read_per_hit(
+    catalogue: Catalogue, counter: CommandCounter
+) -> None:
+    await search(catalogue, "kẹo dừa")  # warms the vocabulary
+    counter.commands.clear()
+    counter.enabled = True
+    try:
+        result = await search(catalogue, "kẹo dừa", first=20)
+    finally:
+        counter.enabled = False
+    assert len(result["edges"]) == 20
+    assert counter.commands == []  # served from the index documents
+    counter.commands.clear()
+    counter.enabled = True
+    try:
+        data = await catalogue.api.data(
+            '{ searchProducts(query: "mật ong", first: 20) { edges { node { producer { name } } } } }'
+        )
+    finally:
+        counter.enabled = False
+    assert len(data["searchProducts"]["edges"]) > 1
+    assert counter.commands == ["find"]  # all producers in one batched read
+
+
+async def test_facets_sum_to_the_total(catalogue: Catalogue) -> None:
+    result = await search(catalogue, "", first=1)
+    total = result["estimatedTotalCount"]
+    assert total == 495  # every published product of the fixture (8 are drafts)
+    facets = result["facets"]
+    assert sum(f["count"] for f in facets["provinces"]) == total
+    assert sum(f["count"] for f in facets["stars"]) == total
+    assert sum(f["count"] for f in facets["groups"]) == total
+    for province in facets["provinces"]:
+        assert sum(f["count"] for f in province["formerProvinces"]) <= province["count"]
+    vinh_long = next(p for p in facets["provinces"] if p["code"] == "86")
+    assert {f["name"] for f in vinh_long["formerProvinces"]} >= {"Bến Tre", "Trà Vinh"}
+    assert result["priceRange"]["min"] > 0 and result["priceRange"]["max"] >= result["priceRange"]["min"]
+
+
+async def test_current_province_filter_includes_its_old_provinces(catalogue: Catalogue) -> None:
+    result = await search(catalogue, "", filter={"provinces": ["86"]}, first=100)
+    formers = {e["node"]["province"]["formerName"] for e in result["edges"]}
+    assert {"Bến Tre", "Trà Vinh"} <= formers
+    assert all(e["node"]["province"]["code"] == "86" for e in result["edges"])
+    only_ben_tre = await search(catalogue, "", filter={"provinces": ["83"]}, first=100)
+    assert {e["node"]["province"]["formerName"] for e in only_ben_tre["edges"]} == {"Bến Tre"}
+    assert only_ben_tre["estimatedTotalCount"] < result["estimatedTotalCount"]
+
+
+async def test_filters_and_sorts(catalogue: Catalogue) -> None:
+    result = await search(
+        catalogue,
+        "",
+        filter={"groups": ["BEVERAGE"], "minStars": 4, "priceMin": 50000, "priceMax": 300000, "maxMoq": 50},
+        sort="PRICE_ASC",
+        first=50,
+    )
+    prices = [e["node"]["priceVnd"] for e in result["edges"]]
+    assert prices == sorted(prices) and prices and prices[0] >= 50000 and prices[-1] <= 300000
+    assert all(e["node"]["group"] == "BEVERAGE" and e["node"]["stars"] >= 4 for e in result["edges"])
+    certified = await search(catalogue, "", filter={"certifications": ["HACCP"]}, first=50)
+    assert certified["edges"] and all("HACCP" in e["node"]["certifications"] for e in certified["edges"])
+    stars = await search(catalogue, "nước mắm", sort="STARS_DESC", first=30)
+    values = [e["node"]["stars"] for e in stars["edges"]]
+    assert values == sorted(values, reverse=True)
+
+
+async def test_paging_through_search_results(catalogue: Catalogue) -> None:
+    seen: list[str] = []
+    after = None
+    while True:
+        page = await search(catalogue, "kẹo", first=7, after=after)
+        seen += [e["node"]["id"] for e in page["edges"]]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    assert len(seen) == len(set(seen)) > 7
+
+
+async def test_drafts_only_for_their_producer(catalogue: Catalogue) -> None:
+    store = catalogue.fixture.store
+    draft = await store.products.collection.find_one({"status": "draft"})
+    assert draft is not None
+    word = draft["name"]
+    public = await search(catalogue, word, drafts=True, first=50)
+    assert draft["name"] not in names(public)
+    member = await create_account(store, name="Chủ thể", role=Role.PRODUCER, org_id=str(draft["producerId"]))
+    catalogue.api.keys["draft_owner"] = await issue_api_key(store, member.id, "t")
+    own = await search(catalogue, word, drafts=True, first=50, as_="draft_owner")
+    assert draft["name"] in names(own)
+    hidden = await search(catalogue, word, first=50, as_="draft_owner")
+    assert draft["name"] not in names(hidden)
+
+
+async def test_highlights_mark_the_match(catalogue: Catalogue) -> None:
+    result = await search(catalogue, "mật ong", first=3)
+    snippets = [h for e in result["edges"] for h in e["highlights"] if h["field"] == "name"]
+    assert snippets and "<mark>" in snippets[0]["snippet"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected_first_word"),
+    [
+        ("nuoc mam phu quoc", "nước mắm"),
+        ("khóm", None),
+        ("caf phee", "cà phê"),
+        ("keo dua ben tre", "kẹo dừa"),
+        ("keo dua vinh long", "kẹo dừa"),
+        ("coffee", "cà phê"),
+        ("gao st 25", "gạo st25"),
+        ("banh tet tra cuon", "bánh tét"),
+    ],
+)
+async def test_acceptance_queries(catalogue: Catalogue, query: str, expected_first_word: str | None) -> None:
+    result = await search(catalogue, query, first=5)
+    first = result["edges"][0]["node"]
+    if expected_first_word:
+        assert first["name"].casefold().startswith(expected_first_word), (query, names(result))
+    else:  # khóm: pineapple, never coconut
+        top = " ".join(names(result)).casefold()
+        assert "dừa" not in top.replace("dứa", ""), names(result)
+
+
+async def test_tones_are_honoured(catalogue: Catalogue) -> None:
+    pineapple = await search(catalogue, "dứa", first=5)
+    assert all("dừa" not in n.casefold() for n in names(pineapple)), names(pineapple)
+    coconut = await search(catalogue, "dừa", first=5)
+    assert all("dừa" in n.casefold() for n in names(coconut)), names(coconut)
+    pork = await search(catalogue, "lợn", first=3)
+    assert all("lợn" in n.casefold() or "heo" in n.casefold() for n in names(pork)), names(pork)
+    sugar = await search(catalogue, "đường", first=5)
+    assert all("dưỡng" not in n.casefold() for n in names(sugar)), names(sugar)
+    both = await search(catalogue, "dua", first=50)
+    assert any("dứa" in n.casefold() for n in names(both)) and any("dừa" in n.casefold() for n in names(both))
+
+
+async def test_bad_search_input_is_a_typed_error(catalogue: Catalogue) -> None:
+    body = await catalogue.api.gql(SEARCH, {"q": "x" * 201})
+    assert body["errors"][0]["extensions"]["code"] == "TOO_LONG"
+    body = await catalogue.api.gql(SEARCH, {"q": "a", "first": 101})
+    assert body["errors"][0]["extensions"]["field"] == "first"
+    body = await catalogue.api.gql(SEARCH, {"q": "a", "after": "nope"})
+    assert body["errors"][0]["extensions"]["field"] == "after"
+    control = await search(catalogue, "mật\u0000 ong\u200b")
+    assert names(control)[0].startswith("Mật ong")
+
+
+async def test_suggestions(catalogue: Catalogue) -> None:
+    data = await catalogue.api.data('{ suggestProducts(prefix: "nuoc m", first: 5) { productId name } }')
+    suggestions = data["suggestProducts"]
+    assert 0 < len(suggestions) <= 5
+    assert all("nuoc m" in fold(s["name"]) for s in suggestions), [s["name"] for s in suggestions]
+    body = await catalogue.api.gql('{ suggestProducts(prefix: "a", first: 50) { name } }')
+    assert body["errors"][0]["extensions"]["field"] == "first"
