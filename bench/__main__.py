@@ -11,6 +11,7 @@ import asyncio
 import os
 import platform
 import shlex
+import subprocess
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -19,7 +20,7 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from api.localservices import LocalServices
-from api.settings import Settings
+from api.settings import PROJECT_ROOT, Settings
 from bench import api_bench, import_bench, lag_bench
 from bench.common import SummaryRow, markdown_table
 
@@ -30,7 +31,10 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=BENCHMARKS, help="Run one benchmark only.")
     parser.add_argument("--rows", type=int, default=20_000, help="Products to import (default 20000).")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.rows < 1:
+        parser.error("--rows must be at least 1")
+    return args
 
 
 def _command(argv: list[str]) -> str:
@@ -40,6 +44,20 @@ def _command(argv: list[str]) -> str:
     except ValueError:
         shown = "python"
     return shlex.join([shown, "-m", "bench", *argv])
+
+
+def _revision() -> str | None:
+    """The commit measured, marked when the working tree has changes (read-only git queries)."""
+    try:
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain"], cwd=PROJECT_ROOT, capture_output=True, text=True, check=True
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return head.stdout.strip() + (" with uncommitted changes" if dirty.stdout.strip() else "")
 
 
 def _cpu_model() -> str | None:
@@ -64,13 +82,14 @@ async def _versions(settings: Settings) -> tuple[str, str]:
     return mongo, meili
 
 
-async def _machine(settings: Settings) -> str:
+async def _machine(settings: Settings, revision: str | None) -> str:
     mongo, meili = await _versions(settings)
     cpu = _cpu_model()
     cores = f"{os.cpu_count()} cores" + (f" ({cpu})" if cpu else "")
     return (
         f"{cores}, {platform.system()} {platform.release()}, Python {platform.python_version()}, "
-        f"MongoDB {mongo} (single-node replica set), Meilisearch {meili}; all on the same machine."
+        f"MongoDB {mongo} (single-node replica set), Meilisearch {meili}, all on the same machine"
+        + (f"; code at {revision}." if revision else ".")
     )
 
 
@@ -78,10 +97,10 @@ def _summary(command: str, machine: str, rows: list[SummaryRow]) -> str:
     table = markdown_table(
         ("measure", "ocop-market", "raw services", "ratio"), [(r.measure, r.product, r.raw, r.ratio) for r in rows]
     )
-    return f"### Benchmarks\n\n`{command}`, measured in one run on {machine}\n\n{table}\n"
+    return f"`{command}`, measured in one run on {machine}\n\n{table}\n"
 
 
-async def _run(args: argparse.Namespace, command: str) -> None:
+async def _run(args: argparse.Namespace, command: str, revision: str | None) -> None:
     selected = [args.only] if args.only else list(BENCHMARKS)
     runners: dict[str, Callable[[], Awaitable[tuple[str, list[SummaryRow]]]]] = {
         "import": lambda: import_bench.run(args.rows),
@@ -93,7 +112,7 @@ async def _run(args: argparse.Namespace, command: str) -> None:
         table, rows = await runners[name]()
         print(table + "\n", flush=True)
         summary.extend(rows)
-    machine = await _machine(Settings())
+    machine = await _machine(Settings(), revision)
     print("=" * 100)
     print(_summary(command, machine, summary), flush=True)
 
@@ -103,7 +122,7 @@ def main(argv: list[str]) -> None:
     local = LocalServices(Settings())
     started = [s.name for s in local.start() if s.started]
     try:
-        asyncio.run(_run(args, _command(argv)))
+        asyncio.run(_run(args, _command(argv), _revision()))
     finally:
         if started:
             local.stop(started)

@@ -16,6 +16,7 @@ Meilisearch returns each document once, with the best weighted score of the quer
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -23,7 +24,7 @@ from typing import Any
 from market.provinces import ProvinceMatch, load_provinces, province_key
 from market.text import fold
 from search.settings import FOLDED_FIELDS, TONE_FIELDS
-from search.vietnamese import convert_keystrokes, has_marks, telex, words
+from search.vietnamese import convert_keystrokes, has_marks, is_syllable, telex, words
 from search.vocabulary import Vocabulary
 
 WEIGHT_TONE = 1.3
@@ -156,7 +157,17 @@ def find_province(text: str) -> tuple[ProvinceMatch | None, str]:
     return None, text
 
 
+_SPLIT_CODE = re.compile(r"\b([a-z]{1,3})[\s\-_.]+(\d{1,4})\b", re.IGNORECASE)
+
+
+def join_codes(text: str) -> str:
+    """Variety codes are written joined in product names: "st 25" and "st-25" mean ST25. Letters that form a
+    Vietnamese word are left alone: "rượu sim 29 độ" is a 29° liquor."""
+    return _SPLIT_CODE.sub(lambda m: m[0] if is_syllable(m[1]) else m[1] + m[2], text)
+
+
 def read(text: str, vocabulary: Vocabulary | None) -> Reading:
+    text = join_codes(text)
     reading = Reading(text=text)
     if not text:
         return reading
@@ -208,7 +219,8 @@ def plan(
         match = reading.province
         code = load_provinces().former_code(match.former_name) if match.former_name else None
         in_province = f'formerProvinceCode = "{code}"' if code else f'provinceCode = "{match.province.code}"'
-        queries.append(query(reading.without_province, WEIGHT_PROVINCE, in_province))
+        words_left = find_province(reading.corrected)[1] if reading.corrected else reading.without_province
+        queries.append(query(words_left, WEIGHT_PROVINCE, in_province))
         notes.append("province")
         if reading.toned:
             queries.append(

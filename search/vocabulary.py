@@ -16,7 +16,20 @@ from market.text import fold
 from search.vietnamese import words
 
 MAX_CORRECTED_LENGTH = 4
+MIN_CORRECTED_LENGTH = 3
+# A known word this many times rarer than a neighbour is probably a slip for it ("mui" for "muoi").
+RARER_BY = 8
+SLIP_BONUS = 4
 _LETTERS = string.ascii_lowercase
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_POSITION = {ch: (r, c) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+# Spellings of Vietnamese sounds borrowed from other languages: "ca fe" is "cà phê".
+_PHONETIC = (("f", "ph"), ("dz", "d"), ("z", "d"))
+
+
+def _adjacent(a: str, b: str) -> bool:
+    (ra, ca), (rb, cb) = _POSITION.get(a, (9, 9)), _POSITION.get(b, (-9, -9))
+    return abs(ra - rb) <= 1 and abs(ca - cb) <= 1
 
 
 class Vocabulary:
@@ -36,28 +49,43 @@ class Vocabulary:
     def correct(self, word: str) -> str | None:
         """The catalogue word the buyer probably meant, or None when `word` needs no correction."""
         folded = fold(word)
-        if (
-            not folded.isalpha()
-            or not folded.isascii()
-            or len(folded) > MAX_CORRECTED_LENGTH
-            or len(folded) < 2
-            or folded in self.counts
-        ):
+        if not folded.isalpha() or not folded.isascii() or len(folded) > MAX_CORRECTED_LENGTH:
             return None
-        candidates = [c for c in _edits(folded) if c in self.counts]
+        known = self.counts.get(folded, 0)
+        for wrong, right in _PHONETIC:
+            respelled = folded.replace(wrong, right)
+            if respelled != folded and self.counts.get(respelled, 0) > known:
+                return respelled
+        if len(folded) < MIN_CORRECTED_LENGTH:
+            return None
+        candidates = [c for c in _edits(folded) if self.counts.get(c, 0) > known * RARER_BY]
         if not candidates:
             return None
-        # Prefer the most frequent word; on a tie, the one keeping the first letter and the length.
-        return max(candidates, key=lambda c: (self.counts[c], c[0] == folded[0], len(c) == len(folded), c))
+        # The most frequent word, counting a slip to a neighbouring key or a swap as more likely.
+        return max(
+            candidates, key=lambda c: (self.counts[c] * (SLIP_BONUS if _slip(folded, c) else 1), c[0] == folded[0], c)
+        )
 
     def correct_text(self, text: str) -> str | None:
         changed = False
         out = []
-        for word in words(text):
-            fixed = self.correct(word)
+        tokens = words(text)
+        for i, word in enumerate(tokens):
+            beside_number = any(t.isdigit() for t in tokens[max(0, i - 1) : i + 2])
+            fixed = None if beside_number else self.correct(word)  # "st 25" is a rice variety
             changed = changed or fixed is not None
             out.append(fixed or word)
         return " ".join(out) if changed else None
+
+
+def _slip(typed: str, meant: str) -> bool:
+    """Whether `typed` is `meant` with one key replaced by a neighbouring key, or two letters swapped."""
+    if len(typed) != len(meant):
+        return False
+    diff = [i for i, (a, b) in enumerate(zip(typed, meant, strict=True)) if a != b]
+    if len(diff) == 1:
+        return _adjacent(typed[diff[0]], meant[diff[0]])
+    return len(diff) == 2 and diff[1] == diff[0] + 1 and typed[diff[0]] == meant[diff[1]]
 
 
 def _edits(word: str) -> set[str]:
