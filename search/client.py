@@ -87,7 +87,7 @@ class MeiliClient:
             if time.monotonic() > deadline:
                 raise MeiliUnavailable(f"task {uid} still {task['status']} after {timeout}s")
             await asyncio.sleep(delay)
-            delay = min(delay * 2, 0.1)
+            delay = min(delay * 2, 0.02)
 
     async def wait_tasks(self, uids: Sequence[int], *, timeout: float = 60.0) -> None:
         for uid in uids:

@@ -65,25 +65,36 @@ def synonyms_fingerprint() -> str:
     return hashlib.sha256(_source().encode()).hexdigest()[:16]
 
 
-def _occurs(term: Term, fields: list[list[str]]) -> bool:
-    n = len(term.words)
-    for words in fields:
-        starts = [0] if term.leading_only else range(len(words) - n + 1)
-        if any(tuple(words[i : i + n]) == term.words for i in starts):
-            return True
-    return False
+TermIndex = dict[str, list[tuple[Term, SynonymGroup]]]
+
+
+def index_terms(groups: list[SynonymGroup]) -> TermIndex:
+    """Terms by their first word, so a product is matched in one pass over its words."""
+    index: TermIndex = {}
+    for group in groups:
+        for term in group.terms:
+            index.setdefault(term.words[0], []).append((term, group))
+    return index
+
+
+@cache
+def _default_index() -> TermIndex:
+    return index_terms(load_synonyms())
 
 
 def expand(name: str, category: str, groups: list[SynonymGroup] | None = None) -> list[str]:
     """The synonym terms a product gains from its name and category (tone-exact)."""
-    fields = [_lower_words(name), _lower_words(category)]
+    index = index_terms(groups) if groups is not None else _default_index()
+    matched: dict[SynonymGroup, set[Term]] = {}
+    for words in (_lower_words(name), _lower_words(category)):
+        for i, word in enumerate(words):
+            for term, group in index.get(word, ()):
+                if (i == 0 or not term.leading_only) and tuple(words[i : i + len(term.words)]) == term.words:
+                    matched.setdefault(group, set()).add(term)
     added: list[str] = []
-    for group in groups if groups is not None else load_synonyms():
-        matched = [t for t in group.terms if _occurs(t, fields)]
-        if not matched:
-            continue
+    for group, found in matched.items():
         for term in group.terms:
             label = " ".join(term.words)
-            if term not in matched and label not in added:
+            if term not in found and label not in added:
                 added.append(label)
     return added

@@ -9,7 +9,7 @@ event) makes replays idempotent: applying the same ids twice yields the same ind
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bson import ObjectId
@@ -27,6 +27,7 @@ class ApplyResult:
     upserted: int = 0
     deleted: int = 0
     skipped: int = 0  # already at this version or newer in the index
+    tasks: list[int] = field(default_factory=list)  # Meilisearch tasks, when not waited for
 
 
 class ProductIndexer:
@@ -42,13 +43,20 @@ class ProductIndexer:
         docs = await self.store.products.collection.find({"producerId": {"$in": ids}}, {"_id": 1}).to_list(None)
         return {d["_id"] for d in docs}
 
-    async def apply(self, index_uid: str, product_ids: set[ObjectId], *, guard_versions: bool = True) -> ApplyResult:
+    async def apply(
+        self, index_uid: str, product_ids: set[ObjectId], *, guard_versions: bool = True, wait: bool = True
+    ) -> ApplyResult:
+        """Write the current state of these products. With `wait` (the default) return only once every
+        Meilisearch task has succeeded; otherwise the caller waits for `result.tasks`."""
         result = ApplyResult()
         ids = list(product_ids)
         for start in range(0, len(ids), BATCH):
             chunk = ids[start : start + BATCH]
             products = await self.store.products.get_many(chunk)
             await self._write(index_uid, products, {str(i) for i in chunk}, guard_versions, result)
+        if wait:
+            await self.meili.wait_tasks(result.tasks, timeout=120)
+            result.tasks.clear()
         return result
 
     async def _write(
@@ -77,14 +85,12 @@ class ProductIndexer:
                 else:
                     fresh.append(doc)
             documents = fresh
-        tasks = []
         if documents:
-            tasks.append(await self.meili.add_documents(index_uid, documents))
+            result.tasks.append(await self.meili.add_documents(index_uid, documents))
             result.upserted += len(documents)
         if to_delete:
-            tasks.append(await self.meili.delete_documents(index_uid, to_delete))
+            result.tasks.append(await self.meili.delete_documents(index_uid, to_delete))
             result.deleted += len(to_delete)
-        await self.meili.wait_tasks(tasks, timeout=120)
 
     async def _indexed_versions(self, index_uid: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         quoted = ", ".join(f'"{i}"' for i in ids)

@@ -50,11 +50,18 @@ async def rebuild(store: Store, meili: MeiliClient, live_uid: str, progress: Pro
         done = 0
         if progress:
             progress(done, total)
+        # Batches are queued without waiting for each other, so Meilisearch always has the next one ready.
+        tasks: list[int] = []
+        waited = 0
         async for chunk in indexer.all_indexable_ids():
-            await indexer.apply(temp_uid, set(chunk), guard_versions=False)
+            tasks += (await indexer.apply(temp_uid, set(chunk), guard_versions=False, wait=False)).tasks
+            if progress and len(tasks) > waited + 2:
+                await meili.wait_tasks(tasks[waited:-2], timeout=300)  # report what is indexed, not queued
+                waited = len(tasks) - 2
             done += len(chunk)
             if progress:
                 progress(done, total)
+        await meili.wait_tasks(tasks[waited:], timeout=600)
         await apply_settings(meili, live_uid)
         await meili.wait_task(await meili.swap_indexes([(live_uid, temp_uid)]))
     finally:

@@ -149,7 +149,10 @@ class ProductRepository:
         by_producer: dict[ObjectId, list[str]] = {}
         for producer_id, external_id in keys:
             by_producer.setdefault(producer_id, []).append(external_id)
-        query = {"$or": [{"producerId": p, "externalId": {"$in": ids}} for p, ids in by_producer.items()]}
+        # "$type" matches the unique index's partial filter, so MongoDB can use it.
+        query = {
+            "$or": [{"producerId": p, "externalId": {"$in": ids, "$type": "string"}} for p, ids in by_producer.items()]
+        }
         docs = await self.collection.find(query).to_list(None)
         return {(d["producerId"], d["externalId"]): d for d in docs}
 
