@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -36,6 +37,12 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 return
             scope.setdefault("state", {})["viewer"] = viewer
         await super().__call__(scope, receive, send)
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    def decode_json(self, data: str | bytes) -> object:
+        return orjson.loads(data)
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: dict[str, Any] = request.scope.get("state", {})

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import httpx
+import orjson
 
 
 class MeiliError(Exception):
@@ -45,20 +46,22 @@ class MeiliClient:
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+    async def _request(self, method: str, path: str, *, json: Any = None, **kwargs: Any) -> Any:
+        if json is not None:
+            kwargs["content"] = orjson.dumps(json)
         try:
             response = await self._http.request(method, path, **kwargs)
         except httpx.TransportError as exc:
             raise MeiliUnavailable(f"Meilisearch at {self.url} is unreachable: {exc!r}") from exc
         if response.status_code >= 400:
             try:
-                body = response.json()
-            except ValueError:
+                body = orjson.loads(response.content)
+            except orjson.JSONDecodeError:
                 body = {"message": response.text}
             if response.status_code >= 500:
                 raise MeiliUnavailable(body.get("message", "server error"), body.get("code"), response.status_code)
             raise MeiliError(body.get("message", "request failed"), body.get("code"), response.status_code)
-        return response.json() if response.content else None
+        return orjson.loads(response.content) if response.content else None
 
     # --- health and tasks -------------------------------------------------------------------------
 

@@ -16,13 +16,13 @@ from bson import ObjectId
 from market.models import Certification, PriceTier, Producer, Product, ProductGroup, ProductStatus
 from market.provinces import load_provinces
 from search.synonyms import expand, synonyms_fingerprint
-from search.vietnamese import tone_terms
+from search.vietnamese import tone_spellings
 
 # Fields compared by the drift check: a document is stale when either is behind MongoDB.
 VERSION_FIELDS = ("version", "producerVersion")
 
 # Bump when the shape of the document changes; with the synonyms it decides when the index is rebuilt.
-PROJECTION_VERSION = 3
+PROJECTION_VERSION = 5
 
 
 def projection_fingerprint() -> str:
@@ -75,8 +75,8 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "status": product.status.value,
         "synonyms": synonyms,
         # Tone-preserving forms (see search/vietnamese.py); typo tolerance is off on them.
-        "toneName": tone_terms(product.name),
-        "toneText": tone_terms(" ".join([product.category, *synonyms])),
+        "toneName": tone_spellings(product.name),
+        "toneText": tone_spellings(" ".join([product.category, *synonyms, *names])),
         "createdAt": int(product.created_at.timestamp()),
         "updatedAt": int(product.updated_at.timestamp()),
         "publishedAt": int(product.published_at.timestamp()) if product.published_at else None,

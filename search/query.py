@@ -1,17 +1,16 @@
 """Turning a buyer's query into Meilisearch requests.
 
-One search becomes a federated multi-search of a few weighted queries over the same index, each a
-different reading of what was typed:
+A search is one Meilisearch query, or a federated multi-search of a few weighted queries over the same
+index when the text has more than one reading:
 
-- `base`: the text as typed (or as converted from Telex/VNI), accents folded, over the ordinary fields;
-- `tone`: when the buyer typed tone marks, the same words in their tone-preserving spelling over the tone
-  fields, weighted above `base`, so "dứa" puts pineapples above coconuts;
-- `province`: when the text names a province (old or new name), the other words filtered to that province,
-  weighted above `base`: a strong ranking signal, not a filter;
-- `typo`: short words corrected against the catalogue's vocabulary ("nuc" -> "nuoc");
+- `base`: the text as typed (or as converted from Telex/VNI), followed by the tone-preserving spelling of
+  its accented words (see `with_tones`), so an exact-tone match outranks a folded one;
+- `typo`: short words corrected against the catalogue's vocabulary ("nuc" -> "nuoc"), weighted below base;
 - `typed`: after a Telex/VNI conversion, the raw text too, weighted low, in case it was not Telex.
 
-Meilisearch returns each document once, with the best weighted score of the queries that matched it.
+Most queries need `base` alone, a single search. Meilisearch returns each document once, with the best
+weighted score of the queries that matched it. A province named in the text matches the documents'
+current and former province names, so it ranks those products first without filtering the others out.
 """
 
 from __future__ import annotations
@@ -21,14 +20,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from market.provinces import ProvinceMatch, load_provinces, province_key
-from market.text import fold
-from search.settings import FOLDED_FIELDS, TONE_FIELDS
-from search.vietnamese import convert_keystrokes, has_marks, is_syllable, telex, words
+from market.provinces import load_provinces
+from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_token, words
 from search.vocabulary import Vocabulary
 
-WEIGHT_TONE = 1.3
-WEIGHT_PROVINCE = 1.2
 WEIGHT_TYPO = 0.9
 WEIGHT_TYPED = 0.6
 
@@ -70,8 +65,6 @@ class Reading:
     text: str
     converted: str | None = None
     corrected: str | None = None
-    province: ProvinceMatch | None = None
-    without_province: str = ""
 
     @property
     def best(self) -> str:
@@ -139,24 +132,6 @@ def filter_expression(flt: SearchFilter, visibility: str) -> list[str]:
     return parts
 
 
-def find_province(text: str) -> tuple[ProvinceMatch | None, str]:
-    """The province the text names, if any (the longest run of words that is a province name), and the
-    text without it. Single-word names count only beside other words ("huế" alone is a search for Huế
-    products anyway)."""
-    tokens = words(text)
-    registry = load_provinces()
-    for size in (4, 3, 2, 1):
-        for start in range(len(tokens) - size + 1):
-            phrase = " ".join(tokens[start : start + size])
-            if size == 1 and (len(tokens) == 1 or len(province_key(phrase)) < 3):
-                continue
-            match = registry.resolve(phrase)
-            if match is not None and not province_key(phrase).isdigit():
-                rest = tokens[:start] + tokens[start + size :]
-                return match, " ".join(rest)
-    return None, text
-
-
 _SPLIT_CODE = re.compile(r"\b([a-z]{1,3})[\s\-_.]+(\d{1,4})\b", re.IGNORECASE)
 
 
@@ -174,13 +149,20 @@ def read(text: str, vocabulary: Vocabulary | None) -> Reading:
     reading.converted = convert_keystrokes(text)
     if vocabulary is not None:
         reading.corrected = vocabulary.correct_text(reading.best)
-    reading.province, reading.without_province = find_province(reading.best)
     return reading
 
 
-def tone_query(text: str) -> str:
-    """Accented words in their Telex spelling, the others folded: matches the tone fields."""
-    return " ".join(telex(w) if has_marks(w) else fold(w) for w in words(text))
+def with_tones(text: str) -> str:
+    """The text followed by the Telex spelling of its accented words.
+
+    Meilisearch keeps the words of a query from the left and drops them from the right when too few
+    documents match all of them, and ranks documents by how many words they keep. Appended at the end, the
+    tone spellings are the first to go: a product matching them (the exact tones) ranks above one matching
+    only the folded words, and nothing else is lost. "dứa" becomes "dứa duwas": pineapples first, then
+    coconuts. (Tone tokens carry a prefix, see `search.vietnamese.tone_token`.)
+    """
+    spelled = [tone_token(w) for w in words(text) if has_marks(w)]
+    return " ".join([text, *spelled]) if spelled else text
 
 
 def plan(
@@ -191,46 +173,26 @@ def plan(
     index_uid: str,
     display: dict[str, Any],
 ) -> Plan:
-    def query(q: str, weight: float, extra_filter: str | None = None, on: list[str] | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "indexUid": index_uid,
-            "q": q,
-            "filter": [*filters, extra_filter] if extra_filter else filters,
-            "attributesToSearchOn": on or FOLDED_FIELDS,
-            "federationOptions": {"weight": weight},
-            **display,
-        }
+    def query(q: str, weight: float | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"indexUid": index_uid, "q": q, "filter": filters, **display}
+        if weight is not None:
+            body["federationOptions"] = {"weight": weight}
         return body
 
-    if not reading.text or sort is not SearchSort.RELEVANCE:
-        single: dict[str, Any] = {"indexUid": index_uid, "q": reading.corrected or reading.best, "filter": filters}
-        if sort is not SearchSort.RELEVANCE:
-            single["sort"] = _SORT_PARAMS[sort]
-            # Sorted results are not ranked by relevance, so each must match every word.
-            single["matchingStrategy"] = "all"
-        return Plan(queries=[{**single, **display}], federated=False, reading=reading)
+    if sort is not SearchSort.RELEVANCE:
+        single = query(with_tones(reading.corrected or reading.best))
+        single["sort"] = _SORT_PARAMS[sort]
+        # Sorted results are not ranked by relevance, so each must match every word (tones included).
+        single["matchingStrategy"] = "all"
+        return Plan(queries=[single], federated=False, reading=reading, notes=["sorted"])
 
-    queries = [query(reading.best, 1.0)]
-    notes = ["base"]
-    if reading.toned:
-        queries.append(query(tone_query(reading.best), WEIGHT_TONE, on=TONE_FIELDS))
-        notes.append("tone")
-    if reading.province is not None and reading.without_province:
-        match = reading.province
-        code = load_provinces().former_code(match.former_name) if match.former_name else None
-        in_province = f'formerProvinceCode = "{code}"' if code else f'provinceCode = "{match.province.code}"'
-        words_left = find_province(reading.corrected)[1] if reading.corrected else reading.without_province
-        queries.append(query(words_left, WEIGHT_PROVINCE, in_province))
-        notes.append("province")
-        if reading.toned:
-            queries.append(
-                query(tone_query(reading.without_province), WEIGHT_PROVINCE * WEIGHT_TONE, in_province, TONE_FIELDS)
-            )
-            notes.append("tone+province")
+    alternatives: list[tuple[str, float, str]] = []
     if reading.corrected:
-        queries.append(query(reading.corrected, WEIGHT_TYPO))
-        notes.append("typo")
+        alternatives.append((reading.corrected, WEIGHT_TYPO, "typo"))
     if reading.converted:
-        queries.append(query(reading.text, WEIGHT_TYPED))
-        notes.append("typed")
-    return Plan(queries=queries, federated=True, reading=reading, notes=notes)
+        alternatives.append((reading.text, WEIGHT_TYPED, "typed"))
+    base = with_tones(reading.best)
+    if not alternatives:
+        return Plan(queries=[query(base)], federated=False, reading=reading, notes=["base"])
+    queries = [query(base, 1.0), *(query(q, weight) for q, weight, _ in alternatives)]
+    return Plan(queries=queries, federated=True, reading=reading, notes=["base", *(n for _, _, n in alternatives)])

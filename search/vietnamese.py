@@ -121,17 +121,18 @@ def telex(word: str) -> str:
     return fold(spelled) + tone
 
 
-def tone_terms(text: str) -> str:
-    """Searchable tone form of a text: each word's Telex spelling, plus its folded form when they differ,
-    so a query mixing accented and unaccented words still matches every word."""
-    out: list[str] = []
-    for word in words(text):
-        spelled = telex(word)
-        out.append(spelled)
-        folded = fold(word)
-        if folded != spelled:
-            out.append(folded)
-    return " ".join(out)
+# Marks a tone token. Two letters put every token at least three edits from any folded word, so Meilisearch's
+# typo tolerance (at most two) can never match "tramf" (tràm) with the plain word "tram" of another product.
+TONE_TOKEN_PREFIX = "vv"
+
+
+def tone_token(word: str) -> str:
+    return TONE_TOKEN_PREFIX + telex(word)
+
+
+def tone_spellings(text: str) -> str:
+    """The tone tokens of every accented word of a text (the searchable tone form of a document)."""
+    return " ".join(tone_token(w) for w in words(text) if has_marks(w))
 
 
 # --- syllables ----------------------------------------------------------------------------------------

@@ -49,6 +49,8 @@ class Vocabulary:
     def correct(self, word: str) -> str | None:
         """The catalogue word the buyer probably meant, or None when `word` needs no correction."""
         folded = fold(word)
+        if folded != word.casefold():
+            return None  # typed with accents: the buyer chose this word
         if not folded.isalpha() or not folded.isascii() or len(folded) > MAX_CORRECTED_LENGTH:
             return None
         known = self.counts.get(folded, 0)

@@ -1,10 +1,11 @@
 """searchProducts and suggestProducts: buyer search over the products index."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry import relay
 from strawberry.types import Info
+from strawberry.types.nodes import SelectedField
 
 from market.models import Certification, ProductGroup
 from market.paging import DEFAULT_PAGE, PageRequest
@@ -160,12 +161,41 @@ def _result(page: SearchPage, after: str | None) -> ProductSearchResult:
     )
 
 
-def _wants_facets(info: Info["Context", None]) -> bool:
-    return any(
-        getattr(selection, "name", None) in ("facets", "priceRange")
-        for field in info.selected_fields
-        for selection in field.selections
-    )
+# Which facet attributes each field of ProductFacets needs.
+_FACET_ATTRIBUTES = {
+    "provinces": ("provinceCode",),
+    "formerProvinces": ("formerProvinceCode",),
+    "stars": ("stars",),
+    "groups": ("group",),
+    "certifications": ("certifications",),
+}
+
+
+def _selected(selections: list[Any]) -> dict[str, list[Any]]:
+    """Selected field names -> their sub-selections (fragments flattened)."""
+    out: dict[str, list[Any]] = {}
+    for selection in selections:
+        if isinstance(selection, SelectedField):
+            out.setdefault(selection.name, []).extend(selection.selections)
+        else:  # inline fragment or fragment spread
+            for name, sub in _selected(selection.selections).items():
+                out.setdefault(name, []).extend(sub)
+    return out
+
+
+def _requested(info: Info["Context", None]) -> tuple[list[str], bool]:
+    """The facet attributes and whether highlights are needed, from what the client selected: Meilisearch
+    only computes what will be shown."""
+    top = _selected(info.selected_fields[0].selections)
+    facets: list[str] = []
+    for name, sub in _selected(top.get("facets", [])).items():
+        facets += _FACET_ATTRIBUTES.get(name, ())
+        if name == "provinces" and "formerProvinces" in _selected(sub):
+            facets += _FACET_ATTRIBUTES["formerProvinces"]
+    if "priceRange" in top:
+        facets.append("priceVnd")
+    highlight = "highlights" in _selected(top.get("edges", []))
+    return facets, highlight
 
 
 def _filter(flt: ProductSearchFilter | None) -> SearchFilter:
@@ -201,6 +231,7 @@ class SearchQuery:
         include_drafts: bool = False,
     ) -> ProductSearchResult:
         ctx = info.context
+        facets, highlight = _requested(info)
         page = await ctx.search.search(
             query,
             PageRequest(DEFAULT_PAGE if first is None else first, after),
@@ -208,7 +239,8 @@ class SearchQuery:
             flt=_filter(filter),
             sort=sort,
             include_drafts=include_drafts,
-            facets=_wants_facets(info),
+            facets=facets,
+            highlight=highlight,
         )
         return _result(page, after)
 

@@ -3,9 +3,9 @@ province detection and code joining."""
 
 import pytest
 
-from search.query import find_province, join_codes, tone_query
+from search.query import join_codes, with_tones
 from search.synonyms import expand, parse
-from search.vietnamese import convert_keystrokes, from_keystrokes, is_syllable, telex, tone_terms
+from search.vietnamese import convert_keystrokes, from_keystrokes, is_syllable, telex, tone_spellings
 from search.vocabulary import Vocabulary
 
 
@@ -27,9 +27,10 @@ def test_telex_keeps_tones_apart(word: str, spelled: str) -> None:
     assert telex(word) == spelled
 
 
-def test_tone_terms_carry_both_spellings() -> None:
-    assert tone_terms("Kẹo dừa ST25") == "keoj keo duwaf dua st25"
-    assert tone_query("nước mam") == "nuwowcs mam"
+def test_tone_tokens_follow_the_text() -> None:
+    assert tone_spellings("Kẹo dừa ST25") == "vvkeoj vvduwaf"
+    assert with_tones("nước mam") == "nước mam vvnuwowcs"
+    assert with_tones("nuoc mam") == "nuoc mam"
 
 
 @pytest.mark.parametrize(
@@ -81,15 +82,6 @@ def test_typos_in_short_syllables() -> None:
     assert vocabulary.correct("mam") is None  # a catalogue word
     assert vocabulary.correct("robusta") is None  # too long to be a short-syllable slip
     assert vocabulary.correct_text("gao st 25") is None
-
-
-def test_province_in_the_query() -> None:
-    match, rest = find_province("kẹo dừa bến tre")
-    assert match is not None and match.province.name == "Vĩnh Long" and match.former_name == "Bến Tre"
-    assert rest == "kẹo dừa"
-    match, rest = find_province("keo dua vinh long")
-    assert match is not None and match.former_name is None and rest == "keo dua"
-    assert find_province("nước mắm phú quốc")[0] is None
 
 
 def test_codes_are_joined_but_words_are_not() -> None:

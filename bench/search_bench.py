@@ -1,0 +1,199 @@
+"""Search speed on 20,000 products: GraphQL `searchProducts` and `suggestProducts` over HTTP against raw
+Meilisearch requests with the same parameters from the same client, and the cost of the Vietnamese
+handling (the federated tone, province and typo queries) over one plain Meilisearch search.
+
+The raw requests are built by the product's own planner (`ProductSearch.plan`), so both sides ask
+Meilisearch exactly the same thing; the difference is HTTP, GraphQL and our code.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+import httpx
+
+from bench.common import (
+    Bench,
+    Latencies,
+    SummaryRow,
+    api_client,
+    api_server,
+    bench_clients,
+    catalogue_file,
+    graphql,
+    ms,
+    note,
+    ratio,
+    text_table,
+)
+from market.importer import import_products
+from market.paging import PageRequest
+from search.query import SearchFilter, SearchSort
+from search.service import ProductSearch
+from workers.sync import SearchSync
+
+ROWS = 20_000
+REQUESTS = 600
+WARMUP = 60
+
+# Buyer queries typed three ways: with accents, without, and with a typo or Telex.
+QUERIES = [
+    "nước mắm", "kẹo dừa", "cà phê", "gạo st25", "mật ong", "trà", "muối", "bánh", "rượu", "khô cá",
+    "nuoc mam", "keo dua", "ca phe", "mat ong", "tra shan tuyet", "banh pia", "ruou sim", "kho ca",
+    "dứa", "lợn", "đường", "nuc mam", "caf phee", "keo dua ben tre",
+]  # fmt: skip
+# Accented queries (tone tokens), plus Telex and typos (federated alternatives).
+TONED = ["nước mắm", "kẹo dừa", "cà phê", "mật ong", "dứa", "lợn", "đường", "rượu sim", "khô cá", "bánh pía",
+         "caf phee", "nuc mam"]  # fmt: skip
+PREFIXES = ["nuoc", "keo d", "ca ph", "mat o", "gao s", "tra", "muoi h", "banh t", "ruou", "kho c"]
+
+SEARCH = """
+query($q: String!, $filter: ProductSearchFilter) {
+  searchProducts(query: $q, filter: $filter, sort: PRICE_ASC, first: 20) {
+    estimatedTotalCount
+    edges { node { id name priceVnd stars unit } }
+    facets { stars { value count } groups { value count } provinces { code name count } }
+  }
+}"""
+SUGGEST = "query($p: String!) { suggestProducts(prefix: $p, first: 8) { productId name } }"
+FILTER = {"minStars": 3, "groups": ["FOOD", "BEVERAGE"], "priceMax": 2_000_000}
+SEARCH_FILTER = SearchFilter(min_stars=3, groups=("food", "beverage"), price_max=2_000_000)
+
+
+async def _sample(calls: Sequence[Callable[[], Awaitable[object]]]) -> Latencies:
+    for i in range(WARMUP):
+        await calls[i % len(calls)]()
+    samples = []
+    for i in range(REQUESTS):
+        started = time.perf_counter()
+        await calls[i % len(calls)]()
+        samples.append(time.perf_counter() - started)
+    return Latencies(tuple(samples))
+
+
+async def _load(bench: Bench) -> None:
+    await bench.store.ensure_indexes()
+    with catalogue_file(ROWS) as path:
+        report = await import_products(bench.store, path)
+    if report.failed:
+        raise RuntimeError(f"import failed: {report.errors[:3]}")
+    await SearchSync(bench.store, bench.meili, bench.index_uid).run(once=True, timeout=600)
+
+
+def _raw_params(service: ProductSearch, query: str, sort: SearchSort, flt: SearchFilter) -> dict[str, Any]:
+    plan = service.plan(query, flt, sort, None, False, None, highlight=False)
+    params = {k: v for k, v in plan.queries[0].items() if k not in ("indexUid", "federationOptions")}
+    params.update(limit=21, offset=0, facets=["stars", "group", "provinceCode"])
+    return params
+
+
+async def run() -> tuple[str, list[SummaryRow]]:
+    async with bench_clients() as bench:
+        note(f"search: importing and indexing {ROWS} products")
+        await _load(bench)
+        service = ProductSearch(bench.meili, bench.index_uid, bench.store)
+        meili_headers = {"Authorization": f"Bearer {bench.settings.resolved_meili_key}", "Accept-Encoding": "identity"}
+        async with (
+            api_server(bench.settings) as base_url,
+            api_client(base_url) as http,
+            httpx.AsyncClient(base_url=bench.settings.resolved_meili_url, headers=meili_headers) as raw,
+        ):
+            note("search: searchProducts vs raw /search")
+
+            def graphql_search(q: str) -> Callable[[], Awaitable[None]]:
+                async def call() -> None:
+                    await graphql(http, SEARCH, {"q": q, "filter": FILTER})
+
+                return call
+
+            def raw_search(params: dict[str, Any]) -> Callable[[], Awaitable[None]]:
+                async def call() -> None:
+                    (await raw.post(f"/indexes/{bench.index_uid}/search", json=params)).raise_for_status()
+
+                return call
+
+            raw_calls = [raw_search(_raw_params(service, q, SearchSort.PRICE_ASC, SEARCH_FILTER)) for q in QUERIES]
+            gql_calls = [graphql_search(q) for q in QUERIES]
+            # Interleave the two so that both meet the same machine load.
+            graphql_lat, raw_lat = await _sample(gql_calls), await _sample(raw_calls)
+            graphql_lat2, raw_lat2 = await _sample(gql_calls), await _sample(raw_calls)
+            search_ours = Latencies(graphql_lat.samples + graphql_lat2.samples)
+            search_raw = Latencies(raw_lat.samples + raw_lat2.samples)
+
+            note("search: suggestProducts vs raw /search")
+            suggest_calls = []
+            suggest_raw_calls = []
+            for prefix in PREFIXES:
+
+                async def suggest(p: str = prefix) -> None:
+                    await graphql(http, SUGGEST, {"p": p})
+
+                suggest_calls.append(suggest)
+                params = {
+                    "q": prefix,
+                    "filter": 'status = "published"',
+                    "attributesToSearchOn": ["name"],
+                    "attributesToRetrieve": ["id", "name"],
+                    "limit": 8,
+                }
+                suggest_raw_calls.append(raw_search(params))
+            suggest_ours, suggest_raw = await _sample(suggest_calls), await _sample(suggest_raw_calls)
+
+            note("search: Vietnamese handling (in process) vs one plain Meilisearch search")
+
+            def handled(q: str) -> Callable[[], Awaitable[Any]]:
+                async def call() -> None:
+                    await service.search(q, PageRequest(20), None, flt=SEARCH_FILTER, sort=SearchSort.RELEVANCE)
+
+                return call
+
+            def plain(q: str) -> Callable[[], Awaitable[None]]:
+                # The buyer's text as typed, in one plain search with the same filters and fields.
+                params = _raw_params(service, q, SearchSort.RELEVANCE, SEARCH_FILTER)
+                params.pop("facets")
+                params.update(limit=21, q=q)
+
+                async def call() -> None:
+                    await bench.meili.search(bench.index_uid, params)
+
+                return call
+
+            vietnamese = await _sample([handled(q) for q in TONED])
+            single = await _sample([plain(q) for q in TONED])
+
+    rows = [
+        ("searchProducts (filter, sort, 3 facets)", search_ours, search_raw),
+        ("suggestProducts", suggest_ours, suggest_raw),
+        ("Vietnamese handling, accented queries", vietnamese, single),
+    ]
+    table = text_table(
+        f"search on {ROWS} products ({REQUESTS}+ sequential requests each, keep-alive)",
+        ("measure", "ours p50", "ours p95", "raw p50", "raw p95", "p50 ratio", "p50 extra"),
+        [
+            (name, ms(o.p50), ms(o.p95), ms(r.p50), ms(r.p95), ratio(o.p50, r.p50), ms(o.p50 - r.p50))
+            for name, o, r in rows
+        ],
+    )
+    summary = [
+        SummaryRow(
+            f"`searchProducts` over HTTP, {ROWS:,} products, filters + sort + 3 facets, p50 / p95",
+            f"{ms(search_ours.p50)} / {ms(search_ours.p95)}",
+            f"{ms(search_raw.p50)} / {ms(search_raw.p95)} (`/search`, same parameters)",
+            ratio(search_ours.p50, search_raw.p50),
+        ),
+        SummaryRow(
+            "`suggestProducts` over HTTP, p50 / p95",
+            f"{ms(suggest_ours.p50)} / {ms(suggest_ours.p95)}",
+            f"{ms(suggest_raw.p50)} / {ms(suggest_raw.p95)}",
+            ratio(suggest_ours.p50, suggest_raw.p50),
+        ),
+        SummaryRow(
+            "Vietnamese handling (federated tone/province/typo queries), accented queries, p50",
+            ms(vietnamese.p50),
+            f"{ms(single.p50)} (one plain search)",
+            f"+{ms(vietnamese.p50 - single.p50)}",
+        ),
+    ]
+    return table, summary
