@@ -5,6 +5,7 @@ Every variable here is also what docker-compose.yml sets; keep the two in step.
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
@@ -70,6 +71,19 @@ class Settings(BaseSettings):
         if self.meili_url:
             return self.meili_master_key
         return self.meili_master_key or self.local_meili_key
+
+    def child_environment(self) -> dict[str, str]:
+        """The environment for a child process (`ocop worker`, `ocop serve`) that must use exactly these
+        servers, database and index prefix."""
+        env = dict(os.environ)
+        env.update(
+            MONGODB_URL=self.resolved_mongodb_url,
+            MEILI_URL=self.resolved_meili_url,
+            MEILI_MASTER_KEY=self.resolved_meili_key or "",
+            OCOP_DB_NAME=self.db_name,
+            OCOP_INDEX_PREFIX=self.index_prefix,
+        )
+        return env
 
     def index_uid(self, name: str) -> str:
         return f"{self.index_prefix}{name}"

@@ -7,7 +7,6 @@ import asyncio
 import base64
 import contextlib
 import json
-import os
 import random
 import secrets
 import socket
@@ -253,18 +252,6 @@ def catalogue_file(count: int, *, seed: int = SEED) -> Iterator[Path]:
 # --- the API and the worker as subprocesses ------------------------------------------------------
 
 
-def service_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        MONGODB_URL=settings.resolved_mongodb_url,
-        MEILI_URL=settings.resolved_meili_url,
-        MEILI_MASTER_KEY=settings.resolved_meili_key or "",
-        OCOP_DB_NAME=settings.db_name,
-        OCOP_INDEX_PREFIX=settings.index_prefix,
-    )
-    return env
-
-
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -294,7 +281,7 @@ async def child_process(name: str, settings: Settings, *args: str) -> AsyncItera
                 "api",
                 *args,
                 cwd=PROJECT_ROOT,
-                env=service_env(settings),
+                env=settings.child_environment(),
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,

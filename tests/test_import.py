@@ -13,7 +13,6 @@ from api.settings import PROJECT_ROOT, Settings
 from market.importer import import_products, infer_group
 from market.models import ProductGroup
 from market.store import Store
-from tests.test_sync_faults import worker_env
 
 
 def row(tag: str, **overrides: Any) -> dict[str, Any]:
@@ -109,7 +108,7 @@ def test_group_is_inferred_from_the_category() -> None:
 
 def test_cli_exit_status_and_summary(settings: Settings, store: Store, tmp_path: Path) -> None:
     tag = secrets.token_hex(3)
-    env = worker_env(settings)
+    env = settings.child_environment()
     good = write_jsonl(tmp_path / "good.jsonl", [row(tag)])
     done = subprocess.run(
         [sys.executable, "-m", "api", "import-products", str(good)],

@@ -18,7 +18,6 @@ from market.store import Store
 from schema import build_schema
 from tests.conftest import Api, World
 from tests.test_sync import new_product
-from tests.test_sync_faults import worker_env
 
 
 def test_committed_schema_is_current() -> None:
@@ -56,7 +55,7 @@ async def test_readiness_fails_when_a_service_is_unreachable(settings: Settings,
 
 
 def test_api_key_cli_prints_the_key_last(settings: Settings, api: Api) -> None:
-    env = worker_env(settings)
+    env = settings.child_environment()
     done = subprocess.run(
         [
             sys.executable,
@@ -89,7 +88,7 @@ def test_api_key_cli_prints_the_key_last(settings: Settings, api: Api) -> None:
 
 
 async def test_new_key_authenticates(settings: Settings, api: Api) -> None:
-    env = worker_env(settings)
+    env = settings.child_environment()
     done = await asyncio.to_thread(
         subprocess.run,
         [sys.executable, "-m", "api", "create-api-key", "--role", "admin", "--name", "ops"],

@@ -4,7 +4,6 @@ Each ends with zero lost and zero stale documents."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 import shutil
 import signal
@@ -27,18 +26,6 @@ from workers.drift import check_drift
 from workers.sync import SearchSync
 
 
-def worker_env(settings: Settings) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        MONGODB_URL=settings.resolved_mongodb_url,
-        MEILI_URL=settings.resolved_meili_url,
-        MEILI_MASTER_KEY=settings.resolved_meili_key or "",
-        OCOP_DB_NAME=settings.db_name,
-        OCOP_INDEX_PREFIX=settings.index_prefix,
-    )
-    return env
-
-
 async def wait_clean(store: Store, meili: MeiliClient, index_uid: str, seconds: float = 30) -> Any:
     report = None
     for _ in range(int(seconds / 0.1)):
@@ -53,7 +40,7 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(
     settings: Settings, store: Store, meili: MeiliClient, index_uid: str, world: World, sync: Any
 ) -> None:
     await sync()
-    env = worker_env(settings)
+    env = settings.child_environment()
     rng = random.Random(7)
     producer = ObjectId(world.producer_id)
     ids: list[ObjectId] = []
