@@ -117,3 +117,15 @@ def draft_scope(viewer: Viewer) -> DraftScope | None:
     if viewer.role is Role.COORDINATOR and viewer.province_code:
         return DraftScope(province_code=viewer.province_code)
     return None
+
+
+# --- trade ---------------------------------------------------------------------------------------------
+
+
+def ensure_can_read_stats(viewer: Viewer, province_code: str | None) -> None:
+    """Province statistics: admins for any scope, a provincial office for its own province."""
+    if viewer is not None and viewer.is_admin:
+        return
+    if viewer is not None and province_code is not None and viewer.coordinates(province_code):
+        return
+    raise forbidden("only an admin, or the OCOP office of this province, may read these statistics", "province")
