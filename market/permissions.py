@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
+from market.deals import Party
 from market.errors import forbidden
 from market.models import Producer, Product, ProductStatus, Role
 
@@ -129,3 +130,65 @@ def ensure_can_read_stats(viewer: Viewer, province_code: str | None) -> None:
     if viewer is not None and province_code is not None and viewer.coordinates(province_code):
         return
     raise forbidden("only an admin, or the OCOP office of this province, may read these statistics", "province")
+
+
+def inquiry_party(viewer: Viewer, buyer_org_id: ObjectId, producer_ids: list[ObjectId]) -> Party | None:
+    """The side a viewer takes in an inquiry: its buyer organisation, or an invited producer."""
+    if viewer is None:
+        return None
+    if viewer.role is Role.BUYER and viewer.org_id == buyer_org_id:
+        return Party.BUYER
+    if viewer.role is Role.PRODUCER and viewer.org_id in producer_ids:
+        return Party.PRODUCER
+    return None
+
+
+def can_see_trade(viewer: Viewer, buyer_org_id: ObjectId, producer_ids: list[ObjectId], provinces: list[str]) -> bool:
+    """Inquiries, quotations and deals: their buyer, the producers concerned, the offices of those producers'
+    provinces (read-only), and admins."""
+    if viewer is None:
+        return False
+    if viewer.is_admin or inquiry_party(viewer, buyer_org_id, producer_ids) is not None:
+        return True
+    return viewer.role is Role.COORDINATOR and viewer.province_code in provinces
+
+
+def trade_visibility_filter(
+    viewer: Viewer, *, buyer_field: str, producer_field: str, province_field: str
+) -> dict[str, object] | None:
+    """A MongoDB filter equal to `can_see_trade` for lists; None means nothing is visible."""
+    if viewer is None:
+        return None
+    if viewer.is_admin:
+        return {}
+    if viewer.role is Role.BUYER and viewer.org_id is not None:
+        return {buyer_field: viewer.org_id}
+    if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+        return {producer_field: viewer.org_id}
+    if viewer.role is Role.COORDINATOR and viewer.province_code:
+        return {province_field: viewer.province_code}
+    return None
+
+
+def ensure_buyer(viewer: Viewer, action: str) -> Principal:
+    if viewer is None or viewer.role is not Role.BUYER or viewer.org_id is None:
+        raise forbidden(f"only members of a buyer organisation may {action}")
+    return viewer
+
+
+def ensure_party(viewer: Viewer, party: Party | None, wanted: Party, action: str) -> None:
+    if party is not wanted:
+        raise forbidden(f"only the {wanted.value.lower()} of this inquiry may {action}")
+
+
+def deal_party(viewer: Viewer, buyer_org_id: ObjectId, producer_id: ObjectId) -> Party | None:
+    return inquiry_party(viewer, buyer_org_id, [producer_id])
+
+
+def ensure_can_organise_event(viewer: Viewer, province_code: str) -> None:
+    if viewer is None or not (viewer.is_admin or viewer.coordinates(province_code)):
+        raise forbidden("only an admin or the provincial OCOP office may organise trade events here")
+
+
+def can_see_event_report(viewer: Viewer, province_code: str) -> bool:
+    return viewer is not None and (viewer.is_admin or viewer.coordinates(province_code))

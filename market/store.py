@@ -13,6 +13,7 @@ from pymongo.monitoring import CommandListener
 from market.repositories.accounts import AccountRepository, BuyerOrgRepository
 from market.repositories.producers import ProducerRepository
 from market.repositories.products import ProductRepository
+from market.repositories.trade import TradeRepository
 
 
 class Store:
@@ -23,6 +24,7 @@ class Store:
         self.products = ProductRepository(self.db)
         self.accounts = AccountRepository(self.db)
         self.buyers = BuyerOrgRepository(self.db)
+        self.trade = TradeRepository(self.db)
 
     @classmethod
     def connect(cls, url: str, db_name: str, listeners: Sequence[CommandListener] = ()) -> Store:
@@ -36,8 +38,14 @@ class Store:
         return cls(client, db_name)
 
     async def ensure_indexes(self) -> None:
-        for repo in (self.producers, self.products, self.accounts, self.buyers):
+        for repo in (self.producers, self.products, self.accounts, self.buyers, self.trade):
             await repo.ensure_indexes()
+        # These modules build on Store, so they are imported here rather than at the top.
+        from market.idempotency import ensure_idempotency_indexes
+        from market.stats import ensure_stats_indexes
+
+        await ensure_idempotency_indexes(self)
+        await ensure_stats_indexes(self)
 
     async def ping(self) -> bool:
         await self.client.admin.command("ping")

@@ -29,6 +29,9 @@ from schema.catalog.types import BuyerOrganisation, Producer, Product
 from schema.errors import Unauthenticated
 from schema.pagination import resolve_node
 from schema.scalars import SCALARS
+from schema.trade.operations import TradeMutation, TradeQuery
+from schema.trade.stats import StatsQuery
+from schema.trade.types import Deal, Inquiry, Quotation, TradeEvent
 
 MAX_DEPTH = 12
 MAX_ALIASES = 30
@@ -51,12 +54,12 @@ class NodeQuery:
 
 
 @strawberry.type
-class Query(CatalogQuery, SearchQuery, AccountQuery, NodeQuery):
+class Query(CatalogQuery, SearchQuery, AccountQuery, TradeQuery, StatsQuery, NodeQuery):
     pass
 
 
 @strawberry.type
-class Mutation(CatalogMutation):
+class Mutation(CatalogMutation, TradeMutation):
     pass
 
 
@@ -92,7 +95,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
-        types=[Product, Producer, BuyerOrganisation],
+        types=[Product, Producer, BuyerOrganisation, Inquiry, Quotation, Deal, TradeEvent],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
         scalar_overrides=SCALARS,

@@ -9,6 +9,7 @@ from strawberry.dataloader import DataLoader
 
 from market.models import BuyerOrg, Producer, Product
 from market.store import Store
+from market.trade import Quotation
 
 T = TypeVar("T", bound=Any)
 
@@ -23,11 +24,22 @@ def _by_id(
     return load
 
 
+def _grouped(store: Store) -> Callable[[list[ObjectId]], Awaitable[list[list[Quotation]]]]:
+    async def load(inquiry_ids: Sequence[ObjectId]) -> list[list[Quotation]]:
+        by_inquiry: dict[ObjectId, list[Quotation]] = {i: [] for i in inquiry_ids}
+        for quotation in await store.trade.quotations_of(list(set(inquiry_ids))):
+            by_inquiry.setdefault(quotation.inquiry_id, []).append(quotation)
+        return [by_inquiry[i] for i in inquiry_ids]
+
+    return load
+
+
 @dataclass
 class Loaders:
     producer: DataLoader[ObjectId, Producer | None]
     product: DataLoader[ObjectId, Product | None]
     buyer_org: DataLoader[ObjectId, BuyerOrg | None]
+    quotations_by_inquiry: DataLoader[ObjectId, list[Quotation]]
 
     @classmethod
     def create(cls, store: Store) -> "Loaders":
@@ -35,4 +47,5 @@ class Loaders:
             producer=DataLoader(load_fn=_by_id(store.producers.get_many)),
             product=DataLoader(load_fn=_by_id(store.products.get_many)),
             buyer_org=DataLoader(load_fn=_by_id(store.buyers.get_many)),
+            quotations_by_inquiry=DataLoader(load_fn=_grouped(store)),
         )

@@ -62,7 +62,7 @@ def global_id(type_name: str, node_id: str) -> str:
     return str(relay.GlobalID(type_name, node_id))
 
 
-NODE_TYPES = ("Product", "Producer", "BuyerOrganisation")
+NODE_TYPES = ("Product", "Producer", "BuyerOrganisation", "Inquiry", "Quotation", "Deal", "TradeEvent")
 
 
 async def resolve_node(info: Info[Any, Any], value: str, field: str) -> relay.Node | None:

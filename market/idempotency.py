@@ -1,0 +1,93 @@
+"""Idempotency keys for mutations that create or move things.
+
+A retry with the same key returns the first result and writes nothing; the same key with a different
+input is a typed error. The key's record is written in the same transaction as the change it guards, so a
+crash between the two is impossible and two concurrent retries cannot both succeed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from bson import ObjectId
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.errors import DuplicateKeyError
+
+from market.errors import DomainError, ErrorCode
+from market.store import Store
+
+T = TypeVar("T")
+KEEP_SECONDS = 7 * 24 * 3600
+MAX_KEY = 200
+
+
+async def ensure_idempotency_indexes(store: Store) -> None:
+    await store.db["idempotency_keys"].create_indexes(
+        [IndexModel([("createdAt", ASCENDING)], expireAfterSeconds=KEEP_SECONDS, name="expire")]
+    )
+
+
+def _fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+async def in_transaction(store: Store, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+    """Run `work` in a MongoDB transaction, retried on transient errors (with_transaction)."""
+    async with store.client.start_session() as session:
+        result: T = await session.with_transaction(work)
+        return result
+
+
+async def once(
+    store: Store,
+    *,
+    account_id: ObjectId,
+    operation: str,
+    key: str | None,
+    payload: Any,
+    work: Callable[[AsyncClientSession], Awaitable[ObjectId]],
+) -> tuple[ObjectId, bool]:
+    """(result id, replayed). Runs `work` in a transaction; with a key, at most once per account and key."""
+    if key is not None and not 0 < len(key) <= MAX_KEY:
+        raise DomainError.single(ErrorCode.INVALID, "idempotencyKey", f"idempotencyKey must be 1–{MAX_KEY} characters")
+    keys = store.db["idempotency_keys"]
+    record_id = f"{account_id}:{operation}:{key}"
+    fingerprint = _fingerprint(payload)
+
+    async def replay() -> tuple[ObjectId, bool] | None:
+        previous = await keys.find_one({"_id": record_id})
+        if previous is None:
+            return None
+        if previous["fingerprint"] != fingerprint:
+            raise DomainError.single(
+                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+                "idempotencyKey",
+                "this idempotencyKey was already used with a different input",
+            )
+        return previous["resultId"], True
+
+    if key is not None and (earlier := await replay()) is not None:
+        return earlier
+
+    async def guarded(session: AsyncClientSession) -> ObjectId:
+        if key is not None:
+            await keys.insert_one(
+                {"_id": record_id, "fingerprint": fingerprint, "createdAt": datetime.now(UTC)}, session=session
+            )
+        result = await work(session)
+        if key is not None:
+            await keys.update_one({"_id": record_id}, {"$set": {"resultId": result}}, session=session)
+        return result
+
+    try:
+        return await in_transaction(store, guarded), False
+    except DuplicateKeyError:
+        # A concurrent retry with the same key committed first.
+        if key is not None and (earlier := await replay()) is not None:
+            return earlier
+        raise

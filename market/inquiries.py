@@ -1,0 +1,316 @@
+"""Purchase inquiries and open RFQs: submitting, matchmaking, negotiation messages, closing and expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from market import permissions
+from market.deals import Party
+from market.errors import DomainError, ErrorCode, not_found
+from market.idempotency import once
+from market.models import ProductStatus
+from market.permissions import Viewer
+from market.repositories.base import parse_object_id, utcnow
+from market.store import Store
+from market.trade import ClosedReason, Criteria, Inquiry, InquiryKind, InquiryStatus, InvitationStatus, Message
+from market.validation import MAX_MOQ, Checker, parse_certification, parse_group
+
+DEFAULT_EXPIRY_DAYS = 14
+MAX_EXPIRY_DAYS = 90
+DEFAULT_INVITED = 10
+MAX_MESSAGE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A producer the matchmaker invites, with the products that made it match."""
+
+    producer_id: ObjectId
+    product_ids: list[ObjectId] = field(default_factory=list)
+    reason: str = ""
+
+
+Matcher = Callable[[Criteria, int], Awaitable[list[Match]]]
+
+
+def _criteria(check: Checker, raw: Mapping[str, Any]) -> Criteria:
+    groups = []
+    for value in raw.get("groups") or []:
+        group = parse_group(value)
+        if group is None:
+            check.add(ErrorCode.INVALID, "criteria.groups", f"unknown OCOP product group {value!r}")
+        else:
+            groups.append(group.value)
+    provinces = []
+    for index, value in enumerate(raw.get("provinces") or []):
+        match = check.province(f"criteria.provinces[{index}]", value, required=True)
+        if match:
+            provinces.append(match.province.code)
+    certs = []
+    for value in raw.get("certifications") or []:
+        cert = parse_certification(value)
+        if cert is None:
+            check.add(ErrorCode.INVALID, "criteria.certifications", f"unknown certification {value!r}")
+        else:
+            certs.append(cert.value)
+    min_stars = check.stars("criteria.minStars", raw.get("minStars"), required=False)
+    query = check.text("criteria.query", raw.get("query"), required=False, max_len=200) or ""
+    if not (query or groups or provinces or certs or min_stars):
+        check.add(ErrorCode.REQUIRED, "criteria", "an open RFQ needs a query text or at least one criterion")
+    return Criteria(query=query, groups=groups, provinces=provinces, min_stars=min_stars, certifications=certs)
+
+
+def _clean(data: Mapping[str, Any]) -> tuple[dict[str, Any], Criteria | None, str | None]:
+    check = Checker()
+    product_ref = data.get("productId")
+    raw_criteria = data.get("criteria")
+    criteria = None
+    if bool(product_ref) == bool(raw_criteria):
+        check.add(ErrorCode.INVALID, "productId", "give either productId (a direct inquiry) or criteria (an open RFQ)")
+    elif raw_criteria:
+        criteria = _criteria(check, raw_criteria)
+    out: dict[str, Any] = {
+        "quantity": check.integer("quantity", data.get("quantity"), required=True, minimum=1, maximum=MAX_MOQ),
+        "unit": check.text("unit", data.get("unit"), required=True, max_len=50),
+        "message": check.text("message", data.get("message"), required=False, max_len=MAX_MESSAGE) or "",
+    }
+    if data.get("targetUnitPriceVnd") is not None:
+        out["targetUnitPriceVnd"] = check.price("targetUnitPriceVnd", data["targetUnitPriceVnd"], required=False)
+    if data.get("deliveryProvince"):
+        match = check.province("deliveryProvince", data["deliveryProvince"], required=False)
+        out["deliveryProvinceCode"] = match.province.code if match else None
+    needed_by = check.day("neededBy", data.get("neededBy"))
+    if needed_by is not None and needed_by < date.today():
+        check.add(ErrorCode.OUT_OF_RANGE, "neededBy", "neededBy is in the past")
+    out["neededBy"] = datetime(needed_by.year, needed_by.month, needed_by.day, tzinfo=UTC) if needed_by else None
+    days = data.get("expiresInDays")
+    out["expiresInDays"] = (
+        DEFAULT_EXPIRY_DAYS
+        if days is None
+        else check.integer("expiresInDays", days, required=True, minimum=1, maximum=MAX_EXPIRY_DAYS)
+    )
+    check.raise_if_any()
+    return out, criteria, str(product_ref) if product_ref else None
+
+
+def _criteria_doc(criteria: Criteria) -> dict[str, Any]:
+    return {
+        "query": criteria.query,
+        "groups": criteria.groups,
+        "provinces": criteria.provinces,
+        "minStars": criteria.min_stars,
+        "certifications": criteria.certifications,
+    }
+
+
+async def submit_inquiry(
+    store: Store,
+    viewer: Viewer,
+    data: Mapping[str, Any],
+    matcher: Matcher,
+    *,
+    idempotency_key: str | None = None,
+    invite_limit: int = DEFAULT_INVITED,
+) -> Inquiry:
+    buyer = permissions.ensure_buyer(viewer, "submit inquiries")
+    fields, criteria, product_ref = _clean(data)
+    invitations: list[Match]
+    product_id = None
+    if product_ref is not None:
+        product_id = parse_object_id(product_ref, "productId", "product")
+        product = await store.products.get(product_id)
+        if product is None or product.status is not ProductStatus.PUBLISHED:
+            raise not_found("productId", "product")
+        invitations = [Match(product.producer_id, [product.id], f"direct inquiry about {product.name}")]
+    else:
+        assert criteria is not None
+        invitations = await matcher(criteria, invite_limit)
+    producers = {p.id: p for p in await store.producers.get_many([m.producer_id for m in invitations])}
+    now = utcnow()
+    doc: dict[str, Any] = {
+        "kind": (InquiryKind.DIRECT if product_id else InquiryKind.OPEN).value,
+        "buyerOrgId": buyer.org_id,
+        "createdBy": buyer.account_id,
+        "productId": product_id,
+        "criteria": _criteria_doc(criteria) if criteria else None,
+        "quantity": fields["quantity"],
+        "unit": fields["unit"],
+        "targetUnitPriceVnd": fields.get("targetUnitPriceVnd"),
+        "deliveryProvinceCode": fields.get("deliveryProvinceCode"),
+        "neededBy": fields["neededBy"],
+        "message": fields["message"],
+        "expiresAt": now + timedelta(days=fields["expiresInDays"]),
+        "status": InquiryStatus.OPEN.value,
+        "closedReason": None,
+        "invitations": [
+            {"producerId": m.producer_id, "productIds": m.product_ids, "reason": m.reason, "status": "invited"}
+            for m in invitations
+            if m.producer_id in producers
+        ],
+        "producerIds": [m.producer_id for m in invitations if m.producer_id in producers],
+        "producerProvinceCodes": sorted({p.address.province_code for p in producers.values()}),
+        "createdAt": now,
+        "updatedAt": now,
+        "version": 1,
+    }
+
+    async def insert(session: AsyncClientSession) -> ObjectId:
+        result = await store.trade.inquiries.insert_one(doc, session=session)
+        inserted: ObjectId = result.inserted_id
+        return inserted
+
+    payload = {**data, "kind": doc["kind"]}
+    inquiry_id, _ = await once(
+        store, account_id=buyer.account_id, operation="submitInquiry", key=idempotency_key, payload=payload, work=insert
+    )
+    inquiry = await store.trade.inquiry(inquiry_id)
+    assert inquiry is not None
+    return inquiry
+
+
+async def visible_inquiry(store: Store, viewer: Viewer, inquiry_id: str, field: str = "inquiryId") -> Inquiry:
+    """The inquiry, or NOT_FOUND when it does not exist or the viewer may not see it (no existence leak)."""
+    oid = parse_object_id(inquiry_id, field, "inquiry")
+    inquiry = await store.trade.inquiry(oid)
+    if inquiry is None or not await can_see_inquiry(store, viewer, inquiry):
+        raise not_found(field, "inquiry")
+    return inquiry
+
+
+async def can_see_inquiry(store: Store, viewer: Viewer, inquiry: Inquiry) -> bool:
+    provinces: list[str] = []
+    if viewer is not None and viewer.province_code:
+        producers = await store.producers.get_many([i.producer_id for i in inquiry.invitations])
+        provinces = [p.address.province_code for p in producers]
+    return permissions.can_see_trade(
+        viewer, inquiry.buyer_org_id, [i.producer_id for i in inquiry.invitations], provinces
+    )
+
+
+def ensure_open(inquiry: Inquiry, action: str) -> None:
+    if inquiry.effective_status is InquiryStatus.CLOSED:
+        reason = inquiry.effective_closed_reason
+        why = (
+            {
+                ClosedReason.EXPIRED: f"it expired on {inquiry.expires_at:%Y-%m-%d}",
+                ClosedReason.BUYER_CLOSED: "the buyer closed it",
+                ClosedReason.ACCEPTED: "the buyer accepted a quotation",
+            }.get(reason, "it is closed")
+            if reason
+            else "it is closed"
+        )
+        raise DomainError.single(ErrorCode.INVALID_STATE, "inquiryId", f"this inquiry accepts no {action}: {why}")
+
+
+async def close_inquiry(store: Store, viewer: Viewer, inquiry_id: str) -> Inquiry:
+    inquiry = await visible_inquiry(store, viewer, inquiry_id)
+    party = permissions.inquiry_party(viewer, inquiry.buyer_org_id, [i.producer_id for i in inquiry.invitations])
+    permissions.ensure_party(viewer, party, Party.BUYER, "close it")
+    ensure_open(inquiry, "more changes")
+    await store.trade.inquiries.update_one(
+        {"_id": inquiry.id, "status": InquiryStatus.OPEN.value},
+        {
+            "$set": {"status": "closed", "closedReason": ClosedReason.BUYER_CLOSED.value, "updatedAt": utcnow()},
+            "$inc": {"version": 1},
+        },
+    )
+    closed = await store.trade.inquiry(inquiry.id)
+    assert closed is not None
+    return closed
+
+
+async def expire_inquiries(store: Store) -> int:
+    """Write `closed/expired` on inquiries past their expiry (reads already treat them as closed)."""
+    result = await store.trade.inquiries.update_many(
+        {"status": InquiryStatus.OPEN.value, "expiresAt": {"$lte": utcnow()}},
+        {"$set": {"status": "closed", "closedReason": ClosedReason.EXPIRED.value, "updatedAt": utcnow()},
+         "$inc": {"version": 1}},
+    )  # fmt: skip
+    return result.modified_count
+
+
+async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapping[str, Any]) -> Message:
+    """A message in the thread of one inquiry and one producer; the buyer may attach a counter-offer."""
+    inquiry = await visible_inquiry(store, viewer, inquiry_id)
+    invited = [i.producer_id for i in inquiry.invitations]
+    party = permissions.inquiry_party(viewer, inquiry.buyer_org_id, invited)
+    if party is None or viewer is None:
+        raise DomainError.single(ErrorCode.FORBIDDEN, None, "only the buyer and the invited producers may write here")
+    check = Checker()
+    body = check.text("body", data.get("body"), required=True, max_len=MAX_MESSAGE)
+    counter: dict[str, Any] | None = None
+    if data.get("counterUnitPriceVnd") is not None or data.get("counterQuantity") is not None:
+        if party is not Party.BUYER:
+            check.add(ErrorCode.FORBIDDEN, "counterUnitPriceVnd", "only the buyer makes counter-offers")
+        counter = {
+            "targetUnitPriceVnd": check.price("counterUnitPriceVnd", data.get("counterUnitPriceVnd"), required=False),
+            "quantity": check.integer(
+                "counterQuantity", data.get("counterQuantity"), required=False, minimum=1, maximum=MAX_MOQ
+            ),
+        }
+    if party is Party.BUYER:
+        producer_ref = data.get("producerId")
+        if not producer_ref:
+            check.add(ErrorCode.REQUIRED, "producerId", "the buyer names the producer whose thread this is")
+            producer_id = None
+        else:
+            producer_id = parse_object_id(str(producer_ref), "producerId", "producer")
+            if producer_id not in invited:
+                check.add(ErrorCode.NOT_FOUND, "producerId", "this producer was not invited to this inquiry")
+    else:
+        producer_id = viewer.org_id
+    check.raise_if_any()
+    ensure_open(inquiry, "messages")
+    doc = {
+        "inquiryId": inquiry.id,
+        "producerId": producer_id,
+        "buyerOrgId": inquiry.buyer_org_id,
+        "authorId": viewer.account_id,
+        "authorName": viewer.name,
+        "side": party.value,
+        "body": body,
+        "counterOffer": counter,
+        "createdAt": utcnow(),
+    }
+    result = await store.trade.messages.insert_one(doc)
+    return Message.from_doc({**doc, "_id": result.inserted_id})
+
+
+async def open_requests_for(store: Store, viewer: Viewer) -> dict[str, Any]:
+    """The RFQ board filter: open RFQs whose criteria a producer's catalogue could meet."""
+    if viewer is None:
+        raise DomainError.single(ErrorCode.FORBIDDEN, None, "sign in to see the RFQ board")
+    base: dict[str, Any] = {"kind": "open", "status": "open", "expiresAt": {"$gt": utcnow()}}
+    if viewer.is_admin:
+        return base
+    if viewer.role.value != "producer" or viewer.org_id is None:
+        raise DomainError.single(ErrorCode.FORBIDDEN, None, "the RFQ board is for producers")
+    producer = await store.producers.get(viewer.org_id)
+    products = await store.products.collection.find(
+        {"producerId": viewer.org_id, "status": ProductStatus.PUBLISHED.value}, {"group": 1, "stars": 1}
+    ).to_list(None)
+    groups = sorted({p["group"] for p in products})
+    best = max((p["stars"] for p in products), default=0)
+    province = producer.address.province_code if producer else None
+    return {
+        **base,
+        "$and": [
+            {"$or": [{"criteria.groups": {"$size": 0}}, {"criteria.groups": {"$in": groups}}]},
+            {"$or": [{"criteria.provinces": {"$size": 0}}, {"criteria.provinces": province}]},
+            {"$or": [{"criteria.minStars": None}, {"criteria.minStars": {"$lte": best}}]},
+        ],
+    }
+
+
+def invitation_status_update(producer_id: ObjectId, status: InvitationStatus) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(filter part, update) setting one invitation's status."""
+    return (
+        {"invitations.producerId": producer_id},
+        {"$set": {"invitations.$.status": status.value, "updatedAt": utcnow()}, "$inc": {"version": 1}},
+    )

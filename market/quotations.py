@@ -1,0 +1,253 @@
+"""Quotations: a producer quotes and revises, the buyer declines or accepts. Accepting opens a deal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from market import permissions
+from market.deals import DealState, Party
+from market.errors import DomainError, ErrorCode, not_found
+from market.idempotency import once
+from market.inquiries import ensure_open, visible_inquiry
+from market.permissions import Viewer
+from market.repositories.base import parse_object_id, utcnow
+from market.store import Store
+from market.trade import (
+    ClosedReason,
+    Deal,
+    Inquiry,
+    InquiryStatus,
+    InvitationStatus,
+    Quotation,
+    QuotationRevision,
+    QuotationStatus,
+)
+from market.validation import MAX_MOQ, Checker
+
+DEFAULT_VALIDITY_DAYS = 30
+
+
+def _revision(data: Mapping[str, Any], number: int) -> dict[str, Any]:
+    check = Checker()
+    valid_until = check.day("validUntil", data.get("validUntil")) or date.today() + timedelta(
+        days=DEFAULT_VALIDITY_DAYS
+    )
+    if valid_until < date.today():
+        check.add(ErrorCode.OUT_OF_RANGE, "validUntil", "validUntil is in the past")
+    tiers = check.price_tiers("priceTiers", data.get("priceTiers")) or []
+    revision = {
+        "number": number,
+        "unitPriceVnd": check.price("unitPriceVnd", data.get("unitPriceVnd"), required=True),
+        "priceTiers": [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in tiers],
+        "moq": check.integer("moq", data.get("moq"), required=False, minimum=1, maximum=MAX_MOQ) or 1,
+        "leadTimeDays": check.integer("leadTimeDays", data.get("leadTimeDays"), required=True, minimum=0, maximum=365),
+        "validUntil": datetime(valid_until.year, valid_until.month, valid_until.day, tzinfo=UTC),
+        "note": check.text("note", data.get("note"), required=False, max_len=2000) or "",
+        "createdAt": utcnow(),
+    }
+    check.raise_if_any()
+    return revision
+
+
+def _producer_side(viewer: Viewer, inquiry: Inquiry) -> ObjectId:
+    party = permissions.inquiry_party(viewer, inquiry.buyer_org_id, [i.producer_id for i in inquiry.invitations])
+    permissions.ensure_party(viewer, party, Party.PRODUCER, "quote")
+    assert viewer is not None and viewer.org_id is not None
+    return viewer.org_id
+
+
+async def submit_quotation(
+    store: Store, viewer: Viewer, inquiry_id: str, data: Mapping[str, Any], *, idempotency_key: str | None = None
+) -> Quotation:
+    """A first quotation, or a revision of the producer's quotation (each revision is kept)."""
+    inquiry = await visible_inquiry(store, viewer, inquiry_id)
+    producer_id = _producer_side(viewer, inquiry)
+    ensure_open(inquiry, "new quotations")
+    existing = await store.trade.quotations.find_one({"inquiryId": inquiry.id, "producerId": producer_id})
+    if existing is not None and existing["status"] != QuotationStatus.ACTIVE.value:
+        raise DomainError.single(
+            ErrorCode.INVALID_STATE, "inquiryId", f"your quotation was {existing['status']}; it can no longer change"
+        )
+    revision = _revision(data, len(existing["revisions"]) + 1 if existing else 1)
+    assert viewer is not None
+
+    async def write(session: AsyncClientSession) -> ObjectId:
+        now = utcnow()
+        doc = await store.trade.quotations.find_one_and_update(
+            {"inquiryId": inquiry.id, "producerId": producer_id, "status": QuotationStatus.ACTIVE.value},
+            {
+                "$push": {"revisions": revision},
+                "$set": {"updatedAt": now},
+                "$inc": {"version": 1},
+                "$setOnInsert": {"buyerOrgId": inquiry.buyer_org_id, "createdAt": now},
+            },
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        await store.trade.inquiries.update_one(
+            {"_id": inquiry.id, "invitations.producerId": producer_id},
+            {"$set": {"invitations.$.status": InvitationStatus.QUOTED.value, "updatedAt": now}},
+            session=session,
+        )
+        assert doc is not None
+        quotation_id: ObjectId = doc["_id"]
+        return quotation_id
+
+    payload = {"inquiry": inquiry_id, **{k: v for k, v in revision.items() if k not in ("createdAt", "number")}}
+    quotation_id, _ = await once(
+        store, account_id=viewer.account_id, operation="submitQuotation", key=idempotency_key, payload=payload,
+        work=write,
+    )  # fmt: skip
+    quotation = await store.trade.quotation(quotation_id)
+    assert quotation is not None
+    return quotation
+
+
+async def visible_quotation(store: Store, viewer: Viewer, quotation_id: str) -> tuple[Quotation, Inquiry]:
+    oid = parse_object_id(quotation_id, "quotationId", "quotation")
+    quotation = await store.trade.quotation(oid)
+    if quotation is None:
+        raise not_found("quotationId", "quotation")
+    inquiry = await store.trade.inquiry(quotation.inquiry_id)
+    if inquiry is None or not can_see_quotation(viewer, quotation, inquiry, await _province(store, quotation)):
+        raise not_found("quotationId", "quotation")
+    return quotation, inquiry
+
+
+async def _province(store: Store, quotation: Quotation) -> str | None:
+    producer = await store.producers.get(quotation.producer_id)
+    return producer.address.province_code if producer else None
+
+
+def can_see_quotation(viewer: Viewer, quotation: Quotation, inquiry: Inquiry, province: str | None) -> bool:
+    """The buyer, the producer that quoted, its provincial office and admins. Never a competitor."""
+    return permissions.can_see_trade(
+        viewer, inquiry.buyer_org_id, [quotation.producer_id], [province] if province else []
+    )
+
+
+async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, reason: str) -> Quotation:
+    quotation, inquiry = await visible_quotation(store, viewer, quotation_id)
+    party = permissions.deal_party(viewer, inquiry.buyer_org_id, quotation.producer_id)
+    permissions.ensure_party(viewer, party, Party.BUYER, "decline quotations")
+    check = Checker()
+    cleaned = check.text("reason", reason, required=True, max_len=500)
+    check.raise_if_any()
+    if quotation.status is not QuotationStatus.ACTIVE:
+        raise DomainError.single(ErrorCode.INVALID_STATE, "quotationId", f"the quotation is already {quotation.status}")
+    now = utcnow()
+    await store.trade.quotations.update_one(
+        {"_id": quotation.id, "status": QuotationStatus.ACTIVE.value},
+        {"$set": {"status": "declined", "declineReason": cleaned, "updatedAt": now}, "$inc": {"version": 1}},
+    )
+    await store.trade.inquiries.update_one(
+        {"_id": inquiry.id, "invitations.producerId": quotation.producer_id},
+        {"$set": {"invitations.$.status": InvitationStatus.DECLINED.value, "updatedAt": now}},
+    )
+    declined = await store.trade.quotation(quotation.id)
+    assert declined is not None
+    return declined
+
+
+async def accept_quotation(
+    store: Store, viewer: Viewer, quotation_id: str, revision: int, *, idempotency_key: str | None = None
+) -> Deal:
+    """Accept exactly this revision, in one transaction: the quotation, the inquiry and a new deal."""
+    quotation, inquiry = await visible_quotation(store, viewer, quotation_id)
+    party = permissions.deal_party(viewer, inquiry.buyer_org_id, quotation.producer_id)
+    permissions.ensure_party(viewer, party, Party.BUYER, "accept quotations")
+    assert viewer is not None
+
+    async def write(session: AsyncClientSession) -> ObjectId:
+        # Read again inside the transaction: what we accept is what is stored now.
+        current = await store.trade.quotation(quotation.id, session)
+        fresh_inquiry = await store.trade.inquiry(inquiry.id, session)
+        assert current is not None and fresh_inquiry is not None
+        if current.status is not QuotationStatus.ACTIVE:
+            raise DomainError.single(ErrorCode.INVALID_STATE, "quotationId", f"the quotation is {current.status}")
+        ensure_open(fresh_inquiry, "acceptance")
+        if current.current.number != revision:
+            raise DomainError.single(
+                ErrorCode.CONFLICT,
+                "revision",
+                f"revision {revision} is not the latest; the producer revised it to {current.current.number}",
+            )
+        if current.current.valid_until and current.current.valid_until < date.today():
+            raise DomainError.single(ErrorCode.INVALID_STATE, "revision", "this revision's validity has ended")
+        now = utcnow()
+        accepted = await store.trade.quotations.update_one(
+            {"_id": current.id, "status": QuotationStatus.ACTIVE.value, "version": current.version},
+            {"$set": {"status": "accepted", "acceptedRevision": revision, "updatedAt": now}, "$inc": {"version": 1}},
+            session=session,
+        )
+        if accepted.modified_count != 1:
+            raise DomainError.single(ErrorCode.CONFLICT, "quotationId", "the quotation changed meanwhile; try again")
+        await store.trade.inquiries.update_one(
+            {"_id": inquiry.id, "invitations.producerId": current.producer_id},
+            {
+                "$set": {
+                    "invitations.$.status": InvitationStatus.ACCEPTED.value,
+                    "status": InquiryStatus.CLOSED.value,
+                    "closedReason": ClosedReason.ACCEPTED.value,
+                    "updatedAt": now,
+                },
+                "$inc": {"version": 1},
+            },
+            session=session,
+        )
+        return await _open_deal(store, session, viewer, fresh_inquiry, current, current.current)
+
+    deal_id, _ = await once(
+        store, account_id=viewer.account_id, operation="acceptQuotation", key=idempotency_key,
+        payload={"quotation": quotation_id, "revision": revision}, work=write,
+    )  # fmt: skip
+    deal = await store.trade.deal(deal_id)
+    assert deal is not None
+    return deal
+
+
+async def _open_deal(
+    store: Store,
+    session: AsyncClientSession,
+    viewer: permissions.Principal,
+    inquiry: Inquiry,
+    quotation: Quotation,
+    revision: QuotationRevision,
+) -> ObjectId:
+    producer = await store.producers.get(quotation.producer_id)
+    invitation = inquiry.invitation(quotation.producer_id)
+    product_id = inquiry.product_id or (invitation.product_ids[0] if invitation and invitation.product_ids else None)
+    unit_price = revision.unit_price_for(inquiry.quantity)
+    now = utcnow()
+    doc = {
+        "inquiryId": inquiry.id,
+        "quotationId": quotation.id,
+        "quotationRevision": revision.number,
+        "productId": product_id,
+        "buyerOrgId": inquiry.buyer_org_id,
+        "producerId": quotation.producer_id,
+        "producerProvinceCode": producer.address.province_code if producer else None,
+        "producerFormerProvince": producer.address.former_province if producer else None,
+        "state": DealState.NEGOTIATING.value,
+        "quantity": inquiry.quantity,
+        "unit": inquiry.unit,
+        "unitPriceVnd": unit_price,
+        "valueVnd": unit_price * inquiry.quantity,
+        "history": [
+            {"at": now, "by": viewer.account_id, "byName": viewer.name, "party": Party.BUYER.value, "from": None,
+             "to": DealState.NEGOTIATING.value, "note": f"accepted quotation revision {revision.number}"}
+        ],
+        "createdAt": now,
+        "updatedAt": now,
+        "version": 1,
+    }  # fmt: skip
+    result = await store.trade.deals.insert_one(doc, session=session)
+    inserted: ObjectId = result.inserted_id
+    return inserted

@@ -1,0 +1,40 @@
+"""Matchmaking for open RFQs: the producers whose published products best fit the RFQ, found through
+the search index (so Vietnamese handling, synonyms and province aliases apply), best match first."""
+
+from __future__ import annotations
+
+from market.inquiries import Match, Matcher
+from market.paging import PageRequest
+from market.trade import Criteria
+from search.query import SearchFilter
+from search.service import ProductSearch
+
+CANDIDATES = 100
+
+
+def matcher_for(search: ProductSearch) -> Matcher:
+    async def match(criteria: Criteria, limit: int) -> list[Match]:
+        flt = SearchFilter(
+            provinces=tuple(criteria.provinces),
+            groups=tuple(criteria.groups),
+            min_stars=criteria.min_stars,
+            certifications=tuple(criteria.certifications),
+        )
+        page = await search.search(criteria.query, PageRequest(CANDIDATES), None, flt=flt)
+        by_producer: dict[object, Match] = {}
+        for hit in page.hits:
+            product = hit.product
+            found = by_producer.get(product.producer_id)
+            if found is None:
+                if len(by_producer) >= limit:
+                    continue
+                found = by_producer[product.producer_id] = Match(product.producer_id, [], "")
+            if len(found.product_ids) < 5:
+                found.product_ids.append(product.id)
+        names = {hit.product.id: hit.product.name for hit in page.hits}
+        return [
+            Match(m.producer_id, m.product_ids, "matched: " + "; ".join(names[p] for p in m.product_ids))
+            for m in by_producer.values()
+        ]
+
+    return match
