@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market import deals, permissions
 from market.deals import DealState, OrderTerms, Party
 from market.errors import DomainError, ErrorCode, conflict, not_found
-from market.idempotency import once
+from market.idempotency import once, replayed
 from market.permissions import Viewer
 from market.repositories.base import parse_object_id, utcnow
 from market.store import Store
@@ -66,7 +66,16 @@ async def advance_deal(
     idempotency_key: str | None = None,
 ) -> Deal:
     deal = await visible_deal(store, viewer, deal_id)
+    assert viewer is not None
+    payload = {"deal": deal_id, "to": to.value, "version": expected_version, "note": note, "order": order}
+    if (await replayed(store, account_id=viewer.account_id, operation="advanceDeal", key=idempotency_key,
+                       payload=payload)) is not None:  # fmt: skip
+        return deal
     party = party_of(viewer, deal)
+    # A stale view first, then the move itself, then who makes it, then its details.
+    if deal.version != expected_version:
+        raise conflict(expected_version, deal.version)
+    deals.check_transition(deal.state, to, party)
     assert viewer is not None
     check = Checker()
     cleaned_note = check.text("note", note, required=to in deals.NEEDS_REASON, max_len=1000) or ""
@@ -109,7 +118,6 @@ async def advance_deal(
             raise conflict(expected_version, latest["version"] if latest else 0)
         return deal.id
 
-    payload = {"deal": deal_id, "to": to.value, "version": expected_version, "note": cleaned_note, "order": order}
     await once(
         store, account_id=viewer.account_id, operation="advanceDeal", key=idempotency_key, payload=payload, work=write
     )
@@ -122,6 +130,11 @@ async def sign_mou(
     store: Store, viewer: Viewer, deal_id: str, data: Mapping[str, Any], *, idempotency_key: str | None = None
 ) -> Deal:
     deal = await visible_deal(store, viewer, deal_id)
+    payload = {"deal": deal_id, **{k: str(v) for k, v in data.items()}}
+    if viewer is not None and await replayed(
+        store, account_id=viewer.account_id, operation="signMou", key=idempotency_key, payload=payload
+    ):
+        return deal
     if party_of(viewer, deal) is None:
         raise DomainError.single(ErrorCode.FORBIDDEN, None, "only the buyer or the producer of the deal signs its MoU")
     assert viewer is not None
@@ -161,7 +174,7 @@ async def sign_mou(
 
     await once(
         store, account_id=viewer.account_id, operation="signMou", key=idempotency_key,
-        payload={"deal": deal_id, **{k: str(v) for k, v in data.items()}}, work=write,
+        payload=payload, work=write,
     )  # fmt: skip
     signed = await store.trade.deal(deal.id)
     assert signed is not None

@@ -43,6 +43,26 @@ async def in_transaction(store: Store, work: Callable[[AsyncClientSession], Awai
         return result
 
 
+async def replayed(
+    store: Store, *, account_id: ObjectId, operation: str, key: str | None, payload: Any
+) -> ObjectId | None:
+    """The first result of this key, checked before any other rule so that a retry of a request that
+    succeeded (and would now fail: the quotation is accepted, the version moved on) returns that result."""
+    if key is None:
+        return None
+    previous = await store.db["idempotency_keys"].find_one({"_id": f"{account_id}:{operation}:{key}"})
+    if previous is None:
+        return None
+    if previous["fingerprint"] != _fingerprint(payload):
+        raise DomainError.single(
+            ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            "idempotencyKey",
+            "this idempotencyKey was already used with a different input",
+        )
+    result: ObjectId = previous["resultId"]
+    return result
+
+
 async def once(
     store: Store,
     *,
@@ -60,16 +80,8 @@ async def once(
     fingerprint = _fingerprint(payload)
 
     async def replay() -> tuple[ObjectId, bool] | None:
-        previous = await keys.find_one({"_id": record_id})
-        if previous is None:
-            return None
-        if previous["fingerprint"] != fingerprint:
-            raise DomainError.single(
-                ErrorCode.IDEMPOTENCY_KEY_REUSED,
-                "idempotencyKey",
-                "this idempotencyKey was already used with a different input",
-            )
-        return previous["resultId"], True
+        earlier = await replayed(store, account_id=account_id, operation=operation, key=key, payload=payload)
+        return (earlier, True) if earlier is not None else None
 
     if key is not None and (earlier := await replay()) is not None:
         return earlier

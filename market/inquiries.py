@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market import permissions
 from market.deals import Party
 from market.errors import DomainError, ErrorCode, not_found
-from market.idempotency import once
+from market.idempotency import once, replayed
 from market.models import ProductStatus
 from market.permissions import Viewer
 from market.repositories.base import parse_object_id, utcnow
@@ -61,7 +61,8 @@ def _criteria(check: Checker, raw: Mapping[str, Any]) -> Criteria:
             certs.append(cert.value)
     min_stars = check.stars("criteria.minStars", raw.get("minStars"), required=False)
     query = check.text("criteria.query", raw.get("query"), required=False, max_len=200) or ""
-    if not (query or groups or provinces or certs or min_stars):
+    given = ("query", "groups", "provinces", "minStars", "certifications")
+    if not any(raw.get(k) for k in given):
         check.add(ErrorCode.REQUIRED, "criteria", "an open RFQ needs a query text or at least one criterion")
     return Criteria(query=query, groups=groups, provinces=provinces, min_stars=min_stars, certifications=certs)
 
@@ -119,6 +120,14 @@ async def submit_inquiry(
     invite_limit: int = DEFAULT_INVITED,
 ) -> Inquiry:
     buyer = permissions.ensure_buyer(viewer, "submit inquiries")
+    payload = {k: str(v) for k, v in data.items()}
+    earlier = await replayed(
+        store, account_id=buyer.account_id, operation="submitInquiry", key=idempotency_key, payload=payload
+    )
+    if earlier is not None:
+        done = await store.trade.inquiry(earlier)
+        assert done is not None
+        return done
     fields, criteria, product_ref = _clean(data)
     invitations: list[Match]
     product_id = None
@@ -165,7 +174,6 @@ async def submit_inquiry(
         inserted: ObjectId = result.inserted_id
         return inserted
 
-    payload = {**data, "kind": doc["kind"]}
     inquiry_id, _ = await once(
         store, account_id=buyer.account_id, operation="submitInquiry", key=idempotency_key, payload=payload, work=insert
     )

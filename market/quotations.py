@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market import permissions
 from market.deals import DealState, Party
 from market.errors import DomainError, ErrorCode, not_found
-from market.idempotency import once
+from market.idempotency import once, replayed
 from market.inquiries import ensure_open, visible_inquiry
 from market.permissions import Viewer
 from market.repositories.base import parse_object_id, utcnow
@@ -68,6 +68,15 @@ async def submit_quotation(
     """A first quotation, or a revision of the producer's quotation (each revision is kept)."""
     inquiry = await visible_inquiry(store, viewer, inquiry_id)
     producer_id = _producer_side(viewer, inquiry)
+    assert viewer is not None
+    payload = {"inquiry": inquiry_id, **{k: str(v) for k, v in data.items()}}
+    earlier = await replayed(
+        store, account_id=viewer.account_id, operation="submitQuotation", key=idempotency_key, payload=payload
+    )
+    if earlier is not None:
+        done = await store.trade.quotation(earlier)
+        assert done is not None
+        return done
     ensure_open(inquiry, "new quotations")
     existing = await store.trade.quotations.find_one({"inquiryId": inquiry.id, "producerId": producer_id})
     if existing is not None and existing["status"] != QuotationStatus.ACTIVE.value:
@@ -100,7 +109,6 @@ async def submit_quotation(
         quotation_id: ObjectId = doc["_id"]
         return quotation_id
 
-    payload = {"inquiry": inquiry_id, **{k: v for k, v in revision.items() if k not in ("createdAt", "number")}}
     quotation_id, _ = await once(
         store, account_id=viewer.account_id, operation="submitQuotation", key=idempotency_key, payload=payload,
         work=write,
@@ -164,6 +172,14 @@ async def accept_quotation(
     party = permissions.deal_party(viewer, inquiry.buyer_org_id, quotation.producer_id)
     permissions.ensure_party(viewer, party, Party.BUYER, "accept quotations")
     assert viewer is not None
+    payload = {"quotation": quotation_id, "revision": revision}
+    earlier = await replayed(
+        store, account_id=viewer.account_id, operation="acceptQuotation", key=idempotency_key, payload=payload
+    )
+    if earlier is not None:
+        deal = await store.trade.deal(earlier)
+        assert deal is not None
+        return deal
 
     async def write(session: AsyncClientSession) -> ObjectId:
         # Read again inside the transaction: what we accept is what is stored now.
@@ -206,7 +222,7 @@ async def accept_quotation(
 
     deal_id, _ = await once(
         store, account_id=viewer.account_id, operation="acceptQuotation", key=idempotency_key,
-        payload={"quotation": quotation_id, "revision": revision}, work=write,
+        payload=payload, work=write,
     )  # fmt: skip
     deal = await store.trade.deal(deal_id)
     assert deal is not None

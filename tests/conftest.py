@@ -6,6 +6,7 @@ beside a developer's `make run` on the same servers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 from collections.abc import AsyncIterator, Iterator
@@ -28,14 +29,25 @@ from workers.sync import SearchSync
 
 
 class CommandCounter(monitoring.CommandListener):
-    """Counts the commands sent to MongoDB, to prove round-trip budgets."""
+    """Counts the commands sent to one MongoDB database, to prove round-trip budgets."""
 
     def __init__(self) -> None:
         self.commands: list[str] = []
-        self.enabled = False
+        self.database: str | None = None
+
+    @contextlib.contextmanager
+    def counting(self, database: str) -> Iterator[list[str]]:
+        """Record the names of the commands sent to `database` inside the block (other clients' and
+        databases' background traffic is left out)."""
+        self.commands = []
+        self.database = database
+        try:
+            yield self.commands
+        finally:
+            self.database = None
 
     def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if self.enabled:
+        if self.database is not None and event.database_name == self.database:
             self.commands.append(event.command_name)
 
     def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:

@@ -254,14 +254,10 @@ async def test_product_page_with_producers_costs_constant_round_trips(
     }"""
 
     async def commands_for(first: int) -> list[str]:
-        counter.commands.clear()
-        counter.enabled = True
-        try:
+        with counter.counting(store.db.name) as commands:
             data = await api.data(query, {"first": first})
-        finally:
-            counter.enabled = False
         assert len(data["products"]["edges"]) == first
-        return list(counter.commands)
+        return commands
 
     small, large = await commands_for(2), await commands_for(40)
     assert sorted(small) == sorted(large) == ["aggregate", "find", "find"]

@@ -287,21 +287,12 @@ async def test_who_may_read(db: StatsDb, viewer: Principal | None, province: str
 
 @pytest.mark.parametrize("province", [None, "96"])
 async def test_one_aggregation_per_collection(db: StatsDb, province: str | None) -> None:
-    db.counter.commands.clear()
-    db.counter.enabled = True
-    try:
+    with db.counter.counting(db.store.db.name) as commands:
         await ocop_stats(db.store, province, ADMIN)
-    finally:
-        db.counter.enabled = False
-    assert db.counter.commands == ["aggregate"] * 4
+    assert commands == ["aggregate"] * 4
 
 
 async def test_refusal_costs_no_round_trip(db: StatsDb) -> None:
-    db.counter.commands.clear()
-    db.counter.enabled = True
-    try:
-        with pytest.raises(DomainError):
-            await ocop_stats(db.store, "01", VINH_LONG_OFFICE)
-    finally:
-        db.counter.enabled = False
-    assert db.counter.commands == []
+    with db.counter.counting(db.store.db.name) as commands, pytest.raises(DomainError):
+        await ocop_stats(db.store, "01", VINH_LONG_OFFICE)
+    assert commands == []
