@@ -186,18 +186,14 @@ async def visible_inquiry(store: Store, viewer: Viewer, inquiry_id: str, field: 
     """The inquiry, or NOT_FOUND when it does not exist or the viewer may not see it (no existence leak)."""
     oid = parse_object_id(inquiry_id, field, "inquiry")
     inquiry = await store.trade.inquiry(oid)
-    if inquiry is None or not await can_see_inquiry(store, viewer, inquiry):
+    if inquiry is None or not can_see_inquiry(viewer, inquiry):
         raise not_found(field, "inquiry")
     return inquiry
 
 
-async def can_see_inquiry(store: Store, viewer: Viewer, inquiry: Inquiry) -> bool:
-    provinces: list[str] = []
-    if viewer is not None and viewer.province_code:
-        producers = await store.producers.get_many([i.producer_id for i in inquiry.invitations])
-        provinces = [p.address.province_code for p in producers]
+def can_see_inquiry(viewer: Viewer, inquiry: Inquiry) -> bool:
     return permissions.can_see_trade(
-        viewer, inquiry.buyer_org_id, [i.producer_id for i in inquiry.invitations], provinces
+        viewer, inquiry.buyer_org_id, [i.producer_id for i in inquiry.invitations], inquiry.producer_province_codes
     )
 
 

@@ -89,6 +89,7 @@ class Inquiry:
     status: InquiryStatus
     closed_reason: ClosedReason | None
     invitations: list[Invitation]
+    producer_province_codes: list[str]
     created_at: datetime
     version: int
 
@@ -141,6 +142,7 @@ class Inquiry:
                 )
                 for i in doc.get("invitations", [])
             ],
+            producer_province_codes=list(doc.get("producerProvinceCodes", [])),
             created_at=doc["createdAt"],
             version=doc["version"],
         )

@@ -206,7 +206,7 @@ class Inquiry(relay.Node):
         out: list[Inquiry | None] = []
         for oid in _oids(node_ids):
             inquiry = found.get(oid) if oid else None
-            visible = inquiry is not None and await can_see_inquiry(info.context.store, info.context.viewer, inquiry)
+            visible = inquiry is not None and can_see_inquiry(info.context.viewer, inquiry)
             out.append(cls.of(inquiry) if visible and inquiry else None)
         return out
 
@@ -256,14 +256,13 @@ class Inquiry(relay.Node):
     @strawberry.field(description="Quotations you may see: the buyer sees all, a producer only its own.")
     async def quotations(self, info: Info["Context", None]) -> list[Quotation]:
         records = await info.context.loaders.quotations_by_inquiry.load(self.record.id)
+        producers = await info.context.loaders.producer.load_many([q.producer_id for q in records])
         viewer = info.context.viewer
-        out = []
-        for q in records:
-            producer = await info.context.loaders.producer.load(q.producer_id)
-            province = producer.address.province_code if producer else None
-            if can_see_quotation(viewer, q, self.record, province):
-                out.append(Quotation.of(q))
-        return out
+        return [
+            Quotation.of(q)
+            for q, producer in zip(records, producers, strict=True)
+            if can_see_quotation(viewer, q, self.record, producer.address.province_code if producer else None)
+        ]
 
     @strawberry.field(
         description="The negotiation thread with one producer (the buyer names it; a producer sees its own)."
