@@ -1,4 +1,4 @@
-"""`python -m bench [--only import|api|lag|search] [--rows N]`: the marketplace against the raw services.
+"""`python -m bench [--only import|api|lag|search|trade] [--rows N]`: the marketplace against the raw services.
 
 Each benchmark uses a database and index prefix of its own and removes them at the end. The local
 MongoDB and Meilisearch are started if they are not running (and stopped again only if started here).
@@ -21,10 +21,10 @@ from pymongo import AsyncMongoClient
 
 from api.localservices import LocalServices
 from api.settings import PROJECT_ROOT, Settings
-from bench import api_bench, import_bench, lag_bench, search_bench
+from bench import api_bench, import_bench, lag_bench, search_bench, trade_bench
 from bench.common import SummaryRow, markdown_table
 
-BENCHMARKS = ("import", "api", "lag", "search")
+BENCHMARKS = ("import", "api", "lag", "search", "trade")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -107,6 +107,7 @@ async def _run(args: argparse.Namespace, command: str, revision: str | None) -> 
         "api": api_bench.run,
         "lag": lag_bench.run,
         "search": search_bench.run,
+        "trade": trade_bench.run,
     }
     summary: list[SummaryRow] = []
     for name in selected:
