@@ -97,9 +97,12 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Drain everything pending, then exit 0."),
     timeout: float = typer.Option(300.0, help="With --once: give up (exit 1) after this many seconds."),
 ) -> None:
-    """Keep the search index in sync with MongoDB (change streams → Meilisearch)."""
+    """Keep the search indexes (products, RFQ board) in sync with MongoDB, and close expired inquiries."""
     import logging
 
+    from search.rfqs import RFQS
+    from workers.expiry import sweep_expired
+    from workers.indexer import RfqIndexer
     from workers.sync import SearchSync, SyncTimeout
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -111,14 +114,22 @@ def worker(
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
         async with _clients(settings) as (store, meili):
-            sync = SearchSync(store, meili, settings.index_uid(PRODUCTS))
+            syncs = [
+                SearchSync(store, meili, settings.index_uid(PRODUCTS)),
+                SearchSync(store, meili, settings.index_uid(RFQS), indexer=RfqIndexer(store, meili)),
+            ]
+            jobs = [s.run(once=once, stop=stop, timeout=timeout if once else None) for s in syncs]
+            if not once:
+                jobs.append(sweep_expired(store, stop))
             try:
-                await sync.run(once=once, stop=stop, timeout=timeout if once else None)
+                await asyncio.gather(*jobs)
             except SyncTimeout as exc:
+                stop.set()
                 err.print(f"[red]{exc}[/red]")
                 raise typer.Exit(1) from exc
             if once:
-                console.print(f"search index in sync: {sync.stats.events} change(s) applied")
+                applied = sum(s.stats.events for s in syncs)
+                console.print(f"search indexes in sync: {applied} change(s) applied")
 
     _run(work)
 

@@ -51,6 +51,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             search=self.services.search,
             viewer=state.get("viewer"),
             loaders=Loaders.create(self.services.store),
+            board=self.services.board,
             request=request,
             response=response,
         )

@@ -8,6 +8,7 @@ from api.auth import Authenticator
 from api.settings import Settings
 from market.store import Store
 from search.client import MeiliClient
+from search.rfqs import RFQS, RfqBoard
 from search.service import ProductSearch
 from search.settings import PRODUCTS
 
@@ -18,6 +19,7 @@ class Services:
     store: Store
     meili: MeiliClient
     search: ProductSearch
+    board: RfqBoard
     auth: Authenticator
 
     @classmethod
@@ -29,6 +31,7 @@ class Services:
             store=store,
             meili=meili,
             search=ProductSearch(meili, settings.index_uid(PRODUCTS), store),
+            board=RfqBoard(meili, settings.index_uid(RFQS)),
             auth=Authenticator(store),
         )
 

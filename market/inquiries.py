@@ -286,30 +286,32 @@ async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapp
     return Message.from_doc({**doc, "_id": result.inserted_id})
 
 
-async def open_requests_for(store: Store, viewer: Viewer) -> dict[str, Any]:
-    """The RFQ board filter: open RFQs whose criteria a producer's catalogue could meet."""
+@dataclass(frozen=True, slots=True)
+class BoardProfile:
+    """What a producer's published catalogue can meet: its OCOP groups, province and best rating."""
+
+    groups: list[str]
+    province_code: str | None
+    best_stars: int
+
+
+async def board_profile(store: Store, viewer: Viewer) -> BoardProfile | None:
+    """The RFQ board is for producers (None: an admin, who sees every open RFQ)."""
     if viewer is None:
         raise DomainError.single(ErrorCode.FORBIDDEN, None, "sign in to see the RFQ board")
-    base: dict[str, Any] = {"kind": "open", "status": "open", "expiresAt": {"$gt": utcnow()}}
     if viewer.is_admin:
-        return base
+        return None
     if viewer.role.value != "producer" or viewer.org_id is None:
         raise DomainError.single(ErrorCode.FORBIDDEN, None, "the RFQ board is for producers")
     producer = await store.producers.get(viewer.org_id)
     products = await store.products.collection.find(
         {"producerId": viewer.org_id, "status": ProductStatus.PUBLISHED.value}, {"group": 1, "stars": 1}
     ).to_list(None)
-    groups = sorted({p["group"] for p in products})
-    best = max((p["stars"] for p in products), default=0)
-    province = producer.address.province_code if producer else None
-    return {
-        **base,
-        "$and": [
-            {"$or": [{"criteria.groups": {"$size": 0}}, {"criteria.groups": {"$in": groups}}]},
-            {"$or": [{"criteria.provinces": {"$size": 0}}, {"criteria.provinces": province}]},
-            {"$or": [{"criteria.minStars": None}, {"criteria.minStars": {"$lte": best}}]},
-        ],
-    }
+    return BoardProfile(
+        groups=sorted({p["group"] for p in products}),
+        province_code=producer.address.province_code if producer else None,
+        best_stars=max((p["stars"] for p in products), default=0),
+    )
 
 
 def invitation_status_update(producer_id: ObjectId, status: InvitationStatus) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -185,6 +185,14 @@ def deal_party(viewer: Viewer, buyer_org_id: ObjectId, producer_id: ObjectId) ->
     return inquiry_party(viewer, buyer_org_id, [producer_id])
 
 
+def can_see_thread(viewer: Viewer, buyer_org_id: ObjectId, producer_id: ObjectId) -> bool:
+    """The negotiation thread of one inquiry with one producer: its buyer, that producer, and admins.
+    Provincial offices oversee quotations and deals, not the conversation."""
+    if viewer is None:
+        return False
+    return viewer.is_admin or deal_party(viewer, buyer_org_id, producer_id) is not None
+
+
 def ensure_can_organise_event(viewer: Viewer, province_code: str) -> None:
     if viewer is None or not (viewer.is_admin or viewer.coordinates(province_code)):
         raise forbidden("only an admin or the provincial OCOP office may organise trade events here")

@@ -218,6 +218,7 @@ class Message:
     id: ObjectId
     inquiry_id: ObjectId
     producer_id: ObjectId
+    buyer_org_id: ObjectId
     author_name: str
     side: Party
     body: str
@@ -232,6 +233,7 @@ class Message:
             id=doc["_id"],
             inquiry_id=doc["inquiryId"],
             producer_id=doc["producerId"],
+            buyer_org_id=doc["buyerOrgId"],
             author_name=doc["authorName"],
             side=Party(doc["side"]),
             body=doc.get("body", ""),

@@ -7,6 +7,7 @@ from market.permissions import Principal
 from market.store import Store
 from schema.errors import Unauthenticated
 from schema.loaders import Loaders
+from search.rfqs import RfqBoard
 from search.service import ProductSearch
 
 
@@ -16,6 +17,7 @@ class Context:
     search: ProductSearch
     viewer: Principal | None
     loaders: Loaders
+    board: RfqBoard | None = None
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)

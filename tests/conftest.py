@@ -202,6 +202,17 @@ class Catalogue:
     api: Api
     settings: Settings
 
+    async def sync_board(self) -> None:
+        """Bring the RFQ board index up to date, as the running worker would."""
+        from search.rfqs import RFQS
+        from workers.indexer import RfqIndexer
+
+        store, meili = self.fixture.store, self.fixture.meili
+        board = SearchSync(
+            store, meili, self.settings.index_uid(RFQS), indexer=RfqIndexer(store, meili), max_await_ms=50
+        )
+        await board.run(once=True, timeout=60)
+
 
 @pytest.fixture(scope="session")
 async def catalogue(settings: Settings, counter: CommandCounter) -> AsyncIterator[Catalogue]:

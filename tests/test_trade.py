@@ -105,8 +105,20 @@ async def test_open_rfq_to_completed_deal_mou_and_stats(catalogue: Catalogue, pa
     producer_gid = invited[0]["producer"]["id"]
     producer_id = ObjectId(base64.b64decode(producer_gid).decode().split(":")[1])
     maker = await account(catalogue, Role.PRODUCER, "Candy maker", org_id=str(producer_id))
+    await catalogue.sync_board()
     board = await api.data("{ openRequests(first: 50) { edges { node { id } } } }", as_=maker)
     assert inquiry["id"] in [e["node"]["id"] for e in board["openRequests"]["edges"]]
+    searched = await api.data('{ openRequests(query: "keo dua") { edges { node { id } } } }', as_=maker)
+    assert inquiry["id"] in [e["node"]["id"] for e in searched["openRequests"]["edges"]]
+    tea_maker = await catalogue.fixture.store.products.collection.find_one({"status": "published", "group": "beverage",
+                                                                           "provinceCode": {"$ne": "86"}})  # fmt: skip
+    assert tea_maker is not None
+    drinks = await account(catalogue, Role.PRODUCER, "Tea maker", org_id=str(tea_maker["producerId"]))
+    other_board = await api.data("{ openRequests(first: 50) { edges { node { id } } } }", as_=drinks)
+    # The RFQ sets no group, so a beverage maker whose best rating reaches 4★ may see it; below 4★ it may not.
+    best = max(p["stars"] for p in await catalogue.fixture.store.products.collection.find(
+        {"producerId": tea_maker["producerId"], "status": "published"}).to_list(None))  # fmt: skip
+    assert (inquiry["id"] in [e["node"]["id"] for e in other_board["openRequests"]["edges"]]) is (best >= 4)
     inbox = await api.data("{ inquiries(first: 50) { totalCount edges { node { id } } } }", as_=maker)
     assert inquiry["id"] in [e["node"]["id"] for e in inbox["inquiries"]["edges"]]
 

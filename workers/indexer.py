@@ -1,23 +1,27 @@
-"""Writes products into a Meilisearch index, always from a fresh read of MongoDB.
+"""Writes documents into a Meilisearch index, always from a fresh read of MongoDB.
 
-Both the live sync and a rebuild go through `ProductIndexer.apply`: given product and producer ids it
-reads their current state, projects the documents, drops what must not be indexed, and waits until
-Meilisearch reports the tasks as succeeded. Writing the current state (not the state carried by a change
-event) makes replays idempotent: applying the same ids twice yields the same index.
+Both the live sync and a rebuild go through `Indexer.apply`: given ids it reads their current state,
+projects the documents, drops what must not be indexed, and (by default) waits until Meilisearch reports
+the tasks as succeeded. Writing the current state (not the state carried by a change event) makes replays
+idempotent: applying the same ids twice yields the same index.
+
+Two indexes are kept this way: products (`ProductIndexer`) and the RFQ board (`RfqIndexer`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from bson import ObjectId
 
-from market.models import Product, ProductStatus
+from market.models import ProductStatus
 from market.store import Store
 from search.client import MeiliClient
-from search.documents import VERSION_FIELDS, is_indexed, product_document
+from search.documents import VERSION_FIELDS, is_indexed, product_document, projection_fingerprint
+from search.rfqs import RFQ_SETTINGS, is_on_board, rfq_document, rfq_fingerprint
+from search.settings import PRODUCT_SETTINGS
 
 BATCH = 1000
 
@@ -30,30 +34,45 @@ class ApplyResult:
     tasks: list[int] = field(default_factory=list)  # Meilisearch tasks, when not waited for
 
 
-class ProductIndexer:
+class Indexer:
+    """What one derived index needs: which collections feed it, and how to turn ids into documents."""
+
+    watched: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = {}
+    version_fields: tuple[str, ...] = ("version",)
+
     def __init__(self, store: Store, meili: MeiliClient) -> None:
         self.store = store
         self.meili = meili
 
-    async def expand_producers(self, producer_ids: Iterable[ObjectId]) -> set[ObjectId]:
-        """A producer's name and verification are denormalised into each of its products' documents."""
-        ids = list(producer_ids)
-        if not ids:
-            return set()
-        docs = await self.store.products.collection.find({"producerId": {"$in": ids}}, {"_id": 1}).to_list(None)
-        return {d["_id"] for d in docs}
+    def fingerprint(self) -> str:
+        """Changes when the document shape (or what feeds it) changes: the index must then be rebuilt."""
+        raise NotImplementedError
+
+    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> set[ObjectId]:
+        """The document ids to rewrite after changes to these ids of these watched collections."""
+        raise NotImplementedError
+
+    async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
+        """The documents of those ids that belong in the index now."""
+        raise NotImplementedError
+
+    def all_ids(self) -> AsyncIterator[list[ObjectId]]:
+        raise NotImplementedError
+
+    async def count(self) -> int:
+        raise NotImplementedError
 
     async def apply(
-        self, index_uid: str, product_ids: set[ObjectId], *, guard_versions: bool = True, wait: bool = True
+        self, index_uid: str, ids: set[ObjectId], *, guard_versions: bool = True, wait: bool = True
     ) -> ApplyResult:
-        """Write the current state of these products. With `wait` (the default) return only once every
+        """Write the current state of these ids. With `wait` (the default) return only once every
         Meilisearch task has succeeded; otherwise the caller waits for `result.tasks`."""
         result = ApplyResult()
-        ids = list(product_ids)
-        for start in range(0, len(ids), BATCH):
-            chunk = ids[start : start + BATCH]
-            products = await self.store.products.get_many(chunk)
-            await self._write(index_uid, products, {str(i) for i in chunk}, guard_versions, result)
+        ordered = list(ids)
+        for start in range(0, len(ordered), BATCH):
+            chunk = ordered[start : start + BATCH]
+            await self._write(index_uid, await self.documents(chunk), {str(i) for i in chunk}, guard_versions, result)
         if wait:
             await self.meili.wait_tasks(result.tasks, timeout=120)
             result.tasks.clear()
@@ -62,25 +81,18 @@ class ProductIndexer:
     async def _write(
         self,
         index_uid: str,
-        products: list[Product],
+        documents: list[dict[str, Any]],
         requested: set[str],
         guard_versions: bool,
         result: ApplyResult,
     ) -> None:
-        producers = {p.id: p for p in await self.store.producers.get_many(list({p.producer_id for p in products}))}
-        documents = [
-            product_document(p, producers[p.producer_id])
-            for p in products
-            if is_indexed(p) and p.producer_id in producers
-        ]
-        keep = {d["id"] for d in documents}
-        to_delete = sorted(requested - keep)
+        to_delete = sorted(requested - {d["id"] for d in documents})
         if guard_versions and documents:
             current = await self._indexed_versions(index_uid, [d["id"] for d in documents])
             fresh = []
             for doc in documents:
                 seen = current.get(doc["id"])
-                if seen is not None and all(seen.get(f, 0) >= doc[f] for f in VERSION_FIELDS):
+                if seen is not None and all(seen.get(f, 0) >= doc[f] for f in self.version_fields):
                     result.skipped += 1  # never let an older version overwrite a newer one
                 else:
                     fresh.append(doc)
@@ -95,14 +107,12 @@ class ProductIndexer:
     async def _indexed_versions(self, index_uid: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         quoted = ", ".join(f'"{i}"' for i in ids)
         body = await self.meili.fetch_documents(
-            index_uid, ["id", *VERSION_FIELDS], filter=f"id IN [{quoted}]", limit=len(ids)
+            index_uid, ["id", *self.version_fields], filter=f"id IN [{quoted}]", limit=len(ids)
         )
         return {row["id"]: row for row in body["results"]}
 
-    async def all_indexable_ids(self) -> AsyncIterator[list[ObjectId]]:
-        cursor = self.store.products.collection.find(
-            {"status": {"$ne": ProductStatus.ARCHIVED.value}}, {"_id": 1}, batch_size=BATCH
-        )
+    async def _ids(self, collection: str, query: dict[str, Any]) -> AsyncIterator[list[ObjectId]]:
+        cursor = self.store.db[collection].find(query, {"_id": 1}, batch_size=BATCH)
         chunk: list[ObjectId] = []
         async for doc in cursor:
             chunk.append(doc["_id"])
@@ -111,3 +121,64 @@ class ProductIndexer:
                 chunk = []
         if chunk:
             yield chunk
+
+
+class ProductIndexer(Indexer):
+    watched = ("products", "producers")
+    settings = PRODUCT_SETTINGS
+    version_fields = VERSION_FIELDS
+    _indexable: ClassVar[dict[str, Any]] = {"status": {"$ne": ProductStatus.ARCHIVED.value}}
+
+    def fingerprint(self) -> str:
+        return projection_fingerprint()
+
+    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> set[ObjectId]:
+        ids = set(changed.get("products", set()))
+        producers = list(changed.get("producers", set()))
+        if producers:
+            # A producer's name and verification are denormalised into each of its products' documents.
+            docs = await self.store.products.collection.find({"producerId": {"$in": producers}}, {"_id": 1}).to_list(
+                None
+            )
+            ids |= {d["_id"] for d in docs}
+        return ids
+
+    async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
+        products = await self.store.products.get_many(ids)
+        producers = {p.id: p for p in await self.store.producers.get_many(list({p.producer_id for p in products}))}
+        return [
+            product_document(p, producers[p.producer_id])
+            for p in products
+            if is_indexed(p) and p.producer_id in producers
+        ]
+
+    def all_ids(self) -> AsyncIterator[list[ObjectId]]:
+        return self._ids("products", self._indexable)
+
+    async def count(self) -> int:
+        return await self.store.products.collection.count_documents(self._indexable)
+
+
+class RfqIndexer(Indexer):
+    """The RFQ board: open RFQs, for producers to browse."""
+
+    watched = ("inquiries",)
+    settings = RFQ_SETTINGS
+    _indexable: ClassVar[dict[str, Any]] = {"kind": "open", "status": "open"}
+
+    def fingerprint(self) -> str:
+        return rfq_fingerprint()
+
+    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> set[ObjectId]:
+        return set(changed.get("inquiries", set()))
+
+    async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
+        inquiries = await self.store.trade.inquiries_by_id(ids)
+        buyers = {b.id: b for b in await self.store.buyers.get_many(list({i.buyer_org_id for i in inquiries}))}
+        return [rfq_document(i, buyers.get(i.buyer_org_id)) for i in inquiries if is_on_board(i)]
+
+    def all_ids(self) -> AsyncIterator[list[ObjectId]]:
+        return self._ids("inquiries", self._indexable)
+
+    async def count(self) -> int:
+        return await self.store.trade.inquiries.count_documents(self._indexable)

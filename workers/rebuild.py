@@ -9,17 +9,16 @@ caller asks the worker to rewind its change stream to it (see workers/sync.py).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson import Timestamp
 from pymongo.asynchronous.database import AsyncDatabase
 
-from market.models import ProductStatus
 from market.store import Store
 from search.client import MeiliClient
 from search.settings import PRODUCT_SETTINGS
-from workers.indexer import ProductIndexer
+from workers.indexer import Indexer, ProductIndexer
 
 Progress = Callable[[int, int], None]  # (done, total)
 
@@ -33,27 +32,33 @@ async def cluster_time(db: AsyncDatabase[dict[str, Any]]) -> Timestamp:
     return ts
 
 
-async def apply_settings(meili: MeiliClient, uid: str) -> None:
+async def apply_settings(meili: MeiliClient, uid: str, settings: Mapping[str, Any] = PRODUCT_SETTINGS) -> None:
     await meili.ensure_index(uid)
     current = await meili.get_settings(uid)
-    if any(current.get(key) != value for key, value in PRODUCT_SETTINGS.items()):
-        await meili.wait_task(await meili.update_settings(uid, PRODUCT_SETTINGS), timeout=300)
+    if any(current.get(key) != value for key, value in settings.items()):
+        await meili.wait_task(await meili.update_settings(uid, dict(settings)), timeout=300)
 
 
-async def rebuild(store: Store, meili: MeiliClient, live_uid: str, progress: Progress | None = None) -> Timestamp:
+async def rebuild(
+    store: Store,
+    meili: MeiliClient,
+    live_uid: str,
+    progress: Progress | None = None,
+    indexer: Indexer | None = None,
+) -> Timestamp:
+    indexer = indexer or ProductIndexer(store, meili)
     started = await cluster_time(store.db)
     temp_uid = f"{live_uid}__rebuild_{int(time.time() * 1000)}"
-    indexer = ProductIndexer(store, meili)
-    total = await store.products.collection.count_documents({"status": {"$ne": ProductStatus.ARCHIVED.value}})
+    total = await indexer.count()
     try:
-        await apply_settings(meili, temp_uid)
+        await apply_settings(meili, temp_uid, indexer.settings)
         done = 0
         if progress:
             progress(done, total)
         # Batches are queued without waiting for each other, so Meilisearch always has the next one ready.
         tasks: list[int] = []
         waited = 0
-        async for chunk in indexer.all_indexable_ids():
+        async for chunk in indexer.all_ids():
             tasks += (await indexer.apply(temp_uid, set(chunk), guard_versions=False, wait=False)).tasks
             if progress and len(tasks) > waited + 2:
                 await meili.wait_tasks(tasks[waited:-2], timeout=300)  # report what is indexed, not queued
@@ -62,7 +67,7 @@ async def rebuild(store: Store, meili: MeiliClient, live_uid: str, progress: Pro
             if progress:
                 progress(done, total)
         await meili.wait_tasks(tasks[waited:], timeout=600)
-        await apply_settings(meili, live_uid)
+        await apply_settings(meili, live_uid, indexer.settings)
         await meili.wait_task(await meili.swap_indexes([(live_uid, temp_uid)]))
     finally:
         # After the swap the temporary uid holds the previous live content; before it, a half-built index.

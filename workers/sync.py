@@ -1,7 +1,8 @@
 """The search sync worker: MongoDB change streams → Meilisearch.
 
 Design (the README has the full argument):
-- One change stream on the database, filtered to `products` and `producers`. Events only name the ids
+- One change stream on the database, filtered to the collections its indexer watches (`products` and
+  `producers` for the products index, `inquiries` for the RFQ board). Events only name the ids
   that changed; the indexer re-reads those documents, so `replace`, removed fields and out-of-band writes
   (a mongosh session, a migration) all propagate, and a replay is harmless.
 - The resume token is stored in MongoDB and advanced only after Meilisearch reported every task of the
@@ -29,8 +30,7 @@ from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
 from market.store import Store
 from search.client import MeiliClient, MeiliError
-from search.documents import projection_fingerprint
-from workers.indexer import ProductIndexer
+from workers.indexer import Indexer, ProductIndexer
 from workers.rebuild import apply_settings, rebuild
 from workers.state import LeaseLost, SyncStateStore
 
@@ -39,7 +39,6 @@ log = logging.getLogger("ocop.sync")
 # Server error codes meaning "this resume point is gone": ChangeStreamHistoryLost, InvalidResumeToken,
 # ChangeStreamFatalError.
 RESUME_POINT_LOST = {286, 260, 280}
-WATCHED = ["products", "producers"]
 IDLE_COMMIT_SECONDS = 5.0
 # How long one getMore waits for new events. A batch is flushed when a getMore comes back empty, so this
 # is the floor of the write-to-searchable delay; it is also the idle polling period (40 getMores a second
@@ -85,6 +84,7 @@ class SearchSync:
         index_uid: str,
         *,
         owner: str | None = None,
+        indexer: Indexer | None = None,
         batch_size: int = 500,
         max_await_ms: int = MAX_AWAIT_MS,
         on_progress: Callable[[int, int], None] | None = None,
@@ -94,7 +94,7 @@ class SearchSync:
         self.index_uid = index_uid
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{ObjectId()}"
         self.state = SyncStateStore(store.db, f"search:{index_uid}")
-        self.indexer = ProductIndexer(store, meili)
+        self.indexer = indexer or ProductIndexer(store, meili)
         self.batch_size = batch_size
         self.max_await_ms = max_await_ms
         self.on_progress = on_progress
@@ -113,7 +113,7 @@ class SearchSync:
                     if not await self.state.try_acquire(self.owner):
                         await _sleep(stop, 1.0)
                         continue
-                    await apply_settings(self.meili, self.index_uid)
+                    await apply_settings(self.meili, self.index_uid, self.indexer.settings)
                     caught_up = await self._follow(once, stop)
                     backoff = 0.25
                     if once and caught_up:
@@ -153,10 +153,10 @@ class SearchSync:
         del self.stats.history[:-20]
 
     async def _rebuild_and_restart(self) -> None:
-        started = await rebuild(self.store, self.meili, self.index_uid, self.on_progress)
+        started = await rebuild(self.store, self.meili, self.index_uid, self.on_progress, self.indexer)
         self.stats.rebuilds += 1
         await self.state.renew(self.owner)
-        await self.state.set_fingerprint(projection_fingerprint())
+        await self.state.set_fingerprint(self.indexer.fingerprint())
         await self.state.request_rewind(started)
 
     async def _check_history(self, resume_from: Timestamp | None) -> None:
@@ -176,7 +176,7 @@ class SearchSync:
             # First start on this index: build it whole, then follow changes from the snapshot's start.
             await self._rebuild_and_restart()
             return False
-        if status.fingerprint != projection_fingerprint():
+        if status.fingerprint != self.indexer.fingerprint():
             self._note("the document shape or the synonyms changed; rebuilding the index")
             await self._rebuild_and_restart()
             return False
@@ -185,14 +185,13 @@ class SearchSync:
             {"start_at_operation_time": rewind} if rewind is not None else {"resume_after": status.resume_token}
         )
         pipeline: list[dict[str, Any]] = [
-            {"$match": {"ns.coll": {"$in": WATCHED}}},
+            {"$match": {"ns.coll": {"$in": list(self.indexer.watched)}}},
             {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "clusterTime": 1}},
         ]
         async with await self.store.db.watch(pipeline, max_await_time_ms=self.max_await_ms, **options) as stream:
             last_commit = 0.0
             while not stop.is_set():
-                products: set[ObjectId] = set()
-                producers: set[ObjectId] = set()
+                changed: dict[str, set[ObjectId]] = {name: set() for name in self.indexer.watched}
                 rebuild_needed = False
                 oldest: Timestamp | None = None
                 count = 0
@@ -206,17 +205,14 @@ class SearchSync:
                     coll = event.get("ns", {}).get("coll")
                     if kind in ("drop", "rename", "dropDatabase", "invalidate"):
                         rebuild_needed = True
-                    elif coll == "products":
-                        products.add(event["documentKey"]["_id"])
-                    elif coll == "producers":
-                        producers.add(event["documentKey"]["_id"])
+                    elif coll in changed:
+                        changed[coll].add(event["documentKey"]["_id"])
                 if rebuild_needed:
                     self._note("a watched collection was dropped or renamed; rebuilding the index")
                     await self._rebuild_and_restart()
                     return False
                 if count:
-                    ids = products | await self.indexer.expand_producers(producers)
-                    await self.indexer.apply(self.index_uid, ids)
+                    await self.indexer.apply(self.index_uid, await self.indexer.affected(changed))
                     self.stats.events += count
                     self.stats.flushes += 1
                     self.stats.last_lag = max(0.0, time.time() - oldest.time) if oldest else 0.0

@@ -65,6 +65,10 @@ class TradeRepository:
         cursor = self.messages.find({"inquiryId": inquiry_id, "producerId": producer_id}).sort("createdAt", 1)
         return [Message.from_doc(d) for d in await cursor.to_list(None)]
 
+    async def message(self, _id: ObjectId) -> Message | None:
+        doc = await self.messages.find_one({"_id": _id})
+        return Message.from_doc(doc) if doc else None
+
     async def deal(self, _id: ObjectId) -> Deal | None:
         doc = await self.deals.find_one({"_id": _id})
         return Deal.from_doc(doc) if doc else None

@@ -13,7 +13,7 @@ from market import dealing, inquiries, quotations
 from market.deals import DealState
 from market.errors import DomainError
 from market.models import Certification, ProductGroup
-from market.paging import fetch_page
+from market.paging import Page, fetch_page
 from market.permissions import trade_visibility_filter
 from market.trade import Deal as DealRecord
 from market.trade import Inquiry as InquiryRecord
@@ -24,6 +24,8 @@ from schema.pagination import FIRST_DESCRIPTION, CountedConnection, decode_globa
 from schema.scalars import Vnd
 from schema.trade.types import Deal, Inquiry, Message, Quotation, TradeEvent
 from search.matchmaking import matcher_for
+from search.rfqs import board_filter
+from search.service import clean_query, decode_offset, encode_offset
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -190,16 +192,39 @@ class TradeQuery:
         )
         return to_connection(page, Inquiry.of, lambda: store.trade.inquiries.count_documents(query))
 
-    @strawberry.field(description="The RFQ board: open RFQs that a producer's catalogue could meet.")
+    @strawberry.field(
+        description="The RFQ board: open RFQs a producer's catalogue could meet, newest first, or matching `query` "
+        "(accents optional). Served from a search index the sync worker keeps in step."
+    )
     async def open_requests(
-        self, info: Info["Context", None], first: First = None, after: str | None = None
+        self, info: Info["Context", None], query: str = "", first: First = None, after: str | None = None
     ) -> CountedConnection[Inquiry]:
-        store = info.context.store
-        query = await inquiries.open_requests_for(store, info.context.require_viewer())
-        page = await fetch_page(
-            store.trade.inquiries, query, [("createdAt", -1)], page_request(first, after), InquiryRecord.from_doc
+        ctx = info.context
+        assert ctx.board is not None
+        profile = await inquiries.board_profile(ctx.store, ctx.require_viewer())
+        filters = (
+            board_filter(profile.groups, profile.province_code, profile.best_stars)
+            if profile
+            else board_filter([], None, 5)
         )
-        return to_connection(page, Inquiry.of, lambda: store.trade.inquiries.count_documents(query))
+        if profile is None:  # admins see every open RFQ
+            filters = filters[:1]
+        request = page_request(first, after)
+        offset = decode_offset(request.after)
+        ids, total = await ctx.board.search(clean_query(query), filters, offset, request.first + 1)
+        records = {str(i.id): i for i in await ctx.store.trade.inquiries_by_id([ObjectId(i) for i in ids])}
+        # The index may lag a closing by a moment: what MongoDB says is closed is left out.
+        items = [
+            (records[i], encode_offset(offset + n))
+            for n, i in enumerate(ids[: request.first])
+            if i in records and records[i].effective_status.value == "open"
+        ]
+        page = Page(items=items, has_next=len(ids) > request.first, has_previous=request.after is not None)
+
+        async def count() -> int:
+            return total
+
+        return to_connection(page, Inquiry.of, count)
 
     @strawberry.field
     async def inquiry(self, info: Info["Context", None], id: strawberry.ID) -> Inquiry | None:

@@ -1,0 +1,96 @@
+"""The RFQ board index: open RFQs, searchable by producers (accents optional, like products), filtered by
+what a producer's catalogue can meet."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from market.errors import DomainError, ErrorCode
+from market.models import BuyerOrg
+from market.provinces import load_provinces
+from market.text import nfc
+from market.trade import Inquiry, InquiryKind, InquiryStatus
+from search.client import MeiliClient, MeiliUnavailable
+from search.vietnamese import tone_spellings
+
+RFQS = "rfqs"
+RFQ_DOCUMENT_VERSION = 1
+
+RFQ_SETTINGS: dict[str, Any] = {
+    "searchableAttributes": ["query", "toneQuery", "message", "provinceNames", "buyerName"],
+    "filterableAttributes": ["id", "groups", "provinces", "minStars", "certifications", "expiresAt", "buyerKind"],
+    "sortableAttributes": ["createdAt", "expiresAt", "quantity"],
+    "typoTolerance": {"disableOnAttributes": ["toneQuery"]},
+    "pagination": {"maxTotalHits": 5000},
+}
+
+
+def rfq_fingerprint() -> str:
+    return hashlib.sha256(f"rfq:{RFQ_DOCUMENT_VERSION}".encode()).hexdigest()[:16]
+
+
+def is_on_board(inquiry: Inquiry) -> bool:
+    """Open RFQs; an expired one drops out through the `expiresAt` filter until the sweeper closes it."""
+    return inquiry.kind is InquiryKind.OPEN and inquiry.status is InquiryStatus.OPEN and inquiry.criteria is not None
+
+
+def rfq_document(inquiry: Inquiry, buyer: BuyerOrg | None) -> dict[str, Any]:
+    criteria = inquiry.criteria
+    assert criteria is not None
+    registry = load_provinces()
+    names = [p.name for p in (registry.get(code) for code in criteria.provinces) if p is not None]
+    return {
+        "id": str(inquiry.id),
+        "query": criteria.query,
+        "toneQuery": tone_spellings(criteria.query),
+        "message": inquiry.message,
+        "groups": criteria.groups,
+        "provinces": criteria.provinces,
+        "provinceNames": names,
+        "minStars": criteria.min_stars,
+        "certifications": criteria.certifications,
+        "quantity": inquiry.quantity,
+        "unit": inquiry.unit,
+        "buyerName": buyer.name if buyer else "",
+        "buyerKind": buyer.kind.value if buyer else None,
+        "createdAt": int(inquiry.created_at.timestamp()),
+        "expiresAt": int(inquiry.expires_at.timestamp()),
+        "version": inquiry.version,
+    }
+
+
+def board_filter(groups: list[str], province: str | None, best_stars: int) -> list[str]:
+    """RFQs a producer could meet: unexpired, and each criterion either unset or satisfied."""
+    now = int(datetime.now(UTC).timestamp())
+    clauses = [f"expiresAt > {now}", f"(minStars IS NULL OR minStars <= {int(best_stars)})"]
+    quoted = ", ".join(f'"{g}"' for g in groups)
+    clauses.append(f"(groups IS EMPTY{f' OR groups IN [{quoted}]' if groups else ''})")
+    clauses.append(f"(provinces IS EMPTY{f' OR provinces = {chr(34)}{province}{chr(34)}' if province else ''})")
+    return clauses
+
+
+class RfqBoard:
+    """Search over the RFQ board index."""
+
+    def __init__(self, meili: MeiliClient, index_uid: str) -> None:
+        self.meili = meili
+        self.index_uid = index_uid
+
+    async def search(self, text: str, filters: list[str], offset: int, limit: int) -> tuple[list[str], int]:
+        """(RFQ ids in order, estimated total). Newest first when there is no text."""
+        params: dict[str, Any] = {
+            "q": nfc(text),
+            "filter": filters,
+            "offset": offset,
+            "limit": limit,
+            "attributesToRetrieve": ["id"],
+        }
+        if not params["q"]:
+            params["sort"] = ["createdAt:desc"]
+        try:
+            body = await self.meili.search(self.index_uid, params)
+        except MeiliUnavailable as exc:
+            raise DomainError.single(ErrorCode.UNAVAILABLE, None, "the RFQ board is temporarily unavailable") from exc
+        return [h["id"] for h in body["hits"]], int(body.get("estimatedTotalHits", 0))
