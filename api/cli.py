@@ -136,27 +136,33 @@ def worker(
 
 @cli.command()
 def reindex() -> None:
-    """Rebuild the products index into a temporary index and swap it in atomically; live sync keeps working."""
-    from search.documents import projection_fingerprint
+    """Rebuild the search indexes (products, RFQ board) into temporary indexes and swap each in atomically;
+    live sync keeps working meanwhile."""
+    from search.rfqs import RFQS
+    from workers.indexer import Indexer, ProductIndexer, RfqIndexer
     from workers.rebuild import rebuild
     from workers.state import SyncStateStore
     from workers.sync import SearchSync
 
     async def work(settings: Settings) -> None:
-        uid = settings.index_uid(PRODUCTS)
         async with _clients(settings) as (store, meili):
-            with _progress("reindex") as progress:
-                started = await rebuild(store, meili, uid, progress)
-            state = SyncStateStore(store.db, f"search:{uid}")
-            await state.set_fingerprint(projection_fingerprint())
-            await state.request_rewind(started)
-            status = await state.read()
-            live = status.owner and status.lease_expires_at and status.lease_expires_at > datetime.now(UTC)
-            if live:
-                console.print(f"index swapped; the running worker ({status.owner}) replays changes made meanwhile")
-            else:
-                await SearchSync(store, meili, uid).run(once=True, timeout=300)
-                console.print("index swapped and changes made meanwhile replayed")
+            targets: list[tuple[str, Indexer]] = [
+                (settings.index_uid(PRODUCTS), ProductIndexer(store, meili)),
+                (settings.index_uid(RFQS), RfqIndexer(store, meili)),
+            ]
+            for uid, indexer in targets:
+                with _progress(f"reindex {uid}") as progress:
+                    started = await rebuild(store, meili, uid, progress, indexer)
+                state = SyncStateStore(store.db, f"search:{uid}")
+                await state.set_fingerprint(indexer.fingerprint())
+                await state.request_rewind(started)
+                status = await state.read()
+                live = status.owner and status.lease_expires_at and status.lease_expires_at > datetime.now(UTC)
+                if live:
+                    console.print(f"{uid} swapped; the running worker ({status.owner}) replays changes made meanwhile")
+                else:
+                    await SearchSync(store, meili, uid, indexer=indexer).run(once=True, timeout=300)
+                    console.print(f"{uid} swapped and changes made meanwhile replayed")
 
     _run(work)
 
