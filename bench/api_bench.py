@@ -10,8 +10,7 @@ their producers. For scale, what a request costs before any resolver runs: `GET 
 from __future__ import annotations
 
 import random
-import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,6 +32,7 @@ from bench.common import (
     note,
     product_gid,
     ratio,
+    sample,
     text_table,
 )
 from market.importer import import_products
@@ -57,18 +57,6 @@ class ApiFigures:
     raw_product: Latencies
     graphql_page: Latencies
     raw_page: Latencies
-
-
-async def _sample(call: Callable[[], Awaitable[None]], count: int, warmup: int) -> Latencies:
-    """`warmup` untimed calls, then `count` sequential timed ones."""
-    for _ in range(warmup):
-        await call()
-    samples = []
-    for _ in range(count):
-        started = time.perf_counter()
-        await call()
-        samples.append(time.perf_counter() - started)
-    return Latencies(tuple(samples))
 
 
 async def _seed(bench: Bench) -> list[tuple[ObjectId, ObjectId]]:
@@ -106,7 +94,7 @@ async def _graphql_product(http: httpx.AsyncClient, ids: list[tuple[ObjectId, Ob
         if data["product"] is None or data["product"]["producer"] is None:
             raise RuntimeError(f"product query returned {data}")
 
-    return await _sample(call, REQUESTS, WARMUP)
+    return await sample(call, REQUESTS, WARMUP)
 
 
 async def _floors(http: httpx.AsyncClient) -> tuple[Latencies, Latencies]:
@@ -118,7 +106,7 @@ async def _floors(http: httpx.AsyncClient) -> tuple[Latencies, Latencies]:
     async def typename() -> None:
         await graphql(http, TYPENAME)
 
-    return await _sample(healthz, FLOOR_REQUESTS, WARMUP), await _sample(typename, FLOOR_REQUESTS, WARMUP)
+    return await sample(healthz, FLOOR_REQUESTS, WARMUP), await sample(typename, FLOOR_REQUESTS, WARMUP)
 
 
 async def _graphql_page(http: httpx.AsyncClient) -> Latencies:
@@ -127,7 +115,7 @@ async def _graphql_page(http: httpx.AsyncClient) -> Latencies:
         if len(data["products"]["edges"]) != 20:
             raise RuntimeError("the first page does not hold 20 products")
 
-    return await _sample(call, PAGE_REQUESTS, WARMUP // 4)
+    return await sample(call, PAGE_REQUESTS, WARMUP // 4)
 
 
 async def _raw_product(db: AsyncDatabase[dict[str, Any]], ids: list[tuple[ObjectId, ObjectId]]) -> Latencies:
@@ -140,7 +128,7 @@ async def _raw_product(db: AsyncDatabase[dict[str, Any]], ids: list[tuple[Object
         if product is None or producer is None:
             raise RuntimeError(f"raw read missed {product_id}")
 
-    return await _sample(call, REQUESTS, WARMUP)
+    return await sample(call, REQUESTS, WARMUP)
 
 
 async def _raw_page(db: AsyncDatabase[dict[str, Any]]) -> Latencies:
@@ -157,7 +145,7 @@ async def _raw_page(db: AsyncDatabase[dict[str, Any]]) -> Latencies:
         if len(products) != 21 or not producers:
             raise RuntimeError("raw page read came back short")
 
-    return await _sample(call, PAGE_REQUESTS, WARMUP // 4)
+    return await sample(call, PAGE_REQUESTS, WARMUP // 4)
 
 
 async def measure() -> ApiFigures:

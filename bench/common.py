@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,22 @@ class Latencies:
     @property
     def max(self) -> float:
         return max(self.samples)
+
+
+Call = Callable[[], Awaitable[object]]
+
+
+async def sample(calls: Call | Sequence[Call], count: int, warmup: int) -> Latencies:
+    """`warmup` untimed calls, then `count` sequential timed ones, cycling through `calls`."""
+    cycle = list(calls) if isinstance(calls, Sequence) else [calls]
+    for i in range(warmup):
+        await cycle[i % len(cycle)]()
+    samples = []
+    for i in range(count):
+        started = time.perf_counter()
+        await cycle[i % len(cycle)]()
+        samples.append(time.perf_counter() - started)
+    return Latencies(tuple(samples))
 
 
 def ms(seconds: float) -> str:

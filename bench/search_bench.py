@@ -8,8 +8,7 @@ Meilisearch exactly the same thing; the difference is HTTP, GraphQL and our code
 
 from __future__ import annotations
 
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import httpx
@@ -26,6 +25,7 @@ from bench.common import (
     ms,
     note,
     ratio,
+    sample,
     text_table,
 )
 from market.importer import import_products
@@ -60,17 +60,6 @@ query($q: String!, $filter: ProductSearchFilter) {
 SUGGEST = "query($p: String!) { suggestProducts(prefix: $p, first: 8) { productId name } }"
 FILTER = {"minStars": 3, "groups": ["FOOD", "BEVERAGE"], "priceMax": 2_000_000}
 SEARCH_FILTER = SearchFilter(min_stars=3, groups=("food", "beverage"), price_max=2_000_000)
-
-
-async def _sample(calls: Sequence[Callable[[], Awaitable[object]]]) -> Latencies:
-    for i in range(WARMUP):
-        await calls[i % len(calls)]()
-    samples = []
-    for i in range(REQUESTS):
-        started = time.perf_counter()
-        await calls[i % len(calls)]()
-        samples.append(time.perf_counter() - started)
-    return Latencies(tuple(samples))
 
 
 async def _load(bench: Bench) -> None:
@@ -117,8 +106,11 @@ async def run() -> tuple[str, list[SummaryRow]]:
             raw_calls = [raw_search(_raw_params(service, q, SearchSort.PRICE_ASC, SEARCH_FILTER)) for q in QUERIES]
             gql_calls = [graphql_search(q) for q in QUERIES]
             # Interleave the two so that both meet the same machine load.
-            graphql_lat, raw_lat = await _sample(gql_calls), await _sample(raw_calls)
-            graphql_lat2, raw_lat2 = await _sample(gql_calls), await _sample(raw_calls)
+            graphql_lat, raw_lat = await sample(gql_calls, REQUESTS, WARMUP), await sample(raw_calls, REQUESTS, WARMUP)
+            graphql_lat2, raw_lat2 = (
+                await sample(gql_calls, REQUESTS, WARMUP),
+                await sample(raw_calls, REQUESTS, WARMUP),
+            )
             search_ours = Latencies(graphql_lat.samples + graphql_lat2.samples)
             search_raw = Latencies(raw_lat.samples + raw_lat2.samples)
 
@@ -139,7 +131,10 @@ async def run() -> tuple[str, list[SummaryRow]]:
                     "limit": 8,
                 }
                 suggest_raw_calls.append(raw_search(params))
-            suggest_ours, suggest_raw = await _sample(suggest_calls), await _sample(suggest_raw_calls)
+            suggest_ours, suggest_raw = (
+                await sample(suggest_calls, REQUESTS, WARMUP),
+                await sample(suggest_raw_calls, REQUESTS, WARMUP),
+            )
 
             note("search: Vietnamese handling (in process) vs one plain Meilisearch search")
 
@@ -160,8 +155,8 @@ async def run() -> tuple[str, list[SummaryRow]]:
 
                 return call
 
-            vietnamese = await _sample([handled(q) for q in TONED])
-            single = await _sample([plain(q) for q in TONED])
+            vietnamese = await sample([handled(q) for q in TONED], REQUESTS, WARMUP)
+            single = await sample([plain(q) for q in TONED], REQUESTS, WARMUP)
 
     rows = [
         ("searchProducts (filter, sort, 3 facets)", search_ours, search_raw),

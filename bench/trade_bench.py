@@ -5,8 +5,7 @@ aggregations."""
 from __future__ import annotations
 
 import asyncio
-import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from bson import ObjectId
 
@@ -22,6 +21,7 @@ from bench.common import (
     ms,
     note,
     ratio,
+    sample,
     text_table,
 )
 from market.accounts import create_account, issue_api_key
@@ -47,17 +47,6 @@ query($n: Int) {
   }
 }"""
 STATS = "query($p: ID) { ocopStats(province: $p) { productsTotal productsByStars { three four five } producersTotal dealsByState { state count } agreedValueVnd } }"
-
-
-async def _sample(call: Callable[[], Awaitable[object]]) -> Latencies:
-    for _ in range(WARMUP):
-        await call()
-    samples = []
-    for _ in range(REQUESTS):
-        started = time.perf_counter()
-        await call()
-        samples.append(time.perf_counter() - started)
-    return Latencies(tuple(samples))
 
 
 async def _no_matchmaking(criteria: Criteria, limit: int) -> list[Match]:
@@ -126,11 +115,11 @@ async def run() -> tuple[str, list[SummaryRow]]:
                 if len(data["inquiries"]["edges"]) != PAGE:
                     raise RuntimeError("the inbox page is not full")
 
-            inbox_ours = await _sample(inbox)
-            inbox_raw = await _sample(lambda: _raw_inbox(bench, buyer))
-            stats_national = await _sample(lambda: graphql(admin, STATS, {"p": None}))
-            stats_province = await _sample(lambda: graphql(admin, STATS, {"p": "86"}))
-            stats_raw = await _sample(lambda: _raw_stats(bench, None))
+            inbox_ours = await sample(inbox, REQUESTS, WARMUP)
+            inbox_raw = await sample(lambda: _raw_inbox(bench, buyer), REQUESTS, WARMUP)
+            stats_national = await sample(lambda: graphql(admin, STATS, {"p": None}), REQUESTS, WARMUP)
+            stats_province = await sample(lambda: graphql(admin, STATS, {"p": "86"}), REQUESTS, WARMUP)
+            stats_raw = await sample(lambda: _raw_stats(bench, None), REQUESTS, WARMUP)
 
     rows: Sequence[tuple[str, Latencies, Latencies | None]] = [
         (f"inbox page ({PAGE} inquiries, nested)", inbox_ours, inbox_raw),
