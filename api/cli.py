@@ -243,6 +243,14 @@ def seed_demo_command(
             f"products: created {r.created}, updated {r.updated}, unchanged {r.unchanged}, failed {r.failed}; "
             f"producers created {r.producers_created}; buyer organisations {result.buyers}"
         )
+        t = result.trade
+        console.print(
+            f"trade history{'' if result.trade_seeded else ' (already present, not added again)'}: "
+            f"{t.events} trade event(s), {t.inquiries} inquiries ({t.open_inquiries} open), {t.quotations} quotations "
+            f"({t.revisions} revisions, {t.declined} declined), {t.messages} messages, {t.mous} MoUs; deals "
+            + ", ".join(f"{state} {count}" for state, count in t.deals_by_state.items()),
+            highlight=False,
+        )
         rows = [
             {"role": k.role.value, "account": k.account, "organisation": k.organisation, "key": k.key}
             for k in result.keys
