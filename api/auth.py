@@ -43,6 +43,19 @@ def key_from_headers(headers: Mapping[str, str]) -> str | None:
     return key.strip() if key else None
 
 
+def key_from_connection_params(params: Mapping[str, object]) -> str | None:
+    """The key a WebSocket client sends in `connection_init`: `{"Authorization": "Bearer <key>"}` or
+    `{"apiKey": "<key>"}` (names in any case)."""
+    named = {str(name).lower(): value for name, value in params.items()}
+    auth, key = named.get("authorization"), named.get("apikey")
+    if auth is None and key is None:
+        return None
+    if not isinstance(auth, str | None) or not isinstance(key, str | None):
+        raise InvalidApiKey("the API key in connection_init must be a string")
+    headers = {"authorization": auth} if auth is not None else {"x-api-key": key or ""}
+    return key_from_headers(headers) or None
+
+
 class Authenticator:
     def __init__(self, store: Store) -> None:
         self.store = store

@@ -1,26 +1,62 @@
-"""The GraphQL endpoint: Strawberry's ASGI view with our context and authentication."""
+"""The GraphQL endpoint: Strawberry's ASGI view with our context and authentication.
+
+HTTP requests are authenticated before Strawberry sees them. WebSocket connections (subscriptions, over
+graphql-transport-ws only) are authenticated at `connection_init`, from its payload or from the upgrade
+request's `Authorization` header; a connection without a valid key is closed (4403).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import InvalidApiKey, key_from_headers
+from api.auth import InvalidApiKey, key_from_connection_params, key_from_headers
 from api.services import Services
 from schema.context import Context
 from schema.loaders import Loaders
 
+# Bounds on what one WebSocket connection may hold (CVE-2026-35526): operations at once, and how long an
+# unauthenticated socket may stay open before it sends `connection_init`.
+MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
+CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
+
+
+class TextWebSocketAdapter(ASGIWebSocketAdapter):
+    """graphql-transport-ws messages go out as text frames, which clients expect; `encode_json` gives bytes
+    for HTTP responses."""
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
 
 class GraphQLEndpoint(GraphQL[Context, None]):
+    websocket_adapter_class = TextWebSocketAdapter
+
     def __init__(self, schema: BaseSchema, services: Services, *, graphiql: bool) -> None:
-        super().__init__(schema, graphql_ide="graphiql" if graphiql else None, allow_queries_via_get=True)
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if graphiql else None,
+            allow_queries_via_get=True,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+        )
         self.services = services
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -36,7 +72,25 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 await JSONResponse(body, status_code=401)(scope, receive, send)
                 return
             scope.setdefault("state", {})["viewer"] = viewer
+        elif scope["type"] == "websocket":
+            scope.setdefault("state", {})["viewer"] = None  # set by on_ws_connect
         await super().__call__(scope, receive, send)
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """graphql-transport-ws `connection_init`: the key from its payload, else from the upgrade request."""
+        try:
+            key = key_from_connection_params(context.connection_params or {})
+            if key is None and context.request is not None:
+                key = key_from_headers(context.request.headers)
+            viewer = await self.services.auth.principal(key)
+        except InvalidApiKey as exc:
+            raise ConnectionRejectionError({"message": str(exc)}) from exc
+        if viewer is None:
+            raise ConnectionRejectionError({"message": "subscriptions need an API key in connection_init"})
+        context.viewer = viewer
+        if context.request is not None:
+            context.request.scope.setdefault("state", {})["viewer"] = viewer
+        return UNSET
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

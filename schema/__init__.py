@@ -31,6 +31,7 @@ from schema.pagination import resolve_node
 from schema.scalars import SCALARS
 from schema.trade.operations import TradeMutation, TradeQuery
 from schema.trade.stats import StatsQuery
+from schema.trade.subscriptions import TradeSubscription
 from schema.trade.types import Deal, Inquiry, Quotation, TradeEvent
 
 MAX_DEPTH = 12
@@ -60,6 +61,11 @@ class Query(CatalogQuery, SearchQuery, AccountQuery, TradeQuery, StatsQuery, Nod
 
 @strawberry.type
 class Mutation(CatalogMutation, TradeMutation):
+    pass
+
+
+@strawberry.type
+class Subscription(TradeSubscription):
     pass
 
 
@@ -95,6 +101,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     return Schema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         types=[Product, Producer, BuyerOrganisation, Inquiry, Quotation, Deal, TradeEvent],
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),

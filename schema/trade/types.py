@@ -14,7 +14,7 @@ from market import trade
 from market.dealing import can_see_deal, event_report, party_of
 from market.deals import DealState, Party
 from market.inquiries import can_see_inquiry
-from market.permissions import can_see_trade, inquiry_party
+from market.permissions import can_see_thread, can_see_trade, inquiry_party
 from market.provinces import load_provinces
 from market.quotations import can_see_quotation
 from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province, _oids
@@ -173,6 +173,14 @@ class Message:
             counter_quantity=m.counter_quantity, created_at=m.created_at,
         )  # fmt: skip
 
+    @classmethod
+    async def resolve(cls, info: Info["Context", None], message_id: ObjectId) -> "Message | None":
+        """The message, or None when it does not exist or is not in one of the viewer's threads."""
+        record = await info.context.store.trade.message(message_id)
+        if record is None or not can_see_thread(info.context.viewer, record.buyer_org_id, record.producer_id):
+            return None
+        return cls.of(record)
+
 
 @strawberry.type(description="A purchase inquiry (to one producer) or an open RFQ (to the best-matching ones).")
 class Inquiry(relay.Node):
@@ -327,6 +335,14 @@ class Deal(relay.Node):
     updated_at: datetime
     version: int = strawberry.field(description="Send it back as `expectedVersion` to advance the deal.")
     record: strawberry.Private[trade.Deal]
+    stream_cursor: strawberry.Private[str | None] = None
+
+    @strawberry.field(
+        description="In `dealEvents`: this update's place in the stream; pass it as `after` to resume right after "
+        "it. Null in queries."
+    )
+    def event_cursor(self) -> str | None:
+        return self.stream_cursor
 
     @classmethod
     def of(cls, d: trade.Deal) -> "Deal":

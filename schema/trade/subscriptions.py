@@ -1,0 +1,100 @@
+"""Trade subscriptions (graphql-transport-ws). The feeds come from market/notifications.py; every object an
+event points to is loaded through the same visibility checks as in queries."""
+
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from strawberry.types import Info
+
+from market import notifications
+from market.errors import not_found
+from market.notifications import InquiryEventKind
+from schema.loaders import Loaders
+from schema.pagination import decode_global_id
+from schema.trade.types import Deal, Inquiry, Message, Quotation
+
+if TYPE_CHECKING:
+    from schema.context import Context
+
+After = Annotated[
+    str | None,
+    strawberry.argument(description="The cursor of the last event you received: replays everything since."),
+]
+
+strawberry.enum(InquiryEventKind, description="What happened to an inquiry you take part in or oversee.")
+
+
+@strawberry.type(name="InquiryEvent", description="Something happened to an inquiry, its quotations or threads.")
+class InquiryEventType:
+    kind: InquiryEventKind
+    cursor: str = strawberry.field(description="Pass it as `after` to resume right after this event.")
+    at: datetime
+    record: strawberry.Private[notifications.InquiryEvent]
+
+    @classmethod
+    def of(cls, event: notifications.InquiryEvent) -> "InquiryEventType":
+        return cls(kind=event.kind, cursor=event.cursor, at=event.at, record=event)
+
+    @strawberry.field
+    async def inquiry(self, info: Info["Context", None]) -> Inquiry:
+        found = (await Inquiry.resolve_nodes(info=info, node_ids=[str(self.record.inquiry_id)]))[0]
+        if found is None:
+            raise not_found("inquiry", "inquiry")
+        return found
+
+    @strawberry.field(description="The quotation submitted, revised, declined or accepted.")
+    async def quotation(self, info: Info["Context", None]) -> Quotation | None:
+        if self.record.quotation_id is None:
+            return None
+        return (await Quotation.resolve_nodes(info=info, node_ids=[str(self.record.quotation_id)]))[0]
+
+    @strawberry.field(description="The message, for `MESSAGE` events.")
+    async def message(self, info: Info["Context", None]) -> Message | None:
+        if self.record.message_id is None:
+            return None
+        return await Message.resolve(info, self.record.message_id)
+
+
+def _fresh(info: Info["Context", None]) -> None:
+    """A WebSocket connection keeps one context; each event is read with empty loaders, never a cached past."""
+    info.context.loaders = Loaders.create(info.context.store)
+
+
+@strawberry.type
+class TradeSubscription:
+    @strawberry.subscription(
+        description="Your inquiries as they move: invitations (producers), quotations (buyers), messages from "
+        "the other side, closings. Admins see every inquiry."
+    )
+    async def inquiry_events(self, info: Info["Context", None], after: After = None) -> AsyncIterator[InquiryEventType]:
+        ctx = info.context
+        feed = await notifications.inquiry_events(ctx.store, ctx.require_viewer(), after=after)
+
+        def event(record: notifications.InquiryEvent) -> InquiryEventType:
+            _fresh(info)
+            return InquiryEventType.of(record)
+
+        return feed.map(event)
+
+    @strawberry.subscription(description="The deal after each change: state, order, MoU, version.")
+    async def deal_events(
+        self,
+        info: Info["Context", None],
+        deal_id: strawberry.ID,
+        after: After = None,
+    ) -> AsyncIterator[Deal]:
+        ctx = info.context
+        viewer = ctx.require_viewer()
+        feed = await notifications.deal_events(
+            ctx.store, viewer, decode_global_id(deal_id, "Deal", "dealId"), after=after
+        )
+
+        def event(update: notifications.DealUpdate) -> Deal:
+            _fresh(info)
+            deal = Deal.of(update.deal)
+            deal.stream_cursor = update.cursor
+            return deal
+
+        return feed.map(event)
