@@ -20,7 +20,9 @@ def matcher_for(search: ProductSearch) -> Matcher:
             min_stars=criteria.min_stars,
             certifications=tuple(criteria.certifications),
         )
-        page = await search.search(criteria.query, PageRequest(CANDIDATES), None, flt=flt)
+        # Every word of the RFQ must match (a typo-corrected reading still counts): "kẹo dừa" invites coconut
+        # candy makers, not every maker of some candy.
+        page = await search.search(criteria.query, PageRequest(CANDIDATES), None, flt=flt, every_word=True)
         by_producer: dict[object, Match] = {}
         for hit in page.hits:
             product = hit.product

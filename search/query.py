@@ -172,9 +172,15 @@ def plan(
     *,
     index_uid: str,
     display: dict[str, Any],
+    every_word: bool = False,
 ) -> Plan:
+    """`every_word`: a document must match every word of the query (tones included), as matchmaking needs;
+    by default Meilisearch may drop words from the end when too few documents match them all."""
+
     def query(q: str, weight: float | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"indexUid": index_uid, "q": q, "filter": filters, **display}
+        if every_word:
+            body["matchingStrategy"] = "all"
         if weight is not None:
             body["federationOptions"] = {"weight": weight}
         return body

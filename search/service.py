@@ -137,10 +137,16 @@ class ProductSearch:
         vocabulary: Vocabulary | None,
         *,
         highlight: bool = False,
+        every_word: bool = False,
     ) -> Plan:
         filters = filter_expression(flt, visibility_filter(viewer, include_drafts))
         return plan(
-            read(clean_query(query), vocabulary), filters, sort, index_uid=self.index_uid, display=_display(highlight)
+            read(clean_query(query), vocabulary),
+            filters,
+            sort,
+            index_uid=self.index_uid,
+            display=_display(highlight),
+            every_word=every_word,
         )
 
     async def search(
@@ -154,6 +160,7 @@ class ProductSearch:
         include_drafts: bool = False,
         facets: Sequence[str] = (),
         highlight: bool = False,
+        every_word: bool = False,
     ) -> SearchPage:
         """`facets` lists the attributes to count (see search.query.FACETS; "priceVnd" gives the price range)."""
         page = page.validated()
@@ -166,7 +173,14 @@ class ProductSearch:
         if unknown:
             raise ValueError(f"not facet attributes: {sorted(unknown)}")
         plan_ = self.plan(
-            query, flt or SearchFilter(), sort, viewer, include_drafts, await self.vocabulary(), highlight=highlight
+            query,
+            flt or SearchFilter(),
+            sort,
+            viewer,
+            include_drafts,
+            await self.vocabulary(),
+            highlight=highlight,
+            every_word=every_word,
         )
         try:
             if plan_.federated:
