@@ -106,6 +106,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             viewer=state.get("viewer"),
             loaders=Loaders.create(self.services.store),
             board=self.services.board,
+            rfq_invites=self.services.settings.rfq_invites,
             request=request,
             response=response,
         )

@@ -37,6 +37,9 @@ class Settings(BaseSettings):
     api_host: str = Field("127.0.0.1", alias="OCOP_API_HOST")
     api_port: int = Field(8000, alias="OCOP_API_PORT")
 
+    # How many best-matching producers an open RFQ is sent to.
+    rfq_invites: int = Field(10, alias="OCOP_RFQ_INVITES", ge=1, le=100)
+
     # Seconds without a worker heartbeat after which /readyz reports search sync as down.
     sync_stale_after: float = Field(30.0, alias="OCOP_SYNC_STALE_AFTER")
 

@@ -18,6 +18,7 @@ class Context:
     viewer: Principal | None
     loaders: Loaders
     board: RfqBoard | None = None
+    rfq_invites: int = 10
     connection_params: dict[str, Any] | None = None  # a WebSocket's `connection_init` payload
     request: Any = None
     response: Any = None

@@ -71,6 +71,22 @@ def board_filter(groups: list[str], province: str | None, best_stars: int) -> li
     return clauses
 
 
+def board_narrowing(groups: list[str], provinces: list[str], buyer_kinds: list[str]) -> list[str]:
+    """Conditions a producer adds to narrow the board (`RfqBoardFilter`)."""
+
+    def one_of(attribute: str, values: list[str]) -> str:
+        return f"{attribute} IN [{', '.join(chr(34) + v.replace(chr(34), '') + chr(34) for v in values)}]"
+
+    clauses = []
+    if groups:
+        clauses.append(one_of("groups", groups))
+    if provinces:
+        clauses.append(one_of("provinces", provinces))
+    if buyer_kinds:
+        clauses.append(one_of("buyerKind", buyer_kinds))
+    return clauses
+
+
 class RfqBoard:
     """Search over the RFQ board index."""
 

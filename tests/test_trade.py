@@ -111,6 +111,12 @@ async def test_open_rfq_to_completed_deal_mou_and_stats(catalogue: Catalogue, pa
     assert inquiry["id"] in [e["node"]["id"] for e in board["openRequests"]["edges"]]
     searched = await api.data('{ openRequests(query: "keo dua") { edges { node { id } } } }', as_=maker)
     assert inquiry["id"] in [e["node"]["id"] for e in searched["openRequests"]["edges"]]
+    by_kind = await api.data(
+        "{ openRequests(filter: {buyerKinds: [SUPERMARKET_CHAIN]}) { edges { node { id } } } }", as_=maker
+    )
+    assert inquiry["id"] in [e["node"]["id"] for e in by_kind["openRequests"]["edges"]]
+    crafts = await api.data("{ openRequests(filter: {groups: [HANDICRAFT]}) { edges { node { id } } } }", as_=maker)
+    assert inquiry["id"] not in [e["node"]["id"] for e in crafts["openRequests"]["edges"]]
     tea_maker = await catalogue.fixture.store.products.collection.find_one({"status": "published", "group": "beverage",
                                                                            "provinceCode": {"$ne": "86"}})  # fmt: skip
     assert tea_maker is not None

@@ -12,7 +12,7 @@ from strawberry.types import Info
 from market import dealing, inquiries, quotations
 from market.deals import DealState
 from market.errors import DomainError
-from market.models import Certification, ProductGroup
+from market.models import BuyerKind, Certification, ProductGroup
 from market.paging import Page, fetch_page
 from market.permissions import trade_visibility_filter
 from market.trade import Deal as DealRecord
@@ -24,7 +24,7 @@ from schema.pagination import FIRST_DESCRIPTION, CountedConnection, decode_globa
 from schema.scalars import Vnd
 from schema.trade.types import Deal, Inquiry, Message, Quotation, TradeEvent
 from search.matchmaking import matcher_for
-from search.rfqs import board_filter
+from search.rfqs import board_filter, board_narrowing
 from search.service import clean_query, decode_offset, encode_offset
 
 if TYPE_CHECKING:
@@ -61,6 +61,13 @@ class SubmitInquiryInput:
     needed_by: date | None = None
     message: str | None = None
     expires_in_days: int | None = strawberry.field(default=None, description="14 by default, at most 90.")
+
+
+@strawberry.input(description="Narrows the RFQ board; every given condition must hold.")
+class RfqBoardFilter:
+    groups: list[ProductGroup] | None = None
+    provinces: list[str] | None = strawberry.field(default=None, description="RFQs asking for these provinces (codes).")
+    buyer_kinds: list[BuyerKind] | None = None
 
 
 @strawberry.input
@@ -197,7 +204,12 @@ class TradeQuery:
         "(accents optional). Served from a search index the sync worker keeps in step."
     )
     async def open_requests(
-        self, info: Info["Context", None], query: str = "", first: First = None, after: str | None = None
+        self,
+        info: Info["Context", None],
+        query: str = "",
+        filter: RfqBoardFilter | None = None,
+        first: First = None,
+        after: str | None = None,
     ) -> CountedConnection[Inquiry]:
         ctx = info.context
         assert ctx.board is not None
@@ -209,6 +221,12 @@ class TradeQuery:
         )
         if profile is None:  # admins see every open RFQ
             filters = filters[:1]
+        if filter is not None:
+            filters = filters + board_narrowing(
+                [g.value for g in filter.groups or []],
+                filter.provinces or [],
+                [k.value for k in filter.buyer_kinds or []],
+            )
         request = page_request(first, after)
         offset = decode_offset(request.after)
         ids, total = await ctx.board.search(clean_query(query), filters, offset, request.first + 1)
@@ -275,8 +293,9 @@ class TradeMutation:
 
         async def work() -> InquiryRecord:
             return await inquiries.submit_inquiry(
-                ctx.store, viewer, _inquiry_data(input), matcher_for(ctx.search), idempotency_key=idempotency_key
-            )
+                ctx.store, viewer, _inquiry_data(input), matcher_for(ctx.search), idempotency_key=idempotency_key,
+                invite_limit=ctx.rfq_invites,
+            )  # fmt: skip
 
         return await _inquiry_payload(work())
 
