@@ -63,6 +63,25 @@ async def replayed(
     return result
 
 
+async def replay(
+    store: Store,
+    *,
+    account_id: ObjectId,
+    operation: str,
+    key: str | None,
+    payload: Any,
+    load: Callable[[ObjectId], Awaitable[T | None]],
+) -> T | None:
+    """`replayed`, loaded: the record a retry must return, or None for a first request."""
+    earlier = await replayed(store, account_id=account_id, operation=operation, key=key, payload=payload)
+    if earlier is None:
+        return None
+    found = await load(earlier)
+    if found is None:
+        raise RuntimeError(f"the result of {operation} {earlier} recorded for an idempotency key is missing")
+    return found
+
+
 async def once(
     store: Store,
     *,

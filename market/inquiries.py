@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market import permissions
 from market.deals import Party
 from market.errors import DomainError, ErrorCode, not_found
-from market.idempotency import once, replayed
+from market.idempotency import once, replay
 from market.models import ProductStatus
 from market.permissions import Viewer
 from market.repositories.base import parse_object_id, utcnow
@@ -121,12 +121,16 @@ async def submit_inquiry(
 ) -> Inquiry:
     buyer = permissions.ensure_buyer(viewer, "submit inquiries")
     payload = {k: str(v) for k, v in data.items()}
-    earlier = await replayed(
-        store, account_id=buyer.account_id, operation="submitInquiry", key=idempotency_key, payload=payload
-    )
-    if earlier is not None:
-        done = await store.trade.inquiry(earlier)
-        assert done is not None
+    if (
+        done := await replay(
+            store,
+            account_id=buyer.account_id,
+            operation="submitInquiry",
+            key=idempotency_key,
+            payload=payload,
+            load=store.trade.inquiry,
+        )
+    ) is not None:
         return done
     fields, criteria, product_ref = _clean(data)
     invitations: list[Match]

@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market import permissions
 from market.deals import DealState, Party
 from market.errors import DomainError, ErrorCode, not_found
-from market.idempotency import once, replayed
+from market.idempotency import once, replay
 from market.inquiries import ensure_open, visible_inquiry
 from market.permissions import Viewer
 from market.repositories.base import parse_object_id, utcnow
@@ -70,12 +70,16 @@ async def submit_quotation(
     producer_id = _producer_side(viewer, inquiry)
     assert viewer is not None
     payload = {"inquiry": inquiry_id, **{k: str(v) for k, v in data.items()}}
-    earlier = await replayed(
-        store, account_id=viewer.account_id, operation="submitQuotation", key=idempotency_key, payload=payload
-    )
-    if earlier is not None:
-        done = await store.trade.quotation(earlier)
-        assert done is not None
+    if (
+        done := await replay(
+            store,
+            account_id=viewer.account_id,
+            operation="submitQuotation",
+            key=idempotency_key,
+            payload=payload,
+            load=store.trade.quotation,
+        )
+    ) is not None:
         return done
     ensure_open(inquiry, "new quotations")
     existing = await store.trade.quotations.find_one({"inquiryId": inquiry.id, "producerId": producer_id})
@@ -173,12 +177,16 @@ async def accept_quotation(
     permissions.ensure_party(viewer, party, Party.BUYER, "accept quotations")
     assert viewer is not None
     payload = {"quotation": quotation_id, "revision": revision}
-    earlier = await replayed(
-        store, account_id=viewer.account_id, operation="acceptQuotation", key=idempotency_key, payload=payload
-    )
-    if earlier is not None:
-        deal = await store.trade.deal(earlier)
-        assert deal is not None
+    if (
+        deal := await replay(
+            store,
+            account_id=viewer.account_id,
+            operation="acceptQuotation",
+            key=idempotency_key,
+            payload=payload,
+            load=store.trade.deal,
+        )
+    ) is not None:
         return deal
 
     async def write(session: AsyncClientSession) -> ObjectId:
