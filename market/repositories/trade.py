@@ -57,6 +57,9 @@ class TradeRepository:
         doc = await self.quotations.find_one({"_id": _id}, session=session)
         return Quotation.from_doc(doc) if doc else None
 
+    async def quotations_by_id(self, ids: list[ObjectId]) -> list[Quotation]:
+        return [Quotation.from_doc(d) for d in await self.quotations.find({"_id": {"$in": ids}}).to_list(None)]
+
     async def quotations_of(self, inquiry_ids: list[ObjectId]) -> list[Quotation]:
         docs = await self.quotations.find({"inquiryId": {"$in": inquiry_ids}}).sort("createdAt", 1).to_list(None)
         return [Quotation.from_doc(d) for d in docs]
@@ -75,6 +78,9 @@ class TradeRepository:
 
     async def deals_by_id(self, ids: list[ObjectId]) -> list[Deal]:
         return [Deal.from_doc(d) for d in await self.deals.find({"_id": {"$in": ids}}).to_list(None)]
+
+    async def events_by_id(self, ids: list[ObjectId]) -> list[TradeEvent]:
+        return [TradeEvent.from_doc(d) for d in await self.events.find({"_id": {"$in": ids}}).to_list(None)]
 
     async def event(self, _id: ObjectId) -> TradeEvent | None:
         doc = await self.events.find_one({"_id": _id})

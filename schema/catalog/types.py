@@ -5,8 +5,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import strawberry
-from bson import ObjectId
-from bson.errors import InvalidId
 from strawberry import relay
 from strawberry.types import Info
 
@@ -15,10 +13,16 @@ from market.models import BuyerKind, Certification, ProducerType, ProductGroup, 
 from market.permissions import can_see_product
 from market.provinces import Province as ProvinceRecord
 from market.provinces import load_provinces
+from schema.nodes import resolve_visible
 from schema.scalars import Vnd
 
 if TYPE_CHECKING:
     from schema.context import Context
+
+
+def _always(_: object) -> bool:
+    return True
+
 
 # The domain enums are the GraphQL enums: one definition, registered with Strawberry here.
 strawberry.enum(ProducerType, description="Legal form of an OCOP producer (chủ thể OCOP).")
@@ -26,16 +30,6 @@ strawberry.enum(ProductGroup, description="The six OCOP product groups of Decisi
 strawberry.enum(ProductStatus, description="Only PUBLISHED products are public.")
 strawberry.enum(Certification, description="Quality and food-safety certifications.")
 strawberry.enum(BuyerKind, description="What kind of buyer an organisation is.")
-
-
-def _oids(node_ids: Iterable[str]) -> list[ObjectId | None]:
-    out: list[ObjectId | None] = []
-    for value in node_ids:
-        try:
-            out.append(ObjectId(value))
-        except (InvalidId, TypeError):
-            out.append(None)
-    return out
 
 
 @strawberry.type(description="A current (since 2025-07-01) province or centrally-run city.")
@@ -129,10 +123,7 @@ class Producer(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Producer | None"]:
-        ids = _oids(node_ids)
-        found = await info.context.loaders.producer.load_many([i for i in ids if i is not None])
-        by_id = {p.id: p for p in found if p is not None}
-        return [cls.from_record(by_id[i]) if i in by_id else None for i in ids]
+        return await resolve_visible(node_ids, info.context.loaders.producer.load_many, _always, cls.from_record)
 
     @strawberry.field
     def address(self) -> Address:
@@ -197,11 +188,10 @@ class Product(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Product | None"]:
-        ids = _oids(node_ids)
-        found = await info.context.loaders.product.load_many([i for i in ids if i is not None])
         viewer = info.context.viewer
-        by_id = {p.id: p for p in found if p is not None and can_see_product(viewer, p)}
-        return [cls.from_record(by_id[i]) if i in by_id else None for i in ids]
+        return await resolve_visible(
+            node_ids, info.context.loaders.product.load_many, lambda p: can_see_product(viewer, p), cls.from_record
+        )
 
     @strawberry.field
     def certificate(self) -> OcopCertificate:
@@ -236,10 +226,9 @@ class BuyerOrganisation(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["BuyerOrganisation | None"]:
-        ids = _oids(node_ids)
-        found = await info.context.loaders.buyer_org.load_many([i for i in ids if i is not None])
-        by_id = {b.id: b for b in found if b is not None}
-        return [cls(id=str(i), record=by_id[i]) if i in by_id else None for i in ids]
+        return await resolve_visible(
+            node_ids, info.context.loaders.buyer_org.load_many, _always, lambda b: cls(id=str(b.id), record=b)
+        )
 
     @strawberry.field
     def name(self) -> str:

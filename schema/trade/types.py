@@ -17,7 +17,8 @@ from market.inquiries import can_see_inquiry
 from market.permissions import can_see_thread, can_see_trade, inquiry_party
 from market.provinces import load_provinces
 from market.quotations import can_see_quotation
-from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province, _oids
+from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province
+from schema.nodes import object_ids, resolve_visible
 from schema.scalars import Vnd
 
 if TYPE_CHECKING:
@@ -127,16 +128,20 @@ class Quotation(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Quotation | None"]:
-        store = info.context.store
-        out: list[Quotation | None] = []
-        for oid in _oids(node_ids):
-            quotation = await store.trade.quotation(oid) if oid else None
-            inquiry = await store.trade.inquiry(quotation.inquiry_id) if quotation else None
-            producer = await info.context.loaders.producer.load(quotation.producer_id) if quotation else None
-            province = producer.address.province_code if producer else None
-            visible = quotation and inquiry and can_see_quotation(info.context.viewer, quotation, inquiry, province)
-            out.append(cls.of(quotation) if visible and quotation else None)
-        return out
+        store, viewer = info.context.store, info.context.viewer
+        quotations = await store.trade.quotations_by_id([i for i in object_ids(node_ids) if i is not None])
+        inquiries = {i.id: i for i in await store.trade.inquiries_by_id([q.inquiry_id for q in quotations])}
+        producers = await info.context.loaders.producer.load_many([q.producer_id for q in quotations])
+        provinces = {p.id: p.address.province_code for p in producers if p is not None}
+
+        def visible(q: trade.Quotation) -> bool:
+            inquiry = inquiries.get(q.inquiry_id)
+            return inquiry is not None and can_see_quotation(viewer, q, inquiry, provinces.get(q.producer_id))
+
+        async def loaded(_: list[ObjectId]) -> list[trade.Quotation]:
+            return quotations
+
+        return await resolve_visible(node_ids, loaded, visible, cls.of)
 
     @strawberry.field(description="The latest revision: the one that can be accepted.")
     def current(self) -> QuotationRevision:
@@ -209,14 +214,10 @@ class Inquiry(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Inquiry | None"]:
-        ids = [i for i in _oids(node_ids) if i is not None]
-        found = {i.id: i for i in await info.context.store.trade.inquiries_by_id(ids)}
-        out: list[Inquiry | None] = []
-        for oid in _oids(node_ids):
-            inquiry = found.get(oid) if oid else None
-            visible = inquiry is not None and can_see_inquiry(info.context.viewer, inquiry)
-            out.append(cls.of(inquiry) if visible and inquiry else None)
-        return out
+        viewer = info.context.viewer
+        return await resolve_visible(
+            node_ids, info.context.store.trade.inquiries_by_id, lambda i: can_see_inquiry(viewer, i), cls.of
+        )
 
     def _party(self, info: Info["Context", None]) -> Party | None:
         r = self.record
@@ -356,12 +357,10 @@ class Deal(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Deal | None"]:
-        ids = [i for i in _oids(node_ids) if i is not None]
-        found = {d.id: d for d in await info.context.store.trade.deals_by_id(ids)}
         viewer = info.context.viewer
-        return [
-            cls.of(found[oid]) if oid in found and can_see_deal(viewer, found[oid]) else None for oid in _oids(node_ids)
-        ]
+        return await resolve_visible(
+            node_ids, info.context.store.trade.deals_by_id, lambda d: can_see_deal(viewer, d), cls.of
+        )
 
     @strawberry.field(description="Where you may move this deal now: the buttons a UI shows.")
     def allowed_transitions(self, info: Info["Context", None]) -> list[DealState]:
@@ -460,11 +459,7 @@ class TradeEvent(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["TradeEvent | None"]:
-        out: list[TradeEvent | None] = []
-        for oid in _oids(node_ids):
-            event = await info.context.store.trade.event(oid) if oid else None
-            out.append(cls.of(event) if event else None)
-        return out
+        return await resolve_visible(node_ids, info.context.store.trade.events_by_id, lambda _: True, cls.of)
 
     @strawberry.field
     def province(self) -> Province | None:
