@@ -18,7 +18,7 @@ from market.models import ProductStatus
 from market.permissions import Viewer
 from market.repositories.base import parse_object_id, utcnow
 from market.store import Store
-from market.trade import ClosedReason, Criteria, Inquiry, InquiryKind, InquiryStatus, InvitationStatus, Message
+from market.trade import ClosedReason, Criteria, Inquiry, InquiryKind, InquiryStatus, Message
 from market.validation import MAX_MOQ, Checker, parse_certification, parse_group
 
 DEFAULT_EXPIRY_DAYS = 14
@@ -315,12 +315,4 @@ async def board_profile(store: Store, viewer: Viewer) -> BoardProfile | None:
         groups=sorted({p["group"] for p in products}),
         province_code=producer.address.province_code if producer else None,
         best_stars=max((p["stars"] for p in products), default=0),
-    )
-
-
-def invitation_status_update(producer_id: ObjectId, status: InvitationStatus) -> tuple[dict[str, Any], dict[str, Any]]:
-    """(filter part, update) setting one invitation's status."""
-    return (
-        {"invitations.producerId": producer_id},
-        {"$set": {"invitations.$.status": status.value, "updatedAt": utcnow()}, "$inc": {"version": 1}},
     )

@@ -93,11 +93,6 @@ def product_visibility_filter(viewer: Viewer) -> dict[str, object]:
     return published
 
 
-def ensure_admin(viewer: Viewer, action: str) -> None:
-    if viewer is None or not viewer.is_admin:
-        raise forbidden(f"only an admin may {action}")
-
-
 @dataclass(frozen=True, slots=True)
 class DraftScope:
     """Which unpublished products a viewer may find in search, besides everything published."""

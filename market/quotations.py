@@ -104,11 +104,7 @@ async def submit_quotation(
             return_document=ReturnDocument.AFTER,
             session=session,
         )
-        await store.trade.inquiries.update_one(
-            {"_id": inquiry.id, "invitations.producerId": producer_id},
-            {"$set": {"invitations.$.status": InvitationStatus.QUOTED.value, "updatedAt": now}},
-            session=session,
-        )
+        await store.trade.set_invitation_status(inquiry.id, producer_id, InvitationStatus.QUOTED, session=session)
         assert doc is not None
         quotation_id: ObjectId = doc["_id"]
         return quotation_id
@@ -159,10 +155,7 @@ async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, rea
         {"_id": quotation.id, "status": QuotationStatus.ACTIVE.value},
         {"$set": {"status": "declined", "declineReason": cleaned, "updatedAt": now}, "$inc": {"version": 1}},
     )
-    await store.trade.inquiries.update_one(
-        {"_id": inquiry.id, "invitations.producerId": quotation.producer_id},
-        {"$set": {"invitations.$.status": InvitationStatus.DECLINED.value, "updatedAt": now}},
-    )
+    await store.trade.set_invitation_status(inquiry.id, quotation.producer_id, InvitationStatus.DECLINED)
     declined = await store.trade.quotation(quotation.id)
     assert declined is not None
     return declined
@@ -213,17 +206,12 @@ async def accept_quotation(
         )
         if accepted.modified_count != 1:
             raise DomainError.single(ErrorCode.CONFLICT, "quotationId", "the quotation changed meanwhile; try again")
-        await store.trade.inquiries.update_one(
-            {"_id": inquiry.id, "invitations.producerId": current.producer_id},
-            {
-                "$set": {
-                    "invitations.$.status": InvitationStatus.ACCEPTED.value,
-                    "status": InquiryStatus.CLOSED.value,
-                    "closedReason": ClosedReason.ACCEPTED.value,
-                    "updatedAt": now,
-                },
-                "$inc": {"version": 1},
-            },
+        await store.trade.set_invitation_status(
+            inquiry.id,
+            current.producer_id,
+            InvitationStatus.ACCEPTED,
+            also={"status": InquiryStatus.CLOSED.value, "closedReason": ClosedReason.ACCEPTED.value},
+            inc_version=True,
             session=session,
         )
         return await _open_deal(store, session, viewer, fresh_inquiry, current, current.current)

@@ -54,10 +54,6 @@ class ProducerRepository:
         doc = await self.collection.find_one({"_id": _id})
         return Producer.from_doc(doc) if doc else None
 
-    async def find_by_name(self, province_code: str, name: str) -> Producer | None:
-        doc = await self.collection.find_one({"address.provinceCode": province_code, "nameKey": fold(name)})
-        return Producer.from_doc(doc) if doc else None
-
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Producer:
         now = utcnow()
         doc = {**doc, "nameKey": fold(doc["name"]), "createdAt": now, "updatedAt": now, "version": 1}

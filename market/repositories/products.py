@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from market.errors import DomainError, ErrorCode
 from market.models import Product, ProductGroup, ProductStatus
@@ -155,16 +155,6 @@ class ProductRepository:
         }
         docs = await self.collection.find(query).to_list(None)
         return {(d["producerId"], d["externalId"]): d for d in docs}
-
-    async def bulk_write(self, operations: list[UpdateOne]) -> None:
-        if not operations:
-            return
-        try:
-            await self.collection.bulk_write(operations, ordered=False)
-        except BulkWriteError as exc:
-            raise DomainError.single(
-                ErrorCode.DUPLICATE, "externalId", str(exc.details.get("writeErrors", [])[:1])
-            ) from exc
 
 
 def _and(*parts: dict[str, Any]) -> dict[str, Any]:

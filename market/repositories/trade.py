@@ -9,7 +9,8 @@ from pymongo import ASCENDING, DESCENDING, IndexModel
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
-from market.trade import Deal, Inquiry, Message, Quotation, TradeEvent
+from market.repositories.base import utcnow
+from market.trade import Deal, Inquiry, InvitationStatus, Message, Quotation, TradeEvent
 
 
 class TradeRepository:
@@ -52,6 +53,24 @@ class TradeRepository:
 
     async def inquiries_by_id(self, ids: list[ObjectId]) -> list[Inquiry]:
         return [Inquiry.from_doc(d) for d in await self.inquiries.find({"_id": {"$in": ids}}).to_list(None)]
+
+    async def set_invitation_status(
+        self,
+        inquiry_id: ObjectId,
+        producer_id: ObjectId,
+        status: InvitationStatus,
+        *,
+        also: dict[str, Any] | None = None,
+        inc_version: bool = False,
+        session: AsyncClientSession | None = None,
+    ) -> None:
+        """Set one producer's invitation status (and, with `also`, other inquiry fields in the same write)."""
+        update: dict[str, Any] = {"$set": {"invitations.$.status": status.value, "updatedAt": utcnow(), **(also or {})}}
+        if inc_version:
+            update["$inc"] = {"version": 1}
+        await self.inquiries.update_one(
+            {"_id": inquiry_id, "invitations.producerId": producer_id}, update, session=session
+        )
 
     async def quotation(self, _id: ObjectId, session: AsyncClientSession | None = None) -> Quotation | None:
         doc = await self.quotations.find_one({"_id": _id}, session=session)

@@ -11,7 +11,6 @@ from strawberry.types import Info
 
 from market import dealing, inquiries, quotations
 from market.deals import DealState
-from market.errors import DomainError
 from market.models import BuyerKind, Certification, ProductGroup
 from market.paging import Page, fetch_page
 from market.permissions import trade_visibility_filter
@@ -443,6 +442,3 @@ class TradeMutation:
 
         record, errors = await attempt(work())
         return TradeEventPayload(event=TradeEvent.of(record) if record else None, errors=errors)
-
-
-__all__ = ["DomainError", "ObjectId", "TradeMutation", "TradeQuery"]

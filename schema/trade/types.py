@@ -14,7 +14,7 @@ from market import trade
 from market.dealing import can_see_deal, event_report, party_of
 from market.deals import DealState, Party
 from market.inquiries import can_see_inquiry
-from market.permissions import can_see_thread, can_see_trade, inquiry_party
+from market.permissions import can_see_thread, inquiry_party
 from market.provinces import load_provinces
 from market.quotations import can_see_quotation
 from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province
@@ -482,6 +482,3 @@ class TradeEvent(relay.Node):
         return TradeEventReport(
             mous_signed=report.mous_signed, value_vnd=Vnd(report.value_vnd), deals=[Deal.of(d) for d in report.deals]
         )
-
-
-__all__ = ["Deal", "Inquiry", "Quotation", "TradeEvent", "can_see_trade"]
