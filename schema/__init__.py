@@ -27,6 +27,7 @@ from schema.catalog.queries import CatalogQuery
 from schema.catalog.search import SearchQuery
 from schema.catalog.types import BuyerOrganisation, Producer, Product
 from schema.errors import Unauthenticated
+from schema.execution import DirectFieldsExecutionContext, mark_direct_fields
 from schema.pagination import resolve_node
 from schema.scalars import SCALARS
 from schema.trade.operations import TradeMutation, TradeQuery
@@ -98,7 +99,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
     ]
     if production:
         extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=lambda e: not _expected(e))]
-    return Schema(
+    schema = Schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -106,4 +107,7 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
         scalar_overrides=SCALARS,
+        execution_context_class=DirectFieldsExecutionContext,
     )
+    mark_direct_fields(schema)
+    return schema

@@ -1,7 +1,8 @@
-"""A small async Meilisearch client on httpx.
+"""A small async Meilisearch client on httpx, over our keep-alive transport (search/transport.py).
 
 Why not a generic SDK: we need `Accept-Encoding: identity` (gzip costs ~40 ms per search through a
-delayed-ACK stall, see the README), typed errors, and a handful of endpoints only.
+delayed-ACK stall, see the README), typed errors, a handful of endpoints only, and searches that cost the
+API as little as possible.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 import httpx
 import orjson
+
+from search.transport import KeepAliveTransport
 
 
 class MeiliError(Exception):
@@ -36,32 +39,53 @@ class MeiliClient:
         if api_key:
             headers["Authorization"] = f"Bearer {api_key}"
         self.url = url.rstrip("/")
-        self._http = httpx.AsyncClient(
-            base_url=self.url,
-            headers=headers,
-            timeout=timeout,
-            limits=httpx.Limits(max_keepalive_connections=32, max_connections=64),
-        )
+        self._transport = KeepAliveTransport(self.url)
+        self._http = httpx.AsyncClient(base_url=self.url, headers=headers, timeout=timeout, transport=self._transport)
+        origin = httpx.URL(self.url)
+        self._path_prefix = origin.raw_path.rstrip(b"/")
+        fixed_headers = {"Host": origin.netloc.decode(), **headers}
+        self._search_head = b"".join(f"{name}: {value}\r\n".encode("latin-1") for name, value in fixed_headers.items())
+        self._timeouts = httpx.Timeout(timeout).as_dict()
 
     async def close(self) -> None:
         await self._http.aclose()
 
-    async def _request(self, method: str, path: str, *, json: Any = None, **kwargs: Any) -> Any:
-        if json is not None:
-            kwargs["content"] = orjson.dumps(json)
+    async def _request(self, method: str, path: str, *, json: Any = None, params: dict[str, Any] | None = None) -> Any:
         try:
-            response = await self._http.request(method, path, **kwargs)
+            response = await self._http.request(
+                method, path, params=params, content=None if json is None else orjson.dumps(json)
+            )
         except httpx.TransportError as exc:
             raise MeiliUnavailable(f"Meilisearch at {self.url} is unreachable: {exc!r}") from exc
-        if response.status_code >= 400:
+        return self._read(response.status_code, response.content)
+
+    async def _post_search(self, path: str, payload: Any) -> Any:
+        """POST for the two search endpoints, the API's hot path: the request is written as bytes and sent
+        straight through the transport, without httpx's request and response objects (~0.15 ms a search)."""
+        body = orjson.dumps(payload)
+        request = b"POST %s HTTP/1.1\r\n%sContent-Length: %d\r\n\r\n%s" % (
+            self._path_prefix + path.encode(),
+            self._search_head,
+            len(body),
+            body,
+        )
+        try:
+            status, content = await self._transport.exchange(request, self._timeouts)
+        except httpx.TransportError as exc:
+            raise MeiliUnavailable(f"Meilisearch at {self.url} is unreachable: {exc!r}") from exc
+        return self._read(status, content)
+
+    @staticmethod
+    def _read(status: int, content: bytes) -> Any:
+        if status >= 400:
             try:
-                body = orjson.loads(response.content)
+                body = orjson.loads(content)
             except orjson.JSONDecodeError:
-                body = {"message": response.text}
-            if response.status_code >= 500:
-                raise MeiliUnavailable(body.get("message", "server error"), body.get("code"), response.status_code)
-            raise MeiliError(body.get("message", "request failed"), body.get("code"), response.status_code)
-        return orjson.loads(response.content) if response.content else None
+                body = {"message": content.decode(errors="replace")}
+            if status >= 500:
+                raise MeiliUnavailable(body.get("message", "server error"), body.get("code"), status)
+            raise MeiliError(body.get("message", "request failed"), body.get("code"), status)
+        return orjson.loads(content) if content else None
 
     # --- health and tasks -------------------------------------------------------------------------
 
@@ -191,7 +215,7 @@ class MeiliClient:
     # --- search -----------------------------------------------------------------------------------
 
     async def search(self, uid: str, params: dict[str, Any]) -> dict[str, Any]:
-        body: dict[str, Any] = await self._request("POST", f"/indexes/{uid}/search", json=params)
+        body: dict[str, Any] = await self._post_search(f"/indexes/{uid}/search", params)
         return body
 
     async def multi_search(
@@ -200,5 +224,5 @@ class MeiliClient:
         payload: dict[str, Any] = {"queries": queries}
         if federation is not None:
             payload["federation"] = federation
-        body: dict[str, Any] = await self._request("POST", "/multi-search", json=payload)
+        body: dict[str, Any] = await self._post_search("/multi-search", payload)
         return body

@@ -1,0 +1,162 @@
+"""The short execution path for direct fields (schema/execution.py) gives the same data and the same errors
+as Strawberry's own execution: on a small schema built to hit every edge (nulls, failed coercions,
+custom node ids, fragments, directives, aliases), and on the real schema over the judged catalogue."""
+
+from __future__ import annotations
+
+import enum
+
+import pytest
+import strawberry
+from strawberry import relay
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import Info
+
+from schema import build_schema
+from schema.context import Context
+from schema.execution import DIRECT, DirectFieldsExecutionContext, mark_direct_fields
+from schema.loaders import Loaders
+from search.service import ProductSearch
+from tests.conftest import Catalogue
+
+
+@strawberry.enum
+class Colour(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@strawberry.type
+class Leaf:
+    label: str
+    size: int | None
+    colour: Colour
+
+
+@strawberry.type
+class Thing(relay.Node):
+    id: relay.NodeID[str]
+    name: str
+    count: int
+    maybe: str | None
+    must: str  # set to None on purpose in one object
+    colour: Colour
+    tags: list[str]
+    leaf: Leaf
+    leaves: list[Leaf]
+
+    @strawberry.field
+    def shout(self) -> str:
+        return self.name.upper()
+
+
+@strawberry.type
+class Custom(relay.Node):
+    code: relay.NodeID[str]
+
+    @classmethod
+    def resolve_id(cls, root: Custom, *, info: Info) -> str:
+        return f"custom-{root.code}"
+
+
+def _things() -> list[Thing]:
+    leaf = Leaf(label="a", size=None, colour=Colour.GREEN)
+    good = Thing(id="1", name="one", count=1, maybe=None, must="m", colour=Colour.RED, tags=["x"], leaf=leaf,
+                 leaves=[leaf, Leaf(label="b", size=2, colour=Colour.RED)])  # fmt: skip
+    broken = Thing(id="2", name="two", count="not a number", maybe="y", must=None, colour="purple", tags=[],  # type: ignore[arg-type]
+                   leaf=Leaf(label=None, size=3, colour=Colour.RED), leaves=[])  # type: ignore[arg-type]  # fmt: skip
+    return [good, broken]
+
+
+@strawberry.type
+class Query:
+    @strawberry.field
+    def things(self) -> list[Thing]:
+        return _things()
+
+    @strawberry.field
+    def maybe_things(self) -> list[Thing | None]:
+        return [*_things(), None]
+
+    @strawberry.field
+    def customs(self) -> list[Custom]:
+        return [Custom(code="7")]
+
+
+def _schema(execution_context: type) -> strawberry.Schema:
+    schema = strawberry.Schema(query=Query, types=[Custom], execution_context_class=execution_context)
+    mark_direct_fields(schema)
+    return schema
+
+
+QUERIES = [
+    "{ things { id name count maybe must colour tags leaf { label size colour } leaves { label size colour } } }",
+    "{ maybeThings { id name count colour } }",
+    "{ maybeThings { id shout leaf { label } } }",
+    "{ things { n: name again: name id id2: id __typename } }",
+    "{ things { ...T leaf { ... on Leaf { label } } } } fragment T on Thing { name count }",
+    "{ things { name @skip(if: true) count @include(if: false) id } }",
+    "{ things { leaf { colour } } }",
+    "{ customs { id code } }",
+]
+
+
+@pytest.mark.parametrize("query", QUERIES)
+async def test_same_result_as_strawberry(query: str) -> None:
+    ours = await _schema(DirectFieldsExecutionContext).execute(query)
+    theirs = await _schema(StrawberryGraphQLCoreExecutionContext).execute(query)
+    assert ours.data == theirs.data
+    assert [(e.message, e.path) for e in ours.errors or []] == [(e.message, e.path) for e in theirs.errors or []]
+
+
+async def test_broken_values_still_raise_located_errors() -> None:
+    result = await _schema(DirectFieldsExecutionContext).execute("{ maybeThings { name count colour must } }")
+    assert result.errors
+    paths = sorted(tuple(e.path or ()) for e in result.errors)
+    assert paths[0][:2] == ("maybeThings", 1)  # the broken object, located
+    assert result.data == {"maybeThings": [{"name": "one", "count": 1, "colour": "RED", "must": "m"}, None, None]}
+
+
+def test_marks_only_fields_read_straight_off_the_object() -> None:
+    schema = _schema(DirectFieldsExecutionContext)
+    types = schema._schema.type_map
+    direct = {(t, f) for t in ("Thing", "Leaf", "Custom") for f, d in types[t].fields.items() if DIRECT in d.extensions}  # type: ignore[attr-defined]
+    assert ("Thing", "name") in direct and ("Thing", "colour") in direct and ("Thing", "id") in direct
+    assert ("Thing", "tags") not in direct  # a list
+    assert ("Thing", "leaf") not in direct  # an object
+    assert ("Thing", "shout") not in direct  # a resolver
+    assert ("Custom", "id") not in direct  # a node with its own resolve_id
+
+
+SEARCH = """
+query($q: String!) {
+  searchProducts(query: $q, filter: {minStars: 3}, sort: PRICE_ASC, first: 10) {
+    estimatedTotalCount
+    edges { cursor node { id name description stars priceVnd unit moq status group certifications images
+                          createdAt version producer { id name verified } province { code name formerName } } }
+    pageInfo { hasNextPage endCursor }
+    facets { provinces { code name count formerProvinces { code name count } } stars { value count }
+             groups { value count } certifications { value count } }
+    priceRange { min max }
+  }
+  products(first: 5) { edges { node { id name producer { id name } } } }
+}"""
+
+
+@pytest.mark.parametrize("q", ["keo dua", "nước mắm", ""])
+async def test_real_schema_gives_the_same_result_both_ways(catalogue: Catalogue, q: str) -> None:
+    fixture = catalogue.fixture
+    search = ProductSearch(fixture.meili, fixture.index_uid, fixture.store)
+
+    def context() -> Context:
+        return Context(store=fixture.store, search=search, viewer=None, loaders=Loaders.create(fixture.store))
+
+    ours = build_schema()
+    theirs = build_schema()
+    theirs.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    assert ours.execution_context_class is DirectFieldsExecutionContext
+    a = await ours.execute(SEARCH, variable_values={"q": q}, context_value=context())
+    b = await theirs.execute(SEARCH, variable_values={"q": q}, context_value=context())
+    assert not a.errors and not b.errors
+    assert a.data == b.data
+    assert a.data and a.data["searchProducts"]["edges"]
