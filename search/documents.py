@@ -89,31 +89,47 @@ def _ts(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int | float) else None
 
 
+def _member(members: dict[str, Any], enum_type: Any, value: str) -> Any:
+    # A dictionary lookup is ~20x cheaper than calling the enum; an unknown value still raises its error.
+    return members.get(value) or enum_type(value)
+
+
+_GROUPS = {m.value: m for m in ProductGroup}
+_STATUSES = {m.value: m for m in ProductStatus}
+_CERTIFICATIONS = {m.value: m for m in Certification}
+
+
 def product_from_document(doc: dict[str, Any]) -> Product:
-    """A Product read back from its search document (as fresh as the index)."""
+    """A Product read back from its search document (as fresh as the index). Search results build twenty
+    of these per page, so the conversions are kept cheap."""
+    get = doc.get
+    created_at = _ts(get("createdAt")) or datetime.now(UTC)
+    tiers = get("priceTiers")
+    certifications = get("certifications")
+    certified_at, valid_until = get("certifiedAt"), get("validUntil")
     return Product(
         id=ObjectId(doc["id"]),
         producer_id=ObjectId(doc["producerId"]),
         name=doc["name"],
-        description=doc.get("description") or "",
-        group=ProductGroup(doc["group"]),
-        category=doc.get("category") or "",
+        description=get("description") or "",
+        group=_member(_GROUPS, ProductGroup, doc["group"]),
+        category=get("category") or "",
         stars=doc["stars"],
         province_code=doc["provinceCode"],
-        former_province=doc.get("formerProvince"),
+        former_province=get("formerProvince"),
         price_vnd=doc["priceVnd"],
         unit=doc["unit"],
-        moq=doc.get("moq") or 1,
-        status=ProductStatus(doc["status"]),
-        created_at=_ts(doc.get("createdAt")) or datetime.now(UTC),
-        updated_at=_ts(doc.get("updatedAt")) or _ts(doc.get("createdAt")) or datetime.now(UTC),
+        moq=get("moq") or 1,
+        status=_member(_STATUSES, ProductStatus, doc["status"]),
+        created_at=created_at,
+        updated_at=_ts(get("updatedAt")) or created_at,
         version=doc["version"],
-        price_tiers=[PriceTier(t["minQuantity"], t["unitPriceVnd"]) for t in doc.get("priceTiers") or []],
-        certifications=[Certification(c) for c in doc.get("certifications") or []],
-        images=list(doc.get("images") or []),
-        certificate_no=doc.get("certificateNo"),
-        certified_at=date.fromisoformat(doc["certifiedAt"]) if doc.get("certifiedAt") else None,
-        valid_until=date.fromisoformat(doc["validUntil"]) if doc.get("validUntil") else None,
-        external_id=doc.get("externalId"),
-        published_at=_ts(doc.get("publishedAt")),
+        price_tiers=[PriceTier(t["minQuantity"], t["unitPriceVnd"]) for t in tiers] if tiers else [],
+        certifications=[_member(_CERTIFICATIONS, Certification, c) for c in certifications] if certifications else [],
+        images=list(get("images") or ()),
+        certificate_no=get("certificateNo"),
+        certified_at=date.fromisoformat(certified_at) if certified_at else None,
+        valid_until=date.fromisoformat(valid_until) if valid_until else None,
+        external_id=get("externalId"),
+        published_at=_ts(get("publishedAt")),
     )

@@ -203,7 +203,9 @@ class ProductSearch:
             raise DomainError.single(ErrorCode.INVALID, None, f"search refused the request: {exc}") from exc
         rows = body.get("hits", [])
         hits = [
-            SearchHit(product=product_from_document(row), offset=offset + i, highlights=_highlights(row))
+            SearchHit(
+                product=product_from_document(row), offset=offset + i, highlights=_highlights(row) if highlight else {}
+            )
             for i, row in enumerate(rows[: page.first])
         ]
         price = stats.get("priceVnd")

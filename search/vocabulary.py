@@ -17,6 +17,7 @@ from search.vietnamese import words
 
 MAX_CORRECTED_LENGTH = 4
 MIN_CORRECTED_LENGTH = 3
+MEMO_SIZE = 50_000
 # A known word this many times rarer than a neighbour is probably a slip for it ("mui" for "muoi").
 RARER_BY = 8
 SLIP_BONUS = 4
@@ -35,6 +36,9 @@ def _adjacent(a: str, b: str) -> bool:
 class Vocabulary:
     def __init__(self, counts: Counter[str]) -> None:
         self.counts = counts
+        # Corrections already worked out, per word (a vocabulary never changes; it is replaced). Bounded:
+        # only short ASCII words need work, and the memo is dropped when full.
+        self._corrections: dict[str, str | None] = {}
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
@@ -48,6 +52,16 @@ class Vocabulary:
 
     def correct(self, word: str) -> str | None:
         """The catalogue word the buyer probably meant, or None when `word` needs no correction."""
+        try:
+            return self._corrections[word]
+        except KeyError:
+            pass
+        if len(self._corrections) >= MEMO_SIZE:
+            self._corrections.clear()
+        corrected = self._corrections[word] = self._correct(word)
+        return corrected
+
+    def _correct(self, word: str) -> str | None:
         folded = fold(word)
         if folded != word.casefold():
             return None  # typed with accents: the buyer chose this word
