@@ -99,6 +99,35 @@ _STATUSES = {m.value: m for m in ProductStatus}
 _CERTIFICATIONS = {m.value: m for m in Certification}
 
 
+def _certifications(values: list[str] | None) -> list[Certification]:
+    return [_member(_CERTIFICATIONS, Certification, c) for c in values] if values else []
+
+
+def product_summary(doc: dict[str, Any]) -> dict[str, Any]:
+    """The fields of a Product that a result page shows and that need no conversion beyond an enum lookup,
+    under Product's attribute names, with `id` kept as the document's string."""
+    get = doc.get
+    certifications = get("certifications")
+    return {
+        "id": doc["id"],
+        "name": doc["name"],
+        "description": get("description") or "",
+        "group": _member(_GROUPS, ProductGroup, doc["group"]),
+        "category": get("category") or "",
+        "stars": doc["stars"],
+        "price_vnd": doc["priceVnd"],
+        "unit": doc["unit"],
+        "moq": get("moq") or 1,
+        "status": _member(_STATUSES, ProductStatus, doc["status"]),
+        "version": doc["version"],
+        "certifications": [_member(_CERTIFICATIONS, Certification, c) for c in certifications]
+        if certifications
+        else [],
+        "images": list(get("images") or ()),
+        "external_id": get("externalId"),
+    }
+
+
 def product_from_document(doc: dict[str, Any]) -> Product:
     """A Product read back from its search document (as fresh as the index). Search results build twenty
     of these per page, so the conversions are kept cheap."""
@@ -125,7 +154,7 @@ def product_from_document(doc: dict[str, Any]) -> Product:
         updated_at=_ts(get("updatedAt")) or created_at,
         version=doc["version"],
         price_tiers=[PriceTier(t["minQuantity"], t["unitPriceVnd"]) for t in tiers] if tiers else [],
-        certifications=[_member(_CERTIFICATIONS, Certification, c) for c in certifications] if certifications else [],
+        certifications=_certifications(certifications),
         images=list(get("images") or ()),
         certificate_no=get("certificateNo"),
         certified_at=date.fromisoformat(certified_at) if certified_at else None,

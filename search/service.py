@@ -44,11 +44,24 @@ def _display(highlight: bool) -> dict[str, Any]:
     return {"attributesToRetrieve": _RETRIEVE, **(_HIGHLIGHTING if highlight else {})}
 
 
-@dataclass(slots=True)
 class SearchHit:
-    product: Product
-    offset: int
-    highlights: dict[str, str]
+    """One result: its index document, its offset in the result list and its highlighted snippets. The
+    document is converted to a Product only when `product` is read; a result page that shows a few
+    fields reads them from `document` (see schema/catalog/search.py)."""
+
+    __slots__ = ("_product", "document", "highlights", "offset")
+
+    def __init__(self, document: dict[str, Any], offset: int, highlights: dict[str, str]) -> None:
+        self.document = document
+        self.offset = offset
+        self.highlights = highlights
+        self._product: Product | None = None
+
+    @property
+    def product(self) -> Product:
+        if self._product is None:
+            self._product = product_from_document(self.document)
+        return self._product
 
 
 @dataclass(slots=True)
@@ -203,9 +216,7 @@ class ProductSearch:
             raise DomainError.single(ErrorCode.INVALID, None, f"search refused the request: {exc}") from exc
         rows = body.get("hits", [])
         hits = [
-            SearchHit(
-                product=product_from_document(row), offset=offset + i, highlights=_highlights(row) if highlight else {}
-            )
+            SearchHit(row, offset + i, _highlights(row) if highlight else {})
             for i, row in enumerate(rows[: page.first])
         ]
         price = stats.get("priceVnd")

@@ -50,6 +50,32 @@ async def test_results_come_from_the_index_without_a_mongodb_read_per_hit(
     assert commands == ["find"]  # all producers in one batched read
 
 
+PRODUCT_FIELDS = """
+  id name description group category stars priceVnd unit moq certifications images status externalId
+  createdAt updatedAt publishedAt version certificate { stars number certifiedAt validUntil }
+  producer { id name } province { code name formerName } priceTiers { minQuantity unitPriceVnd }
+"""
+
+
+def _to_the_second(product: dict[str, Any]) -> dict[str, Any]:
+    # The index keeps timestamps in whole seconds; MongoDB in milliseconds.
+    return {k: v[:19] if k.endswith("At") and isinstance(v, str) and "T" in v else v for k, v in product.items()}
+
+
+async def test_a_hit_shows_the_same_product_as_a_read_from_mongodb(catalogue: Catalogue) -> None:
+    found = await catalogue.api.data(
+        f'{{ searchProducts(query: "nước mắm", first: 10) {{ edges {{ node {{ {PRODUCT_FIELDS} }} }} }} }}'
+    )
+    nodes = [e["node"] for e in found["searchProducts"]["edges"]]
+    assert len(nodes) == 10
+    ids = [n["id"] for n in nodes]
+    read = await catalogue.api.data(
+        f"query($ids: [ID!]!) {{ nodes(ids: $ids) {{ ... on Product {{ {PRODUCT_FIELDS} }} }} }}", {"ids": ids}
+    )
+    assert [_to_the_second(n) for n in nodes] == [_to_the_second(n) for n in read["nodes"]]
+    assert any(n["priceTiers"] for n in nodes) or any(n["certifications"] for n in nodes)
+
+
 async def test_facets_sum_to_the_total(catalogue: Catalogue) -> None:
     result = await search(catalogue, "", first=1)
     total = result["estimatedTotalCount"]
