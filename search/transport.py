@@ -79,6 +79,10 @@ class _Connection(asyncio.Protocol):
 
     # --- use ---------------------------------------------------------------------------------------
 
+    def _time_out(self) -> None:
+        self._fail(httpx.ReadTimeout("Meilisearch did not answer in time"))
+        self.close()  # a late answer would otherwise be read as the next request's
+
     def _fail(self, exc: Exception) -> None:
         if self._response is not None and not self._response.done():
             self._response.set_exception(exc)
@@ -92,16 +96,17 @@ class _Connection(asyncio.Protocol):
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
         assert self.transport is not None
         self._headers, self._body, self._received, self._keep_alive = [], [], 0, False
-        self._response = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        response = self._response = loop.create_future()
+        # A plain timer is cheaper than an asyncio.timeout scope, and this runs for every search.
+        timer = loop.call_later(read_timeout, self._time_out) if read_timeout is not None else None
         self.transport.write(raw_request)
         try:
-            async with asyncio.timeout(read_timeout):
-                await self._response
-        except TimeoutError:
-            self.close()  # a late response would be read as the next request's
-            raise httpx.ReadTimeout("Meilisearch did not answer in time") from None
+            await response
         finally:
             self._response = None
+            if timer is not None:
+                timer.cancel()
         return self.parser.get_status_code(), self._headers, b"".join(self._body)
 
     @property
@@ -154,11 +159,14 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
     async def _round_trip(
         self, raw_request: bytes, timeouts: dict[str, float | None]
     ) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        try:
-            async with asyncio.timeout(timeouts.get("pool")):
-                await self._slots.acquire()
-        except TimeoutError:
-            raise httpx.PoolTimeout("no free connection to Meilisearch") from None
+        if self._slots.locked():  # only then can acquiring wait, and need a deadline
+            try:
+                async with asyncio.timeout(timeouts.get("pool")):
+                    await self._slots.acquire()
+            except TimeoutError:
+                raise httpx.PoolTimeout("no free connection to Meilisearch") from None
+        else:
+            await self._slots.acquire()
         try:
             return await self._send(raw_request, timeouts)
         finally:

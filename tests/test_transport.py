@@ -206,3 +206,44 @@ async def test_other_origins_are_refused() -> None:
             await http.get("http://example.invalid/health")
     with pytest.raises(ValueError, match="not an http"):
         KeepAliveTransport("ftp://127.0.0.1:21")
+
+
+async def test_a_full_pool_makes_callers_wait_then_time_out() -> None:
+    async def slow(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await read_request(reader)
+        await asyncio.sleep(0.5)
+        writer.write(OK)
+        await writer.drain()
+
+    async with tcp_server(slow) as (url, _):
+        transport = KeepAliveTransport(url, max_connections=1)
+        timeout = httpx.Timeout(5.0, pool=0.1)
+        async with httpx.AsyncClient(base_url=url, transport=transport, timeout=timeout) as http:
+            first = asyncio.create_task(http.get("/slow"))
+            await asyncio.sleep(0.05)
+            with pytest.raises(httpx.PoolTimeout):
+                await http.get("/slow")
+            assert (await first).json() == {"answer": 42}
+
+
+async def test_a_cancelled_request_does_not_leave_its_answer_for_the_next() -> None:
+    async def answers(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        with contextlib.suppress(asyncio.IncompleteReadError, ConnectionError):
+            while True:
+                request = await read_request(reader)
+                await asyncio.sleep(0.3 if b"/slow" in request else 0)
+                body = b'{"path": "%s"}' % request.split(b" ")[1]
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+                await writer.drain()
+
+    async with (
+        tcp_server(answers) as (url, accepted),
+        httpx.AsyncClient(base_url=url, transport=KeepAliveTransport(url)) as http,
+    ):
+        slow = asyncio.create_task(http.get("/slow"))
+        await asyncio.sleep(0.05)
+        slow.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await slow
+        assert (await http.get("/fast")).json() == {"path": "/fast"}
+        assert accepted[0] == 2  # the interrupted connection was not reused
