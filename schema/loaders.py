@@ -1,7 +1,7 @@
 """DataLoaders, created per request (in the context) so batching never leaks data across viewers."""
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
 from bson import ObjectId
@@ -34,18 +34,28 @@ def _grouped(store: Store) -> Callable[[list[ObjectId]], Awaitable[list[list[Quo
     return load
 
 
-@dataclass
 class Loaders:
-    producer: DataLoader[ObjectId, Producer | None]
-    product: DataLoader[ObjectId, Product | None]
-    buyer_org: DataLoader[ObjectId, BuyerOrg | None]
-    quotations_by_inquiry: DataLoader[ObjectId, list[Quotation]]
+    """One DataLoader per kind of record, each made on first use: most requests need one or none."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
 
     @classmethod
     def create(cls, store: Store) -> "Loaders":
-        return cls(
-            producer=DataLoader(load_fn=_by_id(store.producers.get_many)),
-            product=DataLoader(load_fn=_by_id(store.products.get_many)),
-            buyer_org=DataLoader(load_fn=_by_id(store.buyers.get_many)),
-            quotations_by_inquiry=DataLoader(load_fn=_grouped(store)),
-        )
+        return cls(store)
+
+    @cached_property
+    def producer(self) -> DataLoader[ObjectId, Producer | None]:
+        return DataLoader(load_fn=_by_id(self._store.producers.get_many))
+
+    @cached_property
+    def product(self) -> DataLoader[ObjectId, Product | None]:
+        return DataLoader(load_fn=_by_id(self._store.products.get_many))
+
+    @cached_property
+    def buyer_org(self) -> DataLoader[ObjectId, BuyerOrg | None]:
+        return DataLoader(load_fn=_by_id(self._store.buyers.get_many))
+
+    @cached_property
+    def quotations_by_inquiry(self) -> DataLoader[ObjectId, list[Quotation]]:
+        return DataLoader(load_fn=_grouped(self._store))
