@@ -99,6 +99,25 @@ async def sample(calls: Call | Sequence[Call], count: int, warmup: int) -> Laten
     return Latencies(tuple(samples))
 
 
+async def sample_pair(
+    ours: Sequence[Call], raw: Sequence[Call], count: int, warmup: int
+) -> tuple[Latencies, Latencies]:
+    """Like `sample`, for two sides measured against each other: their calls alternate one by one, so
+    that both meet the same machine load (the machine's speed drifts over seconds). The i-th call of
+    each side asks the same thing."""
+    for i in range(warmup):
+        await ours[i % len(ours)]()
+        await raw[i % len(raw)]()
+    ours_samples: list[float] = []
+    raw_samples: list[float] = []
+    for i in range(count):
+        for calls, samples in ((ours, ours_samples), (raw, raw_samples)):
+            started = time.perf_counter()
+            await calls[i % len(calls)]()
+            samples.append(time.perf_counter() - started)
+    return Latencies(tuple(ours_samples)), Latencies(tuple(raw_samples))
+
+
 def ms(seconds: float) -> str:
     return f"{seconds * 1000:.2f} ms" if seconds < 0.1 else f"{seconds * 1000:.0f} ms"
 

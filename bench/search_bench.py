@@ -15,7 +15,6 @@ import httpx
 
 from bench.common import (
     Bench,
-    Latencies,
     SummaryRow,
     api_client,
     api_server,
@@ -25,7 +24,7 @@ from bench.common import (
     ms,
     note,
     ratio,
-    sample,
+    sample_pair,
     text_table,
 )
 from market.importer import import_products
@@ -108,14 +107,7 @@ async def run() -> tuple[str, list[SummaryRow]]:
 
             raw_calls = [raw_search(_raw_params(service, q, SearchSort.PRICE_ASC, SEARCH_FILTER)) for q in QUERIES]
             gql_calls = [graphql_search(q) for q in QUERIES]
-            # Interleave the two so that both meet the same machine load.
-            graphql_lat, raw_lat = await sample(gql_calls, REQUESTS, WARMUP), await sample(raw_calls, REQUESTS, WARMUP)
-            graphql_lat2, raw_lat2 = (
-                await sample(gql_calls, REQUESTS, WARMUP),
-                await sample(raw_calls, REQUESTS, WARMUP),
-            )
-            search_ours = Latencies(graphql_lat.samples + graphql_lat2.samples)
-            search_raw = Latencies(raw_lat.samples + raw_lat2.samples)
+            search_ours, search_raw = await sample_pair(gql_calls, raw_calls, REQUESTS * 2, WARMUP)
 
             note("search: suggestProducts vs raw /search")
             suggest_calls = []
@@ -134,10 +126,7 @@ async def run() -> tuple[str, list[SummaryRow]]:
                     "limit": 8,
                 }
                 suggest_raw_calls.append(raw_search(params))
-            suggest_ours, suggest_raw = (
-                await sample(suggest_calls, REQUESTS, WARMUP),
-                await sample(suggest_raw_calls, REQUESTS, WARMUP),
-            )
+            suggest_ours, suggest_raw = await sample_pair(suggest_calls, suggest_raw_calls, REQUESTS, WARMUP)
 
             note("search: Vietnamese handling (in process) vs one plain Meilisearch search")
 
@@ -158,8 +147,9 @@ async def run() -> tuple[str, list[SummaryRow]]:
 
                 return call
 
-            vietnamese = await sample([handled(q) for q in TONED], REQUESTS, WARMUP)
-            single = await sample([plain(q) for q in TONED], REQUESTS, WARMUP)
+            vietnamese, single = await sample_pair(
+                [handled(q) for q in TONED], [plain(q) for q in TONED], REQUESTS, WARMUP
+            )
 
     rows = [
         ("searchProducts (filter, sort, 3 facets)", search_ours, search_raw),
