@@ -39,14 +39,76 @@ from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 from strawberry.types.base import StrawberryObjectDefinition
 
-# Key in a GraphQLField's `extensions` under which its reader is kept.
+# Key in a GraphQLField's `extensions` under which its reader and completer are kept.
 DIRECT = "ocop-direct"
 
 _NODE_ID_RESOLVER = relay.Node.__dict__["_id"].__func__
 _MISSED = object()  # "the general path must complete this"
 
 Reader = Callable[[Any], Any]
-DirectFields = list[tuple[str, Any, Reader, GraphQLOutputType]]
+# (execution context, the field's details, value) -> completed value or _MISSED
+Completer = Callable[["DirectFieldsExecutionContext", Any, Any], Any]
+DirectFields = list[tuple[str, Any, Reader, Completer]]
+
+
+def _completer(return_type: GraphQLOutputType) -> Completer:
+    """graphql-core's value completion for one type, unrolled once at start-up rather than walked for every
+    value: null checks, list items, the object's type check and subfields, scalar and enum coercion."""
+    if isinstance(return_type, GraphQLNonNull):
+        inner = _completer(return_type.of_type)
+
+        def non_null(context: DirectFieldsExecutionContext, details: Any, value: Any) -> Any:
+            return _MISSED if value is None else inner(context, details, value)
+
+        return non_null
+    if isinstance(return_type, GraphQLList):
+        item = _completer(return_type.of_type)
+
+        def list_(context: DirectFieldsExecutionContext, details: Any, value: Any) -> Any:
+            if value is None:
+                return None
+            if type(value) is not list and type(value) is not tuple:
+                return _MISSED  # generators and the like: graphql-core knows them
+            items = []
+            for each in value:
+                completed = item(context, details, each)
+                if completed is _MISSED:
+                    return _MISSED
+                items.append(completed)
+            return items
+
+        return list_
+    if isinstance(return_type, GraphQLObjectType):
+        object_type = return_type
+        is_type_of = object_type.is_type_of
+
+        def object_(context: DirectFieldsExecutionContext, details: Any, value: Any) -> Any:
+            if value is None:
+                return None
+            try:
+                if is_type_of is not None and is_type_of(value, None) is not True:  # type: ignore[arg-type]
+                    return _MISSED
+            except Exception:
+                return _MISSED
+            grouped_field_set, new_defer_usages, _ = context.collect_subfields(object_type, details)
+            fields = None if new_defer_usages else context._direct_fields(object_type, grouped_field_set)
+            return _MISSED if fields is None else context._complete_object(fields, value)
+
+        return object_
+    coerce = return_type.coerce_output_value  # type: ignore[union-attr]
+
+    def leaf(context: DirectFieldsExecutionContext, details: Any, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, Exception):
+            return _MISSED
+        try:
+            coerced = coerce(value)
+        except Exception:
+            return _MISSED
+        return _MISSED if coerced is None or coerced is Undefined else coerced
+
+    return leaf
 
 
 def _node_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
@@ -102,7 +164,7 @@ def mark_direct_fields(schema: strawberry.Schema) -> int:
                 continue  # interfaces and unions need type resolution
             read = _reader(graphql_type, field)
             if read is not None:
-                field.extensions[DIRECT] = read
+                field.extensions[DIRECT] = (read, _completer(field.type))
                 marked += 1
     return marked
 
@@ -123,58 +185,26 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         for response_name, field_details_list in grouped_field_set.items():
             node = field_details_list[0].node
             field = self.schema.get_field(parent_type, node.name.value)
-            read = field.extensions.get(DIRECT) if field else None
-            if read is None or any(details.node.directives for details in field_details_list):
+            direct = field.extensions.get(DIRECT) if field else None
+            if direct is None or any(details.node.directives for details in field_details_list):
                 fields = None
                 break
-            fields.append((response_name, field_details_list, read, field.type))  # type: ignore[union-attr]
+            fields.append((response_name, field_details_list, *direct))  # type: ignore[union-attr]
         self._direct_sets[id(grouped_field_set)] = (grouped_field_set, fields)
         return fields
 
     def _complete_object(self, fields: DirectFields, source: Any) -> Any:
         results = {}
-        for response_name, field_details_list, read, field_type in fields:
+        for response_name, field_details_list, read, complete in fields:
             try:
                 value = read(source)
             except Exception:
                 return _MISSED
-            completed = self._complete(field_type, field_details_list, value)
+            completed = complete(self, field_details_list, value)
             if completed is _MISSED:
                 return _MISSED
             results[response_name] = completed
         return results
-
-    def _complete(self, return_type: GraphQLOutputType, field_details_list: Any, value: Any) -> Any:
-        if isinstance(return_type, GraphQLNonNull):
-            return _MISSED if value is None else self._complete(return_type.of_type, field_details_list, value)
-        if value is None:
-            return None
-        if isinstance(value, Exception):
-            return _MISSED
-        if isinstance(return_type, GraphQLList):
-            if not isinstance(value, list | tuple):
-                return _MISSED
-            items = []
-            for item in value:
-                completed = self._complete(return_type.of_type, field_details_list, item)
-                if completed is _MISSED:
-                    return _MISSED
-                items.append(completed)
-            return items
-        if isinstance(return_type, GraphQLObjectType):
-            try:
-                if return_type.is_type_of is not None and return_type.is_type_of(value, None) is not True:  # type: ignore[arg-type]
-                    return _MISSED
-            except Exception:
-                return _MISSED
-            grouped_field_set, new_defer_usages, _ = self.collect_subfields(return_type, field_details_list)
-            fields = None if new_defer_usages else self._direct_fields(return_type, grouped_field_set)
-            return _MISSED if fields is None else self._complete_object(fields, value)
-        try:
-            coerced = return_type.coerce_output_value(value)  # type: ignore[union-attr]
-        except Exception:
-            return _MISSED
-        return _MISSED if coerced is None or coerced is Undefined else coerced
 
     def execute_fields(
         self,
@@ -203,10 +233,11 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         """A direct field of an object that has other fields too."""
         if self._short_path and not any(details.node.directives for details in field_details_list):
             field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-            read = field.extensions.get(DIRECT) if field else None
-            if read is not None:
+            direct = field.extensions.get(DIRECT) if field else None
+            if direct is not None:
+                read, complete = direct
                 try:
-                    completed = self._complete(field.type, field_details_list, read(source))  # type: ignore[union-attr]
+                    completed = complete(self, field_details_list, read(source))
                 except Exception:
                     completed = _MISSED
                 if completed is not _MISSED:
