@@ -1,16 +1,14 @@
 """The GraphQL schema, assembled from one module per domain."""
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
 from strawberry import relay
 from strawberry.extensions import (
-    AddValidationRules,
     DisableIntrospection,
     MaskErrors,
-    MaxTokensLimiter,
     ParserCache,
     SchemaExtension,
     ValidationCache,
@@ -83,19 +81,32 @@ class Schema(strawberry.Schema):
             super().process_errors(unexpected, execution_context)  # type: ignore[arg-type]
 
 
+class RequestLimits(SchemaExtension):
+    """The document limits in one extension: at most MAX_TOKENS tokens (checked by the parser), and the
+    depth and alias rules added to validation. Strawberry's MaxTokensLimiter and AddValidationRules do the
+    same as two extensions, and every extension costs each request its hook lookups."""
+
+    def __init__(self, rules: tuple[type[ASTValidationRule], ...]) -> None:
+        self.rules = rules
+
+    def on_operation(self) -> Iterator[None]:
+        self.execution_context.parse_options["max_tokens"] = MAX_TOKENS
+        self.execution_context.validation_rules = self.execution_context.validation_rules + self.rules
+        yield
+
+
 def build_schema(*, production: bool = False) -> strawberry.Schema:
     # Limiter rules are built once here. Extensions are constructed per request, and a limiter extension
     # would build a new rule class each time, which changes the validation cache key and defeats the cache
-    # (strawberry issue #4635); a stable list of rule classes keeps it effective.
-    rules: list[type[ASTValidationRule]] = [
+    # (strawberry issue #4635); a stable tuple of rule classes keeps it effective.
+    rules: tuple[type[ASTValidationRule], ...] = (
         query_depth_limiter.create_validator(MAX_DEPTH, None),
         max_aliases.create_validator(MAX_ALIASES),
-    ]
+    )
     extensions: list[Callable[[], SchemaExtension]] = [
         lambda: ParserCache(maxsize=512),
         lambda: ValidationCache(maxsize=512),
-        lambda: AddValidationRules(rules),
-        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: RequestLimits(rules),
     ]
     if production:
         extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=lambda e: not _expected(e))]
