@@ -53,6 +53,15 @@ async def read_request(reader: asyncio.StreamReader) -> bytes:
 # --- against Meilisearch ---------------------------------------------------------------------------
 
 
+async def test_chunked_answers_are_whole_and_framed_once(settings: Settings) -> None:
+    transport = KeepAliveTransport(settings.resolved_meili_url)
+    async with httpx.AsyncClient(base_url=settings.resolved_meili_url, transport=transport) as http:
+        response = await http.get("/health", headers={"Accept-Encoding": "identity"})
+    assert response.json() == {"status": "available"}
+    assert "transfer-encoding" not in response.headers
+    assert response.headers["content-length"] == str(len(response.content))
+
+
 async def test_sequential_requests_share_one_connection(settings: Settings) -> None:
     client = MeiliClient(settings.resolved_meili_url, settings.resolved_meili_key)
     try:
@@ -199,11 +208,13 @@ async def test_idle_connections_expire_before_the_server_drops_them() -> None:
             assert accepted[0] == 2
 
 
-async def test_other_origins_are_refused() -> None:
+async def test_other_origins_and_head_requests_are_refused() -> None:
     transport = KeepAliveTransport("http://127.0.0.1:7700")
     async with httpx.AsyncClient(transport=transport) as http:
         with pytest.raises(httpx.UnsupportedProtocol):
             await http.get("http://example.invalid/health")
+        with pytest.raises(httpx.UnsupportedProtocol):
+            await http.head("http://127.0.0.1:7700/health")
     with pytest.raises(ValueError, match="not an http"):
         KeepAliveTransport("ftp://127.0.0.1:21")
 
