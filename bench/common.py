@@ -127,7 +127,7 @@ def secs(seconds: float) -> str:
 
 
 def ratio(numerator: float, denominator: float) -> str:
-    return f"{numerator / denominator:.1f}×" if denominator > 0 else "n/a"
+    return f"{numerator / denominator:.2f}×" if denominator > 0 else "n/a"
 
 
 def note(message: str) -> None:
