@@ -36,6 +36,7 @@ from schema.trade.types import Deal, Inquiry, Quotation, TradeEvent
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
+CACHE_SIZE = 512  # parsed and validated documents kept
 
 
 @strawberry.type
@@ -104,8 +105,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         max_aliases.create_validator(MAX_ALIASES),
     )
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: ParserCache(maxsize=512),
-        lambda: ValidationCache(maxsize=512),
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: RequestLimits(rules),
     ]
     if production:

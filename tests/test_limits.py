@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.conftest import Api
 
 # An inquiry's quotations and a quotation's inquiry, seven times over: 15 levels.
@@ -32,3 +34,23 @@ async def test_too_many_aliases_is_refused(api: Api) -> None:
 async def test_within_the_limits_is_answered(api: Api) -> None:
     query = "{ " + " ".join(f"a{i}: __typename" for i in range(20)) + " }"
     assert (await api.data(query))["a19"] == "Query"
+
+
+async def test_limits_leave_the_parse_and_validation_caches_effective(api: Api) -> None:
+    # The limiter rules are the same classes on every request, so a repeated document is neither parsed nor
+    # validated again (strawberry issue #4635: per-request rule classes defeat the validation cache).
+    from strawberry.extensions.parser_cache import _get_parse_cache
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    from schema import CACHE_SIZE
+
+    parse: Any = _get_parse_cache(CACHE_SIZE)  # functools.lru_cache wrappers
+    validate: Any = _get_validate_cache(CACHE_SIZE)
+    query = "query LimitsCacheProbe { __typename }"
+    await api.data(query)
+    parsed, validated = parse.cache_info(), validate.cache_info()
+    for _ in range(3):
+        await api.data(query)
+    assert parse.cache_info().hits == parsed.hits + 3
+    assert validate.cache_info().hits == validated.hits + 3
+    assert validate.cache_info().misses == validated.misses
