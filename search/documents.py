@@ -107,7 +107,6 @@ def product_summary(doc: dict[str, Any]) -> dict[str, Any]:
     """The fields of a Product that a result page shows and that need no conversion beyond an enum lookup,
     under Product's attribute names, with `id` kept as the document's string."""
     get = doc.get
-    certifications = get("certifications")
     return {
         "id": doc["id"],
         "name": doc["name"],
@@ -120,45 +119,29 @@ def product_summary(doc: dict[str, Any]) -> dict[str, Any]:
         "moq": get("moq") or 1,
         "status": _member(_STATUSES, ProductStatus, doc["status"]),
         "version": doc["version"],
-        "certifications": [_member(_CERTIFICATIONS, Certification, c) for c in certifications]
-        if certifications
-        else [],
+        "certifications": _certifications(get("certifications")),
         "images": list(get("images") or ()),
         "external_id": get("externalId"),
     }
 
 
 def product_from_document(doc: dict[str, Any]) -> Product:
-    """A Product read back from its search document (as fresh as the index). Search results build twenty
-    of these per page, so the conversions are kept cheap."""
+    """A Product read back from its search document (as fresh as the index): the summary's fields, and
+    the ids, timestamps, dates and tiers converted."""
     get = doc.get
     created_at = _ts(get("createdAt")) or datetime.now(UTC)
     tiers = get("priceTiers")
-    certifications = get("certifications")
     certified_at, valid_until = get("certifiedAt"), get("validUntil")
     return Product(
-        id=ObjectId(doc["id"]),
+        **{**product_summary(doc), "id": ObjectId(doc["id"])},
         producer_id=ObjectId(doc["producerId"]),
-        name=doc["name"],
-        description=get("description") or "",
-        group=_member(_GROUPS, ProductGroup, doc["group"]),
-        category=get("category") or "",
-        stars=doc["stars"],
         province_code=doc["provinceCode"],
         former_province=get("formerProvince"),
-        price_vnd=doc["priceVnd"],
-        unit=doc["unit"],
-        moq=get("moq") or 1,
-        status=_member(_STATUSES, ProductStatus, doc["status"]),
         created_at=created_at,
         updated_at=_ts(get("updatedAt")) or created_at,
-        version=doc["version"],
         price_tiers=[PriceTier(t["minQuantity"], t["unitPriceVnd"]) for t in tiers] if tiers else [],
-        certifications=_certifications(certifications),
-        images=list(get("images") or ()),
         certificate_no=get("certificateNo"),
         certified_at=date.fromisoformat(certified_at) if certified_at else None,
         valid_until=date.fromisoformat(valid_until) if valid_until else None,
-        external_id=get("externalId"),
         published_at=_ts(get("publishedAt")),
     )
