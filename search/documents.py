@@ -15,6 +15,7 @@ from bson import ObjectId
 
 from market.models import Certification, PriceTier, Producer, Product, ProductGroup, ProductStatus
 from market.provinces import load_provinces
+from search.query import province_token
 from search.synonyms import expand, synonyms_fingerprint
 from search.vietnamese import tone_spellings
 
@@ -22,7 +23,7 @@ from search.vietnamese import tone_spellings
 VERSION_FIELDS = ("version", "producerVersion")
 
 # Bump when the shape of the document changes; with the synonyms it decides when the index is rebuilt.
-PROJECTION_VERSION = 5
+PROJECTION_VERSION = 6
 
 
 def projection_fingerprint() -> str:
@@ -68,6 +69,7 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "formerProvince": product.former_province,
         "formerProvinceCode": provinces.former_code(product.former_province) if product.former_province else None,
         "provinceNames": names,
+        "provinceTokens": [province_token(name) for name in names],
         "producerId": str(product.producer_id),
         "producerName": producer.name,
         "producerType": producer.type.value,

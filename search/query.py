@@ -9,8 +9,9 @@ index when the text has more than one reading:
 - `typed`: after a Telex/VNI conversion, the raw text too, weighted low, in case it was not Telex.
 
 Most queries need `base` alone, a single search. Meilisearch returns each document once, with the best
-weighted score of the queries that matched it. A province named in the text matches the documents'
-current and former province names, so it ranks those products first without filtering the others out.
+weighted score of the queries that matched it. A province named in the text becomes one word that matches
+the documents' current and former province (`mark_provinces`), so it ranks those products first without
+filtering the others out, and is dropped whole when no product comes from there.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from market.provinces import load_provinces
+from market.provinces import load_provinces, province_key
 from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_token, words
 from search.vocabulary import Vocabulary
 
@@ -152,6 +153,43 @@ def read(text: str, vocabulary: Vocabulary | None) -> Reading:
     return reading
 
 
+PROVINCE_TOKEN_PREFIX = "pv"
+
+
+def province_token(name: str) -> str:
+    """One searchable word for a province ("Bến Tre" -> "pvbentre"), kept in each document's
+    `provinceTokens` for its current and former province."""
+    return PROVINCE_TOKEN_PREFIX + province_key(name).replace(" ", "")
+
+
+def mark_provinces(text: str) -> str:
+    """The text with each province it names (in two to four words, accents optional) written as its token.
+
+    Meilisearch drops query words one at a time from the end when too few documents match them all. A
+    province as two words loses its last one first, and the other ("tay" of "tây ninh", "long" of "vĩnh
+    long") then matches unrelated words anywhere in a product: "muối tôm tây ninh" ranked dried shrimp
+    whose description said "tay" above the salt. As one token it is kept or dropped whole.
+    """
+    found = words(text)
+    registry = load_provinces()
+    out: list[str] = []
+    i = 0
+    while i < len(found):
+        for size in (4, 3, 2):
+            span = found[i : i + size]
+            match = None
+            if len(span) == size and not any(ch.isdigit() for word in span for ch in word):
+                match = registry.resolve(" ".join(span))
+            if match is not None:
+                out.append(province_token(match.former_name or match.province.name))
+                i += size
+                break
+        else:
+            out.append(found[i])
+            i += 1
+    return " ".join(out) if len(out) < len(found) else text
+
+
 def with_tones(text: str) -> str:
     """The text followed by the Telex spelling of its accented words.
 
@@ -177,8 +215,9 @@ def plan(
     """`every_word`: a document must match every word of the query (tones included), as matchmaking needs;
     by default Meilisearch may drop words from the end when too few documents match them all."""
 
-    def query(q: str, weight: float | None = None) -> dict[str, Any]:
-        body: dict[str, Any] = {"indexUid": index_uid, "q": q, "filter": filters, **display}
+    def query(q: str, weight: float | None = None, *, toned: bool = False) -> dict[str, Any]:
+        q = mark_provinces(q)
+        body: dict[str, Any] = {"indexUid": index_uid, "q": with_tones(q) if toned else q, "filter": filters, **display}
         if every_word:
             body["matchingStrategy"] = "all"
         if weight is not None:
@@ -186,7 +225,7 @@ def plan(
         return body
 
     if sort is not SearchSort.RELEVANCE:
-        single = query(with_tones(reading.corrected or reading.best))
+        single = query(reading.corrected or reading.best, toned=True)
         single["sort"] = _SORT_PARAMS[sort]
         # Sorted results are not ranked by relevance, so each must match every word (tones included).
         single["matchingStrategy"] = "all"
@@ -197,8 +236,7 @@ def plan(
         alternatives.append((reading.corrected, WEIGHT_TYPO, "typo"))
     if reading.converted:
         alternatives.append((reading.text, WEIGHT_TYPED, "typed"))
-    base = with_tones(reading.best)
     if not alternatives:
-        return Plan(queries=[query(base)], federated=False, reading=reading, notes=["base"])
-    queries = [query(base, 1.0), *(query(q, weight) for q, weight, _ in alternatives)]
+        return Plan(queries=[query(reading.best, toned=True)], federated=False, reading=reading, notes=["base"])
+    queries = [query(reading.best, 1.0, toned=True), *(query(q, weight) for q, weight, _ in alternatives)]
     return Plan(queries=queries, federated=True, reading=reading, notes=["base", *(n for _, _, n in alternatives)])

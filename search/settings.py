@@ -12,11 +12,13 @@ PRODUCTS = "products"
 
 # Searched through accent folding (Meilisearch's normal behaviour).
 FOLDED_FIELDS = ["name", "synonyms", "category", "provinceNames", "producerName", "description"]
-# Searched with tones kept (Telex spelling, see search/vietnamese.py).
+# Searched with tones kept (Telex spelling, see search/vietnamese.py), and provinces as one word each
+# (see search.query.mark_provinces): exact words, never typos.
 TONE_FIELDS = ["toneName", "toneText"]
+PROVINCE_FIELD = "provinceTokens"
 
 PRODUCT_SETTINGS: dict[str, Any] = {
-    "searchableAttributes": [*FOLDED_FIELDS[:2], *TONE_FIELDS, *FOLDED_FIELDS[2:]],
+    "searchableAttributes": [*FOLDED_FIELDS[:2], *TONE_FIELDS, PROVINCE_FIELD, *FOLDED_FIELDS[2:]],
     "filterableAttributes": [
         "id",  # the worker reads current versions by id before writing (see workers/indexer.py)
         "status",
@@ -34,8 +36,9 @@ PRODUCT_SETTINGS: dict[str, Any] = {
     "displayedAttributes": ["*"],
     # "sort" first: a buyer who sorts by price wants price order; without a sort parameter it does nothing.
     "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "stars:desc"],
-    # A one-letter difference in a Telex spelling is a different tone: never a typo there.
-    "typoTolerance": {"disableOnAttributes": TONE_FIELDS},
+    # A one-letter difference in a Telex spelling is a different tone, and in a province token another
+    # province: never a typo there.
+    "typoTolerance": {"disableOnAttributes": [*TONE_FIELDS, PROVINCE_FIELD]},
     "faceting": {"maxValuesPerFacet": 200},
     "pagination": {"maxTotalHits": 5000},
 }

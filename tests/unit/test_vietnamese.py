@@ -3,7 +3,7 @@ province detection and code joining."""
 
 import pytest
 
-from search.query import join_codes, with_tones
+from search.query import join_codes, mark_provinces, province_token, with_tones
 from search.synonyms import expand, parse
 from search.vietnamese import convert_keystrokes, from_keystrokes, is_syllable, telex, tone_spellings
 from search.vocabulary import Vocabulary
@@ -88,3 +88,24 @@ def test_codes_are_joined_but_words_are_not() -> None:
     assert join_codes("gao st 25") == "gao st25"
     assert join_codes("gạo ST-25") == "gạo ST25"
     assert join_codes("rượu sim 29 độ") == "rượu sim 29 độ"
+
+
+@pytest.mark.parametrize(
+    ("typed", "marked"),
+    [
+        ("muối tôm tây ninh", "muối tôm pvtayninh"),
+        ("keo dua ben tre", "keo dua pvbentre"),
+        ("Kẹo dừa VĨNH LONG", "Kẹo dừa pvvinhlong"),
+        ("bà rịa vũng tàu hải sản", "pvbariavungtau hải sản"),
+        ("nem chua huế", "nem chua huế"),  # one word: left to the province names
+        ("gạo st25", "gạo st25"),
+        ("long nhãn", "long nhãn"),
+    ],
+)
+def test_provinces_named_in_a_query_become_one_word(typed: str, marked: str) -> None:
+    assert mark_provinces(typed) == marked
+
+
+def test_a_province_token_is_the_same_for_the_document_and_the_query() -> None:
+    assert province_token("Bến Tre") == mark_provinces("ben tre") == mark_provinces("Bến Tre")
+    assert province_token("Vĩnh Long") != province_token("Bến Tre")
