@@ -197,6 +197,10 @@ class ProvinceRegistry:
             if current is not None:
                 return ProvinceMatch(current, None)
             return self._by_former_code.get(code)
+        return self.match_key(key)
+
+    def match_key(self, key: str) -> ProvinceMatch | None:
+        """`resolve` for a name already in `province_key` form (codes are not read)."""
         for candidate in (key, _without_prefix(key)):
             if not candidate:
                 continue

@@ -171,15 +171,18 @@ def mark_provinces(text: str) -> str:
     whose description said "tay" above the salt. As one token it is kept or dropped whole.
     """
     found = words(text)
+    if len(found) < 2:
+        return text
     registry = load_provinces()
+    keys = [province_key(word) for word in found]  # folded once; spans are looked up by their joined keys
     out: list[str] = []
     i = 0
     while i < len(found):
         for size in (4, 3, 2):
-            span = found[i : i + size]
-            match = None
-            if len(span) == size and not any(ch.isdigit() for word in span for ch in word):
-                match = registry.resolve(" ".join(span))
+            span = keys[i : i + size]
+            if len(span) < size or any(ch.isdigit() for key in span for ch in key):
+                continue
+            match = registry.match_key(" ".join(span))
             if match is not None:
                 out.append(province_token(match.former_name or match.province.name))
                 i += size
