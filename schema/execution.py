@@ -183,15 +183,20 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             return cached[1]
         fields: DirectFields | None = []
         for response_name, field_details_list in grouped_field_set.items():
-            node = field_details_list[0].node
-            field = self.schema.get_field(parent_type, node.name.value)
-            direct = field.extensions.get(DIRECT) if field else None
-            if direct is None or any(details.node.directives for details in field_details_list):
+            direct = self._direct(parent_type, field_details_list)
+            if direct is None:
                 fields = None
                 break
             fields.append((response_name, field_details_list, *direct))  # type: ignore[union-attr]
         self._direct_sets[id(grouped_field_set)] = (grouped_field_set, fields)
         return fields
+
+    def _direct(self, parent_type: GraphQLObjectType, field_details_list: Any) -> tuple[Reader, Completer] | None:
+        """The field's reader and completer when it is direct and carries no directive, else None."""
+        if any(details.node.directives for details in field_details_list):
+            return None
+        field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+        return field.extensions.get(DIRECT) if field else None
 
     def _complete_object(self, fields: DirectFields, source: Any) -> Any:
         results = {}
@@ -231,15 +236,13 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         position_context: Any,
     ) -> Any:
         """A direct field of an object that has other fields too."""
-        if self._short_path and not any(details.node.directives for details in field_details_list):
-            field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-            direct = field.extensions.get(DIRECT) if field else None
-            if direct is not None:
-                read, complete = direct
-                try:
-                    completed = complete(self, field_details_list, read(source))
-                except Exception:
-                    completed = _MISSED
-                if completed is not _MISSED:
-                    return completed
+        direct = self._direct(parent_type, field_details_list) if self._short_path else None
+        if direct is not None:
+            read, complete = direct
+            try:
+                completed = complete(self, field_details_list, read(source))
+            except Exception:
+                completed = _MISSED
+            if completed is not _MISSED:
+                return completed
         return super().execute_field(parent_type, source, field_details_list, path, position_context)
