@@ -56,7 +56,7 @@ class MeiliClient:
                 method, path, params=params, content=None if json is None else orjson.dumps(json)
             )
         except httpx.TransportError as exc:
-            raise MeiliUnavailable(f"Meilisearch at {self.url} is unreachable: {exc!r}") from exc
+            raise self._unreachable(exc) from exc
         return self._read(response.status_code, response.content)
 
     async def _post_search(self, path: str, payload: Any) -> Any:
@@ -72,8 +72,11 @@ class MeiliClient:
         try:
             status, content = await self._transport.exchange(request, self._timeouts)
         except httpx.TransportError as exc:
-            raise MeiliUnavailable(f"Meilisearch at {self.url} is unreachable: {exc!r}") from exc
+            raise self._unreachable(exc) from exc
         return self._read(status, content)
+
+    def _unreachable(self, exc: httpx.TransportError) -> MeiliUnavailable:
+        return MeiliUnavailable(f"Meilisearch at {self.url} is unreachable: {exc!r}")
 
     @staticmethod
     def _read(status: int, content: bytes) -> Any:
