@@ -25,6 +25,7 @@ RUN pip install --no-cache-dir --require-hashes --only-binary :all: -r requireme
 
 COPY pyproject.toml README.md ./
 COPY api/ api/
+COPY cli/ cli/
 COPY schema/ schema/
 COPY market/ market/
 COPY search/ search/
@@ -34,7 +35,7 @@ COPY data/ data/
 # Installed in place (editable): the code locates the demo data set relative to its own source tree
 # (data/demo next to market/), which a copy into site-packages would lose. /app is the only copy.
 RUN pip install --no-deps --no-cache-dir -e . \
-    && python -m compileall -q --invalidation-mode checked-hash api schema market search workers
+    && python -m compileall -q --invalidation-mode checked-hash api cli schema market search workers
 
 # --- runtime ------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime

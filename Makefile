@@ -1,6 +1,6 @@
 # ocop-market: `make run` for the product, `make test` for the suite. Nothing else needs installing first:
 # uv comes from PyPI, the dependencies from the hash-pinned lock, MongoDB and Meilisearch from their
-# packages (see api/localservices.py).
+# packages (see devservices/local.py).
 
 PYTHON ?= python3
 VENV := .venv

@@ -9,9 +9,9 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 
-from market.models import Account
-from market.permissions import Principal
-from market.repositories.accounts import hash_key
+from market.accounts.policy import Principal
+from market.accounts.records import Account
+from market.accounts.repository import hash_key
 from market.store import Store
 
 CACHE_SECONDS = 30.0

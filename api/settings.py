@@ -22,7 +22,7 @@ class Settings(BaseSettings):
     env: Literal["dev", "production"] = Field("dev", alias="OCOP_ENV")
     home: Path = Field(PROJECT_ROOT / ".local", alias="OCOP_HOME")
 
-    # External servers; when unset the project's own local servers are used (see api/localservices.py).
+    # External servers; when unset the project's own local servers are used (see devservices/local.py).
     mongodb_url: str | None = Field(None, alias="MONGODB_URL")
     meili_url: str | None = Field(None, alias="MEILI_URL")
     meili_master_key: str | None = Field(None, alias="MEILI_MASTER_KEY")

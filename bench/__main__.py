@@ -19,10 +19,10 @@ from pathlib import Path
 import httpx
 from pymongo import AsyncMongoClient
 
-from api.localservices import LocalServices
 from api.settings import PROJECT_ROOT, Settings
 from bench import api_bench, import_bench, lag_bench, search_bench, trade_bench
 from bench.common import SummaryRow, markdown_table
+from devservices.local import LocalServices
 
 BENCHMARKS = ("import", "api", "lag", "search", "trade")
 

@@ -35,7 +35,7 @@ from bench.common import (
     sample,
     text_table,
 )
-from market.importer import import_products
+from market.catalog.importer import import_products
 
 SEED_ROWS = 200
 REQUESTS = 2000

@@ -306,14 +306,14 @@ class Child:
 
 @contextlib.asynccontextmanager
 async def child_process(name: str, settings: Settings, *args: str) -> AsyncIterator[Child]:
-    """`python -m api <args>` with the benchmark's database and index prefix; terminated, then killed."""
+    """`python -m cli <args>` with the benchmark's database and index prefix; terminated, then killed."""
     with tempfile.TemporaryDirectory(prefix=f"ocop-bench-{name}-") as tmp:
         log = Path(tmp) / f"{name}.log"
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "api",
+                "cli",
                 *args,
                 cwd=PROJECT_ROOT,
                 env=settings.child_environment(),
@@ -341,7 +341,7 @@ async def stop_process(process: asyncio.subprocess.Process, grace: float = 10.0)
 
 @contextlib.asynccontextmanager
 async def api_server(settings: Settings, *, ready_timeout: float = 30.0) -> AsyncIterator[str]:
-    """The real API (`python -m api serve`) on a free port; yields its base URL once /healthz answers."""
+    """The real API (`python -m cli serve`) on a free port; yields its base URL once /healthz answers."""
     port = free_port()
     async with child_process("api", settings, "serve", "--port", str(port)) as child:
         url = f"http://127.0.0.1:{port}"
@@ -364,7 +364,7 @@ async def _wait_healthy(child: Child, url: str, timeout: float) -> None:
 
 @contextlib.asynccontextmanager
 async def worker_process(settings: Settings) -> AsyncIterator[Child]:
-    """The real search sync worker (`python -m api worker`)."""
+    """The real search sync worker (`python -m cli worker`)."""
     async with child_process("worker", settings, "worker") as child:
         yield child
 

@@ -29,8 +29,8 @@ from bench.common import (
     stopwatch,
     text_table,
 )
-from market.importer import ImportReport, import_products
-from market.models import Producer, Product
+from market.catalog.importer import ImportReport, import_products
+from market.catalog.records import Producer, Product
 from search.client import MeiliClient
 from search.documents import product_document
 from search.settings import PRODUCT_SETTINGS

@@ -42,9 +42,10 @@ from bench.common import (
     text_table,
     worker_process,
 )
-from market.accounts import create_account, issue_api_key
-from market.importer import import_products
-from market.models import Producer, ProducerType, Product, Role
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.catalog.importer import import_products
+from market.catalog.records import Producer, ProducerType, Product
 from search.client import MeiliClient
 from search.documents import product_document
 from search.settings import PRODUCT_SETTINGS

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from pymongo.monitoring import CommandListener
 
-from api.localservices import LocalServices
 from api.settings import PROJECT_ROOT, Settings
-from market.importer import import_products
-from market.paging import PageRequest
+from devservices.local import LocalServices
+from market.catalog.importer import import_products
+from market.core.paging import PageRequest
 from market.store import Store
 from search.client import MeiliClient
 from search.service import ProductSearch

@@ -27,8 +27,8 @@ from bench.common import (
     sample_pair,
     text_table,
 )
-from market.importer import import_products
-from market.paging import PageRequest
+from market.catalog.importer import import_products
+from market.core.paging import PageRequest
 from search.query import SearchFilter, SearchSort
 from search.service import ProductSearch
 from workers.sync import SearchSync

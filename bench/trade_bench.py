@@ -24,14 +24,14 @@ from bench.common import (
     sample,
     text_table,
 )
-from market.accounts import create_account, issue_api_key
-from market.importer import import_products
-from market.inquiries import Match, submit_inquiry
-from market.models import Role
-from market.permissions import Principal
-from market.quotations import submit_quotation
-from market.stats import ocop_stats
-from market.trade import Criteria
+from market.accounts.policy import Principal
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.catalog.importer import import_products
+from market.trade.inquiries import Match, submit_inquiry
+from market.trade.quotations import submit_quotation
+from market.trade.records import Criteria
+from market.trade.stats import ocop_stats
 
 ROWS = 20_000
 INQUIRIES = 60

@@ -13,19 +13,20 @@ from typing import Any
 
 from bson import ObjectId
 
-from market.accounts import create_account, issue_api_key
-from market.dealing import advance_deal, create_trade_event, sign_mou
-from market.deals import DealState
-from market.importer import ImportReport, import_products
-from market.inquiries import Match, Matcher, send_message, submit_inquiry
-from market.models import Account, BuyerKind, BuyerOrg, ProductStatus, Role
-from market.permissions import Principal
-from market.provinces import load_provinces
-from market.quotations import accept_quotation, decline_quotation, submit_quotation
-from market.repositories.base import utcnow
+from market.accounts.policy import Principal
+from market.accounts.records import Account, BuyerKind, BuyerOrg, Role
+from market.accounts.services import create_account, issue_api_key
+from market.catalog.importer import ImportReport, import_products
+from market.catalog.records import Product
+from market.core.provinces import load_provinces
+from market.core.text import nfc
 from market.store import Store
-from market.text import nfc
-from market.trade import Criteria, Deal, Quotation
+from market.trade.deals import advance_deal, sign_mou
+from market.trade.events import create_trade_event
+from market.trade.inquiries import Match, Matcher, send_message, submit_inquiry
+from market.trade.pipeline import DealState
+from market.trade.quotations import accept_quotation, decline_quotation, submit_quotation
+from market.trade.records import Criteria, Deal, Quotation
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "data" / "demo"
 
@@ -69,7 +70,7 @@ class DemoResult:
 
 
 async def is_empty(store: Store) -> bool:
-    return await store.products.collection.estimated_document_count() == 0
+    return await store.products.is_empty()
 
 
 def principal(account: Account) -> Principal:
@@ -80,10 +81,7 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
     report = await import_products(store, DEMO_DIR / "products.jsonl", progress)
 
     # Producers with a 4★ or better product have been visited by their provincial office.
-    strong = await store.products.collection.distinct("producerId", {"stars": {"$gte": 4}})
-    await store.producers.collection.update_many(
-        {"_id": {"$in": strong}, "verified": False}, {"$set": {"verified": True}, "$inc": {"version": 1}}
-    )
+    await store.producers.mark_verified(await store.products.producer_ids_with_stars(4))
 
     buyers = json.loads((DEMO_DIR / "buyers.json").read_text(encoding="utf-8"))
     created_buyers: dict[str, BuyerOrg] = {}
@@ -113,15 +111,11 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
         DemoKey(Role.COORDINATOR, coordinator.name, "Vĩnh Long", await issue_api_key(store, coordinator.id, "demo"))
     )
 
-    producer_doc = await store.producers.collection.find_one({"name": DEMO_PRODUCER}) or (
-        await store.producers.collection.find_one({"nameKey": {"$regex": "^htx"}}, sort=[("nameKey", 1)])
-    )
-    if producer_doc is not None:
-        member = await create_account(store, name="Thành viên HTX", role=Role.PRODUCER, org_id=str(producer_doc["_id"]))
-        members[producer_doc["_id"]] = principal(member)
-        keys.append(
-            DemoKey(Role.PRODUCER, member.name, producer_doc["name"], await issue_api_key(store, member.id, "demo"))
-        )
+    producer = await store.producers.find_by_name(DEMO_PRODUCER) or await store.producers.first_named_like("htx")
+    if producer is not None:
+        member = await create_account(store, name="Thành viên HTX", role=Role.PRODUCER, org_id=str(producer.id))
+        members[producer.id] = principal(member)
+        keys.append(DemoKey(Role.PRODUCER, member.name, producer.name, await issue_api_key(store, member.id, "demo")))
 
     chain = next((b for b in created_buyers.values() if b.kind is BuyerKind.SUPERMARKET_CHAIN), None)
     if chain is not None:
@@ -166,39 +160,35 @@ def catalogue_matcher(store: Store) -> Matcher:
     with its Vietnamese handling; the seed runs before the sync worker has indexed anything."""
 
     async def match(criteria: Criteria, limit: int) -> list[Match]:
-        flt: dict[str, Any] = {"status": ProductStatus.PUBLISHED.value}
-        if criteria.min_stars:
-            flt["stars"] = {"$gte": criteria.min_stars}
-        if criteria.groups:
-            flt["group"] = {"$in": list(criteria.groups)}
-        if criteria.provinces:
-            flt["provinceCode"] = {"$in": list(criteria.provinces)}
-        if criteria.certifications:
-            flt["certifications"] = {"$all": list(criteria.certifications)}
+        candidates = await store.products.published_meeting(
+            min_stars=criteria.min_stars,
+            groups=criteria.groups,
+            provinces=criteria.provinces,
+            certifications=criteria.certifications,
+        )
         wanted = _words(criteria.query)
         ranked = []
-        projection = {"producerId": 1, "name": 1, "category": 1, "stars": 1}
-        for doc in await store.products.collection.find(flt, projection).to_list(None):
-            name_words = _words(doc["name"])
-            if not set(wanted) <= set(name_words + _words(doc.get("category", ""))):
+        for product in candidates:
+            name_words = _words(product.name)
+            if not set(wanted) <= set(name_words + _words(product.category)):
                 continue
             # Names that start with the query first ("Kẹo dừa …" before "Hộp quà kẹo dừa …"), then names
             # with the fewest other words ("Nước mắm Phú Quốc 35 độ đạm" for a plain RFQ), then stars.
             position = name_words.index(wanted[0]) if wanted and wanted[0] in name_words else len(name_words)
-            ranked.append((position, len(name_words), -doc["stars"], doc["name"].casefold(), doc))
+            ranked.append((position, len(name_words), -product.stars, product.name.casefold(), product))
         ranked.sort(key=lambda r: r[:4])
-        found: dict[ObjectId, list[dict[str, Any]]] = {}
-        for *_, doc in ranked:
-            products = found.get(doc["producerId"])
+        found: dict[ObjectId, list[Product]] = {}
+        for *_, product in ranked:
+            products = found.get(product.producer_id)
             if products is None:
                 if len(found) >= limit:
                     continue
-                products = found[doc["producerId"]] = []
+                products = found[product.producer_id] = []
             if len(products) < 5:
-                products.append(doc)
+                products.append(product)
         return [
-            Match(pid, [p["_id"] for p in docs], "matched: " + "; ".join(p["name"] for p in docs))
-            for pid, docs in found.items()
+            Match(pid, [p.id for p in products], "matched: " + "; ".join(p.name for p in products))
+            for pid, products in found.items()
         ]
 
     return match
@@ -239,19 +229,18 @@ class TradeSeeder:
 
     async def producer_id(self, name: str) -> ObjectId:
         if name not in self.producer_ids:
-            doc = await self.store.producers.collection.find_one({"name": nfc(name)}, {"_id": 1})
-            if doc is None:
+            producer = await self.store.producers.find_by_name(nfc(name))
+            if producer is None:
                 raise LookupError(f"trade.json names an unknown producer: {name}")
-            self.producer_ids[name] = doc["_id"]
+            self.producer_ids[name] = producer.id
         return self.producer_ids[name]
 
     async def product_id(self, producer: str, name: str) -> ObjectId:
         pid = await self.producer_id(producer)
-        doc = await self.store.products.collection.find_one({"producerId": pid, "name": nfc(name)}, {"_id": 1})
-        if doc is None:
+        product = await self.store.products.find_by_name(pid, nfc(name))
+        if product is None:
             raise LookupError(f"trade.json names an unknown product of {producer}: {name}")
-        found: ObjectId = doc["_id"]
-        return found
+        return product.id
 
     async def member(self, org_id: ObjectId, role: Role, label: str) -> Principal:
         """The organisation's member account, created on first use."""
@@ -354,20 +343,4 @@ class TradeSeeder:
 
 
 async def trade_counts(store: Store) -> TradeCounts:
-    trade = store.trade
-    states = {state.value: 0 for state in DealState}
-    async for row in await trade.deals.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
-        states[row["_id"]] = row["n"]
-    revisions = await trade.quotations.aggregate([{"$group": {"_id": None, "n": {"$sum": {"$size": "$revisions"}}}}])
-    revision_rows = await revisions.to_list(None)
-    return TradeCounts(
-        events=await trade.events.count_documents({}),
-        inquiries=await trade.inquiries.count_documents({}),
-        open_inquiries=await trade.inquiries.count_documents({"status": "open", "expiresAt": {"$gt": utcnow()}}),
-        quotations=await trade.quotations.count_documents({}),
-        revisions=revision_rows[0]["n"] if revision_rows else 0,
-        declined=await trade.quotations.count_documents({"status": "declined"}),
-        messages=await trade.messages.count_documents({}),
-        deals_by_state=states,
-        mous=await trade.deals.count_documents({"mou": {"$exists": True}}),
-    )
+    return TradeCounts(**await store.trade.counts())

@@ -1,19 +1,31 @@
-"""The MongoDB connection and the repositories built on it. Created explicitly by whoever needs it
-(the API's lifespan, a CLI command, a test), never at import time."""
+"""The composition root of storage: one MongoDB connection and every domain's repository on it. Created
+explicitly by whoever needs it (the API's lifespan, a CLI command, a test), never at import time.
+
+Use cases across the domains receive a Store and reach their repositories through it; they refer to this
+module for typing only, so no domain imports it at run time (import-linter checks the layers).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Protocol, TypeVar
 
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.monitoring import CommandListener
 
-from market.repositories.accounts import AccountRepository, BuyerOrgRepository
-from market.repositories.producers import ProducerRepository
-from market.repositories.products import ProductRepository
-from market.repositories.trade import TradeRepository
+from market.accounts.repository import AccountRepository, BuyerOrgRepository
+from market.catalog.repository import ProducerRepository, ProductRepository
+from market.storage.idempotency import IdempotencyKeys
+from market.storage.transactions import in_transaction
+from market.trade.repository import TradeRepository
+
+T = TypeVar("T")
+
+
+class HasIndexes(Protocol):
+    async def ensure_indexes(self) -> None: ...
 
 
 class Store:
@@ -25,6 +37,7 @@ class Store:
         self.accounts = AccountRepository(self.db)
         self.buyers = BuyerOrgRepository(self.db)
         self.trade = TradeRepository(self.db)
+        self.idempotency = IdempotencyKeys(client, self.db)
 
     @classmethod
     def connect(cls, url: str, db_name: str, listeners: Sequence[CommandListener] = ()) -> Store:
@@ -37,15 +50,17 @@ class Store:
         )
         return cls(client, db_name)
 
-    async def ensure_indexes(self) -> None:
-        for repo in (self.producers, self.products, self.accounts, self.buyers, self.trade):
-            await repo.ensure_indexes()
-        # These modules build on Store, so they are imported here rather than at the top.
-        from market.idempotency import ensure_idempotency_indexes
-        from market.stats import ensure_stats_indexes
+    @property
+    def repositories(self) -> tuple[HasIndexes, ...]:
+        """Every repository; each declares the indexes its own queries need."""
+        return (self.producers, self.products, self.accounts, self.buyers, self.trade, self.idempotency)
 
-        await ensure_idempotency_indexes(self)
-        await ensure_stats_indexes(self)
+    async def ensure_indexes(self) -> None:
+        for repo in self.repositories:
+            await repo.ensure_indexes()
+
+    async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
+        return await in_transaction(self.client, work)
 
     async def ping(self) -> bool:
         await self.client.admin.command("ping")

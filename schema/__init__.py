@@ -17,8 +17,8 @@ from strawberry.extensions import (
 )
 from strawberry.schema.config import StrawberryConfig
 
-from market.errors import DomainError, ErrorCode
-from market.paging import MAX_PAGE
+from market.core.errors import DomainError, ErrorCode
+from market.core.paging import MAX_PAGE
 from schema.accounts.types import AccountQuery
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from market.permissions import Principal
+from market.accounts.policy import Principal
 from market.store import Store
 from schema.errors import Unauthenticated
 from schema.loaders import Loaders

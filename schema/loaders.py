@@ -1,4 +1,9 @@
-"""DataLoaders, created per request (in the context) so batching never leaks data across viewers."""
+"""DataLoaders, created per request (in the context) so batching never leaks data across viewers.
+
+Every node type has one, and every nested field that points to a node loads it through it, so a page of N
+objects costs one query per kind of record, whatever N is. Loaders hand back records; whether the viewer may
+see one is the domain policy's question, asked by the node type.
+"""
 
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
@@ -7,9 +12,10 @@ from typing import Any, TypeVar
 from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
-from market.models import BuyerOrg, Producer, Product
+from market.accounts.records import BuyerOrg
+from market.catalog.records import Producer, Product
 from market.store import Store
-from market.trade import Quotation
+from market.trade.records import Deal, Inquiry, Quotation, TradeEvent
 
 T = TypeVar("T", bound=Any)
 
@@ -55,6 +61,22 @@ class Loaders:
     @cached_property
     def buyer_org(self) -> DataLoader[ObjectId, BuyerOrg | None]:
         return DataLoader(load_fn=_by_id(self._store.buyers.get_many))
+
+    @cached_property
+    def inquiry(self) -> DataLoader[ObjectId, Inquiry | None]:
+        return DataLoader(load_fn=_by_id(self._store.trade.inquiries_by_id))
+
+    @cached_property
+    def quotation(self) -> DataLoader[ObjectId, Quotation | None]:
+        return DataLoader(load_fn=_by_id(self._store.trade.quotations_by_id))
+
+    @cached_property
+    def deal(self) -> DataLoader[ObjectId, Deal | None]:
+        return DataLoader(load_fn=_by_id(self._store.trade.deals_by_id))
+
+    @cached_property
+    def trade_event(self) -> DataLoader[ObjectId, TradeEvent | None]:
+        return DataLoader(load_fn=_by_id(self._store.trade.events_by_id))
 
     @cached_property
     def quotations_by_inquiry(self) -> DataLoader[ObjectId, list[Quotation]]:

@@ -9,8 +9,8 @@ from strawberry import relay
 from strawberry.relay.types import NodeType
 from strawberry.types import Info
 
-from market.errors import DomainError, ErrorCode
-from market.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
+from market.core.errors import DomainError, ErrorCode
+from market.core.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
 
 T = TypeVar("T")
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from bson import ObjectId
 
-from market.models import Certification, PriceTier, Producer, Product, ProductGroup, ProductStatus
-from market.provinces import load_provinces
+from market.catalog.records import Certification, PriceTier, Producer, Product, ProductGroup, ProductStatus
+from market.core.provinces import load_provinces
 from search.query import province_token
 from search.synonyms import expand, synonyms_fingerprint
 from search.vietnamese import tone_spellings

@@ -3,9 +3,9 @@ the search index (so Vietnamese handling, synonyms and province aliases apply), 
 
 from __future__ import annotations
 
-from market.inquiries import Match, Matcher
-from market.paging import PageRequest
-from market.trade import Criteria
+from market.core.paging import PageRequest
+from market.trade.inquiries import Match, Matcher
+from market.trade.records import Criteria
 from search.query import SearchFilter
 from search.service import ProductSearch
 

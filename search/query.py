@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from market.provinces import load_provinces, province_key
+from market.core.provinces import load_provinces, province_key
 from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_token, words
 from search.vocabulary import Vocabulary
 

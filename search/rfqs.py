@@ -5,15 +5,24 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from market.errors import DomainError, ErrorCode
-from market.models import BuyerOrg
-from market.provinces import load_provinces
-from market.text import nfc
-from market.trade import Inquiry, InquiryKind, InquiryStatus
+from bson import ObjectId
+
+from market.accounts.policy import Viewer
+from market.accounts.records import BuyerOrg
+from market.core.errors import DomainError, ErrorCode
+from market.core.paging import Listing, Page, PageRequest
+from market.core.provinces import load_provinces
+from market.core.text import nfc
+from market.trade.inquiries import board_profile
+from market.trade.records import Inquiry, InquiryKind, InquiryStatus
 from search.client import MeiliClient, MeiliUnavailable
+from search.service import clean_query, decode_offset, encode_offset
 from search.vietnamese import tone_spellings
+
+if TYPE_CHECKING:
+    from market.store import Store
 
 RFQS = "rfqs"
 RFQ_DOCUMENT_VERSION = 1
@@ -93,6 +102,32 @@ class RfqBoard:
     def __init__(self, meili: MeiliClient, index_uid: str) -> None:
         self.meili = meili
         self.index_uid = index_uid
+
+    async def open_requests(
+        self, store: Store, viewer: Viewer, query: str, narrowing: list[str], request: PageRequest
+    ) -> Listing[Inquiry]:
+        """The board as the viewer may read it: open RFQs its catalogue could meet (every open RFQ for an
+        admin; the policy refuses anyone else), newest first or matching `query`."""
+        profile = await board_profile(store, viewer)
+        if profile is None:
+            filters = board_filter([], None, 5)[:1]
+        else:
+            filters = board_filter(profile.groups, profile.province_code, profile.best_stars)
+        offset = decode_offset(request.after)
+        ids, total = await self.search(clean_query(query), filters + narrowing, offset, request.first + 1)
+        records = {str(i.id): i for i in await store.trade.inquiries_by_id([ObjectId(i) for i in ids])}
+        # The index may lag a closing by a moment: what MongoDB says is closed is left out.
+        items = [
+            (records[i], encode_offset(offset + n))
+            for n, i in enumerate(ids[: request.first])
+            if i in records and records[i].effective_status is InquiryStatus.OPEN
+        ]
+        page = Page(items=items, has_next=len(ids) > request.first, has_previous=request.after is not None)
+
+        async def count() -> int:
+            return total
+
+        return Listing(page, count)
 
     async def search(self, text: str, filters: list[str], offset: int, limit: int) -> tuple[list[str], int]:
         """(RFQ ids in order, estimated total). Newest first when there is no text."""

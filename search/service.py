@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from market.errors import DomainError, ErrorCode
-from market.models import Product, ProductStatus
-from market.paging import PageRequest
-from market.permissions import Viewer, draft_scope
+from market.accounts.policy import Viewer
+from market.catalog.policy import draft_scope
+from market.catalog.records import Product, ProductStatus
+from market.core.errors import DomainError, ErrorCode
+from market.core.paging import PageRequest
+from market.core.text import nfc
 from market.store import Store
-from market.text import nfc
 from search.client import MeiliClient, MeiliError, MeiliUnavailable
 from search.documents import product_from_document
 from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
-from market.text import nfc
+from market.core.text import nfc
 
 
 @dataclass(frozen=True, slots=True)

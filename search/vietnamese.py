@@ -15,7 +15,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from market.text import fold, nfc
+from market.core.text import fold, nfc
 
 # --- letters -------------------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ import string
 from collections import Counter
 from collections.abc import Iterable
 
-from market.text import fold
+from market.core.text import fold
 from search.vietnamese import words
 
 MAX_CORRECTED_LENGTH = 4

@@ -18,10 +18,11 @@ import pytest
 from pymongo import monitoring
 
 from api.app import create_app
-from api.localservices import LocalServices
 from api.settings import Settings
-from market.accounts import create_account, issue_api_key
-from market.models import ProducerType, Role
+from devservices.local import LocalServices
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.catalog.records import ProducerType
 from market.store import Store
 from search.client import MeiliClient
 from search.settings import PRODUCTS

@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from market.accounts import create_account, issue_api_key
-from market.inquiries import Match, submit_inquiry
-from market.models import Role
-from market.permissions import Principal
-from market.quotations import accept_quotation, submit_quotation
-from market.trade import Criteria
+from market.accounts.policy import Principal
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.trade.inquiries import Match, submit_inquiry
+from market.trade.quotations import accept_quotation, submit_quotation
+from market.trade.records import Criteria
 from tests.conftest import Catalogue, CommandCounter
 
 ROLES = ("buyer", "other_buyer", "maker", "rival", "outsider", "office", "other_office", "admin", "anonymous")

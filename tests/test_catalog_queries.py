@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from market.models import ProducerType, ProductStatus
+from market.catalog.records import ProducerType, ProductStatus
 from market.store import Store
 from tests.conftest import Api, CommandCounter, World, gid
 

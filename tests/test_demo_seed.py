@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from api.settings import Settings
-from market.deals import DealState
+from market.accounts.records import Role
 from market.demo import seed_demo
-from market.models import Role
 from market.store import Store
+from market.trade.pipeline import DealState
 
 
 async def test_seed_builds_a_realistic_history(settings: Settings) -> None:

@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import PROJECT_ROOT, Settings
-from market.importer import import_products, infer_group
-from market.models import ProductGroup
+from market.catalog.importer import import_products, infer_group
+from market.catalog.records import ProductGroup
 from market.store import Store
 
 
@@ -111,7 +111,7 @@ def test_cli_exit_status_and_summary(settings: Settings, store: Store, tmp_path:
     env = settings.child_environment()
     good = write_jsonl(tmp_path / "good.jsonl", [row(tag)])
     done = subprocess.run(
-        [sys.executable, "-m", "api", "import-products", str(good)],
+        [sys.executable, "-m", "cli", "import-products", str(good)],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -121,7 +121,7 @@ def test_cli_exit_status_and_summary(settings: Settings, store: Store, tmp_path:
     assert "created 1, updated 0, unchanged 0, failed 0" in done.stdout
     bad = write_jsonl(tmp_path / "bad.jsonl", [row(tag), row(tag, externalId="x", ocopStars=2)])
     done = subprocess.run(
-        [sys.executable, "-m", "api", "import-products", str(bad)],
+        [sys.executable, "-m", "cli", "import-products", str(bad)],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

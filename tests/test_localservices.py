@@ -12,8 +12,8 @@ import httpx
 import pytest
 from pymongo import MongoClient
 
-from api.localservices import MEILISEARCH, MONGODB, LocalServices, ServiceError, ServiceStatus
 from api.settings import Settings
+from devservices.local import MEILISEARCH, MONGODB, LocalServices, ServiceError, ServiceStatus
 
 MONGO_PORT = 27118
 MEILI_PORT = 7801

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from market.accounts import create_account, issue_api_key
-from market.models import Role
-from market.text import fold
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.core.text import fold
 from tests.conftest import Catalogue, CommandCounter
 
 SEARCH = """

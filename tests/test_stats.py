@@ -13,12 +13,12 @@ import pytest
 from bson import ObjectId
 
 from api.settings import Settings
-from market.errors import DomainError, ErrorCode
-from market.models import Role
-from market.permissions import Principal
-from market.stats import FormerProvinceStats, ProvinceStats, StarCounts, ensure_stats_indexes, ocop_stats
+from market.accounts.policy import Principal
+from market.accounts.records import Role
+from market.core.errors import DomainError, ErrorCode
+from market.core.text import fold
 from market.store import Store
-from market.text import fold
+from market.trade.stats import FormerProvinceStats, ProvinceStats, StarCounts, ocop_stats
 from tests.conftest import CommandCounter
 
 ADMIN = Principal(ObjectId(), "Admin", Role.ADMIN)
@@ -65,7 +65,6 @@ async def db(settings: Settings) -> AsyncIterator[StatsDb]:
     name = settings.db_name + "_stats"
     store = Store.connect(settings.resolved_mongodb_url, name, listeners=[counter])
     await store.ensure_indexes()
-    await ensure_stats_indexes(store)
 
     producers = [
         # Cà Mau (96): two registered under Bạc Liêu, two under Cà Mau itself (empty or named).

@@ -26,15 +26,15 @@ from websockets.typing import Subprotocol
 from api.app import create_app
 from api.auth import principal_of
 from api.graphql import MAX_SUBSCRIPTIONS_PER_CONNECTION
-from market import notifications
-from market.accounts import create_account, issue_api_key
-from market.inquiries import Match, send_message, submit_inquiry
-from market.models import Role
-from market.notifications import InquiryEventKind, encode_cursor, inquiry_event_for
-from market.permissions import Principal
-from market.quotations import submit_quotation
+from market.accounts.policy import Principal
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.storage import changes
 from market.store import Store
-from market.trade import Criteria
+from market.trade.feeds import InquiryEventKind, encode_cursor, inquiry_event_for
+from market.trade.inquiries import Match, send_message, submit_inquiry
+from market.trade.quotations import submit_quotation
+from market.trade.records import Criteria
 from tests.conftest import Catalogue, gid
 from tests.test_trade import ACCEPT, ADVANCE, QUOTE, SUBMIT, buyer_org
 
@@ -222,7 +222,7 @@ async def test_connections_need_a_key_and_the_current_protocol(
     await streams_open(catalogue.fixture.store, buyer, "inquiryEvents", 0)
 
     # One process holds a bounded number of change streams, whatever the number of connections.
-    monkeypatch.setattr(notifications, "MAX_OPEN_STREAMS", notifications.OpenStream.count + 1)
+    monkeypatch.setattr(changes, "MAX_OPEN_STREAMS", changes.OpenStream.count + 1)
     async with connected(server, buyer.key) as first, connected(server, buyer.key) as second:
         await first.subscribe(INQUIRY_EVENTS)
         await streams_open(catalogue.fixture.store, buyer, "inquiryEvents")

@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 from bson import ObjectId
 
-from api.cli import SCHEMA_FILE
 from api.settings import PROJECT_ROOT, Settings
+from cli.export import SCHEMA_FILE
+from market.catalog.importer import _validate, read_rows
 from market.demo import DEMO_DIR
-from market.importer import _validate, read_rows
 from market.store import Store
 from schema import build_schema
 from tests.conftest import Api, World
@@ -60,7 +60,7 @@ def test_api_key_cli_prints_the_key_last(settings: Settings, api: Api) -> None:
         [
             sys.executable,
             "-m",
-            "api",
+            "cli",
             "create-api-key",
             "--role",
             "coordinator",
@@ -78,7 +78,7 @@ def test_api_key_cli_prints_the_key_last(settings: Settings, api: Api) -> None:
     key = done.stdout.strip().splitlines()[-1]
     assert key.startswith("ocop_")
     refused = subprocess.run(
-        [sys.executable, "-m", "api", "create-api-key", "--role", "producer", "--name", "x"],
+        [sys.executable, "-m", "cli", "create-api-key", "--role", "producer", "--name", "x"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,
@@ -91,7 +91,7 @@ async def test_new_key_authenticates(settings: Settings, api: Api) -> None:
     env = settings.child_environment()
     done = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "api", "create-api-key", "--role", "admin", "--name", "ops"],
+        [sys.executable, "-m", "cli", "create-api-key", "--role", "admin", "--name", "ops"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

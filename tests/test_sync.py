@@ -8,7 +8,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from market.models import ProducerType
+from market.catalog.records import ProducerType
 from market.store import Store
 from search.client import MeiliClient
 from tests.conftest import Api, World

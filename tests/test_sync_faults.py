@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from api.localservices import MONGODB, LocalServices
 from api.settings import PROJECT_ROOT, Settings
+from devservices.local import MONGODB, LocalServices
 from market.store import Store
 from search.client import MeiliClient
 from tests.conftest import World
@@ -48,7 +48,7 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(
         worker = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "api",
+            "cli",
             "worker",
             cwd=PROJECT_ROOT,
             env=env,
@@ -68,7 +68,7 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(
             await worker.wait()
     drain = await asyncio.to_thread(
         subprocess.run,
-        [sys.executable, "-m", "api", "worker", "--once", "--timeout", "120"],
+        [sys.executable, "-m", "cli", "worker", "--once", "--timeout", "120"],
         cwd=PROJECT_ROOT,
         env=env,
         capture_output=True,

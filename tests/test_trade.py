@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from bson import ObjectId
 
-from market.accounts import create_account, issue_api_key
-from market.inquiries import expire_inquiries
-from market.models import Role
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.trade.inquiries import expire_inquiries
 from tests.conftest import Catalogue, gid
 
 SUBMIT = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from market.models import ProductStatus
+from market.catalog.records import ProductStatus
 from market.store import Store
 from search.client import MeiliClient
 from search.documents import VERSION_FIELDS

@@ -9,8 +9,8 @@ import logging
 
 from pymongo.errors import PyMongoError
 
-from market.inquiries import expire_inquiries
 from market.store import Store
+from market.trade.inquiries import expire_inquiries
 
 log = logging.getLogger("ocop.expiry")
 EVERY_SECONDS = 60.0

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from bson import ObjectId
 
-from market.models import ProductStatus
+from market.catalog.records import ProductStatus
 from market.store import Store
 from search.client import MeiliClient
 from search.documents import VERSION_FIELDS, is_indexed, product_document, projection_fingerprint

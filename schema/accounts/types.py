@@ -5,10 +5,9 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
-from market import models
-from market.models import Role
-from market.permissions import Principal
-from market.provinces import load_provinces
+from market.accounts.policy import Principal
+from market.accounts.records import Role
+from market.core.provinces import load_provinces
 from schema.catalog.types import BuyerOrganisation, Producer, Province
 
 if TYPE_CHECKING:
@@ -32,7 +31,7 @@ class Me:
     @strawberry.field(description="The producer this account belongs to, for producer members.")
     async def producer(self, info: Info["Context", None]) -> Producer | None:
         p = self.principal
-        if p.role is not models.Role.PRODUCER or p.org_id is None:
+        if p.role is not Role.PRODUCER or p.org_id is None:
             return None
         record = await info.context.loaders.producer.load(p.org_id)
         return Producer.from_record(record) if record else None
@@ -40,10 +39,10 @@ class Me:
     @strawberry.field(description="The buyer organisation this account belongs to, for buyer members.")
     async def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
         p = self.principal
-        if p.role is not models.Role.BUYER or p.org_id is None:
+        if p.role is not Role.BUYER or p.org_id is None:
             return None
         record = await info.context.loaders.buyer_org.load(p.org_id)
-        return BuyerOrganisation(id=str(record.id), record=record) if record else None
+        return BuyerOrganisation.from_record(record) if record else None
 
     @strawberry.field(description="The province a coordinator oversees.")
     def province(self) -> Province | None:

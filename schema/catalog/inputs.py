@@ -7,8 +7,8 @@ from typing import Any
 import strawberry
 from strawberry.types.unset import UNSET
 
-from market.models import Certification, ProducerType, ProductGroup, ProductStatus
-from market.repositories.products import ProductSort
+from market.catalog.records import Certification, ProducerType, ProductGroup, ProductStatus
+from market.catalog.repository import ProductSort
 from schema.scalars import Vnd
 
 

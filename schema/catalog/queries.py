@@ -6,11 +6,11 @@ import strawberry
 from bson import ObjectId
 from strawberry.types import Info
 
-from market.permissions import product_visibility_filter
-from market.provinces import load_provinces
-from market.repositories.producers import ProducerFilter as ProducerQuery
-from market.repositories.products import ProductFilter as ProductQuery
-from market.repositories.products import ProductSort as ProductSortValue
+from market.catalog import services as catalog
+from market.catalog.repository import ProducerFilter as ProducerQuery
+from market.catalog.repository import ProductFilter as ProductQuery
+from market.catalog.repository import ProductSort as ProductSortValue
+from market.core.provinces import load_provinces
 from schema.catalog.inputs import ProducerFilter, ProductFilter, ProductSort
 from schema.catalog.types import Producer, Product, Province
 from schema.pagination import (
@@ -80,16 +80,12 @@ class CatalogQuery:
         after: str | None = None,
     ) -> CountedConnection[Product]:
         ctx = info.context
-        query = _product_query(filter)
-        visibility = product_visibility_filter(ctx.viewer)
-        page = await ctx.store.products.page(query, visibility, ProductSortValue(sort), page_request(first, after))
-        for product, _ in page.items:
-            ctx.loaders.product.prime(product.id, product)
-        return to_connection(
-            page,
-            Product.from_record,
-            lambda: ctx.store.products.count(query, visibility),
+        listing = await catalog.product_list(
+            ctx.store, ctx.viewer, _product_query(filter), ProductSortValue(sort), page_request(first, after)
         )
+        for product, _ in listing.page.items:
+            ctx.loaders.product.prime(product.id, product)
+        return to_connection(listing.page, Product.from_record, listing.count)
 
     @strawberry.field
     async def producers(
@@ -99,11 +95,5 @@ class CatalogQuery:
         first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
         after: str | None = None,
     ) -> CountedConnection[Producer]:
-        store = info.context.store
-        query = _producer_query(filter)
-        page = await store.producers.page(query, page_request(first, after))
-        return to_connection(
-            page,
-            Producer.from_record,
-            lambda: store.producers.count(query),
-        )
+        listing = await catalog.producer_list(info.context.store, _producer_query(filter), page_request(first, after))
+        return to_connection(listing.page, Producer.from_record, listing.count)

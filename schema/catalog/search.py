@@ -8,10 +8,10 @@ from strawberry import relay
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
-from market import models
-from market.models import Certification, ProductGroup
-from market.paging import DEFAULT_PAGE, PageRequest
-from market.provinces import load_provinces
+from market.catalog import records as catalog
+from market.catalog.records import Certification, ProductGroup
+from market.core.paging import DEFAULT_PAGE, PageRequest
+from market.core.provinces import load_provinces
 from schema.catalog.types import Product
 from schema.pagination import FIRST_DESCRIPTION, decode_global_id, global_id
 from schema.scalars import Vnd
@@ -142,14 +142,14 @@ class IndexedProduct(Product):
     _hit: SearchHit
 
     @classmethod
-    def of(cls, hit: SearchHit) -> "IndexedProduct":
+    def from_hit(cls, hit: SearchHit) -> "IndexedProduct":
         product = cls.__new__(cls)  # the fields are filled from the document, not passed to __init__
         product.__dict__.update(product_summary(hit.document))
         product._hit = hit
         return product
 
     @property
-    def record(self) -> models.Product:  # type: ignore[override]
+    def record(self) -> catalog.Product:  # type: ignore[override]
         return self._hit.product
 
     @property
@@ -169,7 +169,7 @@ def _result(page: SearchPage, after: str | None) -> ProductSearchResult:
     edges = [
         ProductSearchEdge(
             cursor=encode_offset(hit.offset),
-            node=IndexedProduct.of(hit),
+            node=IndexedProduct.from_hit(hit),
             highlights=[Highlight(field=k, snippet=v) for k, v in hit.highlights.items()],
         )
         for hit in page.hits

@@ -8,11 +8,13 @@ import strawberry
 from strawberry import relay
 from strawberry.types import Info
 
-from market import models
-from market.models import BuyerKind, Certification, ProducerType, ProductGroup, ProductStatus
-from market.permissions import can_see_product
-from market.provinces import Province as ProvinceRecord
-from market.provinces import load_provinces
+from market.accounts.records import BuyerKind
+from market.accounts.records import BuyerOrg as BuyerOrgRecord
+from market.catalog import policy
+from market.catalog import records as catalog
+from market.catalog.records import Certification, ProducerType, ProductGroup, ProductStatus
+from market.core.provinces import Province as ProvinceRecord
+from market.core.provinces import load_provinces
 from schema.nodes import resolve_visible
 from schema.scalars import Vnd
 
@@ -53,7 +55,7 @@ class ProvinceRef:
     )
 
     @classmethod
-    def of(cls, code: str, former_name: str | None) -> "ProvinceRef":
+    def from_code(cls, code: str, former_name: str | None) -> "ProvinceRef":
         province = load_provinces().get(code)
         return cls(code=code, name=province.name if province else code, former_name=former_name)
 
@@ -104,10 +106,10 @@ class Producer(relay.Node):
     created_at: datetime
     updated_at: datetime
     version: int = strawberry.field(description="Send it back as `expectedVersion` when updating.")
-    record: strawberry.Private[models.Producer]
+    record: strawberry.Private[catalog.Producer]
 
     @classmethod
-    def from_record(cls, record: models.Producer) -> "Producer":
+    def from_record(cls, record: catalog.Producer) -> "Producer":
         return cls(
             id=str(record.id),
             name=record.name,
@@ -128,11 +130,13 @@ class Producer(relay.Node):
     @strawberry.field
     def address(self) -> Address:
         a = self.record.address
-        return Address(province=ProvinceRef.of(a.province_code, a.former_province), commune=a.commune, street=a.street)
+        return Address(
+            province=ProvinceRef.from_code(a.province_code, a.former_province), commune=a.commune, street=a.street
+        )
 
     @strawberry.field(description="Contact details; only for signed-in users.")
     def contact(self, info: Info["Context", None]) -> Contact | None:
-        if info.context.viewer is None:
+        if not policy.can_see_contact(info.context.viewer, self.record):
             return None
         c = self.record.contact
         return Contact(person=c.person, phone=c.phone, email=c.email)
@@ -159,10 +163,10 @@ class Product(relay.Node):
     updated_at: datetime
     published_at: datetime | None
     version: int = strawberry.field(description="Send it back as `expectedVersion` when updating.")
-    record: strawberry.Private[models.Product]
+    record: strawberry.Private[catalog.Product]
 
     @classmethod
-    def from_record(cls, record: models.Product) -> "Product":
+    def from_record(cls, record: catalog.Product) -> "Product":
         return cls(
             id=str(record.id),
             name=record.name,
@@ -190,7 +194,10 @@ class Product(relay.Node):
     ) -> list["Product | None"]:
         viewer = info.context.viewer
         return await resolve_visible(
-            node_ids, info.context.loaders.product.load_many, lambda p: can_see_product(viewer, p), cls.from_record
+            node_ids,
+            info.context.loaders.product.load_many,
+            lambda p: policy.can_see_product(viewer, p),
+            cls.from_record,
         )
 
     @strawberry.field
@@ -207,7 +214,7 @@ class Product(relay.Node):
 
     @strawberry.field
     def province(self) -> ProvinceRef:
-        return ProvinceRef.of(self.record.province_code, self.record.former_province)
+        return ProvinceRef.from_code(self.record.province_code, self.record.former_province)
 
     @strawberry.field
     def price_tiers(self) -> list[PriceTier]:
@@ -220,15 +227,17 @@ class Product(relay.Node):
 @strawberry.type(description="A buying organisation: supermarket chain, airline, distributor, …")
 class BuyerOrganisation(relay.Node):
     id: relay.NodeID[str]
-    record: strawberry.Private[models.BuyerOrg]
+    record: strawberry.Private[BuyerOrgRecord]
 
     @classmethod
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["BuyerOrganisation | None"]:
-        return await resolve_visible(
-            node_ids, info.context.loaders.buyer_org.load_many, _always, lambda b: cls(id=str(b.id), record=b)
-        )
+        return await resolve_visible(node_ids, info.context.loaders.buyer_org.load_many, _always, cls.from_record)
+
+    @classmethod
+    def from_record(cls, record: BuyerOrgRecord) -> "BuyerOrganisation":
+        return cls(id=str(record.id), record=record)
 
     @strawberry.field
     def name(self) -> str:
@@ -240,4 +249,4 @@ class BuyerOrganisation(relay.Node):
 
     @strawberry.field
     def province(self) -> ProvinceRef | None:
-        return ProvinceRef.of(self.record.province_code, None) if self.record.province_code else None
+        return ProvinceRef.from_code(self.record.province_code, None) if self.record.province_code else None

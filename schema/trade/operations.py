@@ -1,30 +1,22 @@
-"""Trade queries and mutations. Resolvers only translate; rules live in market/ (inquiries, quotations,
-dealing, deals, permissions)."""
+"""Trade queries and mutations. Resolvers only translate; rules and who may do what live in market/trade/."""
 
-from collections.abc import Awaitable
 from datetime import date
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
-from bson import ObjectId
 from strawberry.types import Info
 
-from market import dealing, inquiries, quotations
-from market.deals import DealState
-from market.models import BuyerKind, Certification, ProductGroup
-from market.paging import Page, fetch_page
-from market.permissions import trade_visibility_filter
-from market.trade import Deal as DealRecord
-from market.trade import Inquiry as InquiryRecord
-from market.trade import TradeEvent as TradeEventRecord
+from market.accounts.records import BuyerKind
+from market.catalog.records import Certification, ProductGroup
+from market.trade import deals, events, inquiries, quotations
+from market.trade.pipeline import DealState
 from schema.catalog.inputs import PriceTierInput, sent_fields
-from schema.errors import UserError, attempt
+from schema.errors import UserError, returns_user_errors
 from schema.pagination import FIRST_DESCRIPTION, CountedConnection, decode_global_id, page_request, to_connection
 from schema.scalars import Vnd
 from schema.trade.types import Deal, Inquiry, Message, Quotation, TradeEvent
 from search.matchmaking import matcher_for
-from search.rfqs import board_filter, board_narrowing
-from search.service import clean_query, decode_offset, encode_offset
+from search.rfqs import board_narrowing
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -126,45 +118,35 @@ class TradeEventInput:
 
 @strawberry.type
 class InquiryPayload:
-    inquiry: Inquiry | None
-    errors: list[UserError]
+    inquiry: Inquiry | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class QuotationPayload:
-    quotation: Quotation | None
-    errors: list[UserError]
+    quotation: Quotation | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class MessagePayload:
-    message: Message | None
-    errors: list[UserError]
+    message: Message | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class DealPayload:
-    deal: Deal | None
-    errors: list[UserError]
+    deal: Deal | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.type
 class TradeEventPayload:
-    event: TradeEvent | None
-    errors: list[UserError]
+    event: TradeEvent | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
-async def _inquiry_payload(work: Awaitable[InquiryRecord]) -> InquiryPayload:
-    record, errors = await attempt(work)
-    return InquiryPayload(inquiry=Inquiry.of(record) if record else None, errors=errors)
-
-
-async def _deal_payload(work: Awaitable[DealRecord]) -> DealPayload:
-    record, errors = await attempt(work)
-    return DealPayload(deal=Deal.of(record) if record else None, errors=errors)
-
-
-def _inquiry_data(input: SubmitInquiryInput) -> dict[str, Any]:
+def _inquiry_data(input: SubmitInquiryInput) -> dict[str, object]:
     data = sent_fields(input)
     data["productId"] = _node(input.product_id, "Product", "productId")
     if input.criteria is not None:
@@ -175,28 +157,17 @@ def _inquiry_data(input: SubmitInquiryInput) -> dict[str, Any]:
 # --- queries -----------------------------------------------------------------------------------------
 
 
-def _visible(info: Info["Context", None], buyer: str, producer: str, province: str) -> dict[str, Any]:
-    flt = trade_visibility_filter(info.context.require_viewer(), buyer_field=buyer, producer_field=producer,
-                                  province_field=province)  # fmt: skip
-    if flt is None:
-        return {"_id": None}  # an account without an organisation sees nothing
-    return flt
-
-
 @strawberry.type
 class TradeQuery:
     @strawberry.field(description="Your inbox: inquiries you sent (buyers), were invited to (producers), or oversee.")
     async def inquiries(
         self, info: Info["Context", None], first: First = None, after: str | None = None, open_only: bool = False
     ) -> CountedConnection[Inquiry]:
-        store = info.context.store
-        query = _visible(info, "buyerOrgId", "producerIds", "producerProvinceCodes")
-        if open_only:
-            query = {**query, "status": "open", "expiresAt": {"$gt": dealing.utcnow()}}
-        page = await fetch_page(
-            store.trade.inquiries, query, [("createdAt", -1)], page_request(first, after), InquiryRecord.from_doc
+        ctx = info.context
+        listing = await inquiries.inbox(
+            ctx.store, ctx.require_viewer(), page_request(first, after), open_only=open_only
         )
-        return to_connection(page, Inquiry.of, lambda: store.trade.inquiries.count_documents(query))
+        return to_connection(listing.page, Inquiry.from_record, listing.count)
 
     @strawberry.field(
         description="The RFQ board: open RFQs a producer's catalogue could meet, newest first, or matching `query` "
@@ -212,36 +183,19 @@ class TradeQuery:
     ) -> CountedConnection[Inquiry]:
         ctx = info.context
         assert ctx.board is not None
-        profile = await inquiries.board_profile(ctx.store, ctx.require_viewer())
-        filters = (
-            board_filter(profile.groups, profile.province_code, profile.best_stars)
-            if profile
-            else board_filter([], None, 5)
-        )
-        if profile is None:  # admins see every open RFQ
-            filters = filters[:1]
-        if filter is not None:
-            filters = filters + board_narrowing(
+        narrowing = (
+            board_narrowing(
                 [g.value for g in filter.groups or []],
                 filter.provinces or [],
                 [k.value for k in filter.buyer_kinds or []],
             )
-        request = page_request(first, after)
-        offset = decode_offset(request.after)
-        ids, total = await ctx.board.search(clean_query(query), filters, offset, request.first + 1)
-        records = {str(i.id): i for i in await ctx.store.trade.inquiries_by_id([ObjectId(i) for i in ids])}
-        # The index may lag a closing by a moment: what MongoDB says is closed is left out.
-        items = [
-            (records[i], encode_offset(offset + n))
-            for n, i in enumerate(ids[: request.first])
-            if i in records and records[i].effective_status.value == "open"
-        ]
-        page = Page(items=items, has_next=len(ids) > request.first, has_previous=request.after is not None)
-
-        async def count() -> int:
-            return total
-
-        return to_connection(page, Inquiry.of, count)
+            if filter is not None
+            else []
+        )
+        listing = await ctx.board.open_requests(
+            ctx.store, ctx.require_viewer(), query, narrowing, page_request(first, after)
+        )
+        return to_connection(listing.page, Inquiry.from_record, listing.count)
 
     @strawberry.field
     async def inquiry(self, info: Info["Context", None], id: strawberry.ID) -> Inquiry | None:
@@ -255,24 +209,16 @@ class TradeQuery:
     async def deals(
         self, info: Info["Context", None], first: First = None, after: str | None = None, state: DealState | None = None
     ) -> CountedConnection[Deal]:
-        store = info.context.store
-        query = _visible(info, "buyerOrgId", "producerId", "producerProvinceCode")
-        if state is not None:
-            query = {**query, "state": state.value}
-        page = await fetch_page(
-            store.trade.deals, query, [("createdAt", -1)], page_request(first, after), DealRecord.from_doc
-        )
-        return to_connection(page, Deal.of, lambda: store.trade.deals.count_documents(query))
+        ctx = info.context
+        listing = await deals.deal_list(ctx.store, ctx.require_viewer(), page_request(first, after), state=state)
+        return to_connection(listing.page, Deal.from_record, listing.count)
 
     @strawberry.field(description="Trade events, latest first.")
     async def trade_events(
         self, info: Info["Context", None], first: First = None, after: str | None = None
     ) -> CountedConnection[TradeEvent]:
-        store = info.context.store
-        page = await fetch_page(
-            store.trade.events, {}, [("startsOn", -1)], page_request(first, after), TradeEventRecord.from_doc
-        )
-        return to_connection(page, TradeEvent.of, lambda: store.trade.events.count_documents({}))
+        listing = await events.event_list(info.context.store, page_request(first, after))
+        return to_connection(listing.page, TradeEvent.from_record, listing.count)
 
 
 # --- mutations ---------------------------------------------------------------------------------------
@@ -281,6 +227,7 @@ class TradeQuery:
 @strawberry.type
 class TradeMutation:
     @strawberry.mutation(description="A buyer asks one producer (productId) or the best-matching ones (criteria).")
+    @returns_user_errors(InquiryPayload)
     async def submit_inquiry(
         self,
         info: Info["Context", None],
@@ -289,43 +236,36 @@ class TradeMutation:
     ) -> InquiryPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> InquiryRecord:
-            return await inquiries.submit_inquiry(
-                ctx.store, viewer, _inquiry_data(input), matcher_for(ctx.search), idempotency_key=idempotency_key,
-                invite_limit=ctx.rfq_invites,
-            )  # fmt: skip
-
-        return await _inquiry_payload(work())
+        record = await inquiries.submit_inquiry(
+            ctx.store, viewer, _inquiry_data(input), matcher_for(ctx.search), idempotency_key=idempotency_key,
+            invite_limit=ctx.rfq_invites,
+        )  # fmt: skip
+        return InquiryPayload(inquiry=Inquiry.from_record(record))
 
     @strawberry.mutation(description="The buyer closes an inquiry; it accepts no more quotations.")
+    @returns_user_errors(InquiryPayload)
     async def close_inquiry(self, info: Info["Context", None], id: strawberry.ID) -> InquiryPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> InquiryRecord:
-            return await inquiries.close_inquiry(ctx.store, viewer, decode_global_id(id, "Inquiry", "id"))
-
-        return await _inquiry_payload(work())
+        record = await inquiries.close_inquiry(ctx.store, viewer, decode_global_id(id, "Inquiry", "id"))
+        return InquiryPayload(inquiry=Inquiry.from_record(record))
 
     @strawberry.mutation(description="Write in an inquiry's thread; the buyer may attach a counter-offer.")
+    @returns_user_errors(MessagePayload)
     async def send_message(
         self, info: Info["Context", None], inquiry_id: strawberry.ID, input: MessageInput
     ) -> MessagePayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> Any:
-            data = sent_fields(input)
-            data["producerId"] = _node(input.producer_id, "Producer", "producerId")
-            return await inquiries.send_message(
-                ctx.store, viewer, decode_global_id(inquiry_id, "Inquiry", "inquiryId"), data
-            )
-
-        record, errors = await attempt(work())
-        return MessagePayload(message=Message.of(record) if record else None, errors=errors)
+        data = sent_fields(input)
+        data["producerId"] = _node(input.producer_id, "Producer", "producerId")
+        record = await inquiries.send_message(
+            ctx.store, viewer, decode_global_id(inquiry_id, "Inquiry", "inquiryId"), data
+        )
+        return MessagePayload(message=Message.from_record(record))
 
     @strawberry.mutation(description="Quote, or revise your quotation (each revision is kept for the buyer).")
+    @returns_user_errors(QuotationPayload)
     async def submit_quotation(
         self,
         info: Info["Context", None],
@@ -335,30 +275,24 @@ class TradeMutation:
     ) -> QuotationPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> Any:
-            return await quotations.submit_quotation(
-                ctx.store, viewer, decode_global_id(inquiry_id, "Inquiry", "inquiryId"), sent_fields(input),
-                idempotency_key=idempotency_key,
-            )  # fmt: skip
-
-        record, errors = await attempt(work())
-        return QuotationPayload(quotation=Quotation.of(record) if record else None, errors=errors)
+        record = await quotations.submit_quotation(
+            ctx.store, viewer, decode_global_id(inquiry_id, "Inquiry", "inquiryId"), sent_fields(input),
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
+        return QuotationPayload(quotation=Quotation.from_record(record))
 
     @strawberry.mutation
+    @returns_user_errors(QuotationPayload)
     async def decline_quotation(self, info: Info["Context", None], id: strawberry.ID, reason: str) -> QuotationPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> Any:
-            return await quotations.decline_quotation(
-                ctx.store, viewer, decode_global_id(id, "Quotation", "quotationId"), reason
-            )
-
-        record, errors = await attempt(work())
-        return QuotationPayload(quotation=Quotation.of(record) if record else None, errors=errors)
+        record = await quotations.decline_quotation(
+            ctx.store, viewer, decode_global_id(id, "Quotation", "quotationId"), reason
+        )
+        return QuotationPayload(quotation=Quotation.from_record(record))
 
     @strawberry.mutation(description="Accept exactly this revision: closes the inquiry and opens a deal.")
+    @returns_user_errors(DealPayload)
     async def accept_quotation(
         self,
         info: Info["Context", None],
@@ -368,16 +302,14 @@ class TradeMutation:
     ) -> DealPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> DealRecord:
-            return await quotations.accept_quotation(
-                ctx.store, viewer, decode_global_id(id, "Quotation", "quotationId"), revision,
-                idempotency_key=idempotency_key,
-            )  # fmt: skip
-
-        return await _deal_payload(work())
+        record = await quotations.accept_quotation(
+            ctx.store, viewer, decode_global_id(id, "Quotation", "quotationId"), revision,
+            idempotency_key=idempotency_key,
+        )  # fmt: skip
+        return DealPayload(deal=Deal.from_record(record))
 
     @strawberry.mutation(description="Move a deal; see `Deal.allowedTransitions`. CANCELLED and LOST need a note.")
+    @returns_user_errors(DealPayload)
     async def advance_deal(
         self,
         info: Info["Context", None],
@@ -390,16 +322,14 @@ class TradeMutation:
     ) -> DealPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> DealRecord:
-            return await dealing.advance_deal(
-                ctx.store, viewer, decode_global_id(id, "Deal", "id"), to, expected_version, note=note,
-                order=sent_fields(order) if order else None, idempotency_key=idempotency_key,
-            )  # fmt: skip
-
-        return await _deal_payload(work())
+        record = await deals.advance_deal(
+            ctx.store, viewer, decode_global_id(id, "Deal", "id"), to, expected_version, note=note,
+            order=sent_fields(order) if order else None, idempotency_key=idempotency_key,
+        )  # fmt: skip
+        return DealPayload(deal=Deal.from_record(record))
 
     @strawberry.mutation(description="Record the MoU of a deal, optionally signed at a trade event.")
+    @returns_user_errors(DealPayload)
     async def sign_mou(
         self,
         info: Info["Context", None],
@@ -409,36 +339,28 @@ class TradeMutation:
     ) -> DealPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> DealRecord:
-            data = sent_fields(input)
-            data["eventId"] = _node(input.event_id, "TradeEvent", "eventId")
-            return await dealing.sign_mou(
-                ctx.store, viewer, decode_global_id(deal_id, "Deal", "dealId"), data, idempotency_key=idempotency_key
-            )
-
-        return await _deal_payload(work())
+        data = sent_fields(input)
+        data["eventId"] = _node(input.event_id, "TradeEvent", "eventId")
+        record = await deals.sign_mou(
+            ctx.store, viewer, decode_global_id(deal_id, "Deal", "dealId"), data, idempotency_key=idempotency_key
+        )
+        return DealPayload(deal=Deal.from_record(record))
 
     @strawberry.mutation(description="Admins and provincial offices organise trade events.")
+    @returns_user_errors(TradeEventPayload)
     async def create_trade_event(self, info: Info["Context", None], input: TradeEventInput) -> TradeEventPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-
-        async def work() -> TradeEventRecord:
-            data = sent_fields(input)
-            data["booths"] = [
-                {
-                    "number": b.number,
-                    "producerId": decode_global_id(b.producer_id, "Producer", "booths.producerId"),
-                    "productIds": [decode_global_id(p, "Product", "booths.productIds") for p in b.product_ids or []],
-                }
-                for b in input.booths or []
-            ]
-            data["buyerOrgIds"] = [
-                decode_global_id(b, "BuyerOrganisation", "buyerOrganisationIds")
-                for b in input.buyer_organisation_ids or []
-            ]
-            return await dealing.create_trade_event(ctx.store, viewer, data)
-
-        record, errors = await attempt(work())
-        return TradeEventPayload(event=TradeEvent.of(record) if record else None, errors=errors)
+        data = sent_fields(input)
+        data["booths"] = [
+            {
+                "number": b.number,
+                "producerId": decode_global_id(b.producer_id, "Producer", "booths.producerId"),
+                "productIds": [decode_global_id(p, "Product", "booths.productIds") for p in b.product_ids or []],
+            }
+            for b in input.booths or []
+        ]
+        data["buyerOrgIds"] = [
+            decode_global_id(b, "BuyerOrganisation", "buyerOrganisationIds") for b in input.buyer_organisation_ids or []
+        ]
+        return TradeEventPayload(event=TradeEvent.from_record(await events.create_trade_event(ctx.store, viewer, data)))

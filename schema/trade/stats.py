@@ -5,9 +5,9 @@ from typing import TYPE_CHECKING
 import strawberry
 from strawberry.types import Info
 
-from market import stats
-from market.models import ProducerType
-from market.provinces import load_provinces
+from market.catalog.records import ProducerType
+from market.core.provinces import load_provinces
+from market.trade import stats
 from schema.catalog.types import Province
 from schema.scalars import Vnd
 

@@ -1,4 +1,4 @@
-"""Trade subscriptions (graphql-transport-ws). The feeds come from market/notifications.py; every object an
+"""Trade subscriptions (graphql-transport-ws). The feeds come from market/feeds.py; every object an
 event points to is loaded through the same visibility checks as in queries."""
 
 from collections.abc import AsyncIterator
@@ -8,9 +8,9 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 from strawberry.types import Info
 
-from market import notifications
-from market.errors import not_found
-from market.notifications import InquiryEventKind
+from market.core.errors import not_found
+from market.trade import feeds
+from market.trade.feeds import InquiryEventKind
 from schema.loaders import Loaders
 from schema.pagination import decode_global_id
 from schema.trade.types import Deal, Inquiry, Message, Quotation
@@ -31,10 +31,10 @@ class InquiryEventType:
     kind: InquiryEventKind
     cursor: str = strawberry.field(description="Pass it as `after` to resume right after this event.")
     at: datetime
-    record: strawberry.Private[notifications.InquiryEvent]
+    record: strawberry.Private[feeds.InquiryEvent]
 
     @classmethod
-    def of(cls, event: notifications.InquiryEvent) -> "InquiryEventType":
+    def from_record(cls, event: feeds.InquiryEvent) -> "InquiryEventType":
         return cls(kind=event.kind, cursor=event.cursor, at=event.at, record=event)
 
     @strawberry.field
@@ -70,11 +70,11 @@ class TradeSubscription:
     )
     async def inquiry_events(self, info: Info["Context", None], after: After = None) -> AsyncIterator[InquiryEventType]:
         ctx = info.context
-        feed = await notifications.inquiry_events(ctx.store, ctx.require_viewer(), after=after)
+        feed = await feeds.inquiry_events(ctx.store, ctx.require_viewer(), after=after)
 
-        def event(record: notifications.InquiryEvent) -> InquiryEventType:
+        def event(record: feeds.InquiryEvent) -> InquiryEventType:
             _fresh(info)
-            return InquiryEventType.of(record)
+            return InquiryEventType.from_record(record)
 
         return feed.map(event)
 
@@ -87,13 +87,11 @@ class TradeSubscription:
     ) -> AsyncIterator[Deal]:
         ctx = info.context
         viewer = ctx.require_viewer()
-        feed = await notifications.deal_events(
-            ctx.store, viewer, decode_global_id(deal_id, "Deal", "dealId"), after=after
-        )
+        feed = await feeds.deal_events(ctx.store, viewer, decode_global_id(deal_id, "Deal", "dealId"), after=after)
 
-        def event(update: notifications.DealUpdate) -> Deal:
+        def event(update: feeds.DealUpdate) -> Deal:
             _fresh(info)
-            deal = Deal.of(update.deal)
+            deal = Deal.from_record(update.deal)
             deal.stream_cursor = update.cursor
             return deal
 

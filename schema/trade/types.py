@@ -9,16 +9,14 @@ from bson import ObjectId
 from strawberry import relay
 from strawberry.types import Info
 
-from market import deals as deal_rules
-from market import trade
-from market.dealing import can_see_deal, event_report, party_of
-from market.deals import DealState, Party
-from market.inquiries import can_see_inquiry
-from market.permissions import can_see_thread, inquiry_party
-from market.provinces import load_provinces
-from market.quotations import can_see_quotation
+from market.core.provinces import load_provinces
+from market.trade import policy
+from market.trade import records as trade
+from market.trade.events import event_report
+from market.trade.pipeline import DealState, Party
 from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province
-from schema.nodes import object_ids, resolve_visible
+from schema.nodes import resolve_visible
+from schema.pagination import decode_global_id
 from schema.scalars import Vnd
 
 if TYPE_CHECKING:
@@ -35,7 +33,7 @@ strawberry.enum(trade.QuotationStatus, name="QuotationStatus")
 
 async def _buyer(info: Info["Context", None], org_id: ObjectId) -> BuyerOrganisation | None:
     record = await info.context.loaders.buyer_org.load(org_id)
-    return BuyerOrganisation(id=str(record.id), record=record) if record else None
+    return BuyerOrganisation.from_record(record) if record else None
 
 
 async def _producer(info: Info["Context", None], producer_id: ObjectId) -> Producer | None:
@@ -48,6 +46,11 @@ async def _product(info: Info["Context", None], product_id: ObjectId | None) -> 
         return None
     nodes = await Product.resolve_nodes(info=info, node_ids=[str(product_id)])
     return nodes[0]
+
+
+def _public(_: object) -> bool:
+    """For records that are public (trade events) or already narrowed to what the viewer may see."""
+    return True
 
 
 def _province(code: str | None) -> Province | None:
@@ -92,7 +95,7 @@ class QuotationRevision:
     created_at: datetime
 
     @classmethod
-    def of(cls, r: trade.QuotationRevision) -> "QuotationRevision":
+    def from_record(cls, r: trade.QuotationRevision) -> "QuotationRevision":
         return cls(
             number=r.number,
             unit_price_vnd=Vnd(r.unit_price_vnd),
@@ -118,7 +121,7 @@ class Quotation(relay.Node):
     record: strawberry.Private[trade.Quotation]
 
     @classmethod
-    def of(cls, q: trade.Quotation) -> "Quotation":
+    def from_record(cls, q: trade.Quotation) -> "Quotation":
         return cls(
             id=str(q.id), status=q.status, decline_reason=q.decline_reason, version=q.version,
             created_at=q.created_at, updated_at=q.updated_at, record=q,
@@ -128,28 +131,29 @@ class Quotation(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Quotation | None"]:
-        store, viewer = info.context.store, info.context.viewer
-        quotations = await store.trade.quotations_by_id([i for i in object_ids(node_ids) if i is not None])
-        inquiries = {i.id: i for i in await store.trade.inquiries_by_id([q.inquiry_id for q in quotations])}
-        producers = await info.context.loaders.producer.load_many([q.producer_id for q in quotations])
-        provinces = {p.id: p.address.province_code for p in producers if p is not None}
+        loaders, viewer = info.context.loaders, info.context.viewer
 
-        def visible(q: trade.Quotation) -> bool:
-            inquiry = inquiries.get(q.inquiry_id)
-            return inquiry is not None and can_see_quotation(viewer, q, inquiry, provinces.get(q.producer_id))
+        async def visible_only(ids: list[ObjectId]) -> list[trade.Quotation]:
+            # A quotation's visibility depends on its inquiry and its producer's province: both loaded in batches.
+            quotations = [q for q in await loaders.quotation.load_many(ids) if q is not None]
+            inquiries = await loaders.inquiry.load_many([q.inquiry_id for q in quotations])
+            producers = await loaders.producer.load_many([q.producer_id for q in quotations])
+            return [
+                q
+                for q, inquiry, producer in zip(quotations, inquiries, producers, strict=True)
+                if inquiry is not None
+                and policy.can_see_quotation(viewer, q, inquiry, producer.address.province_code if producer else None)
+            ]
 
-        async def loaded(_: list[ObjectId]) -> list[trade.Quotation]:
-            return quotations
-
-        return await resolve_visible(node_ids, loaded, visible, cls.of)
+        return await resolve_visible(node_ids, visible_only, _public, cls.from_record)
 
     @strawberry.field(description="The latest revision: the one that can be accepted.")
     def current(self) -> QuotationRevision:
-        return QuotationRevision.of(self.record.current)
+        return QuotationRevision.from_record(self.record.current)
 
     @strawberry.field(description="Every revision, oldest first.")
     def revisions(self) -> list[QuotationRevision]:
-        return [QuotationRevision.of(r) for r in self.record.revisions]
+        return [QuotationRevision.from_record(r) for r in self.record.revisions]
 
     @strawberry.field
     async def producer(self, info: Info["Context", None]) -> Producer | None:
@@ -171,7 +175,7 @@ class Message:
     created_at: datetime
 
     @classmethod
-    def of(cls, m: trade.Message) -> "Message":
+    def from_record(cls, m: trade.Message) -> "Message":
         return cls(
             author_name=m.author_name, side=m.side, body=m.body,
             counter_unit_price_vnd=Vnd(m.counter_unit_price_vnd) if m.counter_unit_price_vnd else None,
@@ -182,9 +186,9 @@ class Message:
     async def resolve(cls, info: Info["Context", None], message_id: ObjectId) -> "Message | None":
         """The message, or None when it does not exist or is not in one of the viewer's threads."""
         record = await info.context.store.trade.message(message_id)
-        if record is None or not can_see_thread(info.context.viewer, record.buyer_org_id, record.producer_id):
+        if record is None or not policy.can_see_message(info.context.viewer, record):
             return None
-        return cls.of(record)
+        return cls.from_record(record)
 
 
 @strawberry.type(description="A purchase inquiry (to one producer) or an open RFQ (to the best-matching ones).")
@@ -202,7 +206,7 @@ class Inquiry(relay.Node):
     record: strawberry.Private[trade.Inquiry]
 
     @classmethod
-    def of(cls, i: trade.Inquiry) -> "Inquiry":
+    def from_record(cls, i: trade.Inquiry) -> "Inquiry":
         return cls(
             id=str(i.id), kind=i.kind, quantity=i.quantity, unit=i.unit,
             target_unit_price_vnd=Vnd(i.target_unit_price_vnd) if i.target_unit_price_vnd else None,
@@ -216,12 +220,9 @@ class Inquiry(relay.Node):
     ) -> list["Inquiry | None"]:
         viewer = info.context.viewer
         return await resolve_visible(
-            node_ids, info.context.store.trade.inquiries_by_id, lambda i: can_see_inquiry(viewer, i), cls.of
-        )
-
-    def _party(self, info: Info["Context", None]) -> Party | None:
-        r = self.record
-        return inquiry_party(info.context.viewer, r.buyer_org_id, [i.producer_id for i in r.invitations])
+            node_ids, info.context.loaders.inquiry.load_many, lambda i: policy.can_see_inquiry(viewer, i),
+            cls.from_record,
+        )  # fmt: skip
 
     @strawberry.field(description="Closed at expiry, by the buyer, or when the buyer accepted a quotation.")
     def status(self) -> trade.InquiryStatus:
@@ -255,11 +256,7 @@ class Inquiry(relay.Node):
 
     @strawberry.field(description="Invited producers: all of them for the buyer, a producer only sees itself.")
     def invitations(self, info: Info["Context", None]) -> list[Invitation]:
-        party = self._party(info)
-        viewer = info.context.viewer
-        rows = self.record.invitations
-        if party is Party.PRODUCER and viewer is not None:
-            rows = [i for i in rows if i.producer_id == viewer.org_id]
+        rows = policy.visible_invitations(info.context.viewer, self.record)
         return [Invitation(record=i, reason=i.reason, status=i.status) for i in rows]
 
     @strawberry.field(description="Quotations you may see: the buyer sees all, a producer only its own.")
@@ -268,26 +265,20 @@ class Inquiry(relay.Node):
         producers = await info.context.loaders.producer.load_many([q.producer_id for q in records])
         viewer = info.context.viewer
         return [
-            Quotation.of(q)
+            Quotation.from_record(q)
             for q, producer in zip(records, producers, strict=True)
-            if can_see_quotation(viewer, q, self.record, producer.address.province_code if producer else None)
+            if policy.can_see_quotation(viewer, q, self.record, producer.address.province_code if producer else None)
         ]
 
     @strawberry.field(
         description="The negotiation thread with one producer (the buyer names it; a producer sees its own)."
     )
     async def thread(self, info: Info["Context", None], producer_id: strawberry.ID | None = None) -> list[Message]:
-        viewer = info.context.viewer
-        party = self._party(info)
-        if party is Party.PRODUCER and viewer is not None and viewer.org_id is not None:
-            producer = viewer.org_id
-        elif producer_id is not None and (party is Party.BUYER or (viewer is not None and viewer.is_admin)):
-            from schema.pagination import decode_global_id
-
-            producer = ObjectId(decode_global_id(producer_id, "Producer", "producerId"))
-        else:
+        named = ObjectId(decode_global_id(producer_id, "Producer", "producerId")) if producer_id is not None else None
+        producer = policy.thread_producer(info.context.viewer, self.record, named)
+        if producer is None:
             return []
-        return [Message.of(m) for m in await info.context.store.trade.thread(self.record.id, producer)]
+        return [Message.from_record(m) for m in await info.context.store.trade.thread(self.record.id, producer)]
 
 
 @strawberry.type
@@ -319,8 +310,8 @@ class Mou:
     async def event(self, info: Info["Context", None]) -> "TradeEvent | None":
         if self.record.event_id is None:
             return None
-        event = await info.context.store.trade.event(self.record.event_id)
-        return TradeEvent.of(event) if event else None
+        event = await info.context.loaders.trade_event.load(self.record.event_id)
+        return TradeEvent.from_record(event) if event else None
 
 
 @strawberry.type(description="An agreement tracked from negotiation to delivery.")
@@ -346,7 +337,7 @@ class Deal(relay.Node):
         return self.stream_cursor
 
     @classmethod
-    def of(cls, d: trade.Deal) -> "Deal":
+    def from_record(cls, d: trade.Deal) -> "Deal":
         return cls(
             id=str(d.id), state=d.state, quantity=d.quantity, unit=d.unit, unit_price_vnd=Vnd(d.unit_price_vnd),
             value_vnd=Vnd(d.value_vnd), quotation_revision=d.quotation_revision, created_at=d.created_at,
@@ -359,12 +350,12 @@ class Deal(relay.Node):
     ) -> list["Deal | None"]:
         viewer = info.context.viewer
         return await resolve_visible(
-            node_ids, info.context.store.trade.deals_by_id, lambda d: can_see_deal(viewer, d), cls.of
+            node_ids, info.context.loaders.deal.load_many, lambda d: policy.can_see_deal(viewer, d), cls.from_record
         )
 
     @strawberry.field(description="Where you may move this deal now: the buttons a UI shows.")
     def allowed_transitions(self, info: Info["Context", None]) -> list[DealState]:
-        return deal_rules.next_states(self.record.state, party_of(info.context.viewer, self.record))
+        return policy.deal_moves(info.context.viewer, self.record)
 
     @strawberry.field
     def order(self) -> DealOrder | None:
@@ -449,7 +440,7 @@ class TradeEvent(relay.Node):
     record: strawberry.Private[trade.TradeEvent]
 
     @classmethod
-    def of(cls, e: trade.TradeEvent) -> "TradeEvent":
+    def from_record(cls, e: trade.TradeEvent) -> "TradeEvent":
         return cls(
             id=str(e.id), name=e.name, organiser=e.organiser, venue=e.venue, starts_on=e.starts_on,
             ends_on=e.ends_on, record=e,
@@ -459,7 +450,7 @@ class TradeEvent(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["TradeEvent | None"]:
-        return await resolve_visible(node_ids, info.context.store.trade.events_by_id, lambda _: True, cls.of)
+        return await resolve_visible(node_ids, info.context.loaders.trade_event.load_many, _public, cls.from_record)
 
     @strawberry.field
     def province(self) -> Province | None:
@@ -471,8 +462,8 @@ class TradeEvent(relay.Node):
 
     @strawberry.field
     async def buyers(self, info: Info["Context", None]) -> list[BuyerOrganisation]:
-        found = [await _buyer(info, b) for b in self.record.buyer_org_ids]
-        return [b for b in found if b is not None]
+        found = await info.context.loaders.buyer_org.load_many(self.record.buyer_org_ids)
+        return [BuyerOrganisation.from_record(b) for b in found if b is not None]
 
     @strawberry.field(description="For admins and the province's OCOP office; null for others.")
     async def report(self, info: Info["Context", None]) -> TradeEventReport | None:
@@ -480,5 +471,7 @@ class TradeEvent(relay.Node):
         if report is None:
             return None
         return TradeEventReport(
-            mous_signed=report.mous_signed, value_vnd=Vnd(report.value_vnd), deals=[Deal.of(d) for d in report.deals]
+            mous_signed=report.mous_signed,
+            value_vnd=Vnd(report.value_vnd),
+            deals=[Deal.from_record(d) for d in report.deals],
         )

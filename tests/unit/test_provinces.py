@@ -5,12 +5,12 @@ from typing import Any
 
 import pytest
 
-from market.provinces import Province, ProvinceMatch, ProvinceRegistry, load_provinces, province_key
-from market.text import fold
+from market.core.provinces import Province, ProvinceMatch, ProvinceRegistry, load_provinces, province_key
+from market.core.text import fold
 
 
 def _document() -> dict[str, Any]:
-    text = resources.files("market.data").joinpath("provinces.json").read_text(encoding="utf-8")
+    text = resources.files("market.core.data").joinpath("provinces.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
     return data
 

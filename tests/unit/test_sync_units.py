@@ -4,8 +4,8 @@ from datetime import date
 
 from bson import Timestamp
 
-from market.models import Certification, ProducerType, ProductGroup
-from market.validation import default_valid_until, parse_certification, parse_group, parse_producer_type
+from market.catalog.records import Certification, ProducerType, ProductGroup
+from market.catalog.validation import default_valid_until, parse_certification, parse_group, parse_producer_type
 from workers.sync import token_time
 
 

@@ -1,0 +1,1 @@
+"""The `ocop` command line: one module per group of commands, wired together in cli/app.py."""

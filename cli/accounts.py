@@ -1,0 +1,61 @@
+"""Accounts and API keys."""
+
+from __future__ import annotations
+
+import typer
+
+from api.settings import Settings
+from cli.common import clients, console, err, run_async
+from market.accounts.records import Role
+
+
+def create_account_command(
+    name: str = typer.Option(..., help="Display name."),
+    role: Role = typer.Option(..., case_sensitive=False),
+    org: str = typer.Option(None, help="Producer or buyer organisation id, for producer and buyer members."),
+    province: str = typer.Option(None, help="Province a coordinator oversees (old or new name, or code)."),
+    email: str = typer.Option(None),
+) -> None:
+    """Create an account. Its id is the last line of output."""
+    from market.accounts.services import create_account
+
+    async def work(settings: Settings) -> str:
+        async with clients(settings) as (store, _):
+            await store.ensure_indexes()
+            account = await create_account(store, name=name, role=role, org_id=org, province=province, email=email)
+            return str(account.id)
+
+    console.print(run_async(work), highlight=False)
+
+
+def create_api_key_command(
+    name: str = typer.Option(..., help="Name of the key (and of the account, when one is created)."),
+    role: Role = typer.Option(None, case_sensitive=False, help="Create a new account with this role for the key."),
+    org: str = typer.Option(None, help="Organisation id, for producer and buyer members."),
+    province: str = typer.Option(None, help="Province, for coordinators."),
+    account: str = typer.Option(None, help="Issue the key for this existing account instead."),
+) -> None:
+    """Issue an API key. The key is printed once, as the last line of output."""
+    from bson import ObjectId
+
+    from market.accounts.services import create_account, issue_api_key
+
+    if (role is None) == (account is None):
+        err.print("[red]error[/red] give either --role (new account) or --account (existing account)")
+        raise typer.Exit(2)
+
+    async def work(settings: Settings) -> str:
+        async with clients(settings) as (store, _):
+            await store.ensure_indexes()
+            if account is not None:
+                record = await store.accounts.get(ObjectId(account)) if ObjectId.is_valid(account) else None
+                if record is None:
+                    err.print(f"[red]error[/red] account: no account with id {account}")
+                    raise typer.Exit(2)
+                account_id = record.id
+            else:
+                assert role is not None
+                account_id = (await create_account(store, name=name, role=role, org_id=org, province=province)).id
+            return await issue_api_key(store, account_id, name)
+
+    console.print(run_async(work), highlight=False, soft_wrap=True)

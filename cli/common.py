@@ -1,0 +1,69 @@
+"""What the commands share: settings, the two clients, progress bars, error output, the demo keys file."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from api.settings import Settings
+from market.core.errors import DomainError
+from market.store import Store
+from search.client import MeiliClient
+
+T = TypeVar("T")
+
+console = Console()
+err = Console(stderr=True)
+
+
+def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    settings = Settings()
+    try:
+        return asyncio.run(work(settings))
+    except DomainError as exc:
+        for e in exc.errors:
+            err.print(f"[red]error[/red] {e.field or '-'}: {e.message}")
+        raise typer.Exit(2) from exc
+
+
+@asynccontextmanager
+async def clients(settings: Settings) -> Any:
+    store = Store.connect(settings.resolved_mongodb_url, settings.db_name)
+    meili = MeiliClient(settings.resolved_meili_url, settings.resolved_meili_key)
+    try:
+        yield store, meili
+    finally:
+        await meili.close()
+        await store.close()
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    with Progress(
+        TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=err, transient=False
+    ) as progress:
+        task = progress.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield update
+
+
+def keys_file(settings: Settings) -> Path:
+    return settings.home / "demo-keys.json"
+
+
+def print_keys(rows: list[dict[str, Any]]) -> None:
+    # One key per line, never wrapped, so it can be copied whole.
+    console.print("\n[bold]Demo API keys[/bold] (send as `Authorization: Bearer <key>`):")
+    for row in rows:
+        who = f"{row['account']} ({row['organisation']})" if row["organisation"] else row["account"]
+        console.print(f"  {row['role']:<12} {row['key']}   {who}", soft_wrap=True, highlight=False)

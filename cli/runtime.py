@@ -1,0 +1,115 @@
+"""Running the product: the API, the sync worker, and both with local services for development."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import subprocess
+import sys
+
+import typer
+
+from api.settings import Settings
+from cli.common import clients, console, err, keys_file, print_keys, run_async
+from search.settings import PRODUCTS
+
+
+def serve(
+    host: str = typer.Option(None, help="Bind address (default OCOP_API_HOST, 127.0.0.1)."),
+    port: int = typer.Option(None, help="Port (default OCOP_API_PORT, 8000)."),
+    access_log: bool = typer.Option(False, help="Log every request (costs ~0.1 ms each; proxies usually do it)."),
+) -> None:
+    """Run the GraphQL API (GraphiQL at /graphql in dev), with /healthz, /readyz and /metrics."""
+    import uvicorn
+
+    settings = Settings()
+    uvicorn.run(
+        "api.app:create_app",
+        factory=True,
+        host=host or settings.api_host,
+        port=port or settings.api_port,
+        log_level="info",
+        access_log=access_log,
+        proxy_headers=True,
+    )
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="Drain everything pending, then exit 0."),
+    timeout: float = typer.Option(300.0, help="With --once: give up (exit 1) after this many seconds."),
+) -> None:
+    """Keep the search indexes (products, RFQ board) in sync with MongoDB, and close expired inquiries."""
+    import logging
+
+    from search.rfqs import RFQS
+    from workers.expiry import sweep_expired
+    from workers.indexer import RfqIndexer
+    from workers.sync import SearchSync, SyncTimeout
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+
+    async def work(settings: Settings) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        async with clients(settings) as (store, meili):
+            syncs = [
+                SearchSync(store, meili, settings.index_uid(PRODUCTS)),
+                SearchSync(store, meili, settings.index_uid(RFQS), indexer=RfqIndexer(store, meili)),
+            ]
+            jobs = [s.run(once=once, stop=stop, timeout=timeout if once else None) for s in syncs]
+            if not once:
+                jobs.append(sweep_expired(store, stop))
+            try:
+                await asyncio.gather(*jobs)
+            except SyncTimeout as exc:
+                stop.set()
+                err.print(f"[red]{exc}[/red]")
+                raise typer.Exit(1) from exc
+            if once:
+                applied = sum(s.stats.events for s in syncs)
+                console.print(f"search indexes in sync: {applied} change(s) applied")
+
+    run_async(work)
+
+
+def run(
+    host: str = typer.Option(None, help="Bind address of the API."),
+    port: int = typer.Option(None, help="Port of the API."),
+) -> None:
+    """Start the local services, load the demo data if the catalog is empty, then run worker and API."""
+    import uvicorn
+
+    from cli.services import local_services
+
+    settings = Settings()
+    services = local_services()
+    from devservices.local import ServiceError
+
+    try:
+        for status in services.start():
+            console.print(f"{status.name}: {status.state} at {status.url}")
+    except ServiceError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from exc
+    seed = subprocess.run([sys.executable, "-m", "cli", "seed-demo", "--if-empty", "--no-show-keys"], check=False)
+    if seed.returncode != 0:
+        raise typer.Exit(seed.returncode)
+    worker_process = subprocess.Popen([sys.executable, "-m", "cli", "worker"])
+    host = host or settings.api_host
+    port = port or settings.api_port
+    saved_keys = keys_file(settings)
+    if saved_keys.exists():
+        print_keys(json.loads(saved_keys.read_text(encoding="utf-8")))
+    console.print(f"\n[bold]GraphiQL:[/bold] http://{host}:{port}/graphql   (Ctrl-C stops API and worker)\n")
+    try:
+        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info", access_log=False)
+    finally:
+        worker_process.terminate()
+        try:
+            worker_process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            worker_process.kill()

@@ -1,0 +1,1 @@
+"""Accounts, API keys, buyer organisations, and the principal a request acts as."""

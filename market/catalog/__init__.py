@@ -1,0 +1,1 @@
+"""Producers and their OCOP products: records, validation, who may do what, use cases, import, storage."""

@@ -1,0 +1,96 @@
+"""Who may see and change producers and products. Every catalog authorisation decision is made here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bson import ObjectId
+
+from market.accounts.policy import Viewer
+from market.accounts.records import Role
+from market.catalog.records import Producer, Product, ProductStatus
+from market.core.errors import forbidden
+
+
+def can_manage_producer(viewer: Viewer, producer: Producer) -> bool:
+    """Edit a producer's profile: its own members, its provincial office, admins."""
+    if viewer is None:
+        return False
+    return viewer.is_admin or viewer.is_member_of(producer.id) or viewer.coordinates(producer.address.province_code)
+
+
+def ensure_can_create_producer(viewer: Viewer, province_code: str) -> None:
+    if viewer is None or not (viewer.is_admin or viewer.coordinates(province_code)):
+        raise forbidden("only an admin or the provincial OCOP office of this province may register producers")
+
+
+def ensure_can_manage_producer(viewer: Viewer, producer: Producer) -> None:
+    if not can_manage_producer(viewer, producer):
+        raise forbidden("you may not change this producer")
+
+
+def ensure_can_verify_producer(viewer: Viewer, producer: Producer) -> None:
+    """Verification is the certifying office's word, so a producer cannot verify itself."""
+    if viewer is None or not (viewer.is_admin or viewer.coordinates(producer.address.province_code)):
+        raise forbidden("only an admin or the provincial OCOP office may change verification", "verified")
+
+
+def ensure_can_manage_products_of(viewer: Viewer, producer: Producer) -> None:
+    """Create, edit, publish and archive products: the producer's members and admins."""
+    if viewer is None or not (viewer.is_admin or viewer.is_member_of(producer.id)):
+        raise forbidden("only members of this producer or an admin may manage its products")
+
+
+def can_see_contact(viewer: Viewer, producer: Producer) -> bool:
+    """A producer's contact details are for signed-in users: buyers, other producers, offices, admins."""
+    return viewer is not None
+
+
+def can_see_product(viewer: Viewer, product: Product, producer_province: str | None = None) -> bool:
+    """The public sees published products; drafts and archived ones only their owners and overseers."""
+    if product.status is ProductStatus.PUBLISHED:
+        return True
+    if viewer is None:
+        return False
+    return (
+        viewer.is_admin
+        or viewer.is_member_of(product.producer_id)
+        or viewer.coordinates(product.province_code)
+        or (producer_province is not None and viewer.coordinates(producer_province))
+    )
+
+
+def product_visibility_filter(viewer: Viewer) -> dict[str, object]:
+    """A MongoDB filter equal to `can_see_product` for list queries."""
+    published: dict[str, object] = {"status": ProductStatus.PUBLISHED.value}
+    if viewer is None:
+        return published
+    if viewer.is_admin:
+        return {}
+    if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+        return {"$or": [published, {"producerId": viewer.org_id}]}
+    if viewer.role is Role.COORDINATOR and viewer.province_code:
+        return {"$or": [published, {"provinceCode": viewer.province_code}]}
+    return published
+
+
+@dataclass(frozen=True, slots=True)
+class DraftScope:
+    """Which unpublished products a viewer may find in search, besides everything published."""
+
+    everything: bool = False
+    producer_id: ObjectId | None = None
+    province_code: str | None = None
+
+
+def draft_scope(viewer: Viewer) -> DraftScope | None:
+    """The same rule as `can_see_product`, for search filters; None means published products only."""
+    if viewer is None:
+        return None
+    if viewer.is_admin:
+        return DraftScope(everything=True)
+    if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+        return DraftScope(producer_id=viewer.org_id)
+    if viewer.role is Role.COORDINATOR and viewer.province_code:
+        return DraftScope(province_code=viewer.province_code)
+    return None

@@ -1,0 +1,179 @@
+"""Catalog records: producers and their products, and the OCOP vocabulary they are described in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from bson import ObjectId
+
+from market.core.clock import as_day
+
+
+class ProducerType(StrEnum):
+    ENTERPRISE = "enterprise"
+    COOPERATIVE = "cooperative"
+    COOPERATIVE_GROUP = "cooperative_group"
+    HOUSEHOLD = "household"
+
+
+class ProductGroup(StrEnum):
+    """The six OCOP product groups of Decision 919/QĐ-TTg (2022)."""
+
+    FOOD = "food"
+    BEVERAGE = "beverage"
+    HERBAL = "herbal"
+    HANDICRAFT = "handicraft"
+    ORNAMENTAL = "ornamental"
+    TOURISM_SERVICE = "tourism_service"
+
+
+class ProductStatus(StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    ARCHIVED = "archived"
+
+
+class Certification(StrEnum):
+    VIETGAP = "VIETGAP"
+    GLOBALGAP = "GLOBALGAP"
+    HACCP = "HACCP"
+    ISO22000 = "ISO22000"
+    ISO9001 = "ISO9001"
+    FSSC22000 = "FSSC22000"
+    ORGANIC = "ORGANIC"
+    HALAL = "HALAL"
+    BRC = "BRC"
+    FDA = "FDA"
+
+
+CERTIFICATION_LABELS: dict[Certification, str] = {
+    Certification.VIETGAP: "VietGAP",
+    Certification.GLOBALGAP: "GlobalGAP",
+    Certification.HACCP: "HACCP",
+    Certification.ISO22000: "ISO 22000",
+    Certification.ISO9001: "ISO 9001",
+    Certification.FSSC22000: "FSSC 22000",
+    Certification.ORGANIC: "Organic",
+    Certification.HALAL: "Halal",
+    Certification.BRC: "BRC",
+    Certification.FDA: "FDA",
+}
+
+# An OCOP certificate is valid for 36 months.
+CERTIFICATE_VALIDITY_MONTHS = 36
+
+
+@dataclass(frozen=True, slots=True)
+class PriceTier:
+    min_quantity: int
+    unit_price_vnd: int
+
+
+@dataclass(frozen=True, slots=True)
+class Address:
+    province_code: str
+    former_province: str | None = None
+    commune: str | None = None
+    street: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    person: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(slots=True)
+class Producer:
+    id: ObjectId
+    name: str
+    type: ProducerType
+    address: Address
+    contact: Contact
+    verified: bool
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Producer:
+        address = doc.get("address") or {}
+        contact = doc.get("contact") or {}
+        return cls(
+            id=doc["_id"],
+            name=doc["name"],
+            type=ProducerType(doc["type"]),
+            address=Address(
+                province_code=address["provinceCode"],
+                former_province=address.get("formerProvince"),
+                commune=address.get("commune"),
+                street=address.get("street"),
+            ),
+            contact=Contact(person=contact.get("person"), phone=contact.get("phone"), email=contact.get("email")),
+            verified=bool(doc.get("verified", False)),
+            created_at=doc["createdAt"],
+            updated_at=doc["updatedAt"],
+            version=doc["version"],
+        )
+
+
+@dataclass(slots=True)
+class Product:
+    id: ObjectId
+    producer_id: ObjectId
+    name: str
+    description: str
+    group: ProductGroup
+    category: str
+    stars: int
+    province_code: str
+    former_province: str | None
+    price_vnd: int
+    unit: str
+    moq: int
+    status: ProductStatus
+    created_at: datetime
+    updated_at: datetime
+    version: int
+    price_tiers: list[PriceTier] = field(default_factory=list)
+    certifications: list[Certification] = field(default_factory=list)
+    images: list[str] = field(default_factory=list)
+    certificate_no: str | None = None
+    certified_at: date | None = None
+    valid_until: date | None = None
+    external_id: str | None = None
+    published_at: datetime | None = None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Product:
+        cert = doc.get("certificate") or {}
+        return cls(
+            id=doc["_id"],
+            producer_id=doc["producerId"],
+            name=doc["name"],
+            description=doc.get("description", ""),
+            group=ProductGroup(doc["group"]),
+            category=doc.get("category", ""),
+            stars=doc["stars"],
+            province_code=doc["provinceCode"],
+            former_province=doc.get("formerProvince"),
+            price_vnd=doc["priceVnd"],
+            unit=doc["unit"],
+            moq=doc.get("moq", 1),
+            status=ProductStatus(doc["status"]),
+            created_at=doc["createdAt"],
+            updated_at=doc["updatedAt"],
+            version=doc["version"],
+            price_tiers=[PriceTier(t["minQuantity"], t["unitPriceVnd"]) for t in doc.get("priceTiers") or []],
+            certifications=[Certification(c) for c in doc.get("certifications") or []],
+            images=list(doc.get("images") or []),
+            certificate_no=cert.get("number"),
+            certified_at=as_day(cert.get("certifiedAt")),
+            valid_until=as_day(cert.get("validUntil")),
+            external_id=doc.get("externalId"),
+            published_at=doc.get("publishedAt"),
+        )

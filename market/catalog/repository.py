@@ -1,0 +1,360 @@
+"""The catalog collections, `producers` and `products`: every read and write of them, and their indexes."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from bson import ObjectId
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, UpdateOne
+from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus
+from market.core.clock import utcnow
+from market.core.errors import DomainError, ErrorCode
+from market.core.paging import Page, PageRequest, SortSpec
+from market.core.provinces import load_provinces
+from market.core.text import fold
+from market.storage.keyset import fetch_page
+from market.storage.versioned import versioned_update
+
+
+def province_query(text: str, field: str, *, code_path: str, former_path: str) -> dict[str, Any]:
+    """A current province matches everything registered under it, including under its old provinces;
+    an old province name matches only what was registered under that old name."""
+    match = load_provinces().resolve(text)
+    if match is None:
+        raise DomainError.single(ErrorCode.UNKNOWN_PROVINCE, field, f"unknown province {text!r}")
+    query: dict[str, Any] = {code_path: match.province.code}
+    if match.former_name:
+        query[former_path] = match.former_name
+    return query
+
+
+@dataclass(frozen=True, slots=True)
+class ProducerFilter:
+    province: str | None = None  # current code, or any old or new province name
+    types: tuple[ProducerType, ...] = ()
+    verified: bool | None = None
+    name_prefix: str | None = None
+
+
+class ProducerRepository:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.collection = db["producers"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_indexes(
+            [
+                # The importer matches a producer by name within its province; two producers of one
+                # province with the same name would be ambiguous for buyers as well.
+                IndexModel(
+                    [("address.provinceCode", ASCENDING), ("nameKey", ASCENDING)],
+                    unique=True,
+                    name="province_name_unique",
+                ),
+                IndexModel([("nameKey", ASCENDING), ("_id", ASCENDING)], name="name_order"),
+                IndexModel([("address.formerProvince", ASCENDING)], name="former_province"),
+                IndexModel([("type", ASCENDING)], name="type"),
+            ]
+        )
+
+    async def get_many(self, ids: list[ObjectId]) -> list[Producer]:
+        docs = await self.collection.find({"_id": {"$in": ids}}).to_list(None)
+        return [Producer.from_doc(d) for d in docs]
+
+    async def get(self, _id: ObjectId) -> Producer | None:
+        doc = await self.collection.find_one({"_id": _id})
+        return Producer.from_doc(doc) if doc else None
+
+    async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Producer:
+        now = utcnow()
+        doc = {**doc, "nameKey": fold(doc["name"]), "createdAt": now, "updatedAt": now, "version": 1}
+        try:
+            result = await self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise _duplicate_name() from exc
+        return Producer.from_doc({**doc, "_id": result.inserted_id})
+
+    async def update(
+        self, _id: ObjectId, expected_version: int | None, set_fields: dict[str, Any], unset_fields: list[str]
+    ) -> Producer:
+        if "name" in set_fields:
+            set_fields = {**set_fields, "nameKey": fold(set_fields["name"])}
+        try:
+            doc = await versioned_update(
+                self.collection,
+                _id,
+                expected_version=expected_version,
+                set_fields=set_fields,
+                unset_fields=unset_fields,
+                what="producer",
+            )
+        except DuplicateKeyError as exc:
+            raise _duplicate_name() from exc
+        return Producer.from_doc(doc)
+
+    def query(self, flt: ProducerFilter) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if flt.province:
+            query.update(
+                province_query(
+                    flt.province,
+                    "filter.province",
+                    code_path="address.provinceCode",
+                    former_path="address.formerProvince",
+                )
+            )
+        if flt.types:
+            query["type"] = {"$in": [t.value for t in flt.types]}
+        if flt.verified is not None:
+            query["verified"] = flt.verified
+        if flt.name_prefix:
+            key = fold(flt.name_prefix)
+            query["nameKey"] = {"$gte": key, "$lt": key + "\uffff"}
+        return query
+
+    async def page(self, flt: ProducerFilter, request: PageRequest) -> Page[Producer]:
+        return await fetch_page(self.collection, self.query(flt), [("nameKey", 1)], request, Producer.from_doc)
+
+    async def find_by_name(self, name: str) -> Producer | None:
+        doc = await self.collection.find_one({"name": name})
+        return Producer.from_doc(doc) if doc else None
+
+    async def first_named_like(self, key_prefix: str) -> Producer | None:
+        """The first producer, by folded name, whose folded name starts with `key_prefix`."""
+        doc = await self.collection.find_one(
+            {"nameKey": {"$regex": f"^{re.escape(key_prefix)}"}}, sort=[("nameKey", 1)]
+        )
+        return Producer.from_doc(doc) if doc else None
+
+    async def mark_verified(self, ids: list[ObjectId]) -> None:
+        await self.collection.update_many(
+            {"_id": {"$in": ids}, "verified": False}, {"$set": {"verified": True}, "$inc": {"version": 1}}
+        )
+
+    async def ids_by_name_key(self, name_keys: list[str]) -> dict[tuple[str, str], ObjectId]:
+        """(province code, name key) -> id of the producers with these name keys."""
+        docs = await self.collection.find(
+            {"nameKey": {"$in": name_keys}}, {"nameKey": 1, "address.provinceCode": 1}
+        ).to_list(None)
+        return {(d["address"]["provinceCode"], d["nameKey"]): d["_id"] for d in docs}
+
+    async def insert_many(self, docs: list[dict[str, Any]]) -> list[ObjectId]:
+        result = await self.collection.insert_many(docs, ordered=False)
+        return list(result.inserted_ids)
+
+    async def ids_in_province(self, province_code: str) -> list[ObjectId]:
+        ids: list[ObjectId] = await self.collection.distinct("_id", {"address.provinceCode": province_code})
+        return ids
+
+    async def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return await (await self.collection.aggregate(pipeline)).to_list(None)
+
+    async def count(self, flt: ProducerFilter) -> int:
+        return await self.collection.count_documents(self.query(flt))
+
+
+def _duplicate_name() -> DomainError:
+    return DomainError.single(ErrorCode.DUPLICATE, "name", "a producer with this name already exists in this province")
+
+
+class ProductSort(StrEnum):
+    NEWEST = "newest"
+    NAME = "name"
+    PRICE_ASC = "price_asc"
+    PRICE_DESC = "price_desc"
+    STARS_DESC = "stars_desc"
+
+
+_SORTS: dict[ProductSort, SortSpec] = {
+    ProductSort.NEWEST: [("createdAt", DESCENDING)],
+    ProductSort.NAME: [("nameKey", ASCENDING)],
+    ProductSort.PRICE_ASC: [("priceVnd", ASCENDING)],
+    ProductSort.PRICE_DESC: [("priceVnd", DESCENDING)],
+    ProductSort.STARS_DESC: [("stars", DESCENDING), ("createdAt", DESCENDING)],
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ProductFilter:
+    province: str | None = None  # current code, or any old or new province name
+    groups: tuple[ProductGroup, ...] = ()
+    min_stars: int | None = None
+    producer_id: ObjectId | None = None
+    statuses: tuple[ProductStatus, ...] = ()
+
+
+class ProductRepository:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+        self.collection = db["products"]
+
+    async def ensure_indexes(self) -> None:
+        await self.collection.create_indexes(
+            [
+                IndexModel(
+                    [("producerId", ASCENDING), ("externalId", ASCENDING)],
+                    unique=True,
+                    partialFilterExpression={"externalId": {"$type": "string"}},
+                    name="producer_external_id_unique",
+                ),
+                IndexModel([("producerId", ASCENDING), ("status", ASCENDING)], name="producer_status"),
+                IndexModel([("status", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="newest"),
+                IndexModel([("status", ASCENDING), ("nameKey", ASCENDING), ("_id", ASCENDING)], name="by_name"),
+                IndexModel([("status", ASCENDING), ("priceVnd", ASCENDING), ("_id", ASCENDING)], name="by_price"),
+                IndexModel([("status", ASCENDING), ("stars", DESCENDING), ("createdAt", DESCENDING)], name="by_stars"),
+                IndexModel(
+                    [("provinceCode", ASCENDING), ("status", ASCENDING), ("createdAt", DESCENDING)],
+                    name="province",
+                ),
+                IndexModel([("formerProvince", ASCENDING), ("status", ASCENDING)], name="former_province"),
+                IndexModel([("group", ASCENDING), ("status", ASCENDING)], name="group"),
+            ]
+        )
+
+    async def get(self, _id: ObjectId) -> Product | None:
+        doc = await self.collection.find_one({"_id": _id})
+        return Product.from_doc(doc) if doc else None
+
+    async def get_many(self, ids: list[ObjectId]) -> list[Product]:
+        docs = await self.collection.find({"_id": {"$in": ids}}).to_list(None)
+        return [Product.from_doc(d) for d in docs]
+
+    async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Product:
+        now = utcnow()
+        doc = {**doc, "nameKey": fold(doc["name"]), "createdAt": now, "updatedAt": now, "version": 1}
+        if doc["status"] == ProductStatus.PUBLISHED.value:
+            doc["publishedAt"] = now
+        try:
+            result = await self.collection.insert_one(doc, session=session)
+        except DuplicateKeyError as exc:
+            raise duplicate_external_id() from exc
+        return Product.from_doc({**doc, "_id": result.inserted_id})
+
+    async def update(
+        self,
+        _id: ObjectId,
+        expected_version: int | None,
+        set_fields: dict[str, Any],
+        unset_fields: list[str] | None = None,
+    ) -> Product:
+        if "name" in set_fields:
+            set_fields = {**set_fields, "nameKey": fold(set_fields["name"])}
+        try:
+            doc = await versioned_update(
+                self.collection,
+                _id,
+                expected_version=expected_version,
+                set_fields=set_fields,
+                unset_fields=unset_fields,
+                what="product",
+            )
+        except DuplicateKeyError as exc:
+            raise duplicate_external_id() from exc
+        return Product.from_doc(doc)
+
+    def query(self, flt: ProductFilter) -> dict[str, Any]:
+        query: dict[str, Any] = {}
+        if flt.province:
+            query.update(
+                province_query(flt.province, "filter.province", code_path="provinceCode", former_path="formerProvince")
+            )
+        if flt.groups:
+            query["group"] = {"$in": [g.value for g in flt.groups]}
+        if flt.min_stars is not None:
+            query["stars"] = {"$gte": flt.min_stars}
+        if flt.producer_id is not None:
+            query["producerId"] = flt.producer_id
+        if flt.statuses:
+            query["status"] = {"$in": [s.value for s in flt.statuses]}
+        return query
+
+    async def page(
+        self, flt: ProductFilter, visibility: dict[str, Any], sort: ProductSort, request: PageRequest
+    ) -> Page[Product]:
+        return await fetch_page(
+            self.collection, _and(self.query(flt), visibility), _SORTS[sort], request, Product.from_doc
+        )
+
+    async def bulk_write(
+        self, inserts: list[dict[str, Any]], updates: list[tuple[dict[str, Any], dict[str, Any]]]
+    ) -> None:
+        """Inserts and (filter, update) pairs in one unordered bulk write."""
+        operations: list[InsertOne[dict[str, Any]] | UpdateOne] = [InsertOne(d) for d in inserts]
+        operations += [UpdateOne(query, update) for query, update in updates]
+        if operations:
+            await self.collection.bulk_write(operations, ordered=False)
+
+    async def is_empty(self) -> bool:
+        return await self.collection.estimated_document_count() == 0
+
+    async def find_by_name(self, producer_id: ObjectId, name: str) -> Product | None:
+        doc = await self.collection.find_one({"producerId": producer_id, "name": name})
+        return Product.from_doc(doc) if doc else None
+
+    async def producer_ids_with_stars(self, min_stars: int) -> list[ObjectId]:
+        ids: list[ObjectId] = await self.collection.distinct("producerId", {"stars": {"$gte": min_stars}})
+        return ids
+
+    async def published_meeting(
+        self, *, min_stars: int | None, groups: list[str], provinces: list[str], certifications: list[str]
+    ) -> list[Product]:
+        """Published products with at least these stars, in any of these groups and provinces (codes), holding
+        every one of these certifications; an empty condition holds for all."""
+        query: dict[str, Any] = {"status": ProductStatus.PUBLISHED.value}
+        if min_stars:
+            query["stars"] = {"$gte": min_stars}
+        if groups:
+            query["group"] = {"$in": groups}
+        if provinces:
+            query["provinceCode"] = {"$in": provinces}
+        if certifications:
+            query["certifications"] = {"$all": certifications}
+        return [Product.from_doc(d) for d in await self.collection.find(query).to_list(None)]
+
+    async def published_profile(self, producer_id: ObjectId) -> tuple[list[str], int]:
+        """The OCOP groups a producer publishes in, and its best rating (0 with nothing published)."""
+        docs = await self.collection.find(
+            {"producerId": producer_id, "status": ProductStatus.PUBLISHED.value}, {"group": 1, "stars": 1}
+        ).to_list(None)
+        return sorted({d["group"] for d in docs}), max((d["stars"] for d in docs), default=0)
+
+    async def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return await (await self.collection.aggregate(pipeline)).to_list(None)
+
+    async def count(self, flt: ProductFilter, visibility: dict[str, Any]) -> int:
+        return await self.collection.count_documents(_and(self.query(flt), visibility))
+
+    # --- bulk import ------------------------------------------------------------------------------
+
+    async def existing_by_external_id(
+        self, keys: list[tuple[ObjectId, str]]
+    ) -> dict[tuple[ObjectId, str], dict[str, Any]]:
+        if not keys:
+            return {}
+        by_producer: dict[ObjectId, list[str]] = {}
+        for producer_id, external_id in keys:
+            by_producer.setdefault(producer_id, []).append(external_id)
+        # "$type" matches the unique index's partial filter, so MongoDB can use it.
+        query = {
+            "$or": [{"producerId": p, "externalId": {"$in": ids, "$type": "string"}} for p, ids in by_producer.items()]
+        }
+        docs = await self.collection.find(query).to_list(None)
+        return {(d["producerId"], d["externalId"]): d for d in docs}
+
+
+def _and(*parts: dict[str, Any]) -> dict[str, Any]:
+    present = [p for p in parts if p]
+    if not present:
+        return {}
+    return present[0] if len(present) == 1 else {"$and": present}
+
+
+def duplicate_external_id() -> DomainError:
+    return DomainError.single(
+        ErrorCode.DUPLICATE, "externalId", "this producer already has a product with this externalId"
+    )

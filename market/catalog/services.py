@@ -1,0 +1,254 @@
+"""Catalog use cases: producers and products. Each function validates, checks permissions in
+market.catalog.policy, then writes; on any error nothing is written.
+
+Inputs are mappings keyed by the public (GraphQL and import) field names. In an update, an absent key
+leaves the field alone and `None` clears an optional field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+
+from market.accounts.policy import Viewer
+from market.catalog import policy
+from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus
+from market.catalog.repository import ProducerFilter, ProductFilter, ProductSort
+from market.catalog.validation import (
+    MAX_DESCRIPTION,
+    MAX_MOQ,
+    MAX_NAME,
+    MAX_SHORT,
+    Checker,
+    check_certificate_dates,
+    parse_group,
+    parse_producer_type,
+)
+from market.core.clock import midnight
+from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.ids import parse_object_id
+from market.core.paging import Listing, PageRequest
+from market.core.provinces import ProvinceMatch
+
+if TYPE_CHECKING:
+    from market.store import Store
+
+
+def _province_fields(match: ProvinceMatch, code_path: str, former_path: str) -> dict[str, Any]:
+    return {code_path: match.province.code, former_path: match.former_name}
+
+
+# --- producers ---------------------------------------------------------------------------------------
+
+
+def clean_producer(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    """Validated MongoDB fields for the keys present in `data` (all required ones unless partial)."""
+    check = Checker()
+    out: dict[str, Any] = {}
+    if not partial or "name" in data:
+        out["name"] = check.text("name", data.get("name"), required=True, max_len=MAX_NAME)
+    if not partial or "type" in data:
+        out["type"] = check.choice("type", data.get("type"), parse_producer_type, required=True, label="producer type")
+    if not partial or "province" in data:
+        match = check.province("province", data.get("province"), required=True)
+        if match:
+            out.update(_province_fields(match, "address.provinceCode", "address.formerProvince"))
+    for key, path in (("commune", "address.commune"), ("street", "address.street")):
+        if key in data:
+            out[path] = check.text(key, data[key], required=False, max_len=MAX_NAME)
+    if "contactPerson" in data:
+        out["contact.person"] = check.text("contactPerson", data["contactPerson"], required=False, max_len=MAX_SHORT)
+    if "phone" in data:
+        out["contact.phone"] = check.phone("phone", data["phone"])
+    if "email" in data:
+        out["contact.email"] = check.email("email", data["email"])
+    if "verified" in data:
+        out["verified"] = bool(data["verified"])
+    check.raise_if_any()
+    if isinstance(out.get("type"), ProducerType):
+        out["type"] = out["type"].value
+    return out
+
+
+def _split_update(fields: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """Validation has already refused None for required fields, so None here means "clear it"."""
+    return {k: v for k, v in fields.items() if v is not None}, [k for k, v in fields.items() if v is None]
+
+
+def nest_fields(flat: dict[str, Any]) -> dict[str, Any]:
+    """{"address.commune": x} -> {"address": {"commune": x}}, dropping None values."""
+    doc: dict[str, Any] = {}
+    for path, value in flat.items():
+        if value is None:
+            continue
+        node = doc
+        *parents, leaf = path.split(".")
+        for part in parents:
+            node = node.setdefault(part, {})
+        node[leaf] = value
+    return doc
+
+
+async def create_producer(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> Producer:
+    fields = clean_producer(data, partial=False)
+    policy.ensure_can_create_producer(viewer, fields["address.provinceCode"])
+    fields.setdefault("verified", False)
+    return await store.producers.insert(nest_fields(fields))
+
+
+async def update_producer(
+    store: Store, viewer: Viewer, producer_id: str, expected_version: int, data: Mapping[str, Any]
+) -> Producer:
+    producer = await _producer(store, producer_id, "id")
+    policy.ensure_can_manage_producer(viewer, producer)
+    fields = clean_producer(data, partial=True)
+    if "verified" in fields and fields["verified"] != producer.verified:
+        policy.ensure_can_verify_producer(viewer, producer)
+    if "address.provinceCode" in fields and fields["address.provinceCode"] != producer.address.province_code:
+        # Moving a producer to another province is the certifying office's decision.
+        policy.ensure_can_create_producer(viewer, fields["address.provinceCode"])
+    set_fields, unset_fields = _split_update(fields)
+    return await store.producers.update(producer.id, expected_version, set_fields, unset_fields)
+
+
+async def _producer(store: Store, producer_id: str | ObjectId, field: str) -> Producer:
+    oid = producer_id if isinstance(producer_id, ObjectId) else parse_object_id(producer_id, field, "producer")
+    producer = await store.producers.get(oid)
+    if producer is None:
+        raise not_found(field, "producer")
+    return producer
+
+
+# --- products ----------------------------------------------------------------------------------------
+
+
+def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+    check = Checker()
+    out: dict[str, Any] = {}
+
+    def wanted(key: str) -> bool:
+        return not partial or key in data
+
+    if wanted("name"):
+        out["name"] = check.text("name", data.get("name"), required=True, max_len=MAX_NAME)
+    if wanted("description"):
+        out["description"] = (
+            check.text("description", data.get("description"), required=False, max_len=MAX_DESCRIPTION) or ""
+        )
+    if wanted("group"):
+        group = check.choice("group", data.get("group"), parse_group, required=True, label="OCOP product group")
+        out["group"] = group.value if isinstance(group, ProductGroup) else None
+    if wanted("category"):
+        out["category"] = check.text("category", data.get("category"), required=True, max_len=MAX_SHORT)
+    if wanted("stars"):
+        out["stars"] = check.stars("stars", data.get("stars"), required=True)
+    if wanted("priceVnd"):
+        out["priceVnd"] = check.price("priceVnd", data.get("priceVnd"), required=True)
+    if wanted("unit"):
+        out["unit"] = check.text("unit", data.get("unit"), required=True, max_len=50)
+    if wanted("moq"):
+        out["moq"] = check.integer("moq", data.get("moq"), required=False, minimum=1, maximum=MAX_MOQ) or 1
+    if "province" in data and data["province"] is not None:
+        match = check.province("province", data["province"], required=False)
+        if match:
+            out.update(_province_fields(match, "provinceCode", "formerProvince"))
+    if "certificateNo" in data:
+        out["certificate.number"] = check.text(
+            "certificateNo", data["certificateNo"], required=False, max_len=MAX_SHORT
+        )
+    if "certifiedAt" in data or "validUntil" in data:
+        certified = check.day("certifiedAt", data.get("certifiedAt"))
+        valid = check.day("validUntil", data.get("validUntil"))
+        valid = check_certificate_dates(check, certified, valid)
+        if "certifiedAt" in data:
+            out["certificate.certifiedAt"] = midnight(certified) if certified else None
+        if "validUntil" in data or certified is not None:
+            out["certificate.validUntil"] = midnight(valid) if valid else None
+    if "priceTiers" in data:
+        tiers = check.price_tiers("priceTiers", data["priceTiers"])
+        out["priceTiers"] = [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in tiers or []]
+    if "certifications" in data:
+        certs = check.certifications("certifications", data["certifications"])
+        out["certifications"] = [c.value for c in certs or []]
+    if "images" in data:
+        out["images"] = check.urls("images", data["images"]) or []
+    if "externalId" in data:
+        out["externalId"] = check.text("externalId", data["externalId"], required=False, max_len=MAX_SHORT)
+    check.raise_if_any()
+    return out
+
+
+async def create_product(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> Product:
+    producer_ref = data.get("producerId")
+    if not producer_ref:
+        raise DomainError.single(ErrorCode.REQUIRED, "producerId", "producerId is required")
+    fields = clean_product(data, partial=False)
+    producer = await _producer(store, producer_ref, "producerId")
+    policy.ensure_can_manage_products_of(viewer, producer)
+    if "provinceCode" not in fields:
+        fields["provinceCode"] = producer.address.province_code
+        fields["formerProvince"] = producer.address.former_province
+    fields["producerId"] = producer.id
+    fields["status"] = ProductStatus.DRAFT.value
+    return await store.products.insert(nest_fields(fields))
+
+
+async def _owned_product(store: Store, viewer: Viewer, product_id: str) -> Product:
+    oid = parse_object_id(product_id, "id", "product")
+    product = await store.products.get(oid)
+    if product is None or not policy.can_see_product(viewer, product):
+        raise not_found("id", "product")
+    producer = await _producer(store, product.producer_id, "id")
+    policy.ensure_can_manage_products_of(viewer, producer)
+    return product
+
+
+async def update_product(
+    store: Store, viewer: Viewer, product_id: str, expected_version: int, data: Mapping[str, Any]
+) -> Product:
+    product = await _owned_product(store, viewer, product_id)
+    if product.status is ProductStatus.ARCHIVED:
+        raise DomainError.single(
+            ErrorCode.INVALID_STATE, "id", "an archived product cannot be edited; publish it again first"
+        )
+    fields = clean_product(data, partial=True)
+    set_fields, unset_fields = _split_update(fields)
+    return await store.products.update(product.id, expected_version, set_fields, unset_fields)
+
+
+async def publish_product(store: Store, viewer: Viewer, product_id: str, expected_version: int | None) -> Product:
+    product = await _owned_product(store, viewer, product_id)
+    if product.status is ProductStatus.PUBLISHED:
+        raise DomainError.single(ErrorCode.INVALID_STATE, "id", "the product is already published")
+    return await store.products.update(
+        product.id,
+        expected_version,
+        {"status": ProductStatus.PUBLISHED.value, "publishedAt": datetime.now(UTC)},
+    )
+
+
+async def archive_product(store: Store, viewer: Viewer, product_id: str, expected_version: int | None) -> Product:
+    product = await _owned_product(store, viewer, product_id)
+    if product.status is ProductStatus.ARCHIVED:
+        raise DomainError.single(ErrorCode.INVALID_STATE, "id", "the product is already archived")
+    return await store.products.update(product.id, expected_version, {"status": ProductStatus.ARCHIVED.value})
+
+
+# --- lists ---------------------------------------------------------------------------------------------
+
+
+async def product_list(
+    store: Store, viewer: Viewer, flt: ProductFilter, sort: ProductSort, request: PageRequest
+) -> Listing[Product]:
+    """Products the viewer may see (the public: published ones) that pass `flt`."""
+    visibility = policy.product_visibility_filter(viewer)
+    page = await store.products.page(flt, visibility, sort, request)
+    return Listing(page, lambda: store.products.count(flt, visibility))
+
+
+async def producer_list(store: Store, flt: ProducerFilter, request: PageRequest) -> Listing[Producer]:
+    """Producers are public."""
+    return Listing(await store.producers.page(flt, request), lambda: store.producers.count(flt))

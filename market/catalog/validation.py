@@ -1,0 +1,321 @@
+"""Input cleaning and validation for the catalog. Pure functions: no I/O.
+
+A `Checker` collects every problem of one input, so a client learns all of them at once, then raises one
+`DomainError`. Field names are the GraphQL input names, so a UI can put each message next to its field.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date
+from typing import Any, TypeVar
+
+from market.catalog.records import CERTIFICATE_VALIDITY_MONTHS, Certification, PriceTier, ProducerType, ProductGroup
+from market.core.errors import DomainError, ErrorCode, FieldError
+from market.core.provinces import ProvinceMatch, load_provinces
+from market.core.text import fold, nfc
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 5000
+MAX_SHORT = 100
+MAX_PRICE_VND = 10**12
+MAX_MOQ = 10**9
+MAX_IMAGES = 20
+MAX_TIERS = 10
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
+_URL = re.compile(r"^https?://[^\s]+$", re.IGNORECASE)
+
+E = TypeVar("E")
+
+
+class Checker:
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, code: ErrorCode, field: str, message: str) -> None:
+        self.errors.append(FieldError(code, field, message))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise DomainError(self.errors)
+
+    # --- scalars ----------------------------------------------------------------------------------
+
+    def text(self, field: str, value: Any, *, required: bool, max_len: int) -> str | None:
+        if value is None or (isinstance(value, str) and not nfc(value)):
+            if required:
+                self.add(ErrorCode.REQUIRED, field, f"{field} is required")
+            return None
+        if not isinstance(value, str):
+            self.add(ErrorCode.INVALID, field, f"{field} must be text")
+            return None
+        cleaned = nfc(value)
+        if len(cleaned) > max_len:
+            self.add(ErrorCode.TOO_LONG, field, f"{field} is longer than {max_len} characters")
+            return None
+        return cleaned
+
+    def integer(self, field: str, value: Any, *, required: bool, minimum: int, maximum: int) -> int | None:
+        if value is None or value == "":
+            if required:
+                self.add(ErrorCode.REQUIRED, field, f"{field} is required")
+            return None
+        number = _as_int(value)
+        if number is None:
+            self.add(ErrorCode.INVALID, field, f"{field} must be a whole number, got {value!r}")
+            return None
+        if not minimum <= number <= maximum:
+            self.add(
+                ErrorCode.OUT_OF_RANGE,
+                field,
+                f"{field} must be between {minimum} and {maximum}, got {number}",
+            )
+            return None
+        return number
+
+    def day(self, field: str, value: Any) -> date | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value).strip())
+        except ValueError:
+            self.add(ErrorCode.INVALID, field, f"{field} must be a date as YYYY-MM-DD, got {value!r}")
+            return None
+
+    def choice(self, field: str, value: Any, parse: Any, *, required: bool, label: str) -> Any:
+        if value is None or value == "":
+            if required:
+                self.add(ErrorCode.REQUIRED, field, f"{field} is required")
+            return None
+        parsed = parse(value)
+        if parsed is None:
+            self.add(ErrorCode.INVALID, field, f"unknown {label} {value!r}")
+        return parsed
+
+    # --- domain values ----------------------------------------------------------------------------
+
+    def province(self, field: str, value: Any, *, required: bool) -> ProvinceMatch | None:
+        text = self.text(field, value, required=required, max_len=MAX_SHORT)
+        if text is None:
+            return None
+        match = load_provinces().resolve(text)
+        if match is None:
+            self.add(ErrorCode.UNKNOWN_PROVINCE, field, f"unknown province {text!r}")
+        return match
+
+    def stars(self, field: str, value: Any, *, required: bool) -> int | None:
+        return self.integer(field, value, required=required, minimum=3, maximum=5)
+
+    def price(self, field: str, value: Any, *, required: bool) -> int | None:
+        number = _as_int(value) if value not in (None, "") else None
+        if number is not None and number <= 0:
+            self.add(ErrorCode.OUT_OF_RANGE, field, f"{field} must be a positive amount in VND, got {number}")
+            return None
+        return self.integer(field, value, required=required, minimum=1, maximum=MAX_PRICE_VND)
+
+    def price_tiers(self, field: str, value: Any) -> list[PriceTier] | None:
+        if value is None:
+            return None
+        if not isinstance(value, list) or len(value) > MAX_TIERS:
+            self.add(ErrorCode.INVALID, field, f"{field} must be a list of at most {MAX_TIERS} tiers")
+            return None
+        tiers: list[PriceTier] = []
+        ok = True
+        for i, raw in enumerate(value):
+            item = raw if isinstance(raw, dict) else {}
+            qty = self.integer(
+                f"{field}[{i}].minQuantity",
+                item.get("minQuantity"),
+                required=True,
+                minimum=1,
+                maximum=MAX_MOQ,
+            )
+            unit_price = self.price(f"{field}[{i}].unitPriceVnd", item.get("unitPriceVnd"), required=True)
+            if qty is None or unit_price is None:
+                ok = False
+                continue
+            tiers.append(PriceTier(qty, unit_price))
+        if not ok:
+            return None
+        tiers.sort(key=lambda t: t.min_quantity)
+        if len({t.min_quantity for t in tiers}) != len(tiers):
+            self.add(ErrorCode.INVALID, field, "two tiers have the same minQuantity")
+            return None
+        return tiers
+
+    def certifications(self, field: str, value: Any) -> list[Certification] | None:
+        if value is None:
+            return None
+        items = _split_list(value)
+        if items is None:
+            self.add(ErrorCode.INVALID, field, f"{field} must be a list")
+            return None
+        found: list[Certification] = []
+        for item in items:
+            cert = parse_certification(item)
+            if cert is None:
+                known = ", ".join(c.value for c in Certification)
+                self.add(ErrorCode.INVALID, field, f"unknown certification {item!r}; known: {known}")
+            elif cert not in found:
+                found.append(cert)
+        return found
+
+    def urls(self, field: str, value: Any) -> list[str] | None:
+        if value is None:
+            return None
+        items = _split_list(value)
+        if items is None or len(items) > MAX_IMAGES:
+            self.add(ErrorCode.INVALID, field, f"{field} must be a list of at most {MAX_IMAGES} URLs")
+            return None
+        urls = [nfc(u) for u in items]
+        for url in urls:
+            if not _URL.match(url):
+                self.add(ErrorCode.INVALID, field, f"{url!r} is not an http(s) URL")
+        return urls
+
+    def email(self, field: str, value: Any) -> str | None:
+        text = self.text(field, value, required=False, max_len=MAX_SHORT)
+        if text is not None and not _EMAIL.match(text):
+            self.add(ErrorCode.INVALID, field, f"{text!r} is not an email address")
+            return None
+        return text
+
+    def phone(self, field: str, value: Any) -> str | None:
+        text = self.text(field, value, required=False, max_len=30)
+        if text is not None and not _PHONE.match(text):
+            self.add(ErrorCode.INVALID, field, f"{text!r} is not a phone number")
+            return None
+        return text
+
+
+def default_valid_until(certified_at: date) -> date:
+    months = certified_at.month - 1 + CERTIFICATE_VALIDITY_MONTHS
+    year, month = certified_at.year + months // 12, months % 12 + 1
+    day = min(certified_at.day, [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
+    return date(year, month, day)
+
+
+def check_certificate_dates(check: Checker, certified_at: date | None, valid_until: date | None) -> date | None:
+    """Returns the effective valid-until date (36 months after certification unless given)."""
+    if certified_at is not None and valid_until is None:
+        return default_valid_until(certified_at)
+    if certified_at is not None and valid_until is not None and valid_until <= certified_at:
+        check.add(ErrorCode.INVALID, "validUntil", "validUntil must be after certifiedAt")
+    return valid_until
+
+
+# --- parsers for enumerations: accept codes and the Vietnamese names people write ------------------
+
+_GROUP_ALIASES: dict[str, ProductGroup] = {
+    "thuc pham": ProductGroup.FOOD,
+    "do uong": ProductGroup.BEVERAGE,
+    "thao duoc": ProductGroup.HERBAL,
+    "duoc lieu": ProductGroup.HERBAL,
+    "thu cong my nghe": ProductGroup.HANDICRAFT,
+    "thu cong": ProductGroup.HANDICRAFT,
+    "hang thu cong": ProductGroup.HANDICRAFT,
+    "vai va may mac": ProductGroup.HANDICRAFT,
+    "luu niem noi that trang tri": ProductGroup.HANDICRAFT,
+    "sinh vat canh": ProductGroup.ORNAMENTAL,
+    "hoa cay canh": ProductGroup.ORNAMENTAL,
+    "hoa cay canh va dong vat canh": ProductGroup.ORNAMENTAL,
+    "dich vu du lich cong dong": ProductGroup.TOURISM_SERVICE,
+    "du lich cong dong": ProductGroup.TOURISM_SERVICE,
+    "dich vu du lich cong dong va diem ban": ProductGroup.TOURISM_SERVICE,
+}
+
+_PRODUCER_TYPE_ALIASES: dict[str, ProducerType] = {
+    "doanh nghiep": ProducerType.ENTERPRISE,
+    "cong ty": ProducerType.ENTERPRISE,
+    "dn": ProducerType.ENTERPRISE,
+    "htx": ProducerType.COOPERATIVE,
+    "hop tac xa": ProducerType.COOPERATIVE,
+    "tht": ProducerType.COOPERATIVE_GROUP,
+    "to hop tac": ProducerType.COOPERATIVE_GROUP,
+    "ho kinh doanh": ProducerType.HOUSEHOLD,
+    "ho san xuat": ProducerType.HOUSEHOLD,
+    "co so": ProducerType.HOUSEHOLD,
+}
+
+_CERT_ALIASES: dict[str, Certification] = {
+    "huu co": Certification.ORGANIC,
+    "organic": Certification.ORGANIC,
+    "iso 22000": Certification.ISO22000,
+    "iso22000": Certification.ISO22000,
+    "iso 9001": Certification.ISO9001,
+    "fssc 22000": Certification.FSSC22000,
+}
+
+
+def _key(value: str) -> str:
+    return re.sub(r"[\s_\-,.:/]+", " ", fold(value)).strip()
+
+
+def parse_group(value: Any) -> ProductGroup | None:
+    key = _key(str(value))
+    for group in ProductGroup:
+        if key.replace(" ", "_") == group.value:
+            return group
+    return _GROUP_ALIASES.get(key)
+
+
+def parse_producer_type(value: Any) -> ProducerType | None:
+    key = _key(str(value))
+    for kind in ProducerType:
+        if key.replace(" ", "_") == kind.value:
+            return kind
+    return _PRODUCER_TYPE_ALIASES.get(key)
+
+
+def infer_producer_type(name: str) -> ProducerType:
+    """Vietnamese producer names start with their legal form ("HTX ...", "Công ty ...")."""
+    key = _key(name)
+    for prefix, kind in sorted(_PRODUCER_TYPE_ALIASES.items(), key=lambda kv: -len(kv[0])):
+        if key == prefix or key.startswith(prefix + " "):
+            return kind
+    return ProducerType.HOUSEHOLD
+
+
+def parse_certification(value: Any) -> Certification | None:
+    key = _key(str(value))
+    if key in _CERT_ALIASES:
+        return _CERT_ALIASES[key]
+    compact = key.replace(" ", "").upper()
+    try:
+        return Certification(compact)
+    except ValueError:
+        return None
+
+
+def _as_int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() else None
+    if isinstance(value, str):
+        text = value.strip().replace("_", "")
+        if re.fullmatch(r"-?\d+", text):
+            return int(text)
+        if re.fullmatch(r"-?\d+\.0+", text):
+            return int(float(text))
+    return None
+
+
+def _split_list(value: Any) -> list[str] | None:
+    """Lists come as JSON arrays, or as ';'/','-separated text in CSV."""
+    if isinstance(value, str):
+        return [part.strip() for part in re.split(r"[;,|]", value) if part.strip()]
+    if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return None
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

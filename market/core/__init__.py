@@ -1,0 +1,1 @@
+"""What every domain shares: errors, text normalisation, provinces, clock and ids, keyset paging."""

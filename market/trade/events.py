@@ -1,0 +1,95 @@
+"""Trade events: supply–demand matchmaking forums with producers' booths and visiting buyers, and the
+report of the MoUs signed there."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+
+from market.accounts.policy import Viewer
+from market.catalog.validation import MAX_NAME, Checker
+from market.core.clock import midnight, utcnow
+from market.core.errors import ErrorCode
+from market.core.ids import parse_object_id
+from market.core.paging import Listing, PageRequest
+from market.trade import policy
+from market.trade.pipeline import DealState
+from market.trade.records import Deal, TradeEvent
+
+if TYPE_CHECKING:
+    from market.store import Store
+
+
+async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> TradeEvent:
+    check = Checker()
+    name = check.text("name", data.get("name"), required=True, max_len=MAX_NAME)
+    organiser = check.text("organiser", data.get("organiser"), required=True, max_len=MAX_NAME)
+    venue = check.text("venue", data.get("venue"), required=False, max_len=MAX_NAME) or ""
+    province = check.province("province", data.get("province"), required=True)
+    starts = check.day("startsOn", data.get("startsOn"))
+    ends = check.day("endsOn", data.get("endsOn"))
+    if starts is None:
+        check.add(ErrorCode.REQUIRED, "startsOn", "startsOn is required")
+    if starts and ends and ends < starts:
+        check.add(ErrorCode.INVALID, "endsOn", "endsOn is before startsOn")
+    booths = []
+    for index, raw in enumerate(data.get("booths") or []):
+        number = check.text(f"booths[{index}].number", raw.get("number"), required=True, max_len=20)
+        producer_id = parse_object_id(str(raw.get("producerId")), f"booths[{index}].producerId", "producer")
+        product_ids = [
+            parse_object_id(str(p), f"booths[{index}].productIds", "product") for p in raw.get("productIds") or []
+        ]
+        booths.append({"number": number or "", "producerId": producer_id, "productIds": product_ids})
+    buyer_ids = [parse_object_id(str(b), "buyerOrgIds", "buyer organisation") for b in data.get("buyerOrgIds") or []]
+    check.raise_if_any()
+    assert province is not None and starts is not None
+    policy.ensure_can_organise_event(viewer, province.province.code)
+    known = {p.id for p in await store.producers.get_many([ObjectId(str(b["producerId"])) for b in booths])}
+    for index, booth in enumerate(booths):
+        if booth["producerId"] not in known:
+            check.add(ErrorCode.NOT_FOUND, f"booths[{index}].producerId", "producer does not exist")
+    buyers = {b.id for b in await store.buyers.get_many(buyer_ids)}
+    if missing := [str(b) for b in buyer_ids if b not in buyers]:
+        check.add(ErrorCode.NOT_FOUND, "buyerOrgIds", f"unknown buyer organisations: {', '.join(missing)}")
+    check.raise_if_any()
+    now = utcnow()
+    doc = {
+        "name": name,
+        "organiser": organiser,
+        "provinceCode": province.province.code,
+        "venue": venue,
+        "startsOn": midnight(starts),
+        "endsOn": midnight(ends or starts),
+        "booths": booths,
+        "buyerOrgIds": buyer_ids,
+        "createdAt": now,
+        "version": 1,
+    }
+    return await store.trade.insert_event(doc)
+
+
+@dataclass(slots=True)
+class EventReport:
+    mous_signed: int
+    deals: list[Deal]
+    value_vnd: int
+
+
+async def event_report(store: Store, viewer: Viewer, event: TradeEvent) -> EventReport | None:
+    """MoUs signed at the event, the deals they led to and their value; None for viewers without access."""
+    if not policy.can_see_event_report(viewer, event.province_code):
+        return None
+    signed = await store.trade.deals_signed_at(event.id)
+    live = [d for d in signed if d.state not in (DealState.CANCELLED, DealState.LOST)]
+    # The counts and value are the office's province figures; the deals themselves are listed only where
+    # the viewer may see them, as in `deal(id)` (an office sees its own producers' deals, not others').
+    shown = [d for d in signed if policy.can_see_deal(viewer, d)]
+    return EventReport(mous_signed=len(signed), deals=shown, value_vnd=sum(d.value_vnd for d in live))
+
+
+async def event_list(store: Store, request: PageRequest) -> Listing[TradeEvent]:
+    """Trade events are public: latest first."""
+    return Listing(await store.trade.event_page(request), store.trade.count_events)

@@ -1,0 +1,301 @@
+"""Purchase inquiries and open RFQs: submitting, matchmaking, negotiation messages, closing and expiry."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from market.accounts.policy import Viewer
+from market.catalog.records import ProductStatus
+from market.catalog.validation import MAX_MOQ, Checker, parse_certification, parse_group
+from market.core.clock import utcnow
+from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.ids import parse_object_id
+from market.core.paging import Listing, PageRequest
+from market.trade import policy
+from market.trade.pipeline import Party
+from market.trade.records import ClosedReason, Criteria, Inquiry, InquiryKind, InquiryStatus, Message
+
+if TYPE_CHECKING:
+    from market.store import Store
+
+DEFAULT_EXPIRY_DAYS = 14
+MAX_EXPIRY_DAYS = 90
+DEFAULT_INVITED = 10
+MAX_MESSAGE = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A producer the matchmaker invites, with the products that made it match."""
+
+    producer_id: ObjectId
+    product_ids: list[ObjectId] = field(default_factory=list)
+    reason: str = ""
+
+
+Matcher = Callable[[Criteria, int], Awaitable[list[Match]]]
+
+
+def _criteria(check: Checker, raw: Mapping[str, Any]) -> Criteria:
+    groups = []
+    for value in raw.get("groups") or []:
+        group = parse_group(value)
+        if group is None:
+            check.add(ErrorCode.INVALID, "criteria.groups", f"unknown OCOP product group {value!r}")
+        else:
+            groups.append(group.value)
+    provinces = []
+    for index, value in enumerate(raw.get("provinces") or []):
+        match = check.province(f"criteria.provinces[{index}]", value, required=True)
+        if match:
+            provinces.append(match.province.code)
+    certs = []
+    for value in raw.get("certifications") or []:
+        cert = parse_certification(value)
+        if cert is None:
+            check.add(ErrorCode.INVALID, "criteria.certifications", f"unknown certification {value!r}")
+        else:
+            certs.append(cert.value)
+    min_stars = check.stars("criteria.minStars", raw.get("minStars"), required=False)
+    query = check.text("criteria.query", raw.get("query"), required=False, max_len=200) or ""
+    given = ("query", "groups", "provinces", "minStars", "certifications")
+    if not any(raw.get(k) for k in given):
+        check.add(ErrorCode.REQUIRED, "criteria", "an open RFQ needs a query text or at least one criterion")
+    return Criteria(query=query, groups=groups, provinces=provinces, min_stars=min_stars, certifications=certs)
+
+
+def _clean(data: Mapping[str, Any]) -> tuple[dict[str, Any], Criteria | None, str | None]:
+    check = Checker()
+    product_ref = data.get("productId")
+    raw_criteria = data.get("criteria")
+    criteria = None
+    if bool(product_ref) == bool(raw_criteria):
+        check.add(ErrorCode.INVALID, "productId", "give either productId (a direct inquiry) or criteria (an open RFQ)")
+    elif raw_criteria:
+        criteria = _criteria(check, raw_criteria)
+    out: dict[str, Any] = {
+        "quantity": check.integer("quantity", data.get("quantity"), required=True, minimum=1, maximum=MAX_MOQ),
+        "unit": check.text("unit", data.get("unit"), required=True, max_len=50),
+        "message": check.text("message", data.get("message"), required=False, max_len=MAX_MESSAGE) or "",
+    }
+    if data.get("targetUnitPriceVnd") is not None:
+        out["targetUnitPriceVnd"] = check.price("targetUnitPriceVnd", data["targetUnitPriceVnd"], required=False)
+    if data.get("deliveryProvince"):
+        match = check.province("deliveryProvince", data["deliveryProvince"], required=False)
+        out["deliveryProvinceCode"] = match.province.code if match else None
+    needed_by = check.day("neededBy", data.get("neededBy"))
+    if needed_by is not None and needed_by < date.today():
+        check.add(ErrorCode.OUT_OF_RANGE, "neededBy", "neededBy is in the past")
+    out["neededBy"] = datetime(needed_by.year, needed_by.month, needed_by.day, tzinfo=UTC) if needed_by else None
+    days = data.get("expiresInDays")
+    out["expiresInDays"] = (
+        DEFAULT_EXPIRY_DAYS
+        if days is None
+        else check.integer("expiresInDays", days, required=True, minimum=1, maximum=MAX_EXPIRY_DAYS)
+    )
+    check.raise_if_any()
+    return out, criteria, str(product_ref) if product_ref else None
+
+
+def _criteria_doc(criteria: Criteria) -> dict[str, Any]:
+    return {
+        "query": criteria.query,
+        "groups": criteria.groups,
+        "provinces": criteria.provinces,
+        "minStars": criteria.min_stars,
+        "certifications": criteria.certifications,
+    }
+
+
+async def submit_inquiry(
+    store: Store,
+    viewer: Viewer,
+    data: Mapping[str, Any],
+    matcher: Matcher,
+    *,
+    idempotency_key: str | None = None,
+    invite_limit: int = DEFAULT_INVITED,
+) -> Inquiry:
+    buyer = policy.ensure_buyer(viewer, "submit inquiries")
+    payload = {k: str(v) for k, v in data.items()}
+    if (
+        done := await store.idempotency.replay(
+            account_id=buyer.account_id,
+            operation="submitInquiry",
+            key=idempotency_key,
+            payload=payload,
+            load=store.trade.inquiry,
+        )
+    ) is not None:
+        return done
+    fields, criteria, product_ref = _clean(data)
+    invitations: list[Match]
+    product_id = None
+    if product_ref is not None:
+        product_id = parse_object_id(product_ref, "productId", "product")
+        product = await store.products.get(product_id)
+        if product is None or product.status is not ProductStatus.PUBLISHED:
+            raise not_found("productId", "product")
+        invitations = [Match(product.producer_id, [product.id], f"direct inquiry about {product.name}")]
+    else:
+        assert criteria is not None
+        invitations = await matcher(criteria, invite_limit)
+    producers = {p.id: p for p in await store.producers.get_many([m.producer_id for m in invitations])}
+    now = utcnow()
+    doc: dict[str, Any] = {
+        "kind": (InquiryKind.DIRECT if product_id else InquiryKind.OPEN).value,
+        "buyerOrgId": buyer.org_id,
+        "createdBy": buyer.account_id,
+        "productId": product_id,
+        "criteria": _criteria_doc(criteria) if criteria else None,
+        "quantity": fields["quantity"],
+        "unit": fields["unit"],
+        "targetUnitPriceVnd": fields.get("targetUnitPriceVnd"),
+        "deliveryProvinceCode": fields.get("deliveryProvinceCode"),
+        "neededBy": fields["neededBy"],
+        "message": fields["message"],
+        "expiresAt": now + timedelta(days=fields["expiresInDays"]),
+        "status": InquiryStatus.OPEN.value,
+        "closedReason": None,
+        "invitations": [
+            {"producerId": m.producer_id, "productIds": m.product_ids, "reason": m.reason, "status": "invited"}
+            for m in invitations
+            if m.producer_id in producers
+        ],
+        "producerIds": [m.producer_id for m in invitations if m.producer_id in producers],
+        "producerProvinceCodes": sorted({p.address.province_code for p in producers.values()}),
+        "createdAt": now,
+        "updatedAt": now,
+        "version": 1,
+    }
+
+    async def insert(session: AsyncClientSession) -> ObjectId:
+        return await store.trade.insert_inquiry(doc, session)
+
+    inquiry_id, _ = await store.idempotency.once(
+        account_id=buyer.account_id, operation="submitInquiry", key=idempotency_key, payload=payload, work=insert
+    )
+    inquiry = await store.trade.inquiry(inquiry_id)
+    assert inquiry is not None
+    return inquiry
+
+
+async def visible_inquiry(store: Store, viewer: Viewer, inquiry_id: str, field: str = "inquiryId") -> Inquiry:
+    """The inquiry, or NOT_FOUND when it does not exist or the viewer may not see it (no existence leak)."""
+    oid = parse_object_id(inquiry_id, field, "inquiry")
+    inquiry = await store.trade.inquiry(oid)
+    if inquiry is None or not policy.can_see_inquiry(viewer, inquiry):
+        raise not_found(field, "inquiry")
+    return inquiry
+
+
+async def inbox(store: Store, viewer: Viewer, request: PageRequest, *, open_only: bool = False) -> Listing[Inquiry]:
+    """The inquiries a viewer sent (buyers), was invited to (producers) or oversees, newest first."""
+    query = policy.inquiry_filter(viewer)
+    if open_only:
+        query = {**query, "status": InquiryStatus.OPEN.value, "expiresAt": {"$gt": utcnow()}}
+    return Listing(await store.trade.inquiry_page(query, request), lambda: store.trade.count_inquiries(query))
+
+
+def ensure_open(inquiry: Inquiry, action: str) -> None:
+    if inquiry.effective_status is InquiryStatus.CLOSED:
+        reason = inquiry.effective_closed_reason
+        why = (
+            {
+                ClosedReason.EXPIRED: f"it expired on {inquiry.expires_at:%Y-%m-%d}",
+                ClosedReason.BUYER_CLOSED: "the buyer closed it",
+                ClosedReason.ACCEPTED: "the buyer accepted a quotation",
+            }.get(reason, "it is closed")
+            if reason
+            else "it is closed"
+        )
+        raise DomainError.single(ErrorCode.INVALID_STATE, "inquiryId", f"this inquiry accepts no {action}: {why}")
+
+
+async def close_inquiry(store: Store, viewer: Viewer, inquiry_id: str) -> Inquiry:
+    inquiry = await visible_inquiry(store, viewer, inquiry_id)
+    policy.ensure_party(policy.inquiry_party(viewer, inquiry), Party.BUYER, "close it")
+    ensure_open(inquiry, "more changes")
+    await store.trade.close_inquiry(inquiry.id, ClosedReason.BUYER_CLOSED.value)
+    closed = await store.trade.inquiry(inquiry.id)
+    assert closed is not None
+    return closed
+
+
+async def expire_inquiries(store: Store) -> int:
+    """Write `closed/expired` on inquiries past their expiry (reads already treat them as closed)."""
+    return await store.trade.close_expired_inquiries(ClosedReason.EXPIRED.value)
+
+
+async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapping[str, Any]) -> Message:
+    """A message in the thread of one inquiry and one producer; the buyer may attach a counter-offer."""
+    inquiry = await visible_inquiry(store, viewer, inquiry_id)
+    party = policy.ensure_can_write_thread(policy.inquiry_party(viewer, inquiry))
+    assert viewer is not None
+    invited = policy.invited(inquiry)
+    check = Checker()
+    body = check.text("body", data.get("body"), required=True, max_len=MAX_MESSAGE)
+    counter: dict[str, Any] | None = None
+    if data.get("counterUnitPriceVnd") is not None or data.get("counterQuantity") is not None:
+        if not policy.may_counter_offer(party):
+            check.add(ErrorCode.FORBIDDEN, "counterUnitPriceVnd", "only the buyer makes counter-offers")
+        counter = {
+            "targetUnitPriceVnd": check.price("counterUnitPriceVnd", data.get("counterUnitPriceVnd"), required=False),
+            "quantity": check.integer(
+                "counterQuantity", data.get("counterQuantity"), required=False, minimum=1, maximum=MAX_MOQ
+            ),
+        }
+    if party is Party.BUYER:
+        producer_ref = data.get("producerId")
+        if not producer_ref:
+            check.add(ErrorCode.REQUIRED, "producerId", "the buyer names the producer whose thread this is")
+            producer_id = None
+        else:
+            producer_id = parse_object_id(str(producer_ref), "producerId", "producer")
+            if producer_id not in invited:
+                check.add(ErrorCode.NOT_FOUND, "producerId", "this producer was not invited to this inquiry")
+    else:
+        producer_id = viewer.org_id
+    check.raise_if_any()
+    ensure_open(inquiry, "messages")
+    doc = {
+        "inquiryId": inquiry.id,
+        "producerId": producer_id,
+        "buyerOrgId": inquiry.buyer_org_id,
+        "authorId": viewer.account_id,
+        "authorName": viewer.name,
+        "side": party.value,
+        "body": body,
+        "counterOffer": counter,
+        "createdAt": utcnow(),
+    }
+    return Message.from_doc({**doc, "_id": await store.trade.insert_message(doc)})
+
+
+@dataclass(frozen=True, slots=True)
+class BoardProfile:
+    """What a producer's published catalogue can meet: its OCOP groups, province and best rating."""
+
+    groups: list[str]
+    province_code: str | None
+    best_stars: int
+
+
+async def board_profile(store: Store, viewer: Viewer) -> BoardProfile | None:
+    """What narrows the RFQ board for this viewer; None for an admin, who sees every open RFQ."""
+    producer_id = policy.board_reader(viewer)
+    if producer_id is None:
+        return None
+    producer = await store.producers.get(producer_id)
+    groups, best_stars = await store.products.published_profile(producer_id)
+    return BoardProfile(
+        groups=groups,
+        province_code=producer.address.province_code if producer else None,
+        best_stars=best_stars,
+    )

@@ -1,0 +1,223 @@
+"""Who sees and who may act on trade: inquiries and RFQs, quotations, threads, deals, trade events and
+statistics. Every trade authorisation decision is made here; queries, nested fields, `node(id)`, the RFQ
+board, event reports and subscriptions all ask these functions.
+
+The rule in one sentence: a trade object is seen by its buyer organisation, by the producers it concerns,
+by the provincial offices of those producers' provinces (read-only) and by admins. A forbidden object looks
+exactly like one that does not exist.
+
+Pure functions over records and the principal; tests/unit/test_trade_policy.py walks them as a table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bson import ObjectId
+
+from market.accounts.policy import Principal, Viewer
+from market.accounts.records import Role
+from market.core.errors import DomainError, ErrorCode, forbidden
+from market.trade import pipeline
+from market.trade.pipeline import DealState, Party
+from market.trade.records import Deal, Inquiry, Invitation, Message, Quotation
+
+# A MongoDB filter that matches nothing: the list of an account that may see none of it.
+NOTHING: dict[str, object] = {"_id": None}
+
+
+# --- the rule, over the fields every trade record carries -------------------------------------------------
+
+
+def party_for(viewer: Viewer, buyer_org_id: ObjectId, producer_ids: Sequence[ObjectId]) -> Party | None:
+    """The side a viewer takes: member of the buyer organisation, or of one of these producers."""
+    if viewer is None:
+        return None
+    if viewer.role is Role.BUYER and viewer.org_id == buyer_org_id:
+        return Party.BUYER
+    if viewer.role is Role.PRODUCER and viewer.org_id in producer_ids:
+        return Party.PRODUCER
+    return None
+
+
+def can_see_trade(
+    viewer: Viewer, buyer_org_id: ObjectId, producer_ids: Sequence[ObjectId], provinces: Sequence[str]
+) -> bool:
+    """Its buyer, the producers concerned, the offices of those producers' provinces, and admins."""
+    if viewer is None:
+        return False
+    if viewer.is_admin or party_for(viewer, buyer_org_id, producer_ids) is not None:
+        return True
+    return viewer.role is Role.COORDINATOR and viewer.province_code in provinces
+
+
+def can_see_thread(viewer: Viewer, buyer_org_id: ObjectId, producer_id: ObjectId) -> bool:
+    """The negotiation thread of one inquiry with one producer: its buyer, that producer, and admins.
+    Provincial offices oversee quotations and deals, not the conversation."""
+    if viewer is None:
+        return False
+    return viewer.is_admin or party_for(viewer, buyer_org_id, [producer_id]) is not None
+
+
+def trade_filter(
+    viewer: Viewer, *, buyer_field: str, producer_field: str, province_field: str
+) -> dict[str, object] | None:
+    """A MongoDB filter equal to `can_see_trade`, for lists and change streams; None: nothing is visible."""
+    if viewer is None:
+        return None
+    if viewer.is_admin:
+        return {}
+    if viewer.role is Role.BUYER and viewer.org_id is not None:
+        return {buyer_field: viewer.org_id}
+    if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+        return {producer_field: viewer.org_id}
+    if viewer.role is Role.COORDINATOR and viewer.province_code:
+        return {province_field: viewer.province_code}
+    return None
+
+
+# --- inquiries ---------------------------------------------------------------------------------------------
+
+
+def invited(inquiry: Inquiry) -> list[ObjectId]:
+    return [i.producer_id for i in inquiry.invitations]
+
+
+def inquiry_party(viewer: Viewer, inquiry: Inquiry) -> Party | None:
+    return party_for(viewer, inquiry.buyer_org_id, invited(inquiry))
+
+
+def can_see_inquiry(viewer: Viewer, inquiry: Inquiry) -> bool:
+    return can_see_trade(viewer, inquiry.buyer_org_id, invited(inquiry), inquiry.producer_province_codes)
+
+
+def inquiry_filter(viewer: Viewer) -> dict[str, object]:
+    """`can_see_inquiry` for the inbox query."""
+    found = trade_filter(
+        viewer, buyer_field="buyerOrgId", producer_field="producerIds", province_field="producerProvinceCodes"
+    )
+    return NOTHING if found is None else found
+
+
+def visible_invitations(viewer: Viewer, inquiry: Inquiry) -> list[Invitation]:
+    """A producer sees its own invitation only, never who else was invited or whether they quoted; the
+    buyer, the provincial offices and admins see them all."""
+    if viewer is not None and viewer.role is Role.PRODUCER:
+        return [i for i in inquiry.invitations if i.producer_id == viewer.org_id]
+    return list(inquiry.invitations)
+
+
+def thread_producer(viewer: Viewer, inquiry: Inquiry, named: ObjectId | None) -> ObjectId | None:
+    """Whose thread of this inquiry the viewer reads: a producer its own, the buyer or an admin the one
+    named; None when there is nothing it may read."""
+    party = inquiry_party(viewer, inquiry)
+    if party is Party.PRODUCER and viewer is not None and viewer.org_id is not None:
+        return viewer.org_id
+    if named is not None and (party is Party.BUYER or (viewer is not None and viewer.is_admin)):
+        return named
+    return None
+
+
+def can_see_message(viewer: Viewer, message: Message) -> bool:
+    return can_see_thread(viewer, message.buyer_org_id, message.producer_id)
+
+
+def ensure_buyer(viewer: Viewer, action: str) -> Principal:
+    if viewer is None or viewer.role is not Role.BUYER or viewer.org_id is None:
+        raise forbidden(f"only members of a buyer organisation may {action}")
+    return viewer
+
+
+def ensure_party(party: Party | None, wanted: Party, action: str) -> None:
+    if party is not wanted:
+        raise forbidden(f"only the {wanted.value.lower()} of this inquiry may {action}")
+
+
+def ensure_can_write_thread(party: Party | None) -> Party:
+    if party is None:
+        raise DomainError.single(ErrorCode.FORBIDDEN, None, "only the buyer and the invited producers may write here")
+    return party
+
+
+def may_counter_offer(party: Party) -> bool:
+    return party is Party.BUYER
+
+
+# --- the RFQ board -----------------------------------------------------------------------------------------
+
+
+def board_reader(viewer: Viewer) -> ObjectId | None:
+    """Whose catalogue narrows the RFQ board: a producer's own; None for an admin, who sees every open
+    RFQ. Anyone else is refused."""
+    if viewer is None:
+        raise DomainError.single(ErrorCode.FORBIDDEN, None, "sign in to see the RFQ board")
+    if viewer.is_admin:
+        return None
+    if viewer.role is not Role.PRODUCER or viewer.org_id is None:
+        raise DomainError.single(ErrorCode.FORBIDDEN, None, "the RFQ board is for producers")
+    return viewer.org_id
+
+
+# --- quotations --------------------------------------------------------------------------------------------
+
+
+def can_see_quotation(viewer: Viewer, quotation: Quotation, inquiry: Inquiry, province: str | None) -> bool:
+    """The buyer, the producer that quoted, its provincial office and admins. Never a competitor."""
+    return can_see_trade(viewer, inquiry.buyer_org_id, [quotation.producer_id], [province] if province else [])
+
+
+def quotation_party(viewer: Viewer, quotation: Quotation) -> Party | None:
+    return party_for(viewer, quotation.buyer_org_id, [quotation.producer_id])
+
+
+# --- deals ---------------------------------------------------------------------------------------------------
+
+
+def can_see_deal(viewer: Viewer, deal: Deal) -> bool:
+    return can_see_trade(viewer, deal.buyer_org_id, [deal.producer_id], [deal.producer_province_code])
+
+
+def deal_party(viewer: Viewer, deal: Deal) -> Party | None:
+    return party_for(viewer, deal.buyer_org_id, [deal.producer_id])
+
+
+def deal_filter(viewer: Viewer) -> dict[str, object]:
+    """`can_see_deal` for the deals query."""
+    found = trade_filter(
+        viewer, buyer_field="buyerOrgId", producer_field="producerId", province_field="producerProvinceCode"
+    )
+    return NOTHING if found is None else found
+
+
+def deal_moves(viewer: Viewer, deal: Deal) -> list[DealState]:
+    """Where this viewer may move the deal now (what a UI shows as buttons); offices and admins none."""
+    return pipeline.next_states(deal.state, deal_party(viewer, deal))
+
+
+def ensure_can_sign_mou(viewer: Viewer, deal: Deal) -> Principal:
+    if viewer is None or deal_party(viewer, deal) is None:
+        raise DomainError.single(ErrorCode.FORBIDDEN, None, "only the buyer or the producer of the deal signs its MoU")
+    return viewer
+
+
+# --- trade events and statistics -------------------------------------------------------------------------
+
+
+def ensure_can_organise_event(viewer: Viewer, province_code: str) -> None:
+    if viewer is None or not (viewer.is_admin or viewer.coordinates(province_code)):
+        raise forbidden("only an admin or the provincial OCOP office may organise trade events here")
+
+
+def can_see_event_report(viewer: Viewer, province_code: str) -> bool:
+    """The report of an event is for admins and the office of its province; the deals listed in it are
+    further narrowed by `can_see_deal`."""
+    return viewer is not None and (viewer.is_admin or viewer.coordinates(province_code))
+
+
+def ensure_can_read_stats(viewer: Viewer, province_code: str | None) -> None:
+    """Province statistics: admins for any scope, a provincial office for its own province."""
+    if viewer is not None and viewer.is_admin:
+        return
+    if viewer is not None and province_code is not None and viewer.coordinates(province_code):
+        return
+    raise forbidden("only an admin, or the OCOP office of this province, may read these statistics", "province")

@@ -1,0 +1,232 @@
+"""Quotations: a producer quotes and revises, the buyer declines or accepts. Accepting opens a deal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any
+
+from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
+
+from market.accounts.policy import Principal, Viewer
+from market.catalog.validation import MAX_MOQ, Checker
+from market.core.clock import midnight, utcnow
+from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.ids import parse_object_id
+from market.trade import policy
+from market.trade.inquiries import ensure_open, visible_inquiry
+from market.trade.pipeline import DealState, Party
+from market.trade.records import (
+    ClosedReason,
+    Deal,
+    Inquiry,
+    InquiryStatus,
+    InvitationStatus,
+    Quotation,
+    QuotationRevision,
+    QuotationStatus,
+)
+
+if TYPE_CHECKING:
+    from market.store import Store
+
+DEFAULT_VALIDITY_DAYS = 30
+
+
+def _revision(data: Mapping[str, Any], number: int) -> dict[str, Any]:
+    check = Checker()
+    valid_until = check.day("validUntil", data.get("validUntil")) or date.today() + timedelta(
+        days=DEFAULT_VALIDITY_DAYS
+    )
+    if valid_until < date.today():
+        check.add(ErrorCode.OUT_OF_RANGE, "validUntil", "validUntil is in the past")
+    tiers = check.price_tiers("priceTiers", data.get("priceTiers")) or []
+    revision = {
+        "number": number,
+        "unitPriceVnd": check.price("unitPriceVnd", data.get("unitPriceVnd"), required=True),
+        "priceTiers": [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in tiers],
+        "moq": check.integer("moq", data.get("moq"), required=False, minimum=1, maximum=MAX_MOQ) or 1,
+        "leadTimeDays": check.integer("leadTimeDays", data.get("leadTimeDays"), required=True, minimum=0, maximum=365),
+        "validUntil": midnight(valid_until),
+        "note": check.text("note", data.get("note"), required=False, max_len=2000) or "",
+        "createdAt": utcnow(),
+    }
+    check.raise_if_any()
+    return revision
+
+
+def _producer_side(viewer: Viewer, inquiry: Inquiry) -> ObjectId:
+    policy.ensure_party(policy.inquiry_party(viewer, inquiry), Party.PRODUCER, "quote")
+    assert viewer is not None and viewer.org_id is not None
+    return viewer.org_id
+
+
+async def submit_quotation(
+    store: Store, viewer: Viewer, inquiry_id: str, data: Mapping[str, Any], *, idempotency_key: str | None = None
+) -> Quotation:
+    """A first quotation, or a revision of the producer's quotation (each revision is kept)."""
+    inquiry = await visible_inquiry(store, viewer, inquiry_id)
+    producer_id = _producer_side(viewer, inquiry)
+    assert viewer is not None
+    payload = {"inquiry": inquiry_id, **{k: str(v) for k, v in data.items()}}
+    if (
+        done := await store.idempotency.replay(
+            account_id=viewer.account_id,
+            operation="submitQuotation",
+            key=idempotency_key,
+            payload=payload,
+            load=store.trade.quotation,
+        )
+    ) is not None:
+        return done
+    ensure_open(inquiry, "new quotations")
+    existing = await store.trade.quotation_of(inquiry.id, producer_id)
+    if existing is not None and existing.status is not QuotationStatus.ACTIVE:
+        raise DomainError.single(
+            ErrorCode.INVALID_STATE, "inquiryId", f"your quotation was {existing.status}; it can no longer change"
+        )
+    revision = _revision(data, len(existing.revisions) + 1 if existing else 1)
+    assert viewer is not None
+
+    async def write(session: AsyncClientSession) -> ObjectId:
+        quotation_id = await store.trade.add_revision(inquiry.id, producer_id, inquiry.buyer_org_id, revision, session)
+        await store.trade.set_invitation_status(inquiry.id, producer_id, InvitationStatus.QUOTED, session=session)
+        return quotation_id
+
+    quotation_id, _ = await store.idempotency.once(
+        account_id=viewer.account_id, operation="submitQuotation", key=idempotency_key, payload=payload, work=write
+    )
+    quotation = await store.trade.quotation(quotation_id)
+    assert quotation is not None
+    return quotation
+
+
+async def visible_quotation(store: Store, viewer: Viewer, quotation_id: str) -> tuple[Quotation, Inquiry]:
+    oid = parse_object_id(quotation_id, "quotationId", "quotation")
+    quotation = await store.trade.quotation(oid)
+    if quotation is None:
+        raise not_found("quotationId", "quotation")
+    inquiry = await store.trade.inquiry(quotation.inquiry_id)
+    if inquiry is None or not policy.can_see_quotation(viewer, quotation, inquiry, await _province(store, quotation)):
+        raise not_found("quotationId", "quotation")
+    return quotation, inquiry
+
+
+async def _province(store: Store, quotation: Quotation) -> str | None:
+    producer = await store.producers.get(quotation.producer_id)
+    return producer.address.province_code if producer else None
+
+
+async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, reason: str) -> Quotation:
+    quotation, inquiry = await visible_quotation(store, viewer, quotation_id)
+    policy.ensure_party(policy.quotation_party(viewer, quotation), Party.BUYER, "decline quotations")
+    check = Checker()
+    cleaned = check.text("reason", reason, required=True, max_len=500)
+    check.raise_if_any()
+    if quotation.status is not QuotationStatus.ACTIVE:
+        raise DomainError.single(ErrorCode.INVALID_STATE, "quotationId", f"the quotation is already {quotation.status}")
+    await store.trade.set_quotation(quotation, {"status": QuotationStatus.DECLINED.value, "declineReason": cleaned})
+    await store.trade.set_invitation_status(inquiry.id, quotation.producer_id, InvitationStatus.DECLINED)
+    declined = await store.trade.quotation(quotation.id)
+    assert declined is not None
+    return declined
+
+
+async def accept_quotation(
+    store: Store, viewer: Viewer, quotation_id: str, revision: int, *, idempotency_key: str | None = None
+) -> Deal:
+    """Accept exactly this revision, in one transaction: the quotation, the inquiry and a new deal."""
+    quotation, inquiry = await visible_quotation(store, viewer, quotation_id)
+    policy.ensure_party(policy.quotation_party(viewer, quotation), Party.BUYER, "accept quotations")
+    assert viewer is not None
+    payload = {"quotation": quotation_id, "revision": revision}
+    if (
+        deal := await store.idempotency.replay(
+            account_id=viewer.account_id,
+            operation="acceptQuotation",
+            key=idempotency_key,
+            payload=payload,
+            load=store.trade.deal,
+        )
+    ) is not None:
+        return deal
+
+    async def write(session: AsyncClientSession) -> ObjectId:
+        # Read again inside the transaction: what we accept is what is stored now.
+        current = await store.trade.quotation(quotation.id, session)
+        fresh_inquiry = await store.trade.inquiry(inquiry.id, session)
+        assert current is not None and fresh_inquiry is not None
+        if current.status is not QuotationStatus.ACTIVE:
+            raise DomainError.single(ErrorCode.INVALID_STATE, "quotationId", f"the quotation is {current.status}")
+        ensure_open(fresh_inquiry, "acceptance")
+        if current.current.number != revision:
+            raise DomainError.single(
+                ErrorCode.CONFLICT,
+                "revision",
+                f"revision {revision} is not the latest; the producer revised it to {current.current.number}",
+            )
+        if current.current.valid_until and current.current.valid_until < date.today():
+            raise DomainError.single(ErrorCode.INVALID_STATE, "revision", "this revision's validity has ended")
+        accepted = await store.trade.set_quotation(
+            current,
+            {"status": QuotationStatus.ACCEPTED.value, "acceptedRevision": revision},
+            expected_version=current.version,
+            session=session,
+        )
+        if not accepted:
+            raise DomainError.single(ErrorCode.CONFLICT, "quotationId", "the quotation changed meanwhile; try again")
+        await store.trade.set_invitation_status(
+            inquiry.id,
+            current.producer_id,
+            InvitationStatus.ACCEPTED,
+            also={"status": InquiryStatus.CLOSED.value, "closedReason": ClosedReason.ACCEPTED.value},
+            inc_version=True,
+            session=session,
+        )
+        return await _open_deal(store, session, viewer, fresh_inquiry, current, current.current)
+
+    deal_id, _ = await store.idempotency.once(
+        account_id=viewer.account_id, operation="acceptQuotation", key=idempotency_key, payload=payload, work=write
+    )
+    deal = await store.trade.deal(deal_id)
+    assert deal is not None
+    return deal
+
+
+async def _open_deal(
+    store: Store,
+    session: AsyncClientSession,
+    viewer: Principal,
+    inquiry: Inquiry,
+    quotation: Quotation,
+    revision: QuotationRevision,
+) -> ObjectId:
+    producer = await store.producers.get(quotation.producer_id)
+    invitation = inquiry.invitation(quotation.producer_id)
+    product_id = inquiry.product_id or (invitation.product_ids[0] if invitation and invitation.product_ids else None)
+    unit_price = revision.unit_price_for(inquiry.quantity)
+    now = utcnow()
+    doc = {
+        "inquiryId": inquiry.id,
+        "quotationId": quotation.id,
+        "quotationRevision": revision.number,
+        "productId": product_id,
+        "buyerOrgId": inquiry.buyer_org_id,
+        "producerId": quotation.producer_id,
+        "producerProvinceCode": producer.address.province_code if producer else None,
+        "producerFormerProvince": producer.address.former_province if producer else None,
+        "state": DealState.NEGOTIATING.value,
+        "quantity": inquiry.quantity,
+        "unit": inquiry.unit,
+        "unitPriceVnd": unit_price,
+        "valueVnd": unit_price * inquiry.quantity,
+        "history": [
+            {"at": now, "by": viewer.account_id, "byName": viewer.name, "party": Party.BUYER.value, "from": None,
+             "to": DealState.NEGOTIATING.value, "note": f"accepted quotation revision {revision.number}"}
+        ],
+        "createdAt": now,
+        "updatedAt": now,
+        "version": 1,
+    }  # fmt: skip
+    return await store.trade.insert_deal(doc, session)
