@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse
 
 from api.services import Services
+from schema.execution import COUNTS
 from workers.state import SyncStateStore
 
 
@@ -72,5 +73,11 @@ async def metrics(request: Request) -> PlainTextResponse:
         "# HELP ocop_search_sync_applied_events_total Change events applied to the index.",
         "# TYPE ocop_search_sync_applied_events_total counter",
         f"ocop_search_sync_applied_events_total {figures.get('appliedEvents') or 0}",
+        "# HELP ocop_graphql_short_path_total Objects and fields completed by the short execution path, and walks "
+        "it handed back to graphql-core.",
+        "# TYPE ocop_graphql_short_path_total counter",
+        f'ocop_graphql_short_path_total{{outcome="object"}} {COUNTS.objects}',
+        f'ocop_graphql_short_path_total{{outcome="field"}} {COUNTS.fields}',
+        f'ocop_graphql_short_path_total{{outcome="handed_back"}} {COUNTS.handed_back}',
     ]
     return PlainTextResponse("\n".join(lines) + "\n")

@@ -40,6 +40,9 @@ class Settings(BaseSettings):
     # How many best-matching producers an open RFQ is sent to.
     rfq_invites: int = Field(10, alias="OCOP_RFQ_INVITES", ge=1, le=100)
 
+    # The short execution path for plain fields (schema/execution.py); off means Strawberry's own execution.
+    short_path: bool = Field(True, alias="OCOP_SHORT_PATH")
+
     # Seconds without a worker heartbeat after which /readyz reports search sync as down.
     sync_stale_after: float = Field(30.0, alias="OCOP_SYNC_STALE_AFTER")
 

@@ -16,6 +16,7 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from market.core.errors import DomainError, ErrorCode
 from market.core.paging import MAX_PAGE
@@ -96,7 +97,9 @@ class RequestLimits(SchemaExtension):
         yield
 
 
-def build_schema(*, production: bool = False) -> strawberry.Schema:
+def build_schema(*, production: bool = False, short_path: bool = True) -> strawberry.Schema:
+    """The schema. `short_path=False` executes with Strawberry's own execution context only
+    (OCOP_SHORT_PATH=false), for when an upgrade of Strawberry or graphql-core is in doubt."""
     # Limiter rules are built once here. Extensions are constructed per request, and a limiter extension
     # would build a new rule class each time, which changes the validation cache key and defeats the cache
     # (strawberry issue #4635); a stable tuple of rule classes keeps it effective.
@@ -119,7 +122,8 @@ def build_schema(*, production: bool = False) -> strawberry.Schema:
         extensions=extensions,
         config=StrawberryConfig(relay_max_results=100),
         scalar_overrides=SCALARS,
-        execution_context_class=DirectFieldsExecutionContext,
+        execution_context_class=DirectFieldsExecutionContext if short_path else StrawberryGraphQLCoreExecutionContext,
     )
-    mark_direct_fields(schema)
+    if short_path:
+        mark_direct_fields(schema)
     return schema

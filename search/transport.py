@@ -8,8 +8,10 @@ in two or three. This transport keeps httpx's interface (requests, responses, ti
 rest of the code does not know which transport it runs on.
 
 What it supports is what the Meilisearch client needs: one origin (http or https), whole request and
-response bodies, the four httpx timeouts, and the httpx exception types. HEAD requests are refused: the
-parser would wait for the body their answer never has.
+response bodies, the httpx exception types, and three of httpx's four timeouts: connect, pool and read. There
+is no separate write timeout: asyncio buffers the request and the read timer starts before it is written,
+so a request the server does not take in fails with ReadTimeout within the read timeout. HEAD requests are
+refused: the parser would wait for the body their answer never has.
 """
 
 from __future__ import annotations
@@ -99,7 +101,8 @@ class _Connection(asyncio.Protocol):
         self._headers, self._body, self._received, self._keep_alive = [], [], 0, False
         loop = asyncio.get_running_loop()
         response = self._response = loop.create_future()
-        # A plain timer is cheaper than an asyncio.timeout scope, and this runs for every search.
+        # A plain timer is cheaper than an asyncio.timeout scope, and this runs for every search. It starts
+        # before the write, so it bounds writing the request too.
         timer = loop.call_later(read_timeout, self._time_out) if read_timeout is not None else None
         self.transport.write(raw_request)
         try:

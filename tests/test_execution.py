@@ -15,7 +15,7 @@ from strawberry.types import Info
 
 from schema import build_schema
 from schema.context import Context
-from schema.execution import DIRECT, DirectFieldsExecutionContext, mark_direct_fields
+from schema.execution import COUNTS, DIRECT, DirectFieldsExecutionContext, mark_direct_fields
 from schema.loaders import Loaders
 from search.service import ProductSearch
 from tests.conftest import Catalogue
@@ -185,3 +185,31 @@ async def test_real_schema_gives_the_same_result_both_ways(catalogue: Catalogue,
     assert not a.errors and not b.errors
     assert a.data == b.data
     assert a.data and a.data["searchProducts"]["edges"]
+
+
+async def test_the_short_path_is_taken_on_the_real_schema(catalogue: Catalogue) -> None:
+    """Fails when an upgrade of Strawberry or graphql-core silently stops the short path being taken."""
+    fixture = catalogue.fixture
+    search = ProductSearch(fixture.meili, fixture.index_uid, fixture.store)
+    context = Context(store=fixture.store, search=search, viewer=None, loaders=Loaders.create(fixture.store))
+    before = (COUNTS.objects, COUNTS.fields)
+    result = await build_schema().execute(SEARCH, variable_values={"q": "keo dua"}, context_value=context)
+    assert not result.errors and result.data
+    hits = len(result.data["searchProducts"]["edges"])
+    assert hits > 0
+    # Each hit's province and the facet rows are whole direct objects; the scalars of a product (which also
+    # has a resolver field, producer) are single direct fields.
+    assert COUNTS.objects - before[0] >= 2 * hits
+    assert COUNTS.fields - before[1] >= 10 * hits
+
+
+async def test_the_short_path_can_be_turned_off(catalogue: Catalogue) -> None:
+    fixture = catalogue.fixture
+    search = ProductSearch(fixture.meili, fixture.index_uid, fixture.store)
+    context = Context(store=fixture.store, search=search, viewer=None, loaders=Loaders.create(fixture.store))
+    schema = build_schema(short_path=False)
+    assert schema.execution_context_class is StrawberryGraphQLCoreExecutionContext
+    before = (COUNTS.objects, COUNTS.fields)
+    result = await schema.execute(SEARCH, variable_values={"q": "keo dua"}, context_value=context)
+    assert not result.errors and result.data and result.data["searchProducts"]["edges"]
+    assert (COUNTS.objects, COUNTS.fields) == before

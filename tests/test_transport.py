@@ -159,6 +159,22 @@ async def test_no_answer_is_a_read_timeout() -> None:
             await client.close()
 
 
+async def test_a_request_the_server_does_not_take_in_times_out_within_the_read_timeout() -> None:
+    """There is no separate write timeout (see the transport's docstring): the read timer bounds the write."""
+
+    async def not_reading(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await asyncio.sleep(5)
+
+    async with tcp_server(not_reading) as (url, _):
+        transport = KeepAliveTransport(url)
+        async with httpx.AsyncClient(base_url=url, transport=transport, timeout=0.3) as http:
+            started = asyncio.get_running_loop().time()
+            with pytest.raises(httpx.ReadTimeout):
+                # Far more than the kernel's socket buffers hold, so the write itself stalls.
+                await http.post("/indexes/products/documents", content=b"x" * (64 * 1024 * 1024))
+            assert asyncio.get_running_loop().time() - started < 3
+
+
 async def test_malformed_answer_is_a_protocol_error() -> None:
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
