@@ -11,7 +11,6 @@ from starlette.responses import JSONResponse, PlainTextResponse
 
 from api.services import Services
 from schema.execution import COUNTS
-from workers.state import SyncStateStore
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -19,7 +18,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 
 async def _sync_figures(services: Services) -> dict[str, object]:
-    status = await SyncStateStore(services.store.db, f"search:{services.products_index}").read()
+    status = await services.store.sync_state(f"search:{services.products_index}").read()
     heartbeat_age = (datetime.now(UTC) - status.heartbeat_at).total_seconds() if status.heartbeat_at else None
     alive = (
         status.owner is not None and heartbeat_age is not None and heartbeat_age <= services.settings.sync_stale_after

@@ -49,7 +49,6 @@ from market.catalog.records import Producer, ProducerType, Product
 from search.client import MeiliClient
 from search.documents import product_document
 from search.settings import PRODUCT_SETTINGS
-from workers.state import SyncStateStore
 
 ROUNDS = 200
 SEED_ROWS = 200
@@ -165,7 +164,7 @@ async def _raw_rounds(bench: Bench, rng: random.Random) -> Latencies:
 
 async def _wait_caught_up(bench: Bench, worker: Child, expected: int, timeout: float = 120.0) -> None:
     """Until the worker built the index and follows the change stream."""
-    state = SyncStateStore(bench.store.db, f"search:{bench.index_uid}")
+    state = bench.store.sync_state(f"search:{bench.index_uid}")
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if worker.process.returncode is not None:

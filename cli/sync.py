@@ -18,7 +18,6 @@ def reindex() -> None:
     from search.rfqs import RFQS
     from workers.indexer import Indexer, ProductIndexer, RfqIndexer
     from workers.rebuild import rebuild
-    from workers.state import SyncStateStore
     from workers.sync import SearchSync
 
     async def work(settings: Settings) -> None:
@@ -30,7 +29,7 @@ def reindex() -> None:
             for uid, indexer in targets:
                 with progress_bar(f"reindex {uid}") as progress:
                     started = await rebuild(store, meili, uid, progress, indexer)
-                state = SyncStateStore(store.db, f"search:{uid}")
+                state = store.sync_state(f"search:{uid}")
                 await state.set_fingerprint(indexer.fingerprint())
                 await state.request_rewind(started)
                 status = await state.read()

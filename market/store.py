@@ -10,14 +10,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, Protocol, TypeVar
 
+from bson import Timestamp
 from pymongo import AsyncMongoClient
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import OperationFailure
 from pymongo.monitoring import CommandListener
 
 from market.accounts.repository import AccountRepository, BuyerOrgRepository
 from market.catalog.repository import ProducerRepository, ProductRepository
 from market.storage.idempotency import IdempotencyKeys
+from market.storage.sync_state import SyncStateStore
 from market.storage.transactions import in_transaction
 from market.trade.repository import TradeRepository
 
@@ -61,6 +65,30 @@ class Store:
 
     async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
         return await in_transaction(self.client, work)
+
+    def sync_state(self, name: str) -> SyncStateStore:
+        """The durable state of one search sync (lease, resume token, health), by its name."""
+        return SyncStateStore(self.db, name)
+
+    async def watch(self, pipeline: list[dict[str, Any]], **options: Any) -> AsyncChangeStream[dict[str, Any]]:
+        """A change stream over the whole database (the sync worker's), opened with PyMongo's options."""
+        return await self.db.watch(pipeline, **options)
+
+    async def cluster_time(self) -> Timestamp:
+        """The cluster time now: a change stream started at it sees every later write."""
+        reply = await self.db.command("ping")
+        ts = reply.get("operationTime") or (reply.get("$clusterTime") or {}).get("clusterTime")
+        if not isinstance(ts, Timestamp):
+            raise RuntimeError("MongoDB did not report a cluster time; it must run as a replica set")
+        return ts
+
+    async def oldest_oplog_time(self) -> Timestamp | None:
+        """The time of the oldest change the server still keeps; None where the oplog may not be read."""
+        try:
+            entry = await self.client.local["oplog.rs"].find_one({}, {"ts": 1}, sort=[("$natural", 1)])
+        except OperationFailure:
+            return None  # not allowed to read the oplog (some managed services): rely on the server's errors
+        return entry["ts"] if entry else None
 
     async def ping(self) -> bool:
         await self.client.admin.command("ping")

@@ -134,10 +134,7 @@ class ProductSearch:
             return self._vocabulary
         async with self._vocabulary_lock:
             if self._vocabulary is None or time.monotonic() - self._vocabulary_at >= VOCABULARY_TTL:
-                docs = await self.store.products.collection.find(
-                    {"status": ProductStatus.PUBLISHED.value}, {"name": 1, "category": 1, "_id": 0}
-                ).to_list(None)
-                self._vocabulary = Vocabulary.from_texts(f"{d['name']} {d.get('category', '')}" for d in docs)
+                self._vocabulary = Vocabulary.from_texts(await self.store.products.published_texts())
                 self._vocabulary_at = time.monotonic()
         return self._vocabulary
 

@@ -15,7 +15,6 @@ from tests.conftest import Api, World
 from workers.drift import check_drift
 from workers.indexer import ProductIndexer
 from workers.rebuild import rebuild
-from workers.state import SyncStateStore
 from workers.sync import SearchSync
 
 SEARCH = (
@@ -158,7 +157,7 @@ async def test_reindex_swaps_atomically_while_live_sync_continues(
     try:
         writes = asyncio.create_task(writer())
         started = await rebuild(store, meili, index_uid)
-        await SyncStateStore(store.db, f"search:{index_uid}").request_rewind(started)
+        await store.sync_state(f"search:{index_uid}").request_rewind(started)
         await writes
         for _ in range(300):
             report = await check_drift(store, meili, index_uid)

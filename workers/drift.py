@@ -24,14 +24,12 @@ class DriftReport:
 
 
 async def check_drift(store: Store, meili: MeiliClient, index_uid: str) -> DriftReport:
-    producer_versions = {
-        d["_id"]: d["version"] for d in await store.producers.collection.find({}, {"version": 1}).to_list(None)
-    }
+    producer_versions = await store.producers.versions()
     expected = {
-        str(d["_id"]): {"version": d["version"], "producerVersion": producer_versions.get(d["producerId"], 0)}
-        for d in await store.products.collection.find(
-            {"status": {"$ne": ProductStatus.ARCHIVED.value}}, {"version": 1, "producerId": 1}
-        ).to_list(None)
+        str(product_id): {"version": version, "producerVersion": producer_versions.get(producer_id, 0)}
+        for product_id, version, producer_id in await store.products.versions(
+            {"status": {"$ne": ProductStatus.ARCHIVED.value}}
+        )
     }
     indexed = {}
     if await meili.get_index(index_uid) is not None:

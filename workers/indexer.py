@@ -111,17 +111,6 @@ class Indexer:
         )
         return {row["id"]: row for row in body["results"]}
 
-    async def _ids(self, collection: str, query: dict[str, Any]) -> AsyncIterator[list[ObjectId]]:
-        cursor = self.store.db[collection].find(query, {"_id": 1}, batch_size=BATCH)
-        chunk: list[ObjectId] = []
-        async for doc in cursor:
-            chunk.append(doc["_id"])
-            if len(chunk) >= BATCH:
-                yield chunk
-                chunk = []
-        if chunk:
-            yield chunk
-
 
 class ProductIndexer(Indexer):
     watched = ("products", "producers")
@@ -137,10 +126,7 @@ class ProductIndexer(Indexer):
         producers = list(changed.get("producers", set()))
         if producers:
             # A producer's name and verification are denormalised into each of its products' documents.
-            docs = await self.store.products.collection.find({"producerId": {"$in": producers}}, {"_id": 1}).to_list(
-                None
-            )
-            ids |= {d["_id"] for d in docs}
+            ids |= set(await self.store.products.ids_of_producers(producers))
         return ids
 
     async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
@@ -153,10 +139,10 @@ class ProductIndexer(Indexer):
         ]
 
     def all_ids(self) -> AsyncIterator[list[ObjectId]]:
-        return self._ids("products", self._indexable)
+        return self.store.products.id_batches(self._indexable, BATCH)
 
     async def count(self) -> int:
-        return await self.store.products.collection.count_documents(self._indexable)
+        return await self.store.products.count_where(self._indexable)
 
 
 class RfqIndexer(Indexer):
@@ -178,7 +164,7 @@ class RfqIndexer(Indexer):
         return [rfq_document(i, buyers.get(i.buyer_org_id)) for i in inquiries if is_on_board(i)]
 
     def all_ids(self) -> AsyncIterator[list[ObjectId]]:
-        return self._ids("inquiries", self._indexable)
+        return self.store.trade.inquiry_id_batches(self._indexable, BATCH)
 
     async def count(self) -> int:
-        return await self.store.trade.inquiries.count_documents(self._indexable)
+        return await self.store.trade.count_inquiries(self._indexable)

@@ -13,7 +13,6 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from bson import Timestamp
-from pymongo.asynchronous.database import AsyncDatabase
 
 from market.store import Store
 from search.client import MeiliClient
@@ -21,15 +20,6 @@ from search.settings import PRODUCT_SETTINGS
 from workers.indexer import Indexer, ProductIndexer
 
 Progress = Callable[[int, int], None]  # (done, total)
-
-
-async def cluster_time(db: AsyncDatabase[dict[str, Any]]) -> Timestamp:
-    """The cluster time now: a change stream started at it sees every later write."""
-    reply = await db.command("ping")
-    ts = reply.get("operationTime") or (reply.get("$clusterTime") or {}).get("clusterTime")
-    if not isinstance(ts, Timestamp):
-        raise RuntimeError("MongoDB did not report a cluster time; it must run as a replica set")
-    return ts
 
 
 async def apply_settings(meili: MeiliClient, uid: str, settings: Mapping[str, Any] = PRODUCT_SETTINGS) -> None:
@@ -47,7 +37,7 @@ async def rebuild(
     indexer: Indexer | None = None,
 ) -> Timestamp:
     indexer = indexer or ProductIndexer(store, meili)
-    started = await cluster_time(store.db)
+    started = await store.cluster_time()
     temp_uid = f"{live_uid}__rebuild_{int(time.time() * 1000)}"
     total = await indexer.count()
     try:

@@ -28,11 +28,11 @@ from typing import Any
 from bson import ObjectId, Timestamp
 from pymongo.errors import ConnectionFailure, OperationFailure, PyMongoError
 
+from market.storage.sync_state import LeaseLost
 from market.store import Store
 from search.client import MeiliClient, MeiliError
 from workers.indexer import Indexer, ProductIndexer
 from workers.rebuild import apply_settings, rebuild
-from workers.state import LeaseLost, SyncStateStore
 
 log = logging.getLogger("ocop.sync")
 
@@ -93,7 +93,7 @@ class SearchSync:
         self.meili = meili
         self.index_uid = index_uid
         self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{ObjectId()}"
-        self.state = SyncStateStore(store.db, f"search:{index_uid}")
+        self.state = store.sync_state(f"search:{index_uid}")
         self.indexer = indexer or ProductIndexer(store, meili)
         self.batch_size = batch_size
         self.max_await_ms = max_await_ms
@@ -164,7 +164,7 @@ class SearchSync:
         restore, or a rollover it has not noticed yet); compare with the oldest oplog entry as well."""
         if resume_from is None:
             return
-        oldest = await _oldest_oplog_time(self.store)
+        oldest = await self.store.oldest_oplog_time()
         if oldest is not None and oldest > resume_from:
             raise ResumePointLost(f"the oplog starts at {oldest.as_datetime()}, after the resume point")
 
@@ -188,7 +188,7 @@ class SearchSync:
             {"$match": {"ns.coll": {"$in": list(self.indexer.watched)}}},
             {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "clusterTime": 1}},
         ]
-        async with await self.store.db.watch(pipeline, max_await_time_ms=self.max_await_ms, **options) as stream:
+        async with await self.store.watch(pipeline, max_await_time_ms=self.max_await_ms, **options) as stream:
             last_commit = 0.0
             while not stop.is_set():
                 changed: dict[str, set[ObjectId]] = {name: set() for name in self.indexer.watched}
@@ -238,14 +238,6 @@ class SearchSync:
                     if latest.rewind_to is not None:
                         return False  # a rebuild swapped the index; replay from its snapshot
         return False
-
-
-async def _oldest_oplog_time(store: Store) -> Timestamp | None:
-    try:
-        entry = await store.client.local["oplog.rs"].find_one({}, {"ts": 1}, sort=[("$natural", 1)])
-    except OperationFailure:
-        return None  # not allowed to read the oplog (some managed services): rely on the server's errors
-    return entry["ts"] if entry else None
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

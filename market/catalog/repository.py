@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -19,6 +20,7 @@ from market.core.errors import DomainError, ErrorCode
 from market.core.paging import Page, PageRequest, SortSpec
 from market.core.provinces import load_provinces
 from market.core.text import fold
+from market.storage.batches import id_batches
 from market.storage.keyset import fetch_page
 from market.storage.versioned import versioned_update
 
@@ -147,6 +149,10 @@ class ProducerRepository:
     async def insert_many(self, docs: list[dict[str, Any]]) -> list[ObjectId]:
         result = await self.collection.insert_many(docs, ordered=False)
         return list(result.inserted_ids)
+
+    async def versions(self) -> dict[ObjectId, int]:
+        """Every producer's current version (the drift report compares them with the index)."""
+        return {d["_id"]: d["version"] for d in await self.collection.find({}, {"version": 1}).to_list(None)}
 
     async def ids_in_province(self, province_code: str) -> list[ObjectId]:
         ids: list[ObjectId] = await self.collection.distinct("_id", {"address.provinceCode": province_code})
@@ -288,6 +294,29 @@ class ProductRepository:
         operations += [UpdateOne(query, update) for query, update in updates]
         if operations:
             await self.collection.bulk_write(operations, ordered=False)
+
+    async def ids_of_producers(self, producer_ids: list[ObjectId]) -> list[ObjectId]:
+        docs = await self.collection.find({"producerId": {"$in": producer_ids}}, {"_id": 1}).to_list(None)
+        return [d["_id"] for d in docs]
+
+    def id_batches(self, query: dict[str, Any], size: int) -> AsyncIterator[list[ObjectId]]:
+        """The ids of the products matching `query`, `size` at a time, read with one cursor."""
+        return id_batches(self.collection, query, size)
+
+    async def count_where(self, query: dict[str, Any]) -> int:
+        return await self.collection.count_documents(query)
+
+    async def versions(self, query: dict[str, Any]) -> list[tuple[ObjectId, int, ObjectId]]:
+        """(id, version, producer id) of the products matching `query`."""
+        docs = await self.collection.find(query, {"version": 1, "producerId": 1}).to_list(None)
+        return [(d["_id"], d["version"], d["producerId"]) for d in docs]
+
+    async def published_texts(self) -> list[str]:
+        """Name and category of every published product: the words buyers' queries are corrected towards."""
+        docs = await self.collection.find(
+            {"status": ProductStatus.PUBLISHED.value}, {"name": 1, "category": 1, "_id": 0}
+        ).to_list(None)
+        return [f"{d['name']} {d.get('category', '')}" for d in docs]
 
     async def is_empty(self) -> bool:
         return await self.collection.estimated_document_count() == 0

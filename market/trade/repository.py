@@ -3,6 +3,7 @@ them, and the indexes their lists, statistics and feeds need."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Any
 
 from bson import ObjectId
@@ -12,6 +13,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from market.core.clock import utcnow
 from market.core.paging import Page, PageRequest
+from market.storage.batches import id_batches
 from market.storage.changes import OpenStream, open_stream
 from market.storage.keyset import fetch_page
 from market.storage.versioned import versioned_update
@@ -124,6 +126,9 @@ class TradeRepository:
 
     async def count_inquiries(self, query: dict[str, Any]) -> int:
         return await self.inquiries.count_documents(query)
+
+    def inquiry_id_batches(self, query: dict[str, Any], size: int) -> AsyncIterator[list[ObjectId]]:
+        return id_batches(self.inquiries, query, size)
 
     async def deal_page(self, query: dict[str, Any], request: PageRequest) -> Page[Deal]:
         return await fetch_page(self.deals, query, [("createdAt", -1)], request, Deal.from_doc)

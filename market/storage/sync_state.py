@@ -1,5 +1,5 @@
-"""The sync worker's durable state: one MongoDB document per synced index, holding the lease, the
-resume token and the health figures.
+"""The search sync worker's durable state, in the `sync_state` collection: one document per synced index,
+holding the lease, the resume token and the health figures.
 
 The lease and the token live in the same document on purpose: the token is only written with a filter on
 the lease owner, so a worker that lost its lease (paused, partitioned) can never move the token.
