@@ -1,6 +1,6 @@
 """Bulk import of N generated products, until every one is searchable, against the raw services.
 
-Product path: `market.importer.import_products` into an empty database, then one
+Product path: `market.catalog.importer.import_products` into an empty database, then one
 `SearchSync.run(once=True)` (on an empty index that is a full rebuild, as `ocop worker --once` does).
 Raw path, on the same servers: `insert_many` of the very documents the import stored (batches of 1000,
 into a collection with the same indexes), and `add_documents` of the very documents the sync indexed

@@ -1,4 +1,4 @@
-"""Trade subscriptions (graphql-transport-ws). The feeds come from market/feeds.py; every object an
+"""Trade subscriptions (graphql-transport-ws). The feeds come from market/trade/feeds.py; every object an
 event points to is loaded through the same visibility checks as in queries."""
 
 from collections.abc import AsyncIterator
