@@ -101,7 +101,8 @@ def inquiry_filter(viewer: Viewer) -> dict[str, object]:
 
 def visible_invitations(viewer: Viewer, inquiry: Inquiry) -> list[Invitation]:
     """A producer sees its own invitation only, never who else was invited or whether they quoted; the
-    buyer, the provincial offices and admins see them all."""
+    buyer, the provincial offices and admins see them all. Only for an inquiry the viewer may see or finds
+    on the RFQ board: the inquiry's own visibility is `can_see_inquiry`'s question."""
     if viewer is not None and viewer.role is Role.PRODUCER:
         return [i for i in inquiry.invitations if i.producer_id == viewer.org_id]
     return list(inquiry.invitations)
