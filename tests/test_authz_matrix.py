@@ -203,5 +203,159 @@ async def test_inbox_and_deal_pages_cost_constant_round_trips(
     assert sorted(small) == sorted(large) and len(large) <= 5, large
 
 
+# --- paths that must ask the same policy as `inquiry(id)` and `deal(id)`: the RFQ board and event reports --------
+
+SUBMIT = "mutation($input: SubmitInquiryInput!) { submitInquiry(input: $input) { inquiry { id invitations { producer { id } } } errors { code } } }"
+QUOTE = "mutation($i: ID!, $input: QuotationInput!) { submitQuotation(inquiryId: $i, input: $input) { quotation { id } errors { code } } }"
+ACCEPT = "mutation($q: ID!) { acceptQuotation(id: $q, revision: 1) { deal { id valueVnd } errors { code } } }"
+
+
+def producer_gid(scene: dict[str, Any], role: str) -> str:
+    return gid("Producer", scene["principals"][role].org_id)
+
+
+@pytest.fixture(scope="module")
+async def board_rfq(catalogue: Catalogue, scene: dict[str, Any]) -> dict[str, Any]:
+    """An open RFQ for coconut candy, with no group, province or rating asked, submitted by the buyer through the
+    API: the coconut-candy makers are invited (the scene's maker and rival among them), the maker quoted, and the
+    board index is up to date. The Hà Nội outsider matches the board but was not invited."""
+    api, keys = catalogue.api, scene["keys"]
+    rfq = {"criteria": {"query": "kẹo dừa"}, "quantity": 300, "unit": "hộp"}
+    submitted = (await api.data(SUBMIT, {"input": rfq}, as_=keys["buyer"]))["submitInquiry"]
+    assert submitted["errors"] == []
+    inquiry_id = submitted["inquiry"]["id"]
+    quote = {"unitPriceVnd": 45000, "leadTimeDays": 10}
+    quoted = (await api.data(QUOTE, {"i": inquiry_id, "input": quote}, as_=keys["maker"]))["submitQuotation"]
+    assert quoted["errors"] == []
+    await catalogue.sync_board()
+    return {
+        "id": inquiry_id,
+        "invited": sorted(i["producer"]["id"] for i in submitted["inquiry"]["invitations"]),
+        "quotation": quoted["quotation"]["id"],
+    }
+
+
+BOARD = "{ openRequests(first: 100) { edges { node { id invitations { status reason producer { id name } } quotations { id } } } } }"
+
+
+@pytest.mark.parametrize(
+    ("role", "own_invitation", "sees_quotation"),
+    [("outsider", False, False), ("rival", True, False), ("maker", True, True)],
+)
+async def test_rfq_board_shows_a_producer_only_its_own_invitation_and_quotation(
+    catalogue: Catalogue,
+    scene: dict[str, Any],
+    board_rfq: dict[str, Any],
+    role: str,
+    own_invitation: bool,
+    sees_quotation: bool,
+) -> None:
+    """The board asks `visible_invitations` and the quotation policy as `inquiry(id)` does: a producer that can
+    meet the RFQ but was not invited reads it without learning who was invited or who quoted."""
+    me = producer_gid(scene, role)
+    assert (me in board_rfq["invited"]) is own_invitation
+    assert {producer_gid(scene, "maker"), producer_gid(scene, "rival")} <= set(board_rfq["invited"])
+    body = await ask(catalogue, scene, role, BOARD)
+    nodes = {e["node"]["id"]: e["node"] for e in body["data"]["openRequests"]["edges"]}
+    assert board_rfq["id"] in nodes  # no group, province or rating asked: every producer can meet it
+    node = nodes[board_rfq["id"]]
+    assert [i["producer"]["id"] for i in node["invitations"]] == ([me] if own_invitation else [])
+    assert [q["id"] for q in node["quotations"]] == ([board_rfq["quotation"]] if sees_quotation else [])
+    # Nowhere on its board does a producer see another producer's invitation.
+    assert {i["producer"]["id"] for n in nodes.values() for i in n["invitations"]} <= {me}
+    # The board shows what `inquiry(id)` shows; a producer that was not invited cannot open it there.
+    by_id = await ask(catalogue, scene, role, "query($i: ID!) { inquiry(id: $i) { invitations { status reason producer { id name } } quotations { id } } }", i=board_rfq["id"])  # fmt: skip
+    inquiry = by_id["data"]["inquiry"]
+    assert inquiry == ({k: node[k] for k in ("invitations", "quotations")} if own_invitation else None)
+
+
+async def test_rfq_board_shows_an_admin_every_invitation_and_quotation(
+    catalogue: Catalogue, scene: dict[str, Any], board_rfq: dict[str, Any]
+) -> None:
+    body = await ask(catalogue, scene, "admin", BOARD)
+    node = next(e["node"] for e in body["data"]["openRequests"]["edges"] if e["node"]["id"] == board_rfq["id"])
+    assert sorted(i["producer"]["id"] for i in node["invitations"]) == board_rfq["invited"]
+    assert all(
+        i["status"] and i["reason"].startswith("matched:") and i["producer"]["name"] for i in node["invitations"]
+    )
+    assert [q["id"] for q in node["quotations"]] == [board_rfq["quotation"]]
+
+
+@pytest.fixture(scope="module")
+async def event_deals(catalogue: Catalogue, scene: dict[str, Any]) -> dict[str, Any]:
+    """A trade event in Vĩnh Long where the buyer signed two MoUs: one with the maker (Vĩnh Long), one with the
+    outsider (Hà Nội). Each deal comes from a direct inquiry, quoted and accepted through the API."""
+    api, keys, store = catalogue.api, scene["keys"], catalogue.fixture.store
+    deals: dict[str, str] = {}
+    values: dict[str, int] = {}
+    for role, quantity, price in (("maker", 40, 150000), ("outsider", 10, 90000)):
+        product = await store.products.collection.find_one(
+            {"producerId": scene["principals"][role].org_id, "status": "published"}
+        )
+        assert product is not None
+        direct = {"productId": gid("Product", product["_id"]), "quantity": quantity, "unit": "hộp"}
+        inquiry = (await api.data(SUBMIT, {"input": direct}, as_=keys["buyer"]))["submitInquiry"]["inquiry"]
+        quote = {"unitPriceVnd": price, "leadTimeDays": 3}
+        quotation = (await api.data(QUOTE, {"i": inquiry["id"], "input": quote}, as_=keys[role]))["submitQuotation"]
+        accepted = (await api.data(ACCEPT, {"q": quotation["quotation"]["id"]}, as_=keys["buyer"]))["acceptQuotation"]
+        assert accepted["errors"] == []
+        deals[role], values[role] = accepted["deal"]["id"], accepted["deal"]["valueVnd"]
+    created = await api.data(
+        'mutation { createTradeEvent(input: {name: "Hội chợ OCOP Vĩnh Long", organiser: "Sở NN&MT", province: "Vĩnh Long", startsOn: "2030-03-01"}) { event { id } errors { code } } }',
+        as_=keys["admin"],
+    )  # fmt: skip
+    assert created["createTradeEvent"]["errors"] == []
+    event_id = created["createTradeEvent"]["event"]["id"]
+    for deal_id in deals.values():
+        signed = await api.data(
+            'mutation($d: ID!, $e: ID!) { signMou(dealId: $d, input: {termsSummary: "giao hàng mỗi quý", eventId: $e}) { errors { code } } }',
+            {"d": deal_id, "e": event_id}, as_=keys["buyer"],
+        )  # fmt: skip
+        assert signed["signMou"]["errors"] == []
+    return {"event": event_id, "deals": deals, "values": values}
+
+
+EVENT_REPORTS = "{ tradeEvents(first: 100) { edges { node { id report { mousSigned valueVnd deals { id } } } } } }"
+
+
+@pytest.mark.parametrize(
+    ("role", "report_deals", "visible_deals"),
+    [
+        ("office", {"maker"}, {"maker"}),  # the event's province: its own producer's deal only
+        ("admin", {"maker", "outsider"}, {"maker", "outsider"}),
+        ("other_office", None, {"outsider"}),  # sees its producer's deal, but not this event's report
+        ("buyer", None, {"maker", "outsider"}),
+        ("maker", None, {"maker"}),
+        ("anonymous", None, set()),
+    ],
+)
+async def test_event_report_lists_only_the_deals_the_viewer_may_see(
+    catalogue: Catalogue,
+    scene: dict[str, Any],
+    event_deals: dict[str, Any],
+    role: str,
+    report_deals: set[str] | None,
+    visible_deals: set[str],
+) -> None:
+    """`tradeEvents { report { deals } }` asks `can_see_deal`, as `deal(id)` does."""
+    deals = event_deals["deals"]
+    visible: set[str] = set()
+    for name, deal_id in deals.items():
+        found = await ask(catalogue, scene, role, "query($d: ID!) { deal(id: $d) { id } }", d=deal_id)
+        if found["data"]["deal"] is not None:
+            visible.add(name)
+    assert visible == visible_deals
+    body = await ask(catalogue, scene, role, EVENT_REPORTS)
+    node = next(e["node"] for e in body["data"]["tradeEvents"]["edges"] if e["node"]["id"] == event_deals["event"])
+    if report_deals is None:
+        assert node["report"] is None
+        return
+    assert sorted(d["id"] for d in node["report"]["deals"]) == sorted(deals[name] for name in report_deals)
+    assert report_deals == visible
+    if role == "admin":
+        assert node["report"]["mousSigned"] == 2
+        assert node["report"]["valueVnd"] == sum(event_deals["values"].values()) == 40 * 150000 + 10 * 90000
+
+
 async def _no_matchmaking(criteria: Criteria, limit: int) -> list[Match]:
     raise AssertionError("direct inquiries need no matchmaking")

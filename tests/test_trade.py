@@ -16,7 +16,7 @@ from bson import ObjectId
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
 from market.trade.inquiries import expire_inquiries
-from tests.conftest import Catalogue, gid
+from tests.conftest import Api, Catalogue, gid
 
 SUBMIT = """
 mutation($input: SubmitInquiryInput!, $key: String) {
@@ -73,23 +73,175 @@ async def buyer_org(cat: Catalogue, name: str) -> str:
     return str(org.id)
 
 
-@pytest.fixture
-async def parties(catalogue: Catalogue) -> dict[str, str]:
+async def make_parties(cat: Catalogue) -> dict[str, str]:
     return {
-        "buyer": await account(catalogue, Role.BUYER, "Co.op buyer", org_id=await buyer_org(catalogue, "Co.op")),
-        "rival_buyer": await account(catalogue, Role.BUYER, "Other buyer", org_id=await buyer_org(catalogue, "Mart")),
-        "admin": await account(catalogue, Role.ADMIN, "Admin"),
-        "office": await account(catalogue, Role.COORDINATOR, "Vĩnh Long office", province="Vĩnh Long"),
+        "buyer": await account(cat, Role.BUYER, "Co.op buyer", org_id=await buyer_org(cat, "Co.op")),
+        "rival_buyer": await account(cat, Role.BUYER, "Other buyer", org_id=await buyer_org(cat, "Mart")),
+        "admin": await account(cat, Role.ADMIN, "Admin"),
+        "office": await account(cat, Role.COORDINATOR, "Vĩnh Long office", province="Vĩnh Long"),
     }
 
 
-async def test_open_rfq_to_completed_deal_mou_and_stats(catalogue: Catalogue, parties: dict[str, str]) -> None:
+@pytest.fixture
+async def parties(catalogue: Catalogue) -> dict[str, str]:
+    return await make_parties(catalogue)
+
+
+# --- one open RFQ, from submission to a completed deal with an MoU ------------------------------------------
+# Each stage is a module-scoped fixture that runs once and records what the API answered at that moment; a
+# stage that must come after another (the board is read while the RFQ is open, a stale acceptance is tried
+# before the real one) asks for it, so the tests below hold in any order and alone.
+
+RFQ = {"criteria": {"query": "kẹo dừa", "minStars": 4}, "quantity": 500, "unit": "hộp", "message": "Tết order"}
+OFFER = {"unitPriceVnd": 42000, "leadTimeDays": 7, "priceTiers": [{"minQuantity": 1000, "unitPriceVnd": 39000}]}
+BOARD = "{ openRequests(first: 50) { edges { node { id } } } }"
+EVENT = "Diễn đàn OCOP ĐBSCL"
+REPORT = "query($e: ID!) { node(id: $e) { ... on TradeEvent { report { mousSigned valueVnd } } } }"
+
+
+def object_id(global_id: str) -> ObjectId:
+    return ObjectId(base64.b64decode(global_id).decode().split(":")[1])
+
+
+def ids(connection: dict[str, Any]) -> list[str]:
+    return [e["node"]["id"] for e in connection["edges"]]
+
+
+async def move(api: Api, deal_id: str, as_: str, to: str, version: int, **extra: Any) -> dict[str, Any]:
+    return (await api.data(ADVANCE, {"id": deal_id, "to": to, "v": version, **extra}, as_=as_))["advanceDeal"]
+
+
+@pytest.fixture(scope="module")
+async def rfq_parties(catalogue: Catalogue) -> dict[str, str]:
+    """The buyer, another buyer, an admin and the Vĩnh Long office of the RFQ scenario, its own accounts."""
+    return await make_parties(catalogue)
+
+
+@pytest.fixture(scope="module")
+async def rfq(catalogue: Catalogue, rfq_parties: dict[str, str]) -> dict[str, Any]:
+    """The buyer's open RFQ for 500 boxes of 4★+ coconut candy: the `submitInquiry` payload."""
+    return (await catalogue.api.data(SUBMIT, {"input": RFQ, "key": "rfq-1"}, as_=rfq_parties["buyer"]))["submitInquiry"]
+
+
+@pytest.fixture(scope="module")
+async def maker(catalogue: Catalogue, rfq: dict[str, Any]) -> str:
+    """The key of a member of the first invited producer."""
+    producer_id = object_id(rfq["inquiry"]["invitations"][0]["producer"]["id"])
+    return await account(catalogue, Role.PRODUCER, "Candy maker", org_id=str(producer_id))
+
+
+@pytest.fixture(scope="module")
+async def boards(catalogue: Catalogue, rfq: dict[str, Any], maker: str) -> dict[str, Any]:
+    """The RFQ board while the RFQ is open: the ids the maker sees plainly, searched and narrowed, and the ids a
+    beverage maker outside Vĩnh Long sees, with that maker's best rating."""
+    api, store = catalogue.api, catalogue.fixture.store
+    await catalogue.sync_board()
+    seen = {
+        "board": ids((await api.data(BOARD, as_=maker))["openRequests"]),
+        "searched": ids((await api.data('{ openRequests(query: "keo dua") { edges { node { id } } } }', as_=maker))["openRequests"]),
+        "by_kind": ids((await api.data("{ openRequests(filter: {buyerKinds: [SUPERMARKET_CHAIN]}) { edges { node { id } } } }", as_=maker))["openRequests"]),
+        "crafts": ids((await api.data("{ openRequests(filter: {groups: [HANDICRAFT]}) { edges { node { id } } } }", as_=maker))["openRequests"]),
+    }  # fmt: skip
+    tea_maker = await store.products.collection.find_one({"status": "published", "group": "beverage",
+                                                          "provinceCode": {"$ne": "86"}})  # fmt: skip
+    assert tea_maker is not None
+    drinks = await account(catalogue, Role.PRODUCER, "Tea maker", org_id=str(tea_maker["producerId"]))
+    seen["drinks"] = ids((await api.data(BOARD, as_=drinks))["openRequests"])
+    seen["drinks_best_stars"] = max(p["stars"] for p in await store.products.collection.find(
+        {"producerId": tea_maker["producerId"], "status": "published"}).to_list(None))  # fmt: skip
+    return seen
+
+
+@pytest.fixture(scope="module")
+async def negotiation(
+    catalogue: Catalogue, rfq_parties: dict[str, str], rfq: dict[str, Any], maker: str
+) -> dict[str, Any]:
+    """The maker quotes 42 000 ₫ (key q-1), the buyer counters at 38 000 ₫, the maker revises to 38 000 ₫: the
+    three payloads."""
+    api, inquiry_id = catalogue.api, rfq["inquiry"]["id"]
+    quoted = (await api.data(QUOTE, {"inquiry": inquiry_id, "input": OFFER, "key": "q-1"}, as_=maker))[
+        "submitQuotation"
+    ]
+    counter = await api.data(
+        'mutation($i: ID!, $p: ID!) { sendMessage(inquiryId: $i, input: {producerId: $p, body: "Giá 38.000 được không?", counterUnitPriceVnd: 38000}) { message { side counterUnitPriceVnd } errors { code } } }',
+        {"i": inquiry_id, "p": rfq["inquiry"]["invitations"][0]["producer"]["id"]}, as_=rfq_parties["buyer"],
+    )  # fmt: skip
+    revised = (await api.data(QUOTE, {"inquiry": inquiry_id, "input": {**OFFER, "unitPriceVnd": 38000}}, as_=maker))[
+        "submitQuotation"
+    ]
+    return {"quoted": quoted, "counter": counter["sendMessage"], "revised": revised}
+
+
+@pytest.fixture(scope="module")
+async def refused_acceptances(
+    catalogue: Catalogue, rfq_parties: dict[str, str], maker: str, negotiation: dict[str, Any]
+) -> dict[str, Any]:
+    """Before any acceptance: the buyer accepts the superseded revision 1, the maker accepts revision 2."""
+    api, quotation_id = catalogue.api, negotiation["revised"]["quotation"]["id"]
+    stale = await api.data(ACCEPT, {"id": quotation_id, "revision": 1}, as_=rfq_parties["buyer"])
+    by_maker = await api.data(ACCEPT, {"id": quotation_id, "revision": 2}, as_=maker)
+    return {"stale": stale["acceptQuotation"], "by_maker": by_maker["acceptQuotation"]}
+
+
+@pytest.fixture(scope="module")
+async def acceptance(
+    catalogue: Catalogue,
+    rfq_parties: dict[str, str],
+    negotiation: dict[str, Any],
+    boards: dict[str, Any],
+    refused_acceptances: dict[str, Any],
+) -> dict[str, Any]:
+    """The buyer accepts revision 2 (key acc-1) and retries with the same key. Accepting closes the RFQ, so the
+    board is read and the refused acceptances are tried first."""
+    api, quotation_id = catalogue.api, negotiation["revised"]["quotation"]["id"]
+    request = {"id": quotation_id, "revision": 2, "key": "acc-1"}
+    accepted = (await api.data(ACCEPT, request, as_=rfq_parties["buyer"]))["acceptQuotation"]
+    retry = (await api.data(ACCEPT, request, as_=rfq_parties["buyer"]))["acceptQuotation"]
+    return {"accepted": accepted, "retry": retry}
+
+
+@pytest.fixture(scope="module")
+async def deal_moves(
+    catalogue: Catalogue, rfq_parties: dict[str, str], maker: str, acceptance: dict[str, Any]
+) -> dict[str, Any]:
+    """The deal walked from NEGOTIATING to COMPLETED by its buyer and maker, with the moves refused on the way:
+    every `advanceDeal` payload, in order."""
+    api, buyer, deal_id = catalogue.api, rfq_parties["buyer"], acceptance["accepted"]["deal"]["id"]
+    order = {"quantity": 500, "valueVnd": 19_000_000, "deliveryDate": str(date.today() + timedelta(days=20))}
+    moves: dict[str, Any] = {}
+    moves["skip_to_delivered"] = await move(api, deal_id, buyer, "DELIVERED", 1)
+    moves["agreed"] = await move(api, deal_id, maker, "AGREED", 1, note="chốt giá")
+    moves["ordered_by_maker"] = await move(api, deal_id, maker, "ORDERED", 2)
+    moves["ordered_without_order"] = await move(api, deal_id, buyer, "ORDERED", 2)
+    moves["stale_version"] = await move(api, deal_id, buyer, "AGREED", 1)
+    moves["ordered"] = await move(api, deal_id, buyer, "ORDERED", 2, order=order, key="order-1")
+    moves["ordered_replayed"] = await move(api, deal_id, buyer, "ORDERED", 2, order=order, key="order-1")
+    moves["delivered"] = await move(api, deal_id, maker, "DELIVERED", 3)
+    moves["completed"] = await move(api, deal_id, buyer, "COMPLETED", 4, note="đã nhận hàng")
+    return moves
+
+
+@pytest.fixture(scope="module")
+async def mou(
+    catalogue: Catalogue, rfq_parties: dict[str, str], acceptance: dict[str, Any], deal_moves: dict[str, Any]
+) -> dict[str, Any]:
+    """A trade event in Vĩnh Long created by the admin, and the completed deal's MoU signed there by the buyer."""
     api = catalogue.api
-    buyer = parties["buyer"]
-    rfq = {"criteria": {"query": "kẹo dừa", "minStars": 4}, "quantity": 500, "unit": "hộp", "message": "Tết order"}
-    first = (await api.data(SUBMIT, {"input": rfq, "key": "rfq-1"}, as_=buyer))["submitInquiry"]
-    assert first["errors"] == []
-    inquiry = first["inquiry"]
+    event = await api.data(
+        f'mutation {{ createTradeEvent(input: {{name: "{EVENT}", organiser: "Bộ NN&PTNT", province: "Vĩnh Long", startsOn: "2026-09-30"}}) {{ event {{ id }} errors {{ field code }} }} }}',
+        as_=rfq_parties["admin"],
+    )  # fmt: skip
+    event_id = event["createTradeEvent"]["event"]["id"]
+    signed = await api.data(
+        'mutation($d: ID!, $e: ID!) { signMou(dealId: $d, input: {termsSummary: "500 hộp kẹo dừa mỗi quý", eventId: $e}) { deal { mou { parties event { name } } } errors { code } } }',
+        {"d": acceptance["accepted"]["deal"]["id"], "e": event_id}, as_=rfq_parties["buyer"],
+    )  # fmt: skip
+    return {"event_id": event_id, "signed": signed["signMou"]}
+
+
+async def test_open_rfq_invites_the_matching_producers(rfq: dict[str, Any]) -> None:
+    assert rfq["errors"] == []
+    inquiry = rfq["inquiry"]
     assert inquiry["kind"] == "OPEN" and inquiry["status"] == "OPEN"
     invited = inquiry["invitations"]
     assert 1 <= len(invited) <= 10
@@ -98,107 +250,98 @@ async def test_open_rfq_to_completed_deal_mou_and_stats(catalogue: Catalogue, pa
     assert all("kẹo" in name.casefold() and "dừa" in name.casefold() for name, _ in matched), matched
     assert all(i["reason"].startswith("matched:") for i in invited)
 
-    again = (await api.data(SUBMIT, {"input": rfq, "key": "rfq-1"}, as_=buyer))["submitInquiry"]
-    assert again["inquiry"]["id"] == inquiry["id"]  # the retry created nothing
-    reused = (await api.data(SUBMIT, {"input": {**rfq, "quantity": 7}, "key": "rfq-1"}, as_=buyer))["submitInquiry"]
+
+async def test_retried_rfq_creates_nothing_and_its_key_takes_no_other_input(
+    catalogue: Catalogue, rfq_parties: dict[str, str], rfq: dict[str, Any]
+) -> None:
+    api, buyer = catalogue.api, rfq_parties["buyer"]
+    again = (await api.data(SUBMIT, {"input": RFQ, "key": "rfq-1"}, as_=buyer))["submitInquiry"]
+    assert again["inquiry"]["id"] == rfq["inquiry"]["id"]  # the retry created nothing
+    reused = (await api.data(SUBMIT, {"input": {**RFQ, "quantity": 7}, "key": "rfq-1"}, as_=buyer))["submitInquiry"]
     assert codes(reused) == {("idempotencyKey", "IDEMPOTENCY_KEY_REUSED")}
 
-    producer_gid = invited[0]["producer"]["id"]
-    producer_id = ObjectId(base64.b64decode(producer_gid).decode().split(":")[1])
-    maker = await account(catalogue, Role.PRODUCER, "Candy maker", org_id=str(producer_id))
-    await catalogue.sync_board()
-    board = await api.data("{ openRequests(first: 50) { edges { node { id } } } }", as_=maker)
-    assert inquiry["id"] in [e["node"]["id"] for e in board["openRequests"]["edges"]]
-    searched = await api.data('{ openRequests(query: "keo dua") { edges { node { id } } } }', as_=maker)
-    assert inquiry["id"] in [e["node"]["id"] for e in searched["openRequests"]["edges"]]
-    by_kind = await api.data(
-        "{ openRequests(filter: {buyerKinds: [SUPERMARKET_CHAIN]}) { edges { node { id } } } }", as_=maker
-    )
-    assert inquiry["id"] in [e["node"]["id"] for e in by_kind["openRequests"]["edges"]]
-    crafts = await api.data("{ openRequests(filter: {groups: [HANDICRAFT]}) { edges { node { id } } } }", as_=maker)
-    assert inquiry["id"] not in [e["node"]["id"] for e in crafts["openRequests"]["edges"]]
-    tea_maker = await catalogue.fixture.store.products.collection.find_one({"status": "published", "group": "beverage",
-                                                                           "provinceCode": {"$ne": "86"}})  # fmt: skip
-    assert tea_maker is not None
-    drinks = await account(catalogue, Role.PRODUCER, "Tea maker", org_id=str(tea_maker["producerId"]))
-    other_board = await api.data("{ openRequests(first: 50) { edges { node { id } } } }", as_=drinks)
-    # The RFQ sets no group, so a beverage maker whose best rating reaches 4★ may see it; below 4★ it may not.
-    best = max(p["stars"] for p in await catalogue.fixture.store.products.collection.find(
-        {"producerId": tea_maker["producerId"], "status": "published"}).to_list(None))  # fmt: skip
-    assert (inquiry["id"] in [e["node"]["id"] for e in other_board["openRequests"]["edges"]]) is (best >= 4)
-    inbox = await api.data("{ inquiries(first: 50) { totalCount edges { node { id } } } }", as_=maker)
-    assert inquiry["id"] in [e["node"]["id"] for e in inbox["inquiries"]["edges"]]
 
-    quote = {"unitPriceVnd": 42000, "leadTimeDays": 7, "priceTiers": [{"minQuantity": 1000, "unitPriceVnd": 39000}]}
-    quoted = (await api.data(QUOTE, {"inquiry": inquiry["id"], "input": quote, "key": "q-1"}, as_=maker))[
-        "submitQuotation"
-    ]
+async def test_open_rfq_is_on_the_board_of_the_producers_that_can_meet_it(
+    catalogue: Catalogue, rfq: dict[str, Any], maker: str, boards: dict[str, Any]
+) -> None:
+    inquiry_id = rfq["inquiry"]["id"]
+    assert inquiry_id in boards["board"]
+    assert inquiry_id in boards["searched"]  # accents optional
+    assert inquiry_id in boards["by_kind"]
+    assert inquiry_id not in boards["crafts"]
+    # The RFQ sets no group, so a beverage maker whose best rating reaches 4★ may see it; below 4★ it may not.
+    assert (inquiry_id in boards["drinks"]) is (boards["drinks_best_stars"] >= 4)
+    inbox = await catalogue.api.data("{ inquiries(first: 50) { totalCount edges { node { id } } } }", as_=maker)
+    assert inquiry_id in ids(inbox["inquiries"])
+
+
+async def test_counter_offer_is_answered_by_a_revision_that_keeps_the_first(
+    catalogue: Catalogue, rfq: dict[str, Any], maker: str, negotiation: dict[str, Any]
+) -> None:
+    quoted = negotiation["quoted"]
     assert quoted["errors"] == [] and quoted["quotation"]["current"]["number"] == 1
-    counter = await api.data(
-        'mutation($i: ID!, $p: ID!) { sendMessage(inquiryId: $i, input: {producerId: $p, body: "Giá 38.000 được không?", counterUnitPriceVnd: 38000}) { message { side counterUnitPriceVnd } errors { code } } }',
-        {"i": inquiry["id"], "p": producer_gid}, as_=buyer,
-    )  # fmt: skip
-    assert counter["sendMessage"]["message"] == {"side": "BUYER", "counterUnitPriceVnd": 38000}
-    revised = (await api.data(QUOTE, {"inquiry": inquiry["id"], "input": {**quote, "unitPriceVnd": 38000}}, as_=maker))[
-        "submitQuotation"
-    ]
-    quotation = revised["quotation"]
-    assert [r["unitPriceVnd"] for r in quotation["revisions"]] == [42000, 38000]
-    thread = await api.data(
+    assert negotiation["counter"]["message"] == {"side": "BUYER", "counterUnitPriceVnd": 38000}
+    assert [r["unitPriceVnd"] for r in negotiation["revised"]["quotation"]["revisions"]] == [42000, 38000]
+    thread = await catalogue.api.data(
         "query($i: ID!) { inquiry(id: $i) { thread { side body counterUnitPriceVnd } } }",
-        {"i": inquiry["id"]},
+        {"i": rfq["inquiry"]["id"]},
         as_=maker,
     )
     assert thread["inquiry"]["thread"][0]["counterUnitPriceVnd"] == 38000
 
-    # A competitor never sees this quotation's price; another buyer sees nothing at all.
-    if len(invited) > 1:
-        rival_id = base64.b64decode(invited[1]["producer"]["id"]).decode().split(":")[1]
-        rival = await account(catalogue, Role.PRODUCER, "Rival maker", org_id=rival_id)
-        seen = await api.data(INQUIRY, {"id": inquiry["id"]}, as_=rival)
-        assert seen["inquiry"]["quotations"] == []
-        assert [i["producer"]["id"] for i in seen["inquiry"]["invitations"]] == [invited[1]["producer"]["id"]]
-        assert (await api.data("query($id: ID!) { node(id: $id) { id } }", {"id": quotation["id"]}, as_=rival))[
-            "node"
-        ] is None
-    other = parties["rival_buyer"]
-    assert (await api.data(INQUIRY, {"id": inquiry["id"]}, as_=other))["inquiry"] is None
+
+async def test_only_the_buyer_accepts_and_only_the_latest_revision(refused_acceptances: dict[str, Any]) -> None:
+    assert codes(refused_acceptances["stale"]) == {("revision", "CONFLICT")}
+    assert codes(refused_acceptances["by_maker"]) == {(None, "FORBIDDEN")}
+
+
+async def test_invited_competitor_sees_only_its_own_invitation_and_no_quotation(
+    catalogue: Catalogue, rfq: dict[str, Any], negotiation: dict[str, Any]
+) -> None:
+    api, inquiry_id = catalogue.api, rfq["inquiry"]["id"]
+    invited = rfq["inquiry"]["invitations"]
+    assert len(invited) > 1  # Cầu Kè and Hoa Dương both make 4★ coconut candy
+    rival_gid = invited[1]["producer"]["id"]
+    rival = await account(catalogue, Role.PRODUCER, "Rival maker", org_id=str(object_id(rival_gid)))
+    seen = await api.data(INQUIRY, {"id": inquiry_id}, as_=rival)
+    assert seen["inquiry"]["quotations"] == []
+    assert [i["producer"]["id"] for i in seen["inquiry"]["invitations"]] == [rival_gid]
+    quotation_id = negotiation["revised"]["quotation"]["id"]
+    assert (await api.data("query($id: ID!) { node(id: $id) { id } }", {"id": quotation_id}, as_=rival))["node"] is None
+
+
+async def test_another_buyer_sees_nothing_of_the_inquiry(
+    catalogue: Catalogue, rfq_parties: dict[str, str], rfq: dict[str, Any], negotiation: dict[str, Any]
+) -> None:
+    api, other = catalogue.api, rfq_parties["rival_buyer"]
+    assert (await api.data(INQUIRY, {"id": rfq["inquiry"]["id"]}, as_=other))["inquiry"] is None
     assert (await api.data("{ inquiries { totalCount } }", as_=other))["inquiries"]["totalCount"] == 0
 
-    stale = (await api.data(ACCEPT, {"id": quotation["id"], "revision": 1}, as_=buyer))["acceptQuotation"]
-    assert codes(stale) == {("revision", "CONFLICT")}
-    by_maker = (await api.data(ACCEPT, {"id": quotation["id"], "revision": 2}, as_=maker))["acceptQuotation"]
-    assert codes(by_maker) == {(None, "FORBIDDEN")}
-    accepted = (await api.data(ACCEPT, {"id": quotation["id"], "revision": 2, "key": "acc-1"}, as_=buyer))[
-        "acceptQuotation"
-    ]
-    deal = accepted["deal"]
+
+async def test_accepting_opens_one_deal_at_the_revised_price(acceptance: dict[str, Any]) -> None:
+    accepted, deal = acceptance["accepted"], acceptance["accepted"]["deal"]
     assert accepted["errors"] == [] and deal["state"] == "NEGOTIATING"
     assert deal["unitPriceVnd"] == 38000 and deal["valueVnd"] == 500 * 38000
-    retry = (await api.data(ACCEPT, {"id": quotation["id"], "revision": 2, "key": "acc-1"}, as_=buyer))[
-        "acceptQuotation"
-    ]
-    assert retry["deal"]["id"] == deal["id"]
-    closed = await api.data(INQUIRY, {"id": inquiry["id"]}, as_=buyer)
+    assert acceptance["retry"]["deal"]["id"] == deal["id"]  # the retry opened no second deal
+
+
+async def test_accepting_closes_the_inquiry_to_further_quotations(
+    catalogue: Catalogue, rfq_parties: dict[str, str], rfq: dict[str, Any], maker: str, acceptance: dict[str, Any]
+) -> None:
+    api, inquiry_id = catalogue.api, rfq["inquiry"]["id"]
+    closed = await api.data(INQUIRY, {"id": inquiry_id}, as_=rfq_parties["buyer"])
     assert closed["inquiry"]["status"] == "CLOSED" and closed["inquiry"]["closedReason"] == "ACCEPTED"
-    late = (await api.data(QUOTE, {"inquiry": inquiry["id"], "input": quote}, as_=maker))["submitQuotation"]
+    late = (await api.data(QUOTE, {"inquiry": inquiry_id, "input": OFFER}, as_=maker))["submitQuotation"]
     assert codes(late) == {("inquiryId", "INVALID_STATE")} and "accepted a quotation" in late["errors"][0]["message"]
 
-    async def move(role: str, to: str, version: int, **extra: Any) -> dict[str, Any]:
-        return (await api.data(ADVANCE, {"id": deal["id"], "to": to, "v": version, **extra}, as_=role))["advanceDeal"]
 
-    assert codes(await move(buyer, "DELIVERED", 1)) == {("to", "INVALID_TRANSITION")}
-    agreed = await move(maker, "AGREED", 1, note="chốt giá")
+async def test_the_deal_moves_through_every_state_with_history(deal_moves: dict[str, Any]) -> None:
+    agreed = deal_moves["agreed"]
     assert agreed["deal"]["state"] == "AGREED" and agreed["deal"]["allowedTransitions"] == ["CANCELLED", "LOST"]
-    assert codes(await move(maker, "ORDERED", 2)) == {("to", "FORBIDDEN")}
-    assert codes(await move(buyer, "ORDERED", 2)) == {("order", "REQUIRED")}
-    assert codes(await move(buyer, "AGREED", 1)) == {("expectedVersion", "CONFLICT")}
-    order = {"quantity": 500, "valueVnd": 19_000_000, "deliveryDate": str(date.today() + timedelta(days=20))}
-    ordered = await move(buyer, "ORDERED", 2, order=order, key="order-1")
-    assert ordered["deal"]["order"] == {"quantity": 500, "valueVnd": 19_000_000}
-    assert (await move(buyer, "ORDERED", 2, order=order, key="order-1"))["deal"]["version"] == 3  # replayed
-    assert (await move(maker, "DELIVERED", 3))["deal"]["state"] == "DELIVERED"
-    completed = await move(buyer, "COMPLETED", 4, note="đã nhận hàng")
+    assert deal_moves["ordered"]["deal"]["order"] == {"quantity": 500, "valueVnd": 19_000_000}
+    assert deal_moves["ordered_replayed"]["deal"]["version"] == 3  # replayed
+    assert deal_moves["delivered"]["deal"]["state"] == "DELIVERED"
+    completed = deal_moves["completed"]
     assert completed["deal"]["state"] == "COMPLETED" and completed["deal"]["allowedTransitions"] == []
     assert [h["to"] for h in completed["deal"]["history"]] == [
         "NEGOTIATING",
@@ -208,25 +351,34 @@ async def test_open_rfq_to_completed_deal_mou_and_stats(catalogue: Catalogue, pa
         "COMPLETED",
     ]
 
-    event = await api.data(
-        'mutation { createTradeEvent(input: {name: "Diễn đàn OCOP ĐBSCL", organiser: "Bộ NN&PTNT", province: "Vĩnh Long", startsOn: "2026-09-30", ends_on: null}) { event { id } errors { field code } } }'.replace(", ends_on: null", ""),
-        as_=parties["admin"],
-    )  # fmt: skip
-    event_id = event["createTradeEvent"]["event"]["id"]
-    mou = await api.data(
-        'mutation($d: ID!, $e: ID!) { signMou(dealId: $d, input: {termsSummary: "500 hộp kẹo dừa mỗi quý", eventId: $e}) { deal { mou { parties event { name } } } errors { code } } }',
-        {"d": deal["id"], "e": event_id}, as_=buyer,
-    )  # fmt: skip
-    assert mou["signMou"]["deal"]["mou"]["event"]["name"] == "Diễn đàn OCOP ĐBSCL"
-    report_query = "query($e: ID!) { node(id: $e) { ... on TradeEvent { report { mousSigned valueVnd } } } }"
-    report = await api.data(report_query, {"e": event_id}, as_=parties["office"])
-    assert report["node"]["report"] == {"mousSigned": 1, "valueVnd": 500 * 38000}
-    assert (await api.data(report_query, {"e": event_id}, as_=other))["node"]["report"] is None
 
-    producer = await catalogue.fixture.store.producers.get(producer_id)
+async def test_deal_moves_out_of_turn_are_refused(deal_moves: dict[str, Any]) -> None:
+    assert codes(deal_moves["skip_to_delivered"]) == {("to", "INVALID_TRANSITION")}
+    assert codes(deal_moves["ordered_by_maker"]) == {("to", "FORBIDDEN")}
+    assert codes(deal_moves["ordered_without_order"]) == {("order", "REQUIRED")}
+    assert codes(deal_moves["stale_version"]) == {("expectedVersion", "CONFLICT")}
+
+
+async def test_the_mou_is_recorded_at_the_event_and_counted_in_its_report(
+    catalogue: Catalogue, rfq_parties: dict[str, str], mou: dict[str, Any]
+) -> None:
+    api = catalogue.api
+    assert mou["signed"]["deal"]["mou"]["event"]["name"] == EVENT
+    report = await api.data(REPORT, {"e": mou["event_id"]}, as_=rfq_parties["office"])
+    assert report["node"]["report"] == {"mousSigned": 1, "valueVnd": 500 * 38000}
+    assert (await api.data(REPORT, {"e": mou["event_id"]}, as_=rfq_parties["rival_buyer"]))["node"]["report"] is None
+
+
+async def test_the_statistics_count_the_completed_deal(
+    catalogue: Catalogue, rfq_parties: dict[str, str], rfq: dict[str, Any], deal_moves: dict[str, Any]
+) -> None:
+    api = catalogue.api
+    producer = await catalogue.fixture.store.producers.get(
+        object_id(rfq["inquiry"]["invitations"][0]["producer"]["id"])
+    )
     assert producer is not None and producer.address.province_code == "86"  # Bến Tre and Trà Vinh candy makers
     stats = await api.data(
-        '{ ocopStats(province: "86") { dealsByState { state count } agreedValueVnd } }', as_=parties["office"]
+        '{ ocopStats(province: "86") { dealsByState { state count } agreedValueVnd } }', as_=rfq_parties["office"]
     )
     completed_count = next(s["count"] for s in stats["ocopStats"]["dealsByState"] if s["state"] == "COMPLETED")
     assert completed_count >= 1 and stats["ocopStats"]["agreedValueVnd"] >= 500 * 38000

@@ -84,8 +84,8 @@ async def event_report(store: Store, viewer: Viewer, event: TradeEvent) -> Event
         return None
     signed = await store.trade.deals_signed_at(event.id)
     live = [d for d in signed if d.state not in (DealState.CANCELLED, DealState.LOST)]
-    # The counts and value are the office's province figures; the deals themselves are listed only where
-    # the viewer may see them, as in `deal(id)` (an office sees its own producers' deals, not others').
+    # The count and value are the event's totals, for the office that organised it; the deals themselves are
+    # listed only where the viewer may see them, as in `deal(id)` (an office sees its own producers' deals).
     shown = [d for d in signed if policy.can_see_deal(viewer, d)]
     return EventReport(mous_signed=len(signed), deals=shown, value_vnd=sum(d.value_vnd for d in live))
 
