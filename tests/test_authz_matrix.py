@@ -189,7 +189,8 @@ async def test_inbox_and_deal_pages_cost_constant_round_trips(
       invitations { status producer { name verified } matchedProducts { name } }
       quotations { current { unitPriceVnd } producer { name } } buyerOrganisation { name } } } } }"""
     deals = """query($n: Int) { deals(first: $n) { totalCount edges { node { id state valueVnd allowedTransitions
-      producer { name } product { name } buyerOrganisation { name } } } } }"""
+      producer { name } product { name } buyerOrganisation { name }
+      inquiry { id status } quotation { id current { unitPriceVnd } inquiry { id } } } } } }"""
 
     async def commands_for(query: str, first: int) -> list[str]:
         with counter.counting(catalogue.settings.db_name) as commands:
@@ -197,10 +198,11 @@ async def test_inbox_and_deal_pages_cost_constant_round_trips(
         assert len(next(iter(body.values()))["edges"]) == first
         return commands
 
+    await catalogue.api.data("{ me { name } }", as_=scene["keys"]["buyer"])  # the key's lookup is cached after this
     small, large = await commands_for(inbox, 2), await commands_for(inbox, 12)
     assert sorted(small) == sorted(large) and len(large) <= 6, large
     small, large = await commands_for(deals, 2), await commands_for(deals, 12)
-    assert sorted(small) == sorted(large) and len(large) <= 5, large
+    assert sorted(small) == sorted(large) and len(large) <= 7, large
 
 
 # --- paths that must ask the same policy as `inquiry(id)` and `deal(id)`: the RFQ board and event reports --------
