@@ -16,6 +16,12 @@ R = TypeVar("R", bound=HasId)
 N = TypeVar("N")
 
 
+def everyone(_: object) -> bool:
+    """For records anyone may see (producers, buyer organisations, trade events), or that a loader has already
+    narrowed to what the viewer may see."""
+    return True
+
+
 def object_ids(node_ids: Iterable[str]) -> list[ObjectId | None]:
     """Database ids of node ids; None for text that is not one (it then resolves to null)."""
     out: list[ObjectId | None] = []

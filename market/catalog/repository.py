@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -11,6 +11,7 @@ from typing import Any
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
@@ -85,19 +86,9 @@ class ProducerRepository:
     async def update(
         self, _id: ObjectId, expected_version: int | None, set_fields: dict[str, Any], unset_fields: list[str]
     ) -> Producer:
-        if "name" in set_fields:
-            set_fields = {**set_fields, "nameKey": fold(set_fields["name"])}
-        try:
-            doc = await versioned_update(
-                self.collection,
-                _id,
-                expected_version=expected_version,
-                set_fields=set_fields,
-                unset_fields=unset_fields,
-                what="producer",
-            )
-        except DuplicateKeyError as exc:
-            raise _duplicate_name() from exc
+        doc = await _update_named(
+            self.collection, _id, expected_version, set_fields, unset_fields, what="producer", duplicate=_duplicate_name
+        )
         return Producer.from_doc(doc)
 
     def query(self, flt: ProducerFilter) -> dict[str, Any]:
@@ -248,19 +239,10 @@ class ProductRepository:
         set_fields: dict[str, Any],
         unset_fields: list[str] | None = None,
     ) -> Product:
-        if "name" in set_fields:
-            set_fields = {**set_fields, "nameKey": fold(set_fields["name"])}
-        try:
-            doc = await versioned_update(
-                self.collection,
-                _id,
-                expected_version=expected_version,
-                set_fields=set_fields,
-                unset_fields=unset_fields,
-                what="product",
-            )
-        except DuplicateKeyError as exc:
-            raise duplicate_external_id() from exc
+        doc = await _update_named(
+            self.collection, _id, expected_version, set_fields, unset_fields, what="product",
+            duplicate=duplicate_external_id,
+        )  # fmt: skip
         return Product.from_doc(doc)
 
     def query(self, flt: ProductFilter) -> dict[str, Any]:
@@ -374,6 +356,29 @@ class ProductRepository:
         }
         docs = await self.collection.find(query).to_list(None)
         return {(d["producerId"], d["externalId"]): d for d in docs}
+
+
+async def _update_named(
+    collection: AsyncCollection[dict[str, Any]],
+    _id: ObjectId,
+    expected_version: int | None,
+    set_fields: dict[str, Any],
+    unset_fields: list[str] | None,
+    *,
+    what: str,
+    duplicate: Callable[[], DomainError],
+) -> dict[str, Any]:
+    """A versioned update of a producer or product, keeping its folded `nameKey` with its name; a unique
+    index refusing the change becomes the record's own DUPLICATE error."""
+    if "name" in set_fields:
+        set_fields = {**set_fields, "nameKey": fold(set_fields["name"])}
+    try:
+        return await versioned_update(
+            collection, _id, expected_version=expected_version, set_fields=set_fields, unset_fields=unset_fields,
+            what=what,
+        )  # fmt: skip
+    except DuplicateKeyError as exc:
+        raise duplicate() from exc
 
 
 def _and(*parts: dict[str, Any]) -> dict[str, Any]:

@@ -15,15 +15,11 @@ from market.catalog import records as catalog
 from market.catalog.records import Certification, ProducerType, ProductGroup, ProductStatus
 from market.core.provinces import Province as ProvinceRecord
 from market.core.provinces import load_provinces
-from schema.nodes import resolve_visible
+from schema.nodes import everyone, resolve_visible
 from schema.scalars import Vnd
 
 if TYPE_CHECKING:
     from schema.context import Context
-
-
-def _always(_: object) -> bool:
-    return True
 
 
 # The domain enums are the GraphQL enums: one definition, registered with Strawberry here.
@@ -125,7 +121,7 @@ class Producer(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Producer | None"]:
-        return await resolve_visible(node_ids, info.context.loaders.producer.load_many, _always, cls.from_record)
+        return await resolve_visible(node_ids, info.context.loaders.producer.load_many, everyone, cls.from_record)
 
     @strawberry.field
     def address(self) -> Address:
@@ -233,7 +229,7 @@ class BuyerOrganisation(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["BuyerOrganisation | None"]:
-        return await resolve_visible(node_ids, info.context.loaders.buyer_org.load_many, _always, cls.from_record)
+        return await resolve_visible(node_ids, info.context.loaders.buyer_org.load_many, everyone, cls.from_record)
 
     @classmethod
     def from_record(cls, record: BuyerOrgRecord) -> "BuyerOrganisation":

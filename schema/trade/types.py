@@ -15,7 +15,7 @@ from market.trade import records as trade
 from market.trade.events import event_report
 from market.trade.pipeline import DealState, Party
 from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province
-from schema.nodes import resolve_visible
+from schema.nodes import everyone, resolve_visible
 from schema.pagination import decode_global_id
 from schema.scalars import Vnd
 
@@ -46,11 +46,6 @@ async def _product(info: Info["Context", None], product_id: ObjectId | None) -> 
         return None
     nodes = await Product.resolve_nodes(info=info, node_ids=[str(product_id)])
     return nodes[0]
-
-
-def _public(_: object) -> bool:
-    """For records that are public (trade events) or already narrowed to what the viewer may see."""
-    return True
 
 
 def _province(code: str | None) -> Province | None:
@@ -145,7 +140,7 @@ class Quotation(relay.Node):
                 and policy.can_see_quotation(viewer, q, inquiry, producer.address.province_code if producer else None)
             ]
 
-        return await resolve_visible(node_ids, visible_only, _public, cls.from_record)
+        return await resolve_visible(node_ids, visible_only, everyone, cls.from_record)
 
     @strawberry.field(description="The latest revision: the one that can be accepted.")
     def current(self) -> QuotationRevision:
@@ -450,7 +445,7 @@ class TradeEvent(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["TradeEvent | None"]:
-        return await resolve_visible(node_ids, info.context.loaders.trade_event.load_many, _public, cls.from_record)
+        return await resolve_visible(node_ids, info.context.loaders.trade_event.load_many, everyone, cls.from_record)
 
     @strawberry.field
     def province(self) -> Province | None:
