@@ -11,12 +11,13 @@ from datetime import UTC, datetime
 import pytest
 from bson import ObjectId
 
-from market.accounts.policy import Principal, Viewer
+from market.accounts.policy import Viewer
 from market.accounts.records import Role
 from market.catalog import policy
 from market.catalog.policy import DraftScope
 from market.catalog.records import Address, Contact, Producer, ProducerType, Product, ProductGroup, ProductStatus
 from market.core.errors import DomainError, ErrorCode
+from tests.unit.principals import principal
 
 NOW = datetime.now(UTC)
 
@@ -24,10 +25,6 @@ MAKER = ObjectId()
 OTHER_PRODUCER = ObjectId()
 BUYER_ORG = ObjectId()
 PROVINCE, OTHER_PROVINCE = "86", "01"
-
-
-def principal(role: Role, org_id: ObjectId | None = None, province_code: str | None = None) -> Principal:
-    return Principal(ObjectId(), role.value, role, org_id, province_code)
 
 
 VIEWERS: dict[str, Viewer] = {

@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from bson import ObjectId
 
-from market.accounts.policy import Principal, Viewer
+from market.accounts.policy import Viewer
 from market.accounts.records import Role
 from market.core.errors import DomainError, ErrorCode
 from market.trade import policy
@@ -29,6 +29,7 @@ from market.trade.records import (
     QuotationRevision,
     QuotationStatus,
 )
+from tests.unit.principals import principal
 
 NOW = datetime.now(UTC)
 
@@ -38,10 +39,6 @@ MAKER = ObjectId()  # invited, quoted, has the deal; Vĩnh Long
 RIVAL = ObjectId()  # invited to the same RFQ, a competitor of MAKER; Đà Nẵng
 OUTSIDER = ObjectId()  # a producer that was not invited
 MAKER_PROVINCE, RIVAL_PROVINCE, OTHER_PROVINCE = "86", "48", "01"
-
-
-def principal(role: Role, org_id: ObjectId | None = None, province_code: str | None = None) -> Principal:
-    return Principal(ObjectId(), role.value, role, org_id, province_code)
 
 
 VIEWERS: dict[str, Viewer] = {
