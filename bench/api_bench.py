@@ -66,7 +66,7 @@ async def _seed(bench: Bench) -> list[tuple[ObjectId, ObjectId]]:
         report = await import_products(bench.store, path)
     if report.failed:
         raise RuntimeError(f"seeding failed: {report.errors[:3]}")
-    docs = await bench.store.products.collection.find({"status": "published"}, {"producerId": 1}).to_list(None)
+    docs = await bench.store.db["products"].find({"status": "published"}, {"producerId": 1}).to_list(None)
     return [(d["_id"], d["producerId"]) for d in docs]
 
 

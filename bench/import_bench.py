@@ -130,8 +130,8 @@ async def _raw_index(meili: MeiliClient, uid: str, documents: list[dict[str, Any
 
 async def _index_documents(bench: Bench) -> list[dict[str, Any]]:
     """The search documents of every stored product, projected as the indexer projects them."""
-    products = await bench.store.products.collection.find({}).to_list(None)
-    producers = {d["_id"]: Producer.from_doc(d) for d in await bench.store.producers.collection.find({}).to_list(None)}
+    products = await bench.store.db["products"].find({}).to_list(None)
+    producers = {d["_id"]: Producer.from_doc(d) for d in await bench.store.db["producers"].find({}).to_list(None)}
     return [product_document(Product.from_doc(p), producers[p["producerId"]]) for p in products]
 
 

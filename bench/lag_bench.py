@@ -115,7 +115,7 @@ async def _seed(bench: Bench) -> tuple[list[Target], str, str]:
         report = await import_products(bench.store, path)
     if report.failed:
         raise RuntimeError(f"seeding failed: {report.errors[:3]}")
-    docs = await bench.store.products.collection.find({"status": "published"}, {"name": 1, "version": 1}).to_list(None)
+    docs = await bench.store.db["products"].find({"status": "published"}, {"name": 1, "version": 1}).to_list(None)
     targets = [Target(d["_id"], d["name"], d["version"]) for d in docs]
     producer = await bench.store.producers.insert(
         {
@@ -140,8 +140,8 @@ async def _raw_rounds(bench: Bench, rng: random.Random) -> Latencies:
     """Write to MongoDB, then send the projected document to Meilisearch directly: no worker in between."""
     uid = f"{bench.settings.index_prefix}raw_products"
     raw = bench.store.db["raw_products"]
-    products = await bench.store.products.collection.find({"status": "published"}).to_list(None)
-    producers = {d["_id"]: Producer.from_doc(d) for d in await bench.store.producers.collection.find().to_list(None)}
+    products = await bench.store.db["products"].find({"status": "published"}).to_list(None)
+    producers = {d["_id"]: Producer.from_doc(d) for d in await bench.store.db["producers"].find().to_list(None)}
     await raw.insert_many([dict(p) for p in products])
     await _raw_index(bench, uid, [product_document(Product.from_doc(p), producers[p["producerId"]]) for p in products])
     lags = []
@@ -231,7 +231,7 @@ async def measure() -> LagFigures:
     async with bench_clients() as bench:
         note(f"lag: seeding {SEED_ROWS} products")
         targets, producer, key = await _seed(bench)
-        expected = await bench.store.products.collection.count_documents({"status": {"$ne": "archived"}})
+        expected = await bench.store.db["products"].count_documents({"status": {"$ne": "archived"}})
         note(f"lag: {ROUNDS} × raw find_one_and_update + add_documents")
         raw_lag = await _raw_rounds(bench, rng)
         note("lag: starting the worker and API subprocesses")

@@ -65,7 +65,7 @@ async def _seed(bench: Bench) -> tuple[str, str, Principal]:
     account = await create_account(store, name="Bench buyer", role=Role.BUYER, org_id=str(org.id))
     admin = await create_account(store, name="Bench admin", role=Role.ADMIN)
     buyer = Principal(account.id, account.name, Role.BUYER, org.id)
-    products = await store.products.collection.find({"status": "published"}, limit=INQUIRIES).to_list(None)
+    products = await store.db["products"].find({"status": "published"}, limit=INQUIRIES).to_list(None)
     for product in products:
         inquiry = await submit_inquiry(
             store, buyer, {"productId": str(product["_id"]), "quantity": 100, "unit": "hộp"}, _no_matchmaking

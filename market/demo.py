@@ -131,7 +131,7 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
 
     # The trade history is added once, to a database without any trade yet.
     seeded = False
-    if await store.trade.inquiries.estimated_document_count() == 0:
+    if await store.trade.has_no_inquiries():
         history = json.loads((DEMO_DIR / "trade.json").read_text(encoding="utf-8"))
         await TradeSeeder(store, created_buyers, members, principal(admin)).run(history)
         seeded = True

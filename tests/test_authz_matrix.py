@@ -33,10 +33,10 @@ def gid(type_name: str, oid: object) -> str:
 async def scene(catalogue: Catalogue) -> dict[str, Any]:
     """Two candy makers of Vĩnh Long invited to one RFQ; the first quoted and was accepted."""
     store = catalogue.fixture.store
-    makers = await store.products.collection.distinct(
+    makers = await store.db["products"].distinct(
         "producerId", {"provinceCode": "86", "status": "published", "name": {"$regex": "^Kẹo dừa"}}
     )
-    outsider_producer = await store.products.collection.find_one({"provinceCode": "01", "status": "published"})
+    outsider_producer = await store.db["products"].find_one({"provinceCode": "01", "status": "published"})
     assert len(makers) >= 2 and outsider_producer is not None
     maker, rival = makers[0], makers[1]
     keys: dict[str, str | None] = {"anonymous": None}
@@ -177,7 +177,7 @@ async def test_inbox_and_deal_pages_cost_constant_round_trips(
     MongoDB commands whatever N is."""
     store = catalogue.fixture.store
     buyer = scene["principals"]["buyer"]
-    products = await store.products.collection.find({"status": "published"}, limit=12).to_list(None)
+    products = await store.db["products"].find({"status": "published"}, limit=12).to_list(None)
     for product in products:
         inquiry = await submit_inquiry(
             store, buyer, {"productId": str(product["_id"]), "quantity": 10, "unit": "hộp"}, _no_matchmaking
@@ -291,7 +291,7 @@ async def event_deals(catalogue: Catalogue, scene: dict[str, Any]) -> dict[str, 
     deals: dict[str, str] = {}
     values: dict[str, int] = {}
     for role, quantity, price in (("maker", 40, 150000), ("outsider", 10, 90000)):
-        product = await store.products.collection.find_one(
+        product = await store.db["products"].find_one(
             {"producerId": scene["principals"][role].org_id, "status": "published"}
         )
         assert product is not None

@@ -57,10 +57,10 @@ async def test_bad_rows_are_reported_and_good_rows_imported(store: Store, tmp_pa
     by_line = {(e.line, e.field) for e in report.errors}
     assert {(2, "province"), (3, "stars"), (4, "priceVnd"), (5, "name"), (6, None), (8, "externalId")} <= by_line
     assert any("malformed JSON" in e.reason for e in report.errors if e.line == 6)
-    producer = await store.producers.collection.find_one({"name": f"Công ty Nước mắm {tag}"})
+    producer = await store.db["producers"].find_one({"name": f"Công ty Nước mắm {tag}"})
     assert producer is not None and producer["type"] == "enterprise"
     assert producer["address"] == {"provinceCode": "91", "formerProvince": "Kiên Giang"}
-    docs = await store.products.collection.find({"producerId": producer["_id"]}).sort("externalId").to_list(None)
+    docs = await store.db["products"].find({"producerId": producer["_id"]}).sort("externalId").to_list(None)
     assert [d["status"] for d in docs] == ["published", "draft"]
     assert docs[1]["certifications"] == ["HACCP", "VIETGAP"] and docs[1]["moq"] == 10
 
@@ -72,11 +72,11 @@ async def test_reimport_updates_in_place(store: Store, tmp_path: Path) -> None:
     second = write_jsonl(tmp_path / "b.jsonl", [row(tag, priceVnd=130000), row(tag, externalId=f"{tag}-2")])
     report = await import_products(store, second)
     assert (report.created, report.updated, report.unchanged, report.failed) == (0, 1, 1, 0)
-    producer = await store.producers.collection.find_one({"name": f"Công ty Nước mắm {tag}"})
+    producer = await store.db["producers"].find_one({"name": f"Công ty Nước mắm {tag}"})
     assert producer is not None
-    docs = await store.products.collection.find({"producerId": producer["_id"]}).sort("externalId").to_list(None)
+    docs = await store.db["products"].find({"producerId": producer["_id"]}).sort("externalId").to_list(None)
     assert [(d["priceVnd"], d["version"]) for d in docs] == [(130000, 2), (125000, 1)]
-    assert await store.producers.collection.count_documents({"name": f"Công ty Nước mắm {tag}"}) == 1
+    assert await store.db["producers"].count_documents({"name": f"Công ty Nước mắm {tag}"}) == 1
 
 
 async def test_csv_import(store: Store, tmp_path: Path) -> None:
@@ -91,7 +91,7 @@ async def test_csv_import(store: Store, tmp_path: Path) -> None:
     report = await import_products(store, path)
     assert (report.created, report.failed) == (1, 1)
     assert report.errors[0].line == 3 and report.errors[0].field == "priceVnd"
-    doc = await store.products.collection.find_one({"externalId": f"{tag}-1"})
+    doc = await store.db["products"].find_one({"externalId": f"{tag}-1"})
     assert doc is not None
     assert doc["certifications"] == ["HACCP", "ISO22000"]
     assert doc["certificate"]["validUntil"].date().isoformat() == "2027-03-01"

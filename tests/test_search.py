@@ -133,7 +133,7 @@ async def test_paging_through_search_results(catalogue: Catalogue) -> None:
 
 async def test_drafts_only_for_their_producer(catalogue: Catalogue) -> None:
     store = catalogue.fixture.store
-    draft = await store.products.collection.find_one({"status": "draft"})
+    draft = await store.db["products"].find_one({"status": "draft"})
     assert draft is not None
     word = draft["name"]
     public = await search(catalogue, word, drafts=True, first=50)

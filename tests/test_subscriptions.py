@@ -185,7 +185,7 @@ def node_id(global_id: str) -> ObjectId:
 
 async def two_producers(cat: Catalogue) -> tuple[dict[str, Any], dict[str, Any]]:
     """Published products of two different producers, in different provinces."""
-    products = cat.fixture.store.products.collection
+    products = cat.fixture.store.db["products"]
     first = await products.find_one({"status": "published", "provinceCode": "86"})
     assert first is not None
     second = await products.find_one(

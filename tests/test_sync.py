@@ -67,10 +67,10 @@ async def test_every_write_reaches_the_index(
 
     await store.products.update(published, 1, {"priceVnd": 61000}, ["certifications"])  # update + removed field
     await store.products.update(to_archive, None, {"status": "archived"})
-    await store.products.collection.delete_one({"_id": to_delete})
-    current = await store.products.collection.find_one({"_id": draft})
+    await store.db["products"].delete_one({"_id": to_delete})
+    current = await store.db["products"].find_one({"_id": draft})
     assert current is not None
-    await store.products.collection.replace_one(
+    await store.db["products"].replace_one(
         {"_id": draft}, {**current, "name": f"Kẹo thay thế {tag}", "status": "published", "version": 2}
     )
     await sync()
@@ -179,7 +179,7 @@ async def test_drift_report_sees_missing_stale_and_orphans(
     report = await check_drift(store, meili, index_uid)
     assert str(product_id) in report.missing
     await sync()
-    await store.products.collection.update_one({"_id": product_id}, {"$inc": {"version": 5}})
+    await store.db["products"].update_one({"_id": product_id}, {"$inc": {"version": 5}})
     orphan = {"id": str(ObjectId()), "name": "orphan", "version": 1, "producerVersion": 1, "status": "published"}
     await meili.wait_task(await meili.add_documents(index_uid, [orphan]))
     report = await check_drift(store, meili, index_uid)

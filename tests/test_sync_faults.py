@@ -60,7 +60,7 @@ async def test_sigkilled_worker_loses_and_duplicates_nothing(
                 ids.append(await new_product(store, producer, f"Chịu lỗi {round_} {i}"))
                 if ids and rng.random() < 0.5:
                     target = rng.choice(ids)
-                    await store.products.collection.update_one({"_id": target}, {"$inc": {"version": 1, "priceVnd": 1}})
+                    await store.db["products"].update_one({"_id": target}, {"$inc": {"version": 1, "priceVnd": 1}})
                 if i == rng.randint(10, 50):
                     await asyncio.sleep(rng.random() * 0.3)
         finally:

@@ -142,12 +142,12 @@ async def boards(catalogue: Catalogue, rfq: dict[str, Any], maker: str) -> dict[
         "by_kind": ids((await api.data("{ openRequests(filter: {buyerKinds: [SUPERMARKET_CHAIN]}) { edges { node { id } } } }", as_=maker))["openRequests"]),
         "crafts": ids((await api.data("{ openRequests(filter: {groups: [HANDICRAFT]}) { edges { node { id } } } }", as_=maker))["openRequests"]),
     }  # fmt: skip
-    tea_maker = await store.products.collection.find_one({"status": "published", "group": "beverage",
+    tea_maker = await store.db["products"].find_one({"status": "published", "group": "beverage",
                                                           "provinceCode": {"$ne": "86"}})  # fmt: skip
     assert tea_maker is not None
     drinks = await account(catalogue, Role.PRODUCER, "Tea maker", org_id=str(tea_maker["producerId"]))
     seen["drinks"] = ids((await api.data(BOARD, as_=drinks))["openRequests"])
-    seen["drinks_best_stars"] = max(p["stars"] for p in await store.products.collection.find(
+    seen["drinks_best_stars"] = max(p["stars"] for p in await store.db["products"].find(
         {"producerId": tea_maker["producerId"], "status": "published"}).to_list(None))  # fmt: skip
     return seen
 
@@ -388,7 +388,7 @@ async def test_the_statistics_count_the_completed_deal(
 async def direct_deal(cat: Catalogue, parties: dict[str, str]) -> tuple[dict[str, Any], str]:
     """A direct inquiry about one product, quoted and accepted: a NEGOTIATING deal and the maker's key."""
     api = cat.api
-    product = await cat.fixture.store.products.collection.find_one(
+    product = await cat.fixture.store.db["products"].find_one(
         {"status": "published", "provinceCode": "86", "name": {"$regex": "^Kẹo dừa"}}
     )
     assert product is not None
@@ -447,9 +447,7 @@ async def test_cancel_needs_a_reason_and_ends_the_deal(catalogue: Catalogue, par
 
 async def test_expired_inquiries_accept_no_quotation(catalogue: Catalogue, parties: dict[str, str]) -> None:
     api = catalogue.api
-    product = await catalogue.fixture.store.products.collection.find_one(
-        {"status": "published", "name": {"$regex": "^Gạo"}}
-    )
+    product = await catalogue.fixture.store.db["products"].find_one({"status": "published", "name": {"$regex": "^Gạo"}})
     assert product is not None
     maker = await account(catalogue, Role.PRODUCER, "Rice maker", org_id=str(product["producerId"]))
     inquiry = (
@@ -457,7 +455,7 @@ async def test_expired_inquiries_accept_no_quotation(catalogue: Catalogue, parti
                        as_=parties["buyer"])
     )["submitInquiry"]["inquiry"]  # fmt: skip
     oid = ObjectId(base64.b64decode(inquiry["id"]).decode().split(":")[1])
-    await catalogue.fixture.store.trade.inquiries.update_one(
+    await catalogue.fixture.store.db["inquiries"].update_one(
         {"_id": oid}, {"$set": {"expiresAt": datetime.now(UTC) - timedelta(minutes=1)}}
     )
     seen = await api.data(INQUIRY, {"id": inquiry["id"]}, as_=maker)

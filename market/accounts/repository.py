@@ -88,23 +88,23 @@ class AccountRepository:
 
 class BuyerOrgRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.collection = db["buyer_orgs"]
+        self._collection = db["buyer_orgs"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_indexes([IndexModel([("name", ASCENDING)], unique=True, name="name_unique")])
+        await self._collection.create_indexes([IndexModel([("name", ASCENDING)], unique=True, name="name_unique")])
 
     async def insert(self, doc: dict[str, Any]) -> BuyerOrg:
         doc = {**doc, "createdAt": utcnow(), "version": 1}
-        result = await self.collection.insert_one(doc)
+        result = await self._collection.insert_one(doc)
         return BuyerOrg.from_doc({**doc, "_id": result.inserted_id})
 
     async def get(self, _id: ObjectId) -> BuyerOrg | None:
-        doc = await self.collection.find_one({"_id": _id})
+        doc = await self._collection.find_one({"_id": _id})
         return BuyerOrg.from_doc(doc) if doc else None
 
     async def get_many(self, ids: list[ObjectId]) -> list[BuyerOrg]:
-        return [BuyerOrg.from_doc(d) for d in await self.collection.find({"_id": {"$in": ids}}).to_list(None)]
+        return [BuyerOrg.from_doc(d) for d in await self._collection.find({"_id": {"$in": ids}}).to_list(None)]
 
     async def find_by_name(self, name: str) -> BuyerOrg | None:
-        doc = await self.collection.find_one({"name": name})
+        doc = await self._collection.find_one({"name": name})
         return BuyerOrg.from_doc(doc) if doc else None

@@ -48,10 +48,10 @@ class ProducerFilter:
 
 class ProducerRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.collection = db["producers"]
+        self._collection = db["producers"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_indexes(
+        await self._collection.create_indexes(
             [
                 # The importer matches a producer by name within its province; two producers of one
                 # province with the same name would be ambiguous for buyers as well.
@@ -67,18 +67,18 @@ class ProducerRepository:
         )
 
     async def get_many(self, ids: list[ObjectId]) -> list[Producer]:
-        docs = await self.collection.find({"_id": {"$in": ids}}).to_list(None)
+        docs = await self._collection.find({"_id": {"$in": ids}}).to_list(None)
         return [Producer.from_doc(d) for d in docs]
 
     async def get(self, _id: ObjectId) -> Producer | None:
-        doc = await self.collection.find_one({"_id": _id})
+        doc = await self._collection.find_one({"_id": _id})
         return Producer.from_doc(doc) if doc else None
 
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Producer:
         now = utcnow()
         doc = {**doc, "nameKey": fold(doc["name"]), "createdAt": now, "updatedAt": now, "version": 1}
         try:
-            result = await self.collection.insert_one(doc, session=session)
+            result = await self._collection.insert_one(doc, session=session)
         except DuplicateKeyError as exc:
             raise _duplicate_name() from exc
         return Producer.from_doc({**doc, "_id": result.inserted_id})
@@ -87,7 +87,13 @@ class ProducerRepository:
         self, _id: ObjectId, expected_version: int | None, set_fields: dict[str, Any], unset_fields: list[str]
     ) -> Producer:
         doc = await _update_named(
-            self.collection, _id, expected_version, set_fields, unset_fields, what="producer", duplicate=_duplicate_name
+            self._collection,
+            _id,
+            expected_version,
+            set_fields,
+            unset_fields,
+            what="producer",
+            duplicate=_duplicate_name,
         )
         return Producer.from_doc(doc)
 
@@ -112,48 +118,48 @@ class ProducerRepository:
         return query
 
     async def page(self, flt: ProducerFilter, request: PageRequest) -> Page[Producer]:
-        return await fetch_page(self.collection, self.query(flt), [("nameKey", 1)], request, Producer.from_doc)
+        return await fetch_page(self._collection, self.query(flt), [("nameKey", 1)], request, Producer.from_doc)
 
     async def find_by_name(self, name: str) -> Producer | None:
-        doc = await self.collection.find_one({"name": name})
+        doc = await self._collection.find_one({"name": name})
         return Producer.from_doc(doc) if doc else None
 
     async def first_named_like(self, key_prefix: str) -> Producer | None:
         """The first producer, by folded name, whose folded name starts with `key_prefix`."""
-        doc = await self.collection.find_one(
+        doc = await self._collection.find_one(
             {"nameKey": {"$regex": f"^{re.escape(key_prefix)}"}}, sort=[("nameKey", 1)]
         )
         return Producer.from_doc(doc) if doc else None
 
     async def mark_verified(self, ids: list[ObjectId]) -> None:
-        await self.collection.update_many(
+        await self._collection.update_many(
             {"_id": {"$in": ids}, "verified": False}, {"$set": {"verified": True}, "$inc": {"version": 1}}
         )
 
     async def ids_by_name_key(self, name_keys: list[str]) -> dict[tuple[str, str], ObjectId]:
         """(province code, name key) -> id of the producers with these name keys."""
-        docs = await self.collection.find(
+        docs = await self._collection.find(
             {"nameKey": {"$in": name_keys}}, {"nameKey": 1, "address.provinceCode": 1}
         ).to_list(None)
         return {(d["address"]["provinceCode"], d["nameKey"]): d["_id"] for d in docs}
 
     async def insert_many(self, docs: list[dict[str, Any]]) -> list[ObjectId]:
-        result = await self.collection.insert_many(docs, ordered=False)
+        result = await self._collection.insert_many(docs, ordered=False)
         return list(result.inserted_ids)
 
     async def versions(self) -> dict[ObjectId, int]:
         """Every producer's current version (the drift report compares them with the index)."""
-        return {d["_id"]: d["version"] for d in await self.collection.find({}, {"version": 1}).to_list(None)}
+        return {d["_id"]: d["version"] for d in await self._collection.find({}, {"version": 1}).to_list(None)}
 
     async def ids_in_province(self, province_code: str) -> list[ObjectId]:
-        ids: list[ObjectId] = await self.collection.distinct("_id", {"address.provinceCode": province_code})
+        ids: list[ObjectId] = await self._collection.distinct("_id", {"address.provinceCode": province_code})
         return ids
 
     async def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return await (await self.collection.aggregate(pipeline)).to_list(None)
+        return await (await self._collection.aggregate(pipeline)).to_list(None)
 
     async def count(self, flt: ProducerFilter) -> int:
-        return await self.collection.count_documents(self.query(flt))
+        return await self._collection.count_documents(self.query(flt))
 
 
 def _duplicate_name() -> DomainError:
@@ -188,10 +194,10 @@ class ProductFilter:
 
 class ProductRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
-        self.collection = db["products"]
+        self._collection = db["products"]
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_indexes(
+        await self._collection.create_indexes(
             [
                 IndexModel(
                     [("producerId", ASCENDING), ("externalId", ASCENDING)],
@@ -214,11 +220,11 @@ class ProductRepository:
         )
 
     async def get(self, _id: ObjectId) -> Product | None:
-        doc = await self.collection.find_one({"_id": _id})
+        doc = await self._collection.find_one({"_id": _id})
         return Product.from_doc(doc) if doc else None
 
     async def get_many(self, ids: list[ObjectId]) -> list[Product]:
-        docs = await self.collection.find({"_id": {"$in": ids}}).to_list(None)
+        docs = await self._collection.find({"_id": {"$in": ids}}).to_list(None)
         return [Product.from_doc(d) for d in docs]
 
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Product:
@@ -227,7 +233,7 @@ class ProductRepository:
         if doc["status"] == ProductStatus.PUBLISHED.value:
             doc["publishedAt"] = now
         try:
-            result = await self.collection.insert_one(doc, session=session)
+            result = await self._collection.insert_one(doc, session=session)
         except DuplicateKeyError as exc:
             raise duplicate_external_id() from exc
         return Product.from_doc({**doc, "_id": result.inserted_id})
@@ -240,7 +246,7 @@ class ProductRepository:
         unset_fields: list[str] | None = None,
     ) -> Product:
         doc = await _update_named(
-            self.collection, _id, expected_version, set_fields, unset_fields, what="product",
+            self._collection, _id, expected_version, set_fields, unset_fields, what="product",
             duplicate=duplicate_external_id,
         )  # fmt: skip
         return Product.from_doc(doc)
@@ -265,7 +271,7 @@ class ProductRepository:
         self, flt: ProductFilter, visibility: dict[str, Any], sort: ProductSort, request: PageRequest
     ) -> Page[Product]:
         return await fetch_page(
-            self.collection, _and(self.query(flt), visibility), _SORTS[sort], request, Product.from_doc
+            self._collection, _and(self.query(flt), visibility), _SORTS[sort], request, Product.from_doc
         )
 
     async def bulk_write(
@@ -275,40 +281,40 @@ class ProductRepository:
         operations: list[InsertOne[dict[str, Any]] | UpdateOne] = [InsertOne(d) for d in inserts]
         operations += [UpdateOne(query, update) for query, update in updates]
         if operations:
-            await self.collection.bulk_write(operations, ordered=False)
+            await self._collection.bulk_write(operations, ordered=False)
 
     async def ids_of_producers(self, producer_ids: list[ObjectId]) -> list[ObjectId]:
-        docs = await self.collection.find({"producerId": {"$in": producer_ids}}, {"_id": 1}).to_list(None)
+        docs = await self._collection.find({"producerId": {"$in": producer_ids}}, {"_id": 1}).to_list(None)
         return [d["_id"] for d in docs]
 
     def id_batches(self, query: dict[str, Any], size: int) -> AsyncIterator[list[ObjectId]]:
         """The ids of the products matching `query`, `size` at a time, read with one cursor."""
-        return id_batches(self.collection, query, size)
+        return id_batches(self._collection, query, size)
 
     async def count_where(self, query: dict[str, Any]) -> int:
-        return await self.collection.count_documents(query)
+        return await self._collection.count_documents(query)
 
     async def versions(self, query: dict[str, Any]) -> list[tuple[ObjectId, int, ObjectId]]:
         """(id, version, producer id) of the products matching `query`."""
-        docs = await self.collection.find(query, {"version": 1, "producerId": 1}).to_list(None)
+        docs = await self._collection.find(query, {"version": 1, "producerId": 1}).to_list(None)
         return [(d["_id"], d["version"], d["producerId"]) for d in docs]
 
     async def published_texts(self) -> list[str]:
         """Name and category of every published product: the words buyers' queries are corrected towards."""
-        docs = await self.collection.find(
+        docs = await self._collection.find(
             {"status": ProductStatus.PUBLISHED.value}, {"name": 1, "category": 1, "_id": 0}
         ).to_list(None)
         return [f"{d['name']} {d.get('category', '')}" for d in docs]
 
     async def is_empty(self) -> bool:
-        return await self.collection.estimated_document_count() == 0
+        return await self._collection.estimated_document_count() == 0
 
     async def find_by_name(self, producer_id: ObjectId, name: str) -> Product | None:
-        doc = await self.collection.find_one({"producerId": producer_id, "name": name})
+        doc = await self._collection.find_one({"producerId": producer_id, "name": name})
         return Product.from_doc(doc) if doc else None
 
     async def producer_ids_with_stars(self, min_stars: int) -> list[ObjectId]:
-        ids: list[ObjectId] = await self.collection.distinct("producerId", {"stars": {"$gte": min_stars}})
+        ids: list[ObjectId] = await self._collection.distinct("producerId", {"stars": {"$gte": min_stars}})
         return ids
 
     async def published_meeting(
@@ -325,20 +331,20 @@ class ProductRepository:
             query["provinceCode"] = {"$in": provinces}
         if certifications:
             query["certifications"] = {"$all": certifications}
-        return [Product.from_doc(d) for d in await self.collection.find(query).to_list(None)]
+        return [Product.from_doc(d) for d in await self._collection.find(query).to_list(None)]
 
     async def published_profile(self, producer_id: ObjectId) -> tuple[list[str], int]:
         """The OCOP groups a producer publishes in, and its best rating (0 with nothing published)."""
-        docs = await self.collection.find(
+        docs = await self._collection.find(
             {"producerId": producer_id, "status": ProductStatus.PUBLISHED.value}, {"group": 1, "stars": 1}
         ).to_list(None)
         return sorted({d["group"] for d in docs}), max((d["stars"] for d in docs), default=0)
 
     async def aggregate(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return await (await self.collection.aggregate(pipeline)).to_list(None)
+        return await (await self._collection.aggregate(pipeline)).to_list(None)
 
     async def count(self, flt: ProductFilter, visibility: dict[str, Any]) -> int:
-        return await self.collection.count_documents(_and(self.query(flt), visibility))
+        return await self._collection.count_documents(_and(self.query(flt), visibility))
 
     # --- bulk import ------------------------------------------------------------------------------
 
@@ -354,7 +360,7 @@ class ProductRepository:
         query = {
             "$or": [{"producerId": p, "externalId": {"$in": ids, "$type": "string"}} for p, ids in by_producer.items()]
         }
-        docs = await self.collection.find(query).to_list(None)
+        docs = await self._collection.find(query).to_list(None)
         return {(d["producerId"], d["externalId"]): d for d in docs}
 
 

@@ -38,11 +38,11 @@ class SyncStatus:
 
 class SyncStateStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], name: str) -> None:
-        self.collection = db["sync_state"]
+        self._collection = db["sync_state"]
         self.name = name
 
     async def read(self) -> SyncStatus:
-        doc = await self.collection.find_one({"_id": self.name}) or {}
+        doc = await self._collection.find_one({"_id": self.name}) or {}
         return SyncStatus(
             owner=doc.get("owner"),
             lease_expires_at=doc.get("leaseExpiresAt"),
@@ -59,7 +59,7 @@ class SyncStateStore:
     async def try_acquire(self, owner: str) -> bool:
         now = datetime.now(UTC)
         try:
-            result = await self.collection.update_one(
+            result = await self._collection.update_one(
                 {
                     "_id": self.name,
                     "$or": [{"owner": owner}, {"owner": None}, {"leaseExpiresAt": {"$lt": now}}],
@@ -74,7 +74,7 @@ class SyncStateStore:
     async def _owned_update(self, owner: str, update: dict[str, Any]) -> None:
         now = datetime.now(UTC)
         update.setdefault("$set", {})["leaseExpiresAt"] = now + timedelta(seconds=LEASE_SECONDS)
-        result = await self.collection.update_one({"_id": self.name, "owner": owner}, update)
+        result = await self._collection.update_one({"_id": self.name, "owner": owner}, update)
         if result.matched_count != 1:
             raise LeaseLost(f"{owner} no longer holds the {self.name} sync lease")
 
@@ -102,26 +102,26 @@ class SyncStateStore:
     async def set_fingerprint(self, fingerprint: str) -> None:
         """What the index was built with (document shape, synonyms): a change means a rebuild. Written by
         whoever rebuilt it, the worker or `ocop reindex`."""
-        await self.collection.update_one({"_id": self.name}, {"$set": {"fingerprint": fingerprint}}, upsert=True)
+        await self._collection.update_one({"_id": self.name}, {"$set": {"fingerprint": fingerprint}}, upsert=True)
 
     async def record_error(self, owner: str, message: str) -> None:
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": self.name, "owner": owner},
             {"$set": {"lastError": message[:500], "heartbeatAt": datetime.now(UTC)}},
         )
 
     async def request_rewind(self, to: Timestamp) -> None:
         """Ask the live worker to replay changes since `to` (after a rebuild swapped the index)."""
-        await self.collection.update_one({"_id": self.name}, {"$set": {"rewindTo": to}}, upsert=True)
+        await self._collection.update_one({"_id": self.name}, {"$set": {"rewindTo": to}}, upsert=True)
 
     async def clear_rewind(self, owner: str, handled: Timestamp) -> None:
         """The replay from `handled` is committed; a newer request (another rebuild) stays pending."""
-        await self.collection.update_one(
+        await self._collection.update_one(
             {"_id": self.name, "owner": owner, "rewindTo": handled}, {"$set": {"rewindTo": None}}
         )
 
     async def release(self, owner: str) -> None:
-        await self.collection.update_one({"_id": self.name, "owner": owner}, {"$set": {"owner": None}})
+        await self._collection.update_one({"_id": self.name, "owner": owner}, {"$set": {"owner": None}})
 
     async def reset(self) -> None:
-        await self.collection.delete_one({"_id": self.name})
+        await self._collection.delete_one({"_id": self.name})

@@ -24,14 +24,14 @@ from market.trade.records import Deal, Inquiry, InquiryStatus, InvitationStatus,
 class TradeRepository:
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._db = db
-        self.inquiries = db["inquiries"]
-        self.quotations = db["quotations"]
-        self.messages = db["messages"]
-        self.deals = db["deals"]
-        self.events = db["trade_events"]
+        self._inquiries = db["inquiries"]
+        self._quotations = db["quotations"]
+        self._messages = db["messages"]
+        self._deals = db["deals"]
+        self._events = db["trade_events"]
 
     async def ensure_indexes(self) -> None:
-        await self.inquiries.create_indexes(
+        await self._inquiries.create_indexes(
             [
                 IndexModel([("buyerOrgId", ASCENDING), ("createdAt", DESCENDING)], name="buyer_inbox"),
                 IndexModel([("producerIds", ASCENDING), ("createdAt", DESCENDING)], name="producer_inbox"),
@@ -44,13 +44,13 @@ class TradeRepository:
                 ),
             ]
         )
-        await self.quotations.create_indexes(
+        await self._quotations.create_indexes(
             [IndexModel([("inquiryId", ASCENDING), ("producerId", ASCENDING)], unique=True, name="one_per_producer")]
         )
-        await self.messages.create_indexes(
+        await self._messages.create_indexes(
             [IndexModel([("inquiryId", ASCENDING), ("producerId", ASCENDING), ("createdAt", ASCENDING)], name="thread")]
         )
-        await self.deals.create_indexes(
+        await self._deals.create_indexes(
             [
                 IndexModel([("buyerOrgId", ASCENDING), ("createdAt", DESCENDING)], name="buyer"),
                 IndexModel([("producerId", ASCENDING), ("createdAt", DESCENDING)], name="producer"),
@@ -59,14 +59,14 @@ class TradeRepository:
                 IndexModel([("quotationId", ASCENDING)], unique=True, name="one_deal_per_quotation"),
             ]
         )
-        await self.events.create_indexes([IndexModel([("startsOn", DESCENDING)], name="starts")])
+        await self._events.create_indexes([IndexModel([("startsOn", DESCENDING)], name="starts")])
 
     async def inquiry(self, _id: ObjectId, session: AsyncClientSession | None = None) -> Inquiry | None:
-        doc = await self.inquiries.find_one({"_id": _id}, session=session)
+        doc = await self._inquiries.find_one({"_id": _id}, session=session)
         return Inquiry.from_doc(doc) if doc else None
 
     async def inquiries_by_id(self, ids: list[ObjectId]) -> list[Inquiry]:
-        return [Inquiry.from_doc(d) for d in await self.inquiries.find({"_id": {"$in": ids}}).to_list(None)]
+        return [Inquiry.from_doc(d) for d in await self._inquiries.find({"_id": {"$in": ids}}).to_list(None)]
 
     async def set_invitation_status(
         self,
@@ -82,85 +82,85 @@ class TradeRepository:
         update: dict[str, Any] = {"$set": {"invitations.$.status": status.value, "updatedAt": utcnow(), **(also or {})}}
         if inc_version:
             update["$inc"] = {"version": 1}
-        await self.inquiries.update_one(
+        await self._inquiries.update_one(
             {"_id": inquiry_id, "invitations.producerId": producer_id}, update, session=session
         )
 
     async def quotation(self, _id: ObjectId, session: AsyncClientSession | None = None) -> Quotation | None:
-        doc = await self.quotations.find_one({"_id": _id}, session=session)
+        doc = await self._quotations.find_one({"_id": _id}, session=session)
         return Quotation.from_doc(doc) if doc else None
 
     async def quotations_by_id(self, ids: list[ObjectId]) -> list[Quotation]:
-        return [Quotation.from_doc(d) for d in await self.quotations.find({"_id": {"$in": ids}}).to_list(None)]
+        return [Quotation.from_doc(d) for d in await self._quotations.find({"_id": {"$in": ids}}).to_list(None)]
 
     async def quotations_of(self, inquiry_ids: list[ObjectId]) -> list[Quotation]:
-        docs = await self.quotations.find({"inquiryId": {"$in": inquiry_ids}}).sort("createdAt", 1).to_list(None)
+        docs = await self._quotations.find({"inquiryId": {"$in": inquiry_ids}}).sort("createdAt", 1).to_list(None)
         return [Quotation.from_doc(d) for d in docs]
 
     async def thread(self, inquiry_id: ObjectId, producer_id: ObjectId) -> list[Message]:
-        cursor = self.messages.find({"inquiryId": inquiry_id, "producerId": producer_id}).sort("createdAt", 1)
+        cursor = self._messages.find({"inquiryId": inquiry_id, "producerId": producer_id}).sort("createdAt", 1)
         return [Message.from_doc(d) for d in await cursor.to_list(None)]
 
     async def message(self, _id: ObjectId) -> Message | None:
-        doc = await self.messages.find_one({"_id": _id})
+        doc = await self._messages.find_one({"_id": _id})
         return Message.from_doc(doc) if doc else None
 
     async def deal(self, _id: ObjectId, session: AsyncClientSession | None = None) -> Deal | None:
-        doc = await self.deals.find_one({"_id": _id}, session=session)
+        doc = await self._deals.find_one({"_id": _id}, session=session)
         return Deal.from_doc(doc) if doc else None
 
     async def deals_by_id(self, ids: list[ObjectId]) -> list[Deal]:
-        return [Deal.from_doc(d) for d in await self.deals.find({"_id": {"$in": ids}}).to_list(None)]
+        return [Deal.from_doc(d) for d in await self._deals.find({"_id": {"$in": ids}}).to_list(None)]
 
     async def events_by_id(self, ids: list[ObjectId]) -> list[TradeEvent]:
-        return [TradeEvent.from_doc(d) for d in await self.events.find({"_id": {"$in": ids}}).to_list(None)]
+        return [TradeEvent.from_doc(d) for d in await self._events.find({"_id": {"$in": ids}}).to_list(None)]
 
     async def event(self, _id: ObjectId) -> TradeEvent | None:
-        doc = await self.events.find_one({"_id": _id})
+        doc = await self._events.find_one({"_id": _id})
         return TradeEvent.from_doc(doc) if doc else None
 
     # --- lists -----------------------------------------------------------------------------------------
 
     async def inquiry_page(self, query: dict[str, Any], request: PageRequest) -> Page[Inquiry]:
-        return await fetch_page(self.inquiries, query, [("createdAt", -1)], request, Inquiry.from_doc)
+        return await fetch_page(self._inquiries, query, [("createdAt", -1)], request, Inquiry.from_doc)
 
     async def count_inquiries(self, query: dict[str, Any]) -> int:
-        return await self.inquiries.count_documents(query)
+        return await self._inquiries.count_documents(query)
 
     def inquiry_id_batches(self, query: dict[str, Any], size: int) -> AsyncIterator[list[ObjectId]]:
-        return id_batches(self.inquiries, query, size)
+        return id_batches(self._inquiries, query, size)
 
     async def deal_page(self, query: dict[str, Any], request: PageRequest) -> Page[Deal]:
-        return await fetch_page(self.deals, query, [("createdAt", -1)], request, Deal.from_doc)
+        return await fetch_page(self._deals, query, [("createdAt", -1)], request, Deal.from_doc)
 
     async def count_deals(self, query: dict[str, Any]) -> int:
-        return await self.deals.count_documents(query)
+        return await self._deals.count_documents(query)
 
     async def event_page(self, request: PageRequest) -> Page[TradeEvent]:
-        return await fetch_page(self.events, {}, [("startsOn", -1)], request, TradeEvent.from_doc)
+        return await fetch_page(self._events, {}, [("startsOn", -1)], request, TradeEvent.from_doc)
 
     async def count_events(self) -> int:
-        return await self.events.count_documents({})
+        return await self._events.count_documents({})
 
     async def deals_signed_at(self, event_id: ObjectId) -> list[Deal]:
-        return [Deal.from_doc(d) for d in await self.deals.find({"mou.eventId": event_id}).to_list(None)]
+        return [Deal.from_doc(d) for d in await self._deals.find({"mou.eventId": event_id}).to_list(None)]
 
     # --- writes ----------------------------------------------------------------------------------------
 
     async def insert_inquiry(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> ObjectId:
-        inserted: ObjectId = (await self.inquiries.insert_one(doc, session=session)).inserted_id
+        inserted: ObjectId = (await self._inquiries.insert_one(doc, session=session)).inserted_id
         return inserted
 
     async def close_inquiry(self, _id: ObjectId, reason: str) -> None:
         """Close an open inquiry; one already closed stays as it is."""
-        await self.inquiries.update_one(
+        await self._inquiries.update_one(
             {"_id": _id, "status": InquiryStatus.OPEN.value},
             {"$set": {"status": InquiryStatus.CLOSED.value, "closedReason": reason, "updatedAt": utcnow()},
              "$inc": {"version": 1}},
         )  # fmt: skip
 
     async def close_expired_inquiries(self, reason: str) -> int:
-        result = await self.inquiries.update_many(
+        result = await self._inquiries.update_many(
             {"status": InquiryStatus.OPEN.value, "expiresAt": {"$lte": utcnow()}},
             {"$set": {"status": InquiryStatus.CLOSED.value, "closedReason": reason, "updatedAt": utcnow()},
              "$inc": {"version": 1}},
@@ -168,11 +168,11 @@ class TradeRepository:
         return result.modified_count
 
     async def insert_message(self, doc: dict[str, Any]) -> ObjectId:
-        inserted: ObjectId = (await self.messages.insert_one(doc)).inserted_id
+        inserted: ObjectId = (await self._messages.insert_one(doc)).inserted_id
         return inserted
 
     async def quotation_of(self, inquiry_id: ObjectId, producer_id: ObjectId) -> Quotation | None:
-        doc = await self.quotations.find_one({"inquiryId": inquiry_id, "producerId": producer_id})
+        doc = await self._quotations.find_one({"inquiryId": inquiry_id, "producerId": producer_id})
         return Quotation.from_doc(doc) if doc else None
 
     async def add_revision(
@@ -185,7 +185,7 @@ class TradeRepository:
     ) -> ObjectId:
         """Push a revision onto the producer's active quotation of this inquiry, creating it if needed."""
         now = utcnow()
-        doc = await self.quotations.find_one_and_update(
+        doc = await self._quotations.find_one_and_update(
             {"inquiryId": inquiry_id, "producerId": producer_id, "status": "active"},
             {
                 "$push": {"revisions": revision},
@@ -213,13 +213,13 @@ class TradeRepository:
         query: dict[str, Any] = {"_id": quotation.id, "status": "active"}
         if expected_version is not None:
             query["version"] = expected_version
-        result = await self.quotations.update_one(
+        result = await self._quotations.update_one(
             query, {"$set": {**fields, "updatedAt": utcnow()}, "$inc": {"version": 1}}, session=session
         )
         return result.modified_count == 1
 
     async def insert_deal(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> ObjectId:
-        inserted: ObjectId = (await self.deals.insert_one(doc, session=session)).inserted_id
+        inserted: ObjectId = (await self._deals.insert_one(doc, session=session)).inserted_id
         return inserted
 
     async def update_deal(
@@ -232,14 +232,14 @@ class TradeRepository:
     ) -> Deal:
         """A versioned change of a deal: CONFLICT when anyone moved it since `expected_version`."""
         doc = await versioned_update(
-            self.deals, deal_id, expected_version=expected_version, set_fields=set_fields, push=push,
+            self._deals, deal_id, expected_version=expected_version, set_fields=set_fields, push=push,
             what="deal", session=session,
         )  # fmt: skip
         return Deal.from_doc(doc)
 
     async def add_mou(self, deal_id: ObjectId, mou: dict[str, Any], session: AsyncClientSession | None = None) -> bool:
         """Record the MoU of a deal that has none yet; False when it already had one."""
-        result = await self.deals.update_one(
+        result = await self._deals.update_one(
             {"_id": deal_id, "mou": {"$exists": False}},
             {"$set": {"mou": mou, "updatedAt": utcnow()}, "$inc": {"version": 1}},
             session=session,
@@ -247,38 +247,41 @@ class TradeRepository:
         return result.modified_count == 1
 
     async def insert_event(self, doc: dict[str, Any]) -> TradeEvent:
-        result = await self.events.insert_one(doc)
+        result = await self._events.insert_one(doc)
         return TradeEvent.from_doc({**doc, "_id": result.inserted_id})
 
     # --- statistics and feeds ------------------------------------------------------------------------------
 
+    async def has_no_inquiries(self) -> bool:
+        return await self._inquiries.estimated_document_count() == 0
+
     async def counts(self) -> dict[str, Any]:
         """What the trade collections hold: the demo seed's summary."""
         states = {state.value: 0 for state in DealState}
-        async for row in await self.deals.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
+        async for row in await self._deals.aggregate([{"$group": {"_id": "$state", "n": {"$sum": 1}}}]):
             states[row["_id"]] = row["n"]
         revisions = await (
-            await self.quotations.aggregate([{"$group": {"_id": None, "n": {"$sum": {"$size": "$revisions"}}}}])
+            await self._quotations.aggregate([{"$group": {"_id": None, "n": {"$sum": {"$size": "$revisions"}}}}])
         ).to_list(None)
         return {
-            "events": await self.events.count_documents({}),
-            "inquiries": await self.inquiries.count_documents({}),
-            "open_inquiries": await self.inquiries.count_documents(
+            "events": await self._events.count_documents({}),
+            "inquiries": await self._inquiries.count_documents({}),
+            "open_inquiries": await self._inquiries.count_documents(
                 {"status": InquiryStatus.OPEN.value, "expiresAt": {"$gt": utcnow()}}
             ),
-            "quotations": await self.quotations.count_documents({}),
+            "quotations": await self._quotations.count_documents({}),
             "revisions": revisions[0]["n"] if revisions else 0,
-            "declined": await self.quotations.count_documents({"status": "declined"}),
-            "messages": await self.messages.count_documents({}),
+            "declined": await self._quotations.count_documents({"status": "declined"}),
+            "messages": await self._messages.count_documents({}),
             "deals_by_state": states,
-            "mous": await self.deals.count_documents({"mou": {"$exists": True}}),
+            "mous": await self._deals.count_documents({"mou": {"$exists": True}}),
         }
 
     async def aggregate_inquiries(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return await (await self.inquiries.aggregate(pipeline)).to_list(None)
+        return await (await self._inquiries.aggregate(pipeline)).to_list(None)
 
     async def aggregate_deals(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        return await (await self.deals.aggregate(pipeline)).to_list(None)
+        return await (await self._deals.aggregate(pipeline)).to_list(None)
 
     async def watch_feed(self, match: dict[str, Any], *, after: str | None, comment: str) -> OpenStream:
         """Changes across the database that pass `match` (which names the collections), from `after` on."""
@@ -286,4 +289,4 @@ class TradeRepository:
 
     async def watch_deal(self, deal_id: ObjectId, *, after: str | None, comment: str) -> OpenStream:
         pipeline = [{"$match": {"documentKey._id": deal_id, "operationType": {"$in": ["update", "replace"]}}}]
-        return await open_stream(self.deals, pipeline, after=after, comment=comment)
+        return await open_stream(self._deals, pipeline, after=after, comment=comment)
