@@ -7,13 +7,12 @@ module for typing only, so no domain imports it at run time (import-linter check
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any, Protocol, TypeVar
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from bson import Timestamp
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.change_stream import AsyncChangeStream
-from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 from pymongo.monitoring import CommandListener
@@ -22,10 +21,7 @@ from market.accounts.repository import AccountRepository, BuyerOrgRepository
 from market.catalog.repository import ProducerRepository, ProductRepository
 from market.storage.idempotency import IdempotencyKeys
 from market.storage.sync_state import SyncStateStore
-from market.storage.transactions import in_transaction
 from market.trade.repository import TradeRepository
-
-T = TypeVar("T")
 
 
 class HasIndexes(Protocol):
@@ -62,9 +58,6 @@ class Store:
     async def ensure_indexes(self) -> None:
         for repo in self.repositories:
             await repo.ensure_indexes()
-
-    async def transaction(self, work: Callable[[AsyncClientSession], Awaitable[T]]) -> T:
-        return await in_transaction(self.client, work)
 
     def sync_state(self, name: str) -> SyncStateStore:
         """The durable state of one search sync (lease, resume token, health), by its name."""

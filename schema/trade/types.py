@@ -48,6 +48,22 @@ async def _product(info: Info["Context", None], product_id: ObjectId | None) -> 
     return nodes[0]
 
 
+async def _visible_quotations(
+    info: Info["Context", None], quotations: list[trade.Quotation], inquiries: list[trade.Inquiry | None]
+) -> list[trade.Quotation]:
+    """The quotations the viewer may see, each with its inquiry: visibility also depends on the quoting
+    producer's province, loaded here in one batch."""
+    producers = await info.context.loaders.producer.load_many([q.producer_id for q in quotations])
+    return [
+        q
+        for q, inquiry, producer in zip(quotations, inquiries, producers, strict=True)
+        if inquiry is not None
+        and policy.can_see_quotation(
+            info.context.viewer, q, inquiry, producer.address.province_code if producer else None
+        )
+    ]
+
+
 def _province(code: str | None) -> Province | None:
     record = load_provinces().get(code) if code else None
     return Province.from_record(record) if record else None
@@ -126,19 +142,12 @@ class Quotation(relay.Node):
     async def resolve_nodes(  # type: ignore[override]
         cls, *, info: Info["Context", None], node_ids: Iterable[str], required: bool = False
     ) -> list["Quotation | None"]:
-        loaders, viewer = info.context.loaders, info.context.viewer
+        loaders = info.context.loaders
 
         async def visible_only(ids: list[ObjectId]) -> list[trade.Quotation]:
-            # A quotation's visibility depends on its inquiry and its producer's province: both loaded in batches.
             quotations = [q for q in await loaders.quotation.load_many(ids) if q is not None]
             inquiries = await loaders.inquiry.load_many([q.inquiry_id for q in quotations])
-            producers = await loaders.producer.load_many([q.producer_id for q in quotations])
-            return [
-                q
-                for q, inquiry, producer in zip(quotations, inquiries, producers, strict=True)
-                if inquiry is not None
-                and policy.can_see_quotation(viewer, q, inquiry, producer.address.province_code if producer else None)
-            ]
+            return await _visible_quotations(info, quotations, inquiries)
 
         return await resolve_visible(node_ids, visible_only, everyone, cls.from_record)
 
@@ -257,13 +266,8 @@ class Inquiry(relay.Node):
     @strawberry.field(description="Quotations you may see: the buyer sees all, a producer only its own.")
     async def quotations(self, info: Info["Context", None]) -> list[Quotation]:
         records = await info.context.loaders.quotations_by_inquiry.load(self.record.id)
-        producers = await info.context.loaders.producer.load_many([q.producer_id for q in records])
-        viewer = info.context.viewer
-        return [
-            Quotation.from_record(q)
-            for q, producer in zip(records, producers, strict=True)
-            if policy.can_see_quotation(viewer, q, self.record, producer.address.province_code if producer else None)
-        ]
+        visible = await _visible_quotations(info, records, [self.record] * len(records))
+        return [Quotation.from_record(q) for q in visible]
 
     @strawberry.field(
         description="The negotiation thread with one producer (the buyer names it; a producer sees its own)."
