@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import secrets
 import subprocess
@@ -130,3 +131,146 @@ def test_cli_exit_status_and_summary(settings: Settings, store: Store, tmp_path:
     assert done.returncode == 1
     assert "line 2: stars: stars must be between 3 and 5, got 2" in done.stderr
     assert "created 0, updated 0, unchanged 1, failed 1" in done.stdout
+
+
+def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+async def test_csv_amounts_keep_the_magnitude_the_file_meant(store: Store, tmp_path: Path) -> None:
+    tag = secrets.token_hex(3)
+    header = ["externalId", "name", "description", "category", "province", "producer", "ocopStars", "priceVnd"]
+    header += ["unit", "moq", "priceTiers"]
+
+    def line(n: int, price: str, moq: str = "", tiers: str = "", stars: str = "4") -> list[str]:
+        return [
+            f"{tag}-{n}",
+            f"Kẹo dừa {n}",
+            "Kẹo dừa",
+            "Kẹo",
+            "Bến Tre",
+            f"HTX Dừa {tag}",
+            stars,
+            price,
+            "hộp",
+            moq,
+            tiers,
+        ]
+
+    tiers = json.dumps(
+        [{"minQuantity": "1.000", "unitPriceVnd": "150.000"}, {"minQuantity": 100, "unitPriceVnd": 160000}]
+    )
+    path = write_csv(
+        tmp_path / "prices.csv",
+        header,
+        [
+            line(1, "165.000", moq="1.000", tiers=tiers),  # line 2
+            line(2, "1.500.000", moq="  "),  # a blank optional number is absent, not malformed
+            line(3, "165000"),
+            line(4, "1 500 000"),
+            line(5, "1\u00a0500\u00a0000"),
+            line(6, "165,5"),  # line 7: the refused spellings start here
+            line(7, "165.5"),
+            line(8, "1.50.000"),
+            line(9, "1,500,000"),
+            line(10, "-5"),
+            line(11, " "),
+            line(12, "abc"),
+            line(13, "165.000đ"),
+            line(14, "165000", moq="1,000"),
+            line(15, "165000", tiers='[{"minQuantity": 10, "unitPriceVnd": "150,5"}]'),
+            line(16, "165000", tiers='[{"minQuantity": 10, "unitPriceVnd": 150.000}]'),
+            line(17, "165000", stars="4.0"),
+        ],
+    )
+    report = await import_products(store, path)
+    assert (report.rows, report.created, report.failed) == (17, 5, 12)
+    problems = {(e.line, e.field): e.reason for e in report.errors}
+    assert list(problems) == [
+        (7, "priceVnd"),
+        (8, "priceVnd"),
+        (9, "priceVnd"),
+        (10, "priceVnd"),
+        (11, "priceVnd"),
+        (12, "priceVnd"),
+        (13, "priceVnd"),
+        (14, "priceVnd"),
+        (15, "moq"),
+        (16, "priceTiers[0].unitPriceVnd"),
+        (17, "priceTiers[0].unitPriceVnd"),
+        (18, "stars"),
+    ]
+    assert problems[(7, "priceVnd")].endswith("it has a decimal comma; only whole numbers are allowed")
+    assert "groups of three" in problems[(8, "priceVnd")]
+    assert "groups of three" in problems[(9, "priceVnd")]
+    assert "a comma is ambiguous" in problems[(10, "priceVnd")]
+    assert problems[(11, "priceVnd")] == "priceVnd must be a positive amount in VND, got -5"
+    assert problems[(12, "priceVnd")] == "priceVnd is required"
+    assert "only digits and thousands separators" in problems[(13, "priceVnd")]
+    assert "only digits and thousands separators" in problems[(14, "priceVnd")]
+    assert "a comma is ambiguous" in problems[(15, "moq")]
+    assert "decimal comma" in problems[(16, "priceTiers[0].unitPriceVnd")]
+    assert "the JSON number 150.000 reads as 150" in problems[(17, "priceTiers[0].unitPriceVnd")]
+    assert "only plain digits" in problems[(18, "stars")]
+
+    producer = await store.db["producers"].find_one({"name": f"HTX Dừa {tag}"})
+    assert producer is not None
+    docs = await store.db["products"].find({"producerId": producer["_id"]}).sort("externalId").to_list(None)
+    assert [(d["externalId"], d["priceVnd"], d["moq"]) for d in docs] == [
+        (f"{tag}-1", 165000, 1000),
+        (f"{tag}-2", 1500000, 1),
+        (f"{tag}-3", 165000, 1),
+        (f"{tag}-4", 1500000, 1),
+        (f"{tag}-5", 1500000, 1),
+    ]
+    assert docs[0]["priceTiers"] == [
+        {"minQuantity": 100, "unitPriceVnd": 160000},
+        {"minQuantity": 1000, "unitPriceVnd": 150000},
+    ]
+
+
+async def test_jsonl_numbers_and_number_text(store: Store, tmp_path: Path) -> None:
+    tag = secrets.token_hex(3)
+    good = [row(tag, externalId=f"{tag}-{n}", priceVnd=price) for n, price in ((1, "165.000"), (2, "1.500.000"))]
+
+    def literal(n: int, price: str) -> str:
+        return json.dumps(row(tag, externalId=f"{tag}-{n}", priceVnd=0)).replace(
+            '"priceVnd": 0', f'"priceVnd": {price}'
+        )
+
+    path = write_jsonl(
+        tmp_path / "prices.jsonl",
+        [
+            *good,
+            literal(3, "165000.0"),  # a JSON number keeps its value
+            literal(4, "165.000"),  # line 4: refused from here on
+            literal(5, "165.5"),
+            row(tag, externalId=f"{tag}-6", priceVnd="165,5"),
+            row(tag, externalId=f"{tag}-7", priceVnd=""),
+            row(tag, externalId=f"{tag}-8", priceVnd=125000, moq="  "),  # blank optional: absent
+        ],
+    )
+    report = await import_products(store, path)
+    assert (report.created, report.failed) == (4, 4)
+    assert [(e.line, e.field) for e in report.errors] == [
+        (4, "priceVnd"),
+        (5, "priceVnd"),
+        (6, "priceVnd"),
+        (7, "priceVnd"),
+    ]
+    assert "reads as 165, but as 165000" in report.errors[0].reason
+    assert report.errors[1].reason == "priceVnd must be a whole number, got 165.5: it has a fraction"
+    assert report.errors[3].reason == "priceVnd is required"
+    producer = await store.db["producers"].find_one({"name": f"Công ty Nước mắm {tag}"})
+    assert producer is not None
+    docs = await store.db["products"].find({"producerId": producer["_id"]}).sort("externalId").to_list(None)
+    assert [(d["externalId"], d["priceVnd"], d["moq"]) for d in docs] == [
+        (f"{tag}-1", 165000, 1),
+        (f"{tag}-2", 1500000, 1),
+        (f"{tag}-3", 165000, 1),
+        (f"{tag}-8", 125000, 1),
+    ]

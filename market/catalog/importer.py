@@ -13,6 +13,7 @@ import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from bson import ObjectId
 
 from market.catalog.records import ProducerType, ProductGroup, ProductStatus
 from market.catalog.services import clean_product, nest_fields
-from market.catalog.validation import MAX_NAME, Checker, infer_producer_type, parse_producer_type
+from market.catalog.validation import MAX_MOQ, MAX_NAME, Checker, infer_producer_type, parse_producer_type
 from market.core.clock import utcnow
 from market.core.errors import DomainError, ErrorCode
 from market.core.text import fold, nfc
@@ -73,8 +74,14 @@ def infer_group(category: str, name: str) -> ProductGroup:
     return ProductGroup.FOOD
 
 
+def _json(text: str) -> Any:
+    # Decimal keeps how a number was written, so validation can tell 165.000 (typed with a thousands
+    # separator) from 165000 or 165.0.
+    return json.loads(text, parse_float=Decimal)
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, row or None, parse error). CSV list cells use `;` separators."""
+    """(line number, row or None, parse error). CSV list cells use `;` separators; blank cells are absent."""
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
@@ -84,20 +91,23 @@ def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | No
     if path.suffix.lower() == ".csv":
         reader = csv.DictReader(io.StringIO(text))
         for row in reader:
-            cleaned = {k.strip(): v for k, v in row.items() if k and v not in (None, "")}
+            cleaned = {k.strip(): v for k, v in row.items() if k and isinstance(v, str) and v.strip()}
             for key in ("priceTiers", "images"):
                 if isinstance(cleaned.get(key), str) and cleaned[key].lstrip().startswith("["):
-                    with contextlib.suppress(json.JSONDecodeError):
-                        cleaned[key] = json.loads(cleaned[key])
+                    with contextlib.suppress(ValueError):
+                        cleaned[key] = _json(cleaned[key])
             yield reader.line_num, cleaned, None
         return
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            row = json.loads(line)
+            row = _json(line)
         except json.JSONDecodeError as exc:
             yield number, None, f"malformed JSON: {exc.msg} at column {exc.colno}"
+            continue
+        except ValueError as exc:  # an integer too long for Python to convert
+            yield number, None, f"unreadable JSON: {exc}"
             continue
         if not isinstance(row, dict):
             yield number, None, "each line must be a JSON object"
@@ -129,6 +139,9 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
         )
     data = {k: v for k, v in row.items() if k not in ("producer", "producerType", "commune", "ocopStars", "status")}
     data["stars"] = row.get("ocopStars")
+    if "moq" in row:
+        # A minimum order is a quantity, written in files with thousands separators like prices are.
+        data["moq"] = check.integer("moq", row["moq"], required=False, minimum=1, maximum=MAX_MOQ, grouped=True)
     if not row.get("group"):
         data["group"] = infer_group(str(row.get("category", "")), str(row.get("name", "")))
     try:

@@ -13,12 +13,15 @@ from typing import Any, TypeVar
 
 from market.catalog.records import CERTIFICATE_VALIDITY_MONTHS, Certification, PriceTier, ProducerType, ProductGroup
 from market.core.errors import DomainError, ErrorCode, FieldError
+from market.core.numbers import NotAWholeNumber, parse_whole_number
 from market.core.provinces import ProvinceMatch, load_provinces
 from market.core.text import fold, nfc
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 5000
 MAX_SHORT = 100
+MAX_EMAIL = 254  # RFC 5321 path limit, less the angle brackets
+MIN_PHONE_DIGITS = 6
 MAX_PRICE_VND = 10**12
 MAX_MOQ = 10**9
 MAX_IMAGES = 20
@@ -58,15 +61,29 @@ class Checker:
             return None
         return cleaned
 
-    def integer(self, field: str, value: Any, *, required: bool, minimum: int, maximum: int) -> int | None:
-        if value is None or value == "":
+    def integer(
+        self, field: str, value: Any, *, required: bool, minimum: int, maximum: int, grouped: bool = False
+    ) -> int | None:
+        """`grouped` accepts thousands separators in text (1.500.000), for amounts and quantities."""
+        number = self._whole(field, value, required=required, grouped=grouped)
+        if number is None:
+            return None
+        return self._in_range(field, number, minimum, maximum)
+
+    def _whole(self, field: str, value: Any, *, required: bool, grouped: bool) -> int | None:
+        # A blank cell is an absent value, not a malformed number.
+        if value is None or (isinstance(value, str) and not value.strip()):
             if required:
                 self.add(ErrorCode.REQUIRED, field, f"{field} is required")
             return None
-        number = _as_int(value)
-        if number is None:
-            self.add(ErrorCode.INVALID, field, f"{field} must be a whole number, got {value!r}")
+        try:
+            return parse_whole_number(value, grouped=grouped)
+        except NotAWholeNumber as exc:
+            shown = repr(value) if isinstance(value, str) else str(value)
+            self.add(ErrorCode.INVALID, field, f"{field} must be a whole number, got {shown}: {exc}")
             return None
+
+    def _in_range(self, field: str, number: int, minimum: int, maximum: int) -> int | None:
         if not minimum <= number <= maximum:
             self.add(
                 ErrorCode.OUT_OF_RANGE,
@@ -112,11 +129,13 @@ class Checker:
         return self.integer(field, value, required=required, minimum=3, maximum=5)
 
     def price(self, field: str, value: Any, *, required: bool) -> int | None:
-        number = _as_int(value) if value not in (None, "") else None
-        if number is not None and number <= 0:
+        number = self._whole(field, value, required=required, grouped=True)
+        if number is None:
+            return None
+        if number <= 0:
             self.add(ErrorCode.OUT_OF_RANGE, field, f"{field} must be a positive amount in VND, got {number}")
             return None
-        return self.integer(field, value, required=required, minimum=1, maximum=MAX_PRICE_VND)
+        return self._in_range(field, number, 1, MAX_PRICE_VND)
 
     def price_tiers(self, field: str, value: Any) -> list[PriceTier] | None:
         if value is None:
@@ -134,6 +153,7 @@ class Checker:
                 required=True,
                 minimum=1,
                 maximum=MAX_MOQ,
+                grouped=True,
             )
             unit_price = self.price(f"{field}[{i}].unitPriceVnd", item.get("unitPriceVnd"), required=True)
             if qty is None or unit_price is None:
@@ -179,7 +199,7 @@ class Checker:
         return urls
 
     def email(self, field: str, value: Any) -> str | None:
-        text = self.text(field, value, required=False, max_len=MAX_SHORT)
+        text = self.text(field, value, required=False, max_len=MAX_EMAIL)
         if text is not None and not _EMAIL.match(text):
             self.add(ErrorCode.INVALID, field, f"{text!r} is not an email address")
             return None
@@ -187,7 +207,7 @@ class Checker:
 
     def phone(self, field: str, value: Any) -> str | None:
         text = self.text(field, value, required=False, max_len=30)
-        if text is not None and not _PHONE.match(text):
+        if text is not None and (not _PHONE.match(text) or sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS):
             self.add(ErrorCode.INVALID, field, f"{text!r} is not a phone number")
             return None
         return text
@@ -290,22 +310,6 @@ def parse_certification(value: Any) -> Certification | None:
         return Certification(compact)
     except ValueError:
         return None
-
-
-def _as_int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        return int(value) if value.is_integer() else None
-    if isinstance(value, str):
-        text = value.strip().replace("_", "")
-        if re.fullmatch(r"-?\d+", text):
-            return int(text)
-        if re.fullmatch(r"-?\d+\.0+", text):
-            return int(float(text))
-    return None
 
 
 def _split_list(value: Any) -> list[str] | None:

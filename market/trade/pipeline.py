@@ -70,8 +70,14 @@ def check_transition(state: DealState, to: DealState, party: Party | None) -> No
         raise DomainError.single(
             ErrorCode.INVALID_TRANSITION,
             "to",
-            f"a {state.value} deal cannot move to {to.value}; allowed: {', '.join(allowed) or 'none (final state)'}",
+            f"{_article(state)} {state.value} deal cannot move to {to.value}; "
+            f"allowed: {', '.join(allowed) or 'none (final state)'}",
         )
     if party is None or party not in parties:
         who = " or ".join(sorted(p.value.lower() for p in parties))
         raise DomainError.single(ErrorCode.FORBIDDEN, "to", f"only the {who} may move this deal to {to.value}")
+
+
+def _article(state: DealState) -> str:
+    # The state names are read as words: "an AGREED deal", "a LOST deal".
+    return "an" if state.value[0] in "AEIOU" else "a"

@@ -64,10 +64,10 @@ def test_check_transition(state: DealState, target: DealState, party: Party | No
             id="skip-ahead",
         ),
         pytest.param(
-            S.ORDERED, S.AGREED, "a ORDERED deal cannot move to AGREED; allowed: CANCELLED, DELIVERED, LOST", id="back"
+            S.ORDERED, S.AGREED, "an ORDERED deal cannot move to AGREED; allowed: CANCELLED, DELIVERED, LOST", id="back"
         ),
         pytest.param(
-            S.AGREED, S.AGREED, "a AGREED deal cannot move to AGREED; allowed: CANCELLED, LOST, ORDERED", id="stay"
+            S.AGREED, S.AGREED, "an AGREED deal cannot move to AGREED; allowed: CANCELLED, LOST, ORDERED", id="stay"
         ),
         pytest.param(
             S.COMPLETED,

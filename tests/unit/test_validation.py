@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Callable
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -58,7 +59,7 @@ def test_the_checker_reports_every_problem_at_once() -> None:
         "unit: unit is longer than 20 characters",
         "stars: stars must be between 3 and 5, got 2",
         "priceVnd: priceVnd must be a positive amount in VND, got -1",
-        "moq: moq must be a whole number, got 'many'",
+        "moq: moq must be a whole number, got 'many': only plain digits are allowed, without separators or decimals",
         "provinceCode: unknown province 'Atlantis'",
     ]
     assert error.extensions["code"] == "REQUIRED"
@@ -136,9 +137,11 @@ def test_too_long_names_the_limit() -> None:
         pytest.param(-50, True, None, [(ErrorCode.OUT_OF_RANGE, "n")], id="negative"),
         pytest.param("42", True, 42, [], id="digits-as-text"),
         pytest.param(" 42 ", True, 42, [], id="digits-with-spaces"),
-        pytest.param("1_00", True, 100, [], id="underscores"),
+        pytest.param("1_00", True, None, [(ErrorCode.INVALID, "n")], id="underscores"),
         pytest.param(42.0, True, 42, [], id="whole-float"),
-        pytest.param("42.00", True, 42, [], id="whole-decimal-text"),
+        pytest.param(Decimal("42.0"), True, 42, [], id="whole-json-number"),
+        pytest.param("42.00", True, None, [(ErrorCode.INVALID, "n")], id="whole-decimal-text"),
+        pytest.param("42.000", True, None, [(ErrorCode.INVALID, "n")], id="grouped-text-not-allowed"),
         pytest.param(42.5, True, None, [(ErrorCode.INVALID, "n")], id="fraction"),
         pytest.param("42.5", True, None, [(ErrorCode.INVALID, "n")], id="fraction-text"),
         pytest.param("forty", True, None, [(ErrorCode.INVALID, "n")], id="words"),
@@ -148,12 +151,47 @@ def test_too_long_names_the_limit() -> None:
         pytest.param("", True, None, [(ErrorCode.REQUIRED, "n")], id="empty-required"),
         pytest.param(None, False, None, [], id="missing-optional"),
         pytest.param("", False, None, [], id="empty-optional"),
+        pytest.param("  ", True, None, [(ErrorCode.REQUIRED, "n")], id="blank-required"),
+        pytest.param(" \u00a0", False, None, [], id="blank-optional"),
     ],
 )
 def test_integer(value: Any, required: bool, expected: int | None, found: Found) -> None:
     check = Checker()
     assert check.integer("n", value, required=required, minimum=10, maximum=100) == expected
     assert errors(check) == found
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "found"),
+    [
+        pytest.param("1.000", 1000, [], id="dot-grouped"),
+        pytest.param("1 000", 1000, [], id="space-grouped"),
+        pytest.param("1000", 1000, [], id="plain"),
+        pytest.param("1.000.000", None, [(ErrorCode.OUT_OF_RANGE, "n")], id="grouped-above-maximum"),
+        pytest.param("1,000", None, [(ErrorCode.INVALID, "n")], id="comma-grouped"),
+        pytest.param("10.5", None, [(ErrorCode.INVALID, "n")], id="decimal"),
+        pytest.param("  ", None, [], id="blank"),
+    ],
+)
+def test_grouped_integer(value: Any, expected: int | None, found: Found) -> None:
+    check = Checker()
+    assert check.integer("n", value, required=False, minimum=1, maximum=10_000, grouped=True) == expected
+    assert errors(check) == found
+
+
+def test_a_malformed_number_says_why() -> None:
+    check = Checker()
+    check.integer("moq", "1.50.000", required=False, minimum=1, maximum=10**9, grouped=True)
+    check.price("priceVnd", "1,500,000", required=True)
+    check.price("priceTiers[1].unitPriceVnd", Decimal("40.000"), required=True)
+    assert [e.message for e in check.errors] == [
+        "moq must be a whole number, got '1.50.000': separators must split the digits into groups of three, "
+        "as in 1.500.000; decimals are not allowed",
+        "priceVnd must be a whole number, got '1,500,000': a comma is ambiguous (a thousands separator in "
+        "English, the decimal mark in Vietnamese); write 1.500.000 or 1500000",
+        "priceTiers[1].unitPriceVnd must be a whole number, got 40.000: the JSON number 40.000 reads as 40, "
+        "but as 40000 with Vietnamese thousands separators; write the digits without a dot",
+    ]
 
 
 def test_out_of_range_names_the_bounds() -> None:
@@ -176,6 +214,9 @@ def test_out_of_range_names_the_bounds() -> None:
         pytest.param(0, None, [(ErrorCode.OUT_OF_RANGE, "stars")], id="0"),
         pytest.param("5", 5, [], id="text-5"),
         pytest.param(4.5, None, [(ErrorCode.INVALID, "stars")], id="half-star"),
+        pytest.param("4.0", None, [(ErrorCode.INVALID, "stars")], id="text-point-zero"),
+        pytest.param("4.000", None, [(ErrorCode.INVALID, "stars")], id="text-dot-grouped"),
+        pytest.param(" 4 ", 4, [], id="text-with-spaces"),
         pytest.param(None, None, [(ErrorCode.REQUIRED, "stars")], id="missing"),
     ],
 )
@@ -199,8 +240,25 @@ def test_stars(value: Any, expected: int | None, found: Found) -> None:
         pytest.param(-45000, False, None, [(ErrorCode.OUT_OF_RANGE, "p")], id="negative-optional"),
         pytest.param(45000.5, True, None, [(ErrorCode.INVALID, "p")], id="fraction"),
         pytest.param("45.000,5", True, None, [(ErrorCode.INVALID, "p")], id="formatted-text"),
+        pytest.param("165.000", True, 165000, [], id="dot-grouped"),
+        pytest.param("1.500.000", True, 1500000, [], id="dot-grouped-millions"),
+        pytest.param("1 500 000", True, 1500000, [], id="space-grouped"),
+        pytest.param("165,5", True, None, [(ErrorCode.INVALID, "p")], id="decimal-comma"),
+        pytest.param("165.5", True, None, [(ErrorCode.INVALID, "p")], id="decimal-dot"),
+        pytest.param("1.50.000", True, None, [(ErrorCode.INVALID, "p")], id="group-of-two"),
+        pytest.param("1,500,000", True, None, [(ErrorCode.INVALID, "p")], id="comma-grouped"),
+        pytest.param("abc", True, None, [(ErrorCode.INVALID, "p")], id="words"),
+        pytest.param("-5", True, None, [(ErrorCode.OUT_OF_RANGE, "p")], id="negative-small"),
+        pytest.param("-1.500", True, None, [(ErrorCode.OUT_OF_RANGE, "p")], id="negative-grouped"),
+        pytest.param("0.000", True, None, [(ErrorCode.INVALID, "p")], id="zero-grouped"),
+        pytest.param(Decimal("165000"), True, 165000, [], id="json-number"),
+        pytest.param(Decimal("165.000"), True, None, [(ErrorCode.INVALID, "p")], id="json-thousands-literal"),
+        pytest.param(Decimal("165.5"), True, None, [(ErrorCode.INVALID, "p")], id="json-fraction"),
         pytest.param(None, True, None, [(ErrorCode.REQUIRED, "p")], id="missing-required"),
+        pytest.param("", True, None, [(ErrorCode.REQUIRED, "p")], id="empty-required"),
+        pytest.param(" ", True, None, [(ErrorCode.REQUIRED, "p")], id="blank-required"),
         pytest.param(None, False, None, [], id="missing-optional"),
+        pytest.param(" ", False, None, [], id="blank-optional"),
     ],
 )
 def test_price(value: Any, required: bool, expected: int | None, found: Found) -> None:
@@ -268,6 +326,16 @@ def test_price_tiers_are_parsed_and_sorted() -> None:
     assert check.errors == []
 
 
+def test_price_tiers_accept_grouped_amounts_and_quantities() -> None:
+    check = Checker()
+    tiers = check.price_tiers(
+        "priceTiers",
+        [{"minQuantity": "1.000", "unitPriceVnd": "1.450.000"}, {"minQuantity": "100", "unitPriceVnd": "150 000"}],
+    )
+    assert tiers == [PriceTier(100, 150000), PriceTier(1000, 1450000)]
+    assert check.errors == []
+
+
 def test_no_tiers() -> None:
     check = Checker()
     assert check.price_tiers("priceTiers", None) is None
@@ -303,6 +371,16 @@ def test_no_tiers() -> None:
             id="not-numbers",
         ),
         pytest.param(
+            [{"minQuantity": "100", "unitPriceVnd": "41.000"}, {"minQuantity": "1,000", "unitPriceVnd": "40,5"}],
+            [(ErrorCode.INVALID, "priceTiers[1].minQuantity"), (ErrorCode.INVALID, "priceTiers[1].unitPriceVnd")],
+            id="ambiguous-text",
+        ),
+        pytest.param(
+            [{"minQuantity": "  ", "unitPriceVnd": ""}],
+            [(ErrorCode.REQUIRED, "priceTiers[0].minQuantity"), (ErrorCode.REQUIRED, "priceTiers[0].unitPriceVnd")],
+            id="blank-tier-fields",
+        ),
+        pytest.param(
             ["100:41000"],
             [(ErrorCode.REQUIRED, "priceTiers[0].minQuantity"), (ErrorCode.REQUIRED, "priceTiers[0].unitPriceVnd")],
             id="tier-not-an-object",
@@ -318,6 +396,8 @@ def test_price_tiers_refuse(value: Any, found: Found) -> None:
 # --- other scalars ------------------------------------------------------------------------------------------
 
 Scalar = Callable[[Checker], Any]
+# 64 characters of local part, @, and a domain making 254 in all.
+LONG_EMAIL = "l" * 64 + "@" + ".".join(["d" * 63, "d" * 63, "d" * 58]) + ".vn"
 
 
 @pytest.mark.parametrize(
@@ -332,9 +412,18 @@ Scalar = Callable[[Checker], Any]
         pytest.param(lambda c: c.email("e", "lan@keodua.vn"), "lan@keodua.vn", [], id="email"),
         pytest.param(lambda c: c.email("e", "lan at keodua"), None, [(ErrorCode.INVALID, "e")], id="email-invalid"),
         pytest.param(lambda c: c.email("e", None), None, [], id="email-missing"),
+        pytest.param(lambda c: c.email("e", LONG_EMAIL), LONG_EMAIL, [], id="email-254-characters"),
+        pytest.param(
+            lambda c: c.email("e", "x" + LONG_EMAIL), None, [(ErrorCode.TOO_LONG, "e")], id="email-255-characters"
+        ),
         pytest.param(lambda c: c.phone("p", "+84 275 3822 123"), "+84 275 3822 123", [], id="phone"),
+        pytest.param(lambda c: c.phone("p", "(0275) 382.21-23"), "(0275) 382.21-23", [], id="phone-punctuated"),
+        pytest.param(lambda c: c.phone("p", "028 3822"), "028 3822", [], id="phone-short-local"),
         pytest.param(lambda c: c.phone("p", "gọi Lan"), None, [(ErrorCode.INVALID, "p")], id="phone-invalid"),
         pytest.param(lambda c: c.phone("p", "12345"), None, [(ErrorCode.INVALID, "p")], id="phone-too-short"),
+        pytest.param(lambda c: c.phone("p", "......"), None, [(ErrorCode.INVALID, "p")], id="phone-no-digits"),
+        pytest.param(lambda c: c.phone("p", "+( ) - . ( )"), None, [(ErrorCode.INVALID, "p")], id="phone-punctuation"),
+        pytest.param(lambda c: c.phone("p", "12 34 5"), None, [(ErrorCode.INVALID, "p")], id="phone-five-digits"),
         pytest.param(
             lambda c: c.choice("group", "Đồ uống", parse_group, required=True, label="group"),
             ProductGroup.BEVERAGE,
