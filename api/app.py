@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from api.body_limit import BodyLimit
 from api.graphql import GraphQLEndpoint
 from api.health import healthz, metrics, readyz
+from api.rate_limit import RateLimit, TokenBuckets
 from api.services import Services
 from api.settings import Settings
 from market.store import Store
@@ -27,13 +30,22 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.store.ensure_indexes()
+        services.revocations.start()
         # Everything loaded at start-up (schema, modules, reference data) lives as long as the process:
         # moving it out of the collector's generations keeps full collections short under load.
         gc.freeze()
         yield
         await services.close()
 
+    middleware = [Middleware(BodyLimit, max_bytes=settings.max_body_bytes)]
+    if settings.rate_limit:
+        limits = {
+            "per_key": TokenBuckets(settings.rate_per_key, settings.rate_burst_per_key),
+            "per_address": TokenBuckets(settings.rate_per_address, settings.rate_burst_per_address),
+        }
+        middleware.insert(0, Middleware(RateLimit, **limits))
     app = Starlette(
+        middleware=middleware,
         routes=[
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
@@ -44,4 +56,5 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.schema = schema
     return app

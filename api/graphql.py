@@ -1,8 +1,9 @@
 """The GraphQL endpoint: Strawberry's ASGI view with our context and authentication.
 
-HTTP requests are authenticated before Strawberry sees them. WebSocket connections (subscriptions, over
-graphql-transport-ws only) are authenticated at `connection_init`, from its payload or from the upgrade
-request's `Authorization` header; a connection without a valid key is closed (4403).
+HTTP requests are authenticated before Strawberry sees them, and run under a deadline for MongoDB
+(`OCOP_DB_TIMEOUT`). WebSocket connections (subscriptions, over graphql-transport-ws only) are authenticated
+at `connection_init`, from its payload or from the upgrade request's `Authorization` header; a connection
+without a valid key is closed (4403), and so is every open connection of a key when it is revoked.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from datetime import timedelta
 from typing import Any
 
 import orjson
+import pymongo
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket, WebSocketDisconnect
+from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.http.exceptions import WebSocketDisconnected
@@ -23,7 +25,7 @@ from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from api.auth import InvalidApiKey, key_from_connection_params, key_from_headers
+from api.auth import AuthUnavailable, InvalidApiKey, key_from_connection_params, key_from_headers
 from api.services import Services
 from schema.context import Context
 from schema.loaders import Loaders
@@ -34,6 +36,17 @@ MAX_SUBSCRIPTIONS_PER_CONNECTION = 20
 CONNECTION_INIT_TIMEOUT = timedelta(seconds=10)
 
 
+# The WebSocket close code for "try again later" (RFC 6455 registry): the key could not be checked.
+TRY_AGAIN_LATER = 1013
+
+
+def error_response(message: str, code: str, status: int, *, retry_after: int | None = None) -> JSONResponse:
+    """A transport-level failure as a GraphQL response body, so clients parse one shape."""
+    body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
+    headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
     """graphql-transport-ws messages go out as text frames, which clients expect; `encode_json` gives bytes
     for HTTP responses."""
@@ -41,8 +54,12 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
     async def send_json(self, message: Mapping[str, object]) -> None:
         try:
             await self.ws.send_text(orjson.dumps(message).decode())
-        except WebSocketDisconnect as exc:
+        except (WebSocketDisconnect, RuntimeError) as exc:  # RuntimeError: closed here, by a revocation
             raise WebSocketDisconnected from exc
+
+    async def close(self, code: int, reason: str) -> None:
+        if self.ws.application_state is not WebSocketState.DISCONNECTED:
+            await self.ws.close(code=code, reason=reason)
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -65,16 +82,22 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             try:
                 viewer = await self.services.auth.principal(key_from_headers(request.headers))
             except InvalidApiKey as exc:
-                body = {
-                    "data": None,
-                    "errors": [{"message": str(exc), "extensions": {"code": "UNAUTHENTICATED"}}],
-                }
-                await JSONResponse(body, status_code=401)(scope, receive, send)
+                await error_response(str(exc), "UNAUTHENTICATED", 401)(scope, receive, send)
+                return
+            except AuthUnavailable as exc:
+                await error_response(str(exc), "UNAVAILABLE", 503, retry_after=1)(scope, receive, send)
                 return
             scope.setdefault("state", {})["viewer"] = viewer
-        elif scope["type"] == "websocket":
-            scope.setdefault("state", {})["viewer"] = None  # set by on_ws_connect
-        await super().__call__(scope, receive, send)
+            with pymongo.timeout(self.services.settings.db_timeout):
+                await super().__call__(scope, receive, send)
+            return
+        state = scope.setdefault("state", {})
+        state["viewer"] = None  # set by on_ws_connect
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            if (socket := state.get("socket")) is not None:
+                self.services.sockets.remove(socket[0], socket[1])
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws `connection_init`: the key from its payload, else from the upgrade request."""
@@ -85,11 +108,19 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             viewer = await self.services.auth.principal(key)
         except InvalidApiKey as exc:
             raise ConnectionRejectionError({"message": str(exc)}) from exc
+        except AuthUnavailable as exc:
+            if isinstance(context.request, WebSocket):
+                await context.request.close(TRY_AGAIN_LATER, str(exc))
+            raise ConnectionRejectionError({"message": str(exc)}) from exc
         if viewer is None:
             raise ConnectionRejectionError({"message": "subscriptions need an API key in connection_init"})
         context.viewer = viewer
-        if context.request is not None:
-            context.request.scope.setdefault("state", {})["viewer"] = viewer
+        if isinstance(context.request, WebSocket):
+            state = context.request.scope.setdefault("state", {})
+            state["viewer"] = viewer
+            if viewer.key_id is not None:
+                self.services.sockets.add(viewer.key_id, context.request)
+                state["socket"] = (viewer.key_id, context.request)
         return UNSET
 
     def encode_json(self, data: object) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.auth import Authenticator
+from api.revocations import OpenSockets, RevocationFeed
 from api.settings import Settings
 from market.store import Store
 from search.client import MeiliClient
@@ -21,18 +22,25 @@ class Services:
     search: ProductSearch
     board: RfqBoard
     auth: Authenticator
+    sockets: OpenSockets
+    revocations: RevocationFeed
 
     @classmethod
     def create(cls, settings: Settings, store: Store | None = None) -> Services:
         store = store or Store.connect(settings.resolved_mongodb_url, settings.db_name)
+        store.trade.streams.per_owner = settings.max_subscriptions
         meili = MeiliClient(settings.resolved_meili_url, settings.resolved_meili_key)
+        auth = Authenticator(store, lookup_timeout=settings.auth_timeout)
+        sockets = OpenSockets()
         return cls(
             settings=settings,
             store=store,
             meili=meili,
             search=ProductSearch(meili, settings.index_uid(PRODUCTS), store),
             board=RfqBoard(meili, settings.index_uid(RFQS)),
-            auth=Authenticator(store),
+            auth=auth,
+            sockets=sockets,
+            revocations=RevocationFeed(store, auth, sockets),
         )
 
     @property
@@ -40,5 +48,6 @@ class Services:
         return self.settings.index_uid(PRODUCTS)
 
     async def close(self) -> None:
+        await self.revocations.stop()
         await self.meili.close()
         await self.store.close()

@@ -28,6 +28,8 @@ class Settings(BaseSettings):
     meili_master_key: str | None = Field(None, alias="MEILI_MASTER_KEY")
 
     mongo_port: int = Field(27018, alias="OCOP_MONGO_PORT")
+    # Members of the local replica set, on mongo_port, mongo_port + 1, …; the URL lists them all.
+    mongo_replicas: int = Field(1, alias="OCOP_MONGO_REPLICAS", ge=1, le=7)
     meili_port: int = Field(7701, alias="OCOP_MEILI_PORT")
     meili_bin: str | None = Field(None, alias="MEILI_BIN")
 
@@ -45,6 +47,19 @@ class Settings(BaseSettings):
 
     # Seconds without a worker heartbeat after which /readyz reports search sync as down.
     sync_stale_after: float = Field(30.0, alias="OCOP_SYNC_STALE_AFTER")
+
+    # Bounds on what one client may take (api/body_limit.py, api/rate_limit.py, market/storage/changes.py).
+    max_body_bytes: int = Field(1024 * 1024, alias="OCOP_MAX_BODY_BYTES", ge=1024)
+    max_subscriptions: int = Field(10, alias="OCOP_MAX_SUBSCRIPTIONS", ge=1)
+    rate_limit: bool = Field(True, alias="OCOP_RATE_LIMIT")
+    rate_per_key: float = Field(20.0, alias="OCOP_RATE_PER_KEY", gt=0)
+    rate_burst_per_key: int = Field(40, alias="OCOP_RATE_BURST_PER_KEY", ge=1)
+    rate_per_address: float = Field(50.0, alias="OCOP_RATE_PER_ADDRESS", gt=0)
+    rate_burst_per_address: int = Field(100, alias="OCOP_RATE_BURST_PER_ADDRESS", ge=1)
+
+    # Seconds a request may wait for MongoDB: the API key lookup, and the rest of the request.
+    auth_timeout: float = Field(2.0, alias="OCOP_AUTH_TIMEOUT", gt=0)
+    db_timeout: float = Field(5.0, alias="OCOP_DB_TIMEOUT", gt=0)
 
     @property
     def graphiql(self) -> bool:
@@ -66,7 +81,8 @@ class Settings(BaseSettings):
     def resolved_mongodb_url(self) -> str:
         if self.mongodb_url:
             return self.mongodb_url
-        return f"mongodb://127.0.0.1:{self.mongo_port}/?replicaSet=rs0"
+        hosts = ",".join(f"127.0.0.1:{self.mongo_port + i}" for i in range(self.mongo_replicas))
+        return f"mongodb://{hosts}/?replicaSet=rs0"
 
     @property
     def resolved_meili_url(self) -> str:
@@ -88,6 +104,7 @@ class Settings(BaseSettings):
             MEILI_MASTER_KEY=self.resolved_meili_key or "",
             OCOP_DB_NAME=self.db_name,
             OCOP_INDEX_PREFIX=self.index_prefix,
+            OCOP_RATE_LIMIT=str(self.rate_limit).lower(),
         )
         return env
 

@@ -18,6 +18,7 @@ def build() -> typer.Typer:
     app.command("seed-demo")(data.seed_demo_command)
     app.command("create-account")(accounts.create_account_command)
     app.command("create-api-key")(accounts.create_api_key_command)
+    app.command("revoke-api-key")(accounts.revoke_api_key_command)
     app.command("export-schema")(export.export_schema)
     app.add_typer(services.app, name="services")
     return app

@@ -9,11 +9,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
+from pymongo.errors import PyMongoError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api.settings import Settings
 from market.core.errors import DomainError
+from market.storage.faults import is_unavailable
 from market.store import Store
 from search.client import MeiliClient
 
@@ -31,6 +33,11 @@ def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
         for e in exc.errors:
             err.print(f"[red]error[/red] {e.field or '-'}: {e.message}")
         raise typer.Exit(2) from exc
+    except PyMongoError as exc:
+        if not is_unavailable(exc):
+            raise
+        err.print(f"[red]error[/red] MongoDB at {settings.resolved_mongodb_url} did not answer: {type(exc).__name__}")
+        raise typer.Exit(1) from exc
 
 
 @asynccontextmanager

@@ -9,23 +9,23 @@ from strawberry import relay
 from strawberry.extensions import (
     DisableIntrospection,
     MaskErrors,
-    ParserCache,
     SchemaExtension,
-    ValidationCache,
     max_aliases,
     query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionContext
 
 from market.core.errors import DomainError, ErrorCode
 from market.core.paging import MAX_PAGE
-from schema.accounts.types import AccountQuery
+from schema.accounts.types import AccountMutation, AccountQuery
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.catalog.search import SearchQuery
 from schema.catalog.types import BuyerOrganisation, Producer, Product
-from schema.errors import Unauthenticated
+from schema.document_cache import DocumentCache, DocumentStore
+from schema.errors import CLIENT_CODES, classify
 from schema.execution import DirectFieldsExecutionContext, mark_direct_fields
 from schema.pagination import resolve_node
 from schema.scalars import SCALARS
@@ -37,7 +37,6 @@ from schema.trade.types import Deal, Inquiry, Quotation, TradeEvent
 MAX_DEPTH = 12
 MAX_ALIASES = 30
 MAX_TOKENS = 5000
-CACHE_SIZE = 512  # parsed and validated documents kept
 
 
 @strawberry.type
@@ -61,7 +60,7 @@ class Query(CatalogQuery, SearchQuery, AccountQuery, TradeQuery, StatsQuery, Nod
 
 
 @strawberry.type
-class Mutation(CatalogMutation, TradeMutation):
+class Mutation(CatalogMutation, TradeMutation, AccountMutation):
     pass
 
 
@@ -71,16 +70,33 @@ class Subscription(TradeSubscription):
 
 
 def _expected(error: GraphQLError) -> bool:
-    """Client-facing failures, not bugs: they are neither logged as errors nor masked."""
-    original = error.original_error
-    return original is None or isinstance(original, (DomainError, Unauthenticated))
+    """Client mistakes and outages, not bugs: they are neither logged with a traceback nor masked."""
+    return bool(error.extensions) and error.extensions.get("code") in CLIENT_CODES  # type: ignore[union-attr]
 
 
 class Schema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: object = None) -> None:
+    production: bool = False
+    documents: DocumentStore
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        document = execution_context.graphql_document if execution_context is not None else None
+        for error in errors:
+            classify(error, document, production=self.production)
         unexpected = [e for e in errors if not _expected(e)]
         if unexpected:
-            super().process_errors(unexpected, execution_context)  # type: ignore[arg-type]
+            super().process_errors(unexpected, execution_context)
+
+
+class MaskUnexpectedErrors(MaskErrors):
+    """Strawberry's masking, with a code clients can branch on."""
+
+    def __init__(self) -> None:
+        super().__init__(should_mask_error=lambda e: not _expected(e))
+
+    def anonymise_error(self, error: GraphQLError) -> GraphQLError:
+        masked = super().anonymise_error(error)
+        masked.extensions = {"code": "INTERNAL_SERVER_ERROR"}
+        return masked
 
 
 class RequestLimits(SchemaExtension):
@@ -97,7 +113,7 @@ class RequestLimits(SchemaExtension):
         yield
 
 
-def build_schema(*, production: bool = False, short_path: bool = True) -> strawberry.Schema:
+def build_schema(*, production: bool = False, short_path: bool = True) -> Schema:
     """The schema. `short_path=False` executes with Strawberry's own execution context only
     (OCOP_SHORT_PATH=false), for when an upgrade of Strawberry or graphql-core is in doubt."""
     # Limiter rules are built once here. Extensions are constructed per request, and a limiter extension
@@ -107,13 +123,13 @@ def build_schema(*, production: bool = False, short_path: bool = True) -> strawb
         query_depth_limiter.create_validator(MAX_DEPTH, None),
         max_aliases.create_validator(MAX_ALIASES),
     )
+    documents = DocumentStore()
     extensions: list[Callable[[], SchemaExtension]] = [
-        lambda: ParserCache(maxsize=CACHE_SIZE),
-        lambda: ValidationCache(maxsize=CACHE_SIZE),
         lambda: RequestLimits(rules),
+        lambda: DocumentCache(documents),
     ]
     if production:
-        extensions += [DisableIntrospection, lambda: MaskErrors(should_mask_error=lambda e: not _expected(e))]
+        extensions += [DisableIntrospection, MaskUnexpectedErrors]
     schema = Schema(
         query=Query,
         mutation=Mutation,
@@ -124,6 +140,8 @@ def build_schema(*, production: bool = False, short_path: bool = True) -> strawb
         scalar_overrides=SCALARS,
         execution_context_class=DirectFieldsExecutionContext if short_path else StrawberryGraphQLCoreExecutionContext,
     )
+    schema.production = production
+    schema.documents = documents
     if short_path:
         mark_direct_fields(schema)
     return schema

@@ -5,16 +5,30 @@
 - A query given bad arguments: a top-level error whose `extensions` carry `code` and `field`
   (market.core.errors.DomainError provides them).
 - A missing or invalid API key: a top-level `UNAUTHENTICATED` error.
+- A malformed request (syntax, unknown fields, values of the wrong type) and an unreachable database: a
+  top-level error that `classify` gives a code (and, for input, the argument path in `field`).
 """
 
 import functools
-from collections.abc import Awaitable, Callable
+import re
+from collections.abc import Awaitable, Callable, Iterator
 from typing import ParamSpec, Protocol, TypeVar
 
 import strawberry
-from graphql import GraphQLError
+from graphql import (
+    ArgumentNode,
+    DocumentNode,
+    GraphQLError,
+    ListValueNode,
+    Node,
+    ObjectFieldNode,
+    OperationDefinitionNode,
+    ValueNode,
+    VariableNode,
+)
 
 from market.core.errors import DomainError, ErrorCode
+from market.storage.faults import is_unavailable
 
 strawberry.enum(ErrorCode, description="Why an input was refused.")
 
@@ -63,3 +77,124 @@ def returns_user_errors(
 class Unauthenticated(GraphQLError):
     def __init__(self, message: str = "this operation needs an API key: send `Authorization: Bearer <key>`"):
         super().__init__(message, extensions={"code": "UNAUTHENTICATED"})
+
+
+# --- errors graphql-core and Strawberry raise before or around our resolvers --------------------------------
+
+# Codes of errors that are the client's doing or a passing outage: neither logged as bugs nor masked.
+CLIENT_CODES = frozenset(
+    {
+        "BAD_USER_INPUT",
+        "GRAPHQL_PARSE_FAILED",
+        "GRAPHQL_VALIDATION_FAILED",
+        "UNAUTHENTICATED",
+        "UNAVAILABLE",
+        *ErrorCode,
+    }
+)
+UNAVAILABLE_MESSAGE = "the database is temporarily unavailable; retry in a moment"
+
+_SUGGESTION = re.compile(r" ?Did you mean [^?]*\?")
+# graphql-core 3.3's wording for variables it cannot coerce; the path after "at" is inside the variable.
+_VARIABLE = re.compile(r"^Variable '\$(\w+)' (?:has invalid value(?: at ([^:]*))?:|of (?:required|non-null) type)")
+_MISSING_FIELD = re.compile(r"to include required field '(\w+)'")
+_MISSING_ARGUMENT = re.compile(r"^Argument '[^']*\((\w+):\)' of type '[^']*' is required")
+
+
+def classify(error: GraphQLError, document: DocumentNode | None, *, production: bool) -> None:
+    """Give an error without a code its `extensions.code` (and `field`, for bad input), in place.
+
+    Input errors name the argument path, e.g. `input.priceTiers[0].minQuantity`. Connection failures of
+    MongoDB become UNAVAILABLE without the server's address. Production drops graphql-core's "Did you
+    mean …?" suggestions, which would reveal the schema with introspection off."""
+    if production:
+        error.message = _SUGGESTION.sub("", error.message)
+    extensions = error.extensions if error.extensions is not None else {}
+    if "code" in extensions:
+        return
+    original = error.original_error
+    if original is not None and is_unavailable(original):
+        error.message = UNAVAILABLE_MESSAGE
+        error.extensions = {**extensions, "code": "UNAVAILABLE"}
+        return
+    if error.path is not None or (original is not None and not isinstance(original, GraphQLError | ValueError)):
+        return  # raised while executing: a bug unless it says otherwise
+    code, field = _input_error(error, document)
+    error.extensions = {**extensions, "code": code, **({"field": field} if field else {})}
+
+
+def _input_error(error: GraphQLError, document: DocumentNode | None) -> tuple[str, str | None]:
+    message = error.message
+    if message.startswith("Syntax Error"):
+        return "GRAPHQL_PARSE_FAILED", None
+    missing = _MISSING_FIELD.search(message)
+    if variable := _VARIABLE.match(message):
+        field = _join(_argument_of(document, variable[1]), (variable[2] or "").strip())
+        return "BAD_USER_INPUT", _join(field, missing[1]) if missing else field
+    if argument := _MISSING_ARGUMENT.match(message):
+        return "BAD_USER_INPUT", argument[1]
+    node = error.nodes[0] if error.nodes else None
+    path = _path_in_arguments(document, node) if document and isinstance(node, ValueNode | ObjectFieldNode) else None
+    if path is not None:
+        return "BAD_USER_INPUT", _join(path, missing[1]) if missing else path
+    return "GRAPHQL_VALIDATION_FAILED", None
+
+
+def _join(path: str, rest: str) -> str:
+    if not rest:
+        return path
+    return f"{path}{rest}" if rest.startswith(("[", ".")) else f"{path}.{rest}"
+
+
+def _argument_of(document: DocumentNode | None, variable: str) -> str:
+    """Where a variable is used, as an argument path (`filter.groups`), when it is used in one place;
+    else the variable's own name."""
+    paths: set[str | None] = set()
+
+    def is_it(node: Node) -> bool:
+        return isinstance(node, VariableNode) and node.name.value == variable
+
+    if document is not None:
+        for operation in document.definitions:
+            if isinstance(operation, OperationDefinitionNode):
+                paths.update(_paths_in_arguments(operation.selection_set, is_it))
+    return next(iter(paths)) or variable if len(paths) == 1 else variable
+
+
+def _path_in_arguments(document: DocumentNode, target: Node) -> str | None:
+    """Where `target` sits inside an argument's literal value, as `input.priceTiers[0].minQuantity`."""
+    return next(iter(_paths_in_arguments(document, lambda node: node is target)), None)
+
+
+def _paths_in_arguments(root: Node, wanted: Callable[[Node], bool]) -> list[str]:
+    found: list[str] = []
+
+    def walk(node: Node, path: str | None) -> None:
+        if isinstance(node, ArgumentNode | ObjectFieldNode):
+            path = node.name.value if path is None else f"{path}.{node.name.value}"
+            if wanted(node):
+                found.append(path)
+            walk(node.value, path)
+        elif wanted(node) and path is not None:
+            found.append(path)
+        elif isinstance(node, ListValueNode):
+            for index, value in enumerate(node.values):
+                walk(value, f"{path}[{index}]")
+        else:
+            for child in _children(node):
+                walk(child, path)
+
+    try:
+        walk(root, None)
+    except RecursionError:
+        return []
+    return found
+
+
+def _children(node: Node) -> Iterator[Node]:
+    for key in node.keys:
+        value = getattr(node, key, None)
+        if isinstance(value, Node):
+            yield value
+        elif isinstance(value, tuple | list):
+            yield from (item for item in value if isinstance(item, Node))

@@ -83,12 +83,17 @@ def clean_query(query: str) -> str:
     return text
 
 
+# Meilisearch serves at most a few thousand hits per query (maxTotalHits); a longer offset was not handed out.
+MAX_OFFSET_DIGITS = 6
+
+
 def decode_offset(after: str | None) -> int:
     if after is None:
         return 0
-    if not after.startswith("o:") or not after[2:].isdigit():
+    digits = after[2:]
+    if not after.startswith("o:") or not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_OFFSET_DIGITS:
         raise DomainError.single(ErrorCode.INVALID, "after", "after is not a cursor from this search")
-    return int(after[2:]) + 1
+    return int(digits) + 1
 
 
 def encode_offset(offset: int) -> str:

@@ -69,7 +69,8 @@ def services() -> Iterator[None]:
 @pytest.fixture(scope="session")
 def settings(services: None) -> Settings:
     tag = f"{os.getpid()}_{secrets.token_hex(3)}"
-    return Settings(OCOP_DB_NAME=f"ocop_test_{tag}", OCOP_INDEX_PREFIX=f"test_{tag}_")
+    # Rate limits are off: the suite sends hundreds of requests a second from one address with a few keys.
+    return Settings(OCOP_DB_NAME=f"ocop_test_{tag}", OCOP_INDEX_PREFIX=f"test_{tag}_", OCOP_RATE_LIMIT=False)
 
 
 @pytest.fixture(scope="session")
@@ -117,6 +118,7 @@ async def sync(store: Store, meili: MeiliClient, index_uid: str) -> Any:
 class Api:
     client: httpx.AsyncClient
     keys: dict[str, str] = field(default_factory=dict)
+    app: Any = None
 
     async def gql(self, query: str, variables: dict[str, Any] | None = None, *, as_: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {self.keys[as_]}"} if as_ else {}
@@ -137,7 +139,7 @@ async def api(settings: Settings, store: Store) -> AsyncIterator[Api]:
     app = create_app(settings, store=store)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-        yield Api(client)
+        yield Api(client, app=app)
 
 
 @dataclass
@@ -219,10 +221,12 @@ class Catalogue:
 async def catalogue(settings: Settings, counter: CommandCounter) -> AsyncIterator[Catalogue]:
     from bench.relevance import drop_fixture, load_fixture
 
-    own = Settings(OCOP_DB_NAME=settings.db_name + "_catalogue", OCOP_INDEX_PREFIX=settings.index_prefix + "cat_")
+    own = settings.model_copy(
+        update={"db_name": settings.db_name + "_catalogue", "index_prefix": settings.index_prefix + "cat_"}
+    )
     fixture = await load_fixture(own, [counter])
     app = create_app(own, store=fixture.store)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        yield Catalogue(fixture=fixture, api=Api(client), settings=own)
+        yield Catalogue(fixture=fixture, api=Api(client, app=app), settings=own)
     await app.state.services.meili.close()
     await drop_fixture(fixture, own)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Any
+from graphql import parse
 
+from schema import Schema
+from schema.document_cache import MAX_CACHED_QUERY, DocumentStore, _Entry
 from tests.conftest import Api
 
 # An inquiry's quotations and a quotation's inquiry, seven times over: 15 levels.
 DEEP = '{ node(id: "x") { ... on Inquiry { ' + "quotations { inquiry { " * 7 + "id" + " } }" * 7 + " } } }"
+
+
+def graphql_schema(api: Api) -> Schema:
+    schema: Schema = api.app.state.schema
+    return schema
 
 
 async def _errors(api: Api, query: str) -> list[str]:
@@ -39,18 +46,29 @@ async def test_within_the_limits_is_answered(api: Api) -> None:
 async def test_limits_leave_the_parse_and_validation_caches_effective(api: Api) -> None:
     # The limiter rules are the same classes on every request, so a repeated document is neither parsed nor
     # validated again (strawberry issue #4635: per-request rule classes defeat the validation cache).
-    from strawberry.extensions.parser_cache import _get_parse_cache
-    from strawberry.extensions.validation_cache import _get_validate_cache
-
-    from schema import CACHE_SIZE
-
-    parse: Any = _get_parse_cache(CACHE_SIZE)  # functools.lru_cache wrappers
-    validate: Any = _get_validate_cache(CACHE_SIZE)
+    documents = graphql_schema(api).documents
     query = "query LimitsCacheProbe { __typename }"
     await api.data(query)
-    parsed, validated = parse.cache_info(), validate.cache_info()
+    hits, parses, validations = documents.hits, documents.parses, documents.validations
     for _ in range(3):
         await api.data(query)
-    assert parse.cache_info().hits == parsed.hits + 3
-    assert validate.cache_info().hits == validated.hits + 3
-    assert validate.cache_info().misses == validated.misses
+    assert documents.hits == hits + 3
+    assert (documents.parses, documents.validations) == (parses, validations)
+
+
+async def test_long_documents_are_not_kept(api: Api) -> None:
+    documents = graphql_schema(api).documents
+    padding = "#" + "x" * MAX_CACHED_QUERY + "\n"
+    query = padding + "query LongProbe { __typename }"
+    for _ in range(2):
+        await api.data(query)
+    assert documents.get(query) is None
+
+
+def test_the_cache_is_bounded_by_the_size_of_its_texts() -> None:
+    documents = DocumentStore(budget=1000, max_entries=100)
+    document = parse("{ __typename }")
+    for n in range(50):
+        documents.put(f"{n:03d}" + " " * 97, _Entry(document))  # 100 characters each
+    assert len(documents) == 10 and documents.size == 1000
+    assert documents.get("049" + " " * 97) is not None and documents.get("000" + " " * 97) is None

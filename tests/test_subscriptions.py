@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import uvicorn
 from bson import ObjectId
+from starlette.applications import Starlette
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
@@ -29,7 +30,6 @@ from api.graphql import MAX_SUBSCRIPTIONS_PER_CONNECTION
 from market.accounts.policy import Principal
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
-from market.storage import changes
 from market.store import Store
 from market.trade.feeds import InquiryEventKind, encode_cursor, inquiry_event_for
 from market.trade.inquiries import Match, send_message, submit_inquiry
@@ -73,11 +73,20 @@ async def member(cat: Catalogue, role: Role, name: str, **kwargs: Any) -> Member
     return Member(handle, cat.api.keys[handle], principal_of(account))
 
 
+# Above the per-connection bound, so both bounds can be seen; the default is 10.
+PER_ACCOUNT = MAX_SUBSCRIPTIONS_PER_CONNECTION + 5
+
+
 @pytest.fixture(scope="module")
-async def server(catalogue: Catalogue) -> AsyncIterator[str]:
+def server_app(catalogue: Catalogue) -> Starlette:
+    return create_app(catalogue.settings.model_copy(update={"max_subscriptions": PER_ACCOUNT}))
+
+
+@pytest.fixture(scope="module")
+async def server(server_app: Starlette) -> AsyncIterator[str]:
     """The app on a free port, standing for a second API process: it has its own MongoDB client, so what it
     tells subscribers of writes made through `catalogue.api` can only have come through the database."""
-    app = create_app(catalogue.settings)
+    app = server_app
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -196,7 +205,7 @@ async def two_producers(cat: Catalogue) -> tuple[dict[str, Any], dict[str, Any]]
 
 
 async def test_connections_need_a_key_and_the_current_protocol(
-    server: str, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+    server: str, server_app: Starlette, catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     buyer = await member(catalogue, Role.BUYER, "WS buyer", org_id=await buyer_org(catalogue, "WS"))
     assert await refusal(server, {}) == 4403
@@ -221,8 +230,26 @@ async def test_connections_need_a_key_and_the_current_protocol(
     # Leaving closes every stream the connection held.
     await streams_open(catalogue.fixture.store, buyer, "inquiryEvents", 0)
 
+    # One account holds at most PER_ACCOUNT subscriptions, over all its connections; others are unaffected.
+    colleague = await member(catalogue, Role.BUYER, "WS colleague", org_id=str(buyer.principal.org_id))
+    async with connected(server, buyer.key) as first, connected(server, buyer.key) as second:
+        for _ in range(MAX_SUBSCRIPTIONS_PER_CONNECTION):
+            await first.subscribe(INQUIRY_EVENTS)
+        for _ in range(PER_ACCOUNT - MAX_SUBSCRIPTIONS_PER_CONNECTION):
+            await second.subscribe(INQUIRY_EVENTS)
+        await streams_open(catalogue.fixture.store, buyer, "inquiryEvents", PER_ACCOUNT)
+        extra = await second.subscribe(INQUIRY_EVENTS)
+        refused = await second.receive()
+        assert refused["id"] == extra and refused["type"] == "error", refused
+        assert refused["payload"][0]["extensions"]["code"] == "TOO_MANY_SUBSCRIPTIONS", refused
+        async with connected(server, colleague.key) as other:
+            await other.subscribe(INQUIRY_EVENTS)
+            await streams_open(catalogue.fixture.store, colleague, "inquiryEvents", 1)
+    await streams_open(catalogue.fixture.store, buyer, "inquiryEvents", 0)
+
     # One process holds a bounded number of change streams, whatever the number of connections.
-    monkeypatch.setattr(changes, "MAX_OPEN_STREAMS", changes.OpenStream.count + 1)
+    quota = server_app.state.services.store.trade.streams
+    monkeypatch.setattr(quota, "per_process", quota.open + 1)
     async with connected(server, buyer.key) as first, connected(server, buyer.key) as second:
         await first.subscribe(INQUIRY_EVENTS)
         await streams_open(catalogue.fixture.store, buyer, "inquiryEvents")

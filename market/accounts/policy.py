@@ -16,6 +16,7 @@ class Principal:
     role: Role
     org_id: ObjectId | None = None
     province_code: str | None = None
+    key_id: ObjectId | None = None  # the API key the request came with
 
     @property
     def is_admin(self) -> bool:
@@ -30,3 +31,8 @@ class Principal:
 
 # None: an anonymous request.
 Viewer = Principal | None
+
+
+def can_revoke_key(viewer: Viewer, key_account_id: ObjectId) -> bool:
+    """Admins revoke any key; everyone else only the keys of their own account."""
+    return viewer is not None and (viewer.is_admin or viewer.account_id == key_account_id)

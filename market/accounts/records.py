@@ -71,3 +71,28 @@ class Account:
             province_code=doc.get("provinceCode"),
             created_at=doc["createdAt"],
         )
+
+
+@dataclass(slots=True)
+class ApiKey:
+    """An API key as stored: its hash, never the key; `hint` is the key's first characters, for people."""
+
+    id: ObjectId
+    account_id: ObjectId
+    name: str
+    hint: str
+    created_at: datetime
+    revoked: bool
+    revoked_at: datetime | None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> ApiKey:
+        return cls(
+            id=doc["_id"],
+            account_id=doc["accountId"],
+            name=doc["name"],
+            hint=doc.get("hint", ""),
+            created_at=doc["createdAt"],
+            revoked=bool(doc.get("revoked")),
+            revoked_at=doc.get("revokedAt"),
+        )

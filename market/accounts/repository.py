@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal
 
 from bson import ObjectId
 from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
 
-from market.accounts.records import Account, BuyerOrg
+from market.accounts.records import Account, ApiKey, BuyerOrg
 from market.core.clock import utcnow
 
 KEY_PREFIX = "ocop_"
@@ -26,7 +28,13 @@ class AccountRepository:
         self.keys = db["api_keys"]
 
     async def ensure_indexes(self) -> None:
-        await self.keys.create_indexes([IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique")])
+        await self.keys.create_indexes(
+            [
+                IndexModel([("hash", ASCENDING)], unique=True, name="hash_unique"),
+                IndexModel([("hint", ASCENDING)], name="hint"),
+                IndexModel([("accountId", ASCENDING), ("createdAt", ASCENDING)], name="account_keys"),
+            ]
+        )
         await self.accounts.create_indexes(
             [
                 IndexModel([("orgId", ASCENDING)], name="org"),
@@ -63,8 +71,8 @@ class AccountRepository:
         )
         return key
 
-    async def account_for_key(self, key: str) -> Account | None:
-        """One round trip: the key and its account in a single aggregation."""
+    async def account_for_key(self, key: str) -> tuple[ObjectId, Account] | None:
+        """The key's id and its account, in one round trip; None for an unknown or revoked key."""
         rows = await (
             await self.keys.aggregate(
                 [
@@ -79,11 +87,51 @@ class AccountRepository:
                         }
                     },
                     {"$unwind": "$a"},
-                    {"$replaceRoot": {"newRoot": "$a"}},
+                    {"$project": {"a": 1}},
                 ]
             )
         ).to_list(None)
-        return Account.from_doc(rows[0]) if rows else None
+        return (rows[0]["_id"], Account.from_doc(rows[0]["a"])) if rows else None
+
+    async def find_keys(
+        self, *, key: str | None = None, hint: str | None = None, key_id: ObjectId | None = None
+    ) -> list[ApiKey]:
+        """Keys by the whole key, by its hint (several may share one) or by id."""
+        if key is not None:
+            query: dict[str, Any] = {"hash": hash_key(key)}
+        elif hint is not None:
+            query = {"hint": hint}
+        else:
+            query = {"_id": key_id}
+        return [ApiKey.from_doc(d) for d in await self.keys.find(query).limit(20).to_list(None)]
+
+    async def keys_of(self, account_id: ObjectId) -> list[ApiKey]:
+        cursor = self.keys.find({"accountId": account_id}).sort("createdAt", ASCENDING).limit(100)
+        return [ApiKey.from_doc(d) for d in await cursor.to_list(None)]
+
+    async def revoke_key(self, key_id: ObjectId) -> ApiKey | None:
+        """Mark the key revoked (once: a second revocation keeps the first time)."""
+        await self.keys.update_one(
+            {"_id": key_id, "revoked": False}, {"$set": {"revoked": True, "revokedAt": utcnow()}}
+        )
+        doc = await self.keys.find_one({"_id": key_id})
+        return ApiKey.from_doc(doc) if doc else None
+
+    async def watch_keys(self) -> AsyncChangeStream[dict[str, Any]]:
+        """Changes to keys and accounts, for the API processes' caches of who a key is."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"ns.coll": {"$in": [self.keys.name, self.accounts.name]}}},
+            {"$project": {"ns": 1, "documentKey": 1, "operationType": 1}},
+        ]
+        return await self.accounts.database.watch(pipeline, max_await_time_ms=500)
+
+    def changed_record(self, change: Mapping[str, Any]) -> tuple[Literal["key", "account"], ObjectId] | None:
+        """What a change from `watch_keys` is about: a key or an account, and its id."""
+        document_id = (change.get("documentKey") or {}).get("_id")
+        collection = (change.get("ns") or {}).get("coll")
+        if not isinstance(document_id, ObjectId):
+            return None
+        return ("key" if collection == self.keys.name else "account"), document_id
 
 
 class BuyerOrgRepository:

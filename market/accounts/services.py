@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bson import ObjectId
-from bson.errors import InvalidId
 
-from market.accounts.records import Account, Role
-from market.core.errors import DomainError, ErrorCode
+from market.accounts import policy
+from market.accounts.policy import Principal
+from market.accounts.records import Account, ApiKey, Role
+from market.accounts.repository import KEY_PREFIX
+from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.ids import object_id_of
 from market.core.provinces import load_provinces
 from market.core.text import nfc
 
@@ -34,10 +37,9 @@ async def create_account(
     if role in (Role.PRODUCER, Role.BUYER):
         if not org_id:
             raise DomainError.single(ErrorCode.REQUIRED, "org", f"a {role.value} account needs --org")
-        try:
-            oid = ObjectId(org_id)
-        except (InvalidId, TypeError) as exc:
-            raise DomainError.single(ErrorCode.INVALID, "org", f"{org_id!r} is not an organisation id") from exc
+        oid = object_id_of(org_id, ("Producer", "BuyerOrganisation"))
+        if oid is None:
+            raise DomainError.single(ErrorCode.INVALID, "org", f"{org_id!r} is not an organisation id")
         exists = (await store.producers.get(oid) if role is Role.PRODUCER else await store.buyers.get(oid)) is not None
         if not exists:
             what = "producer" if role is Role.PRODUCER else "buyer organisation"
@@ -55,3 +57,45 @@ async def create_account(
 
 async def issue_api_key(store: Store, account_id: ObjectId, name: str) -> str:
     return await store.accounts.issue_key(account_id, nfc(name) or "key")
+
+
+async def find_api_key(store: Store, reference: str, field: str = "key") -> ApiKey:
+    """One key, named by the key itself, its hint (`ocop_AbCd`, when no other key shares it), its global id
+    (`ApiKey:…` in base64) or its raw id."""
+    reference = reference.strip()
+    if reference.startswith(KEY_PREFIX) and len(reference) > len(KEY_PREFIX) + 4:
+        found = await store.accounts.find_keys(key=reference)
+    elif reference.startswith(KEY_PREFIX):
+        found = await store.accounts.find_keys(hint=reference)
+    elif (key_id := object_id_of(reference, ("ApiKey",))) is not None:
+        found = await store.accounts.find_keys(key_id=key_id)
+    else:
+        raise DomainError.single(ErrorCode.INVALID, field, "give the key, its hint (ocop_XXXX) or its id")
+    if not found:
+        raise not_found(field, "API key")
+    if len(found) > 1:
+        ids = ", ".join(str(k.id) for k in found)
+        raise DomainError.single(ErrorCode.INVALID, field, f"several keys share this hint; give one of the ids: {ids}")
+    return found[0]
+
+
+async def revoke_api_key(store: Store, viewer: Principal, reference: str, field: str = "id") -> ApiKey:
+    """Revoke a key for good, as an admin or the key's own account. Another account's key looks like one
+    that does not exist. API processes stop accepting it within a couple of seconds and close its
+    subscriptions (api/revocations.py)."""
+    key = await find_api_key(store, reference, field)
+    if not policy.can_revoke_key(viewer, key.account_id):
+        raise not_found(field, "API key")
+    return await _revoke(store, key, field)
+
+
+async def revoke_api_key_as_operator(store: Store, reference: str) -> ApiKey:
+    """`ocop revoke-api-key`: whoever runs the command line holds the database, and may revoke any key."""
+    return await _revoke(store, await find_api_key(store, reference), "key")
+
+
+async def _revoke(store: Store, key: ApiKey, field: str) -> ApiKey:
+    revoked = await store.accounts.revoke_key(key.id)
+    if revoked is None:
+        raise not_found(field, "API key")
+    return revoked

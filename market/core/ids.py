@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 from bson import ObjectId
 
 from market.core.errors import not_found
@@ -13,3 +15,19 @@ def parse_object_id(value: str, field: str, what: str) -> ObjectId:
         return ObjectId(value)
     except Exception as exc:
         raise not_found(field, what) from exc
+
+
+def object_id_of(value: str, type_names: tuple[str, ...] = ()) -> ObjectId | None:
+    """The ObjectId in a raw id (`665f…`) or in a global id the API hands out (base64 of `Producer:665f…`)
+    of one of `type_names`; None when it is neither."""
+    value = value.strip()
+    if ObjectId.is_valid(value):
+        return ObjectId(value)
+    try:
+        decoded = base64.b64decode(value.encode(), validate=True).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    kind, _, raw = decoded.partition(":")
+    if kind in type_names and ObjectId.is_valid(raw):
+        return ObjectId(raw)
+    return None

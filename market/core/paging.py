@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import binascii
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
-from bson import json_util
+from bson import ObjectId, json_util
 
 from market.core.errors import DomainError, ErrorCode
 
@@ -54,11 +54,22 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json_util.dumps(values).encode()).decode()
 
 
+MAX_CURSOR_LENGTH = 512
+# What a cursor may carry: the sort values of one row. A dict would be read by MongoDB as an operator.
+CURSOR_VALUE_TYPES = (str, int, float, bool, type(None), datetime, ObjectId)
+
+
 def decode_cursor(cursor: str, width: int) -> list[Any]:
+    """The sort values inside a cursor this list handed out, or a typed error for anything else."""
+    refused = DomainError.single(ErrorCode.INVALID, "after", "after is not a cursor from this list")
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise refused
     try:
         values = json_util.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
-    except (ValueError, binascii.Error, UnicodeDecodeError) as exc:
-        raise DomainError.single(ErrorCode.INVALID, "after", "after is not a cursor from this list") from exc
+    except Exception as exc:  # bson and json raise many kinds for hand-made text; every one is the client's
+        raise refused from exc
     if not isinstance(values, list) or len(values) != width:
-        raise DomainError.single(ErrorCode.INVALID, "after", "after is not a cursor from this list")
+        raise refused
+    if not all(isinstance(v, CURSOR_VALUE_TYPES) for v in values):
+        raise refused
     return values

@@ -1,15 +1,15 @@
 """Change streams, as the live feeds use them: a counted, closable stream per subscriber, resumable from an
 opaque cursor (the change's resume token), and the helpers that read what an update changed.
 
-One process holds at most MAX_OPEN_STREAMS streams, so subscribers never take every pooled connection from
-queries.
+A StreamQuota bounds them: the process holds at most `per_process` streams, so subscribers never take every
+pooled connection from queries, and one account at most `per_owner`, so no account takes them all.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Hashable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -30,6 +30,7 @@ MAX_CURSOR = 1024
 # A change stream keeps one pooled MongoDB connection busy while it waits for changes. One process holds at
 # most this many, so subscribers never take every connection from queries (the pool holds 100).
 MAX_OPEN_STREAMS = 60
+MAX_STREAMS_PER_OWNER = 10
 
 
 def encode_cursor(token: Mapping[str, Any]) -> str:
@@ -53,13 +54,46 @@ class EndOfFeed(Exception):
     """The subscriber may no longer see what it follows."""
 
 
+class StreamQuota:
+    """How many change streams this process, and each owner (an account), may hold open at once."""
+
+    def __init__(self, per_process: int = MAX_OPEN_STREAMS, per_owner: int = MAX_STREAMS_PER_OWNER) -> None:
+        self.per_process = per_process
+        self.per_owner = per_owner
+        self.open = 0
+        self.by_owner: dict[Hashable, int] = {}
+
+    def take(self, owner: Hashable) -> None:
+        """Count one more stream, or refuse it. Called before any await, so concurrent subscribers cannot all
+        pass the check."""
+        held = self.by_owner.get(owner, 0)
+        if held >= self.per_owner:
+            raise DomainError.single(
+                ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+                None,
+                f"an account may follow at most {self.per_owner} subscriptions at once; end one first",
+            )
+        if self.open >= self.per_process:
+            raise DomainError.single(ErrorCode.UNAVAILABLE, None, "this server follows all it can; retry in a moment")
+        self.open += 1
+        self.by_owner[owner] = held + 1
+
+    def give_back(self, owner: Hashable) -> None:
+        self.open -= 1
+        left = self.by_owner.get(owner, 1) - 1
+        if left > 0:
+            self.by_owner[owner] = left
+        else:
+            self.by_owner.pop(owner, None)
+
+
 class OpenStream:
-    """A change stream, counted against MAX_OPEN_STREAMS until it is closed."""
+    """A change stream, counted against its quota until it is closed."""
 
-    count = 0  # in this process
-
-    def __init__(self, stream: AsyncChangeStream[Change]) -> None:
+    def __init__(self, stream: AsyncChangeStream[Change], quota: StreamQuota, owner: Hashable) -> None:
         self.stream = stream
+        self.quota = quota
+        self.owner = owner
         self.closed = False
 
     async def next(self) -> Change:
@@ -68,7 +102,7 @@ class OpenStream:
     async def close(self) -> None:
         if not self.closed:
             self.closed = True
-            OpenStream.count -= 1
+            self.quota.give_back(self.owner)
             await self.stream.close()
 
 
@@ -109,25 +143,25 @@ async def open_stream(
     target: AsyncDatabase[Change] | AsyncCollection[Change],
     pipeline: list[dict[str, Any]],
     *,
+    quota: StreamQuota,
+    owner: Hashable,
     after: str | None,
     comment: str,
 ) -> OpenStream:
     options: dict[str, Any] = {"full_document": "updateLookup", "comment": comment}
     if after is not None:
         options["resume_after"] = decode_cursor(after)
-    if OpenStream.count >= MAX_OPEN_STREAMS:
-        raise DomainError.single(ErrorCode.UNAVAILABLE, None, "this server follows all it can; retry in a moment")
-    OpenStream.count += 1  # before the await, so concurrent subscribers cannot all pass the check
+    quota.take(owner)
     try:
         stream = await target.watch(pipeline, **options)
     except BaseException as exc:
-        OpenStream.count -= 1
+        quota.give_back(owner)
         if isinstance(exc, OperationFailure) and after is not None:
             raise DomainError.single(
                 ErrorCode.INVALID, "after", "this cursor can no longer be resumed: subscribe without `after` and reload"
             ) from exc
         raise
-    return OpenStream(stream)
+    return OpenStream(stream, quota, owner)
 
 
 def change_time(change: Change) -> datetime:

@@ -167,7 +167,9 @@ async def inquiry_events(store: Store, viewer: Principal, *, after: str | None =
     if viewer.role is Role.COORDINATOR and viewer.province_code:
         province_producers = await store.producers.ids_in_province(viewer.province_code)
     match = _inquiry_match(viewer, province_producers)
-    stream = await store.trade.watch_feed(match, after=after, comment=_comment("inquiryEvents", viewer))
+    stream = await store.trade.watch_feed(
+        match, owner=viewer.account_id, after=after, comment=_comment("inquiryEvents", viewer)
+    )
 
     async def convert(change: Change) -> InquiryEvent | None:
         return await inquiry_event_for(store, viewer, change)
@@ -182,7 +184,9 @@ async def deal_events(store: Store, viewer: Principal, deal_id: str, *, after: s
     """The deal after each change to it. NOT_FOUND when it does not exist or is not the viewer's, as in
     queries; the feed ends if the viewer stops being allowed to see it."""
     deal = await visible_deal(store, viewer, deal_id, field="dealId")
-    stream = await store.trade.watch_deal(deal.id, after=after, comment=_comment("dealEvents", viewer))
+    stream = await store.trade.watch_deal(
+        deal.id, owner=viewer.account_id, after=after, comment=_comment("dealEvents", viewer)
+    )
     seen = 0
 
     async def convert(change: Change) -> DealUpdate | None:

@@ -3,7 +3,7 @@ them, and the indexes their lists, statistics and feeds need."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Hashable
 from typing import Any
 
 from bson import ObjectId
@@ -14,7 +14,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from market.core.clock import utcnow
 from market.core.paging import Page, PageRequest
 from market.storage.batches import id_batches
-from market.storage.changes import OpenStream, open_stream
+from market.storage.changes import OpenStream, StreamQuota, open_stream
 from market.storage.keyset import fetch_page
 from market.storage.versioned import versioned_update
 from market.trade.pipeline import DealState
@@ -22,8 +22,9 @@ from market.trade.records import Deal, Inquiry, InquiryStatus, InvitationStatus,
 
 
 class TradeRepository:
-    def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
+    def __init__(self, db: AsyncDatabase[dict[str, Any]], streams: StreamQuota | None = None) -> None:
         self._db = db
+        self.streams = streams or StreamQuota()
         self._inquiries = db["inquiries"]
         self._quotations = db["quotations"]
         self._messages = db["messages"]
@@ -283,10 +284,15 @@ class TradeRepository:
     async def aggregate_deals(self, pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return await (await self._deals.aggregate(pipeline)).to_list(None)
 
-    async def watch_feed(self, match: dict[str, Any], *, after: str | None, comment: str) -> OpenStream:
-        """Changes across the database that pass `match` (which names the collections), from `after` on."""
-        return await open_stream(self._db, [{"$match": match}], after=after, comment=comment)
+    async def watch_feed(
+        self, match: dict[str, Any], *, owner: Hashable, after: str | None, comment: str
+    ) -> OpenStream:
+        """Changes across the database that pass `match` (which names the collections), from `after` on,
+        counted against `owner`'s share of the stream quota."""
+        return await open_stream(
+            self._db, [{"$match": match}], quota=self.streams, owner=owner, after=after, comment=comment
+        )
 
-    async def watch_deal(self, deal_id: ObjectId, *, after: str | None, comment: str) -> OpenStream:
+    async def watch_deal(self, deal_id: ObjectId, *, owner: Hashable, after: str | None, comment: str) -> OpenStream:
         pipeline = [{"$match": {"documentKey._id": deal_id, "operationType": {"$in": ["update", "replace"]}}}]
-        return await open_stream(self._deals, pipeline, after=after, comment=comment)
+        return await open_stream(self._deals, pipeline, quota=self.streams, owner=owner, after=after, comment=comment)

@@ -1,0 +1,89 @@
+"""Request rates per API key and per client address: token buckets, HTTP 429 with `Retry-After` when one
+is empty.
+
+Buckets live in this process's memory. With N API processes (or hosts) behind a balancer a client may get
+up to N times the rate; the README says so. The address is the ASGI client address, which uvicorn sets from
+`X-Forwarded-For` only for proxies named in `--forwarded-allow-ips`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import time
+from dataclasses import dataclass
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api.graphql import error_response
+
+# Buckets kept before the idle ones are dropped; an idle bucket is a full one, so dropping it changes nothing.
+MAX_BUCKETS = 50_000
+
+
+@dataclass(slots=True)
+class Bucket:
+    tokens: float
+    updated: float
+
+
+class TokenBuckets:
+    """`rate` tokens a second, at most `burst` saved up, per name."""
+
+    def __init__(self, rate: float, burst: int) -> None:
+        self.rate = rate
+        self.burst = burst
+        self._buckets: dict[str, Bucket] = {}
+
+    def take(self, name: str, now: float) -> float:
+        """Take a token: 0 when one was there, else the seconds until one will be."""
+        bucket = self._buckets.get(name)
+        if bucket is None:
+            if len(self._buckets) >= MAX_BUCKETS:
+                self._drop_full(now)
+            bucket = self._buckets[name] = Bucket(float(self.burst), now)
+        bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        if bucket.tokens >= 1:
+            bucket.tokens -= 1
+            return 0.0
+        return (1 - bucket.tokens) / self.rate
+
+    def _drop_full(self, now: float) -> None:
+        full_after = self.burst / self.rate
+        self._buckets = {n: b for n, b in self._buckets.items() if now - b.updated < full_after}
+
+
+class RateLimit:
+    def __init__(self, app: ASGIApp, *, per_key: TokenBuckets, per_address: TokenBuckets) -> None:
+        self.app = app
+        self.per_key = per_key
+        self.per_address = per_address
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        now = time.monotonic()
+        address = (scope.get("client") or ("unknown",))[0]
+        wait = self.per_address.take(address, now)
+        key = _key_of(scope)
+        if not wait and key is not None:
+            wait = self.per_key.take(key, now)
+        if not wait:
+            await self.app(scope, receive, send)
+            return
+        if scope["type"] == "websocket":
+            await send({"type": "websocket.close", "code": 1013, "reason": "too many requests"})
+            return
+        retry = max(1, math.ceil(wait))
+        message = f"too many requests; retry in {retry} s"
+        await error_response(message, "RATE_LIMITED", 429, retry_after=retry)(scope, receive, send)
+
+
+def _key_of(scope: Scope) -> str | None:
+    """A digest of the credential the request carries, so raw keys are not kept in memory."""
+    for name, value in scope["headers"]:
+        if name in (b"authorization", b"x-api-key"):
+            return hashlib.blake2b(value, digest_size=16).hexdigest()
+    return None

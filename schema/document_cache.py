@@ -1,0 +1,92 @@
+"""Parsed and validated documents, kept between requests with their size bounded in bytes.
+
+Strawberry's ParserCache and ValidationCache bound the number of documents only, and a parsed document
+takes about a hundred times its text in memory (every token is kept for error locations): 512 documents of
+4 MB would hold gigabytes. Here a document is cached only when its text is short, and the cache drops the
+least recently used documents once their texts add up to more than a budget.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from graphql import DocumentNode, GraphQLError, parse
+from strawberry.extensions import SchemaExtension
+from strawberry.schema.schema import validate_document
+
+MAX_CACHED_QUERY = 8 * 1024  # characters; longer documents are parsed and validated every time
+CACHE_BUDGET = 256 * 1024  # characters of query text over all cached documents
+MAX_ENTRIES = 512
+
+
+@dataclass(slots=True)
+class _Entry:
+    document: DocumentNode
+    errors: list[GraphQLError] | None = None  # validation's answer, once known
+
+
+@dataclass
+class DocumentStore:
+    """One schema's cache, shared by its requests."""
+
+    budget: int = CACHE_BUDGET
+    max_entries: int = MAX_ENTRIES
+    _entries: OrderedDict[str, _Entry] = field(default_factory=OrderedDict)
+    _size: int = 0
+    hits: int = 0
+    parses: int = 0
+    validations: int = 0
+
+    def get(self, query: str) -> _Entry | None:
+        entry = self._entries.get(query)
+        if entry is not None:
+            self.hits += 1
+            self._entries.move_to_end(query)
+        return entry
+
+    def put(self, query: str, entry: _Entry) -> None:
+        if len(query) > MAX_CACHED_QUERY or query in self._entries:
+            return
+        self._entries[query] = entry
+        self._size += len(query)
+        while self._size > self.budget or len(self._entries) > self.max_entries:
+            old, _ = self._entries.popitem(last=False)
+            self._size -= len(old)
+
+    @property
+    def size(self) -> int:
+        return self._size
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+class DocumentCache(SchemaExtension):
+    def __init__(self, documents: DocumentStore) -> None:
+        self.documents = documents
+        self.entry: _Entry | None = None
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        query = context.query or ""
+        self.entry = self.documents.get(query)
+        if self.entry is None:
+            self.documents.parses += 1
+            document = parse(query, **context.parse_options)
+            self.entry = _Entry(document)
+            self.documents.put(query, self.entry)
+        context.graphql_document = self.entry.document
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        entry = self.entry
+        if entry is None or entry.document is not context.graphql_document:
+            entry = _Entry(context.graphql_document)  # type: ignore[arg-type]
+        if entry.errors is None:
+            self.documents.validations += 1
+            entry.errors = validate_document(context.schema._schema, entry.document, context.validation_rules)
+        context.pre_execution_errors = entry.errors
+        yield
