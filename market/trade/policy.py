@@ -20,7 +20,7 @@ from market.accounts.records import Role
 from market.core.errors import DomainError, ErrorCode, forbidden
 from market.trade import pipeline
 from market.trade.pipeline import DealState, Party
-from market.trade.records import Deal, Inquiry, Invitation, Message, Quotation
+from market.trade.records import Deal, Inquiry, InquiryKind, InquiryStatus, Invitation, Message, Quotation
 
 # A MongoDB filter that matches nothing: the list of an account that may see none of it.
 NOTHING: dict[str, object] = {"_id": None}
@@ -88,7 +88,22 @@ def inquiry_party(viewer: Viewer, inquiry: Inquiry) -> Party | None:
 
 
 def can_see_inquiry(viewer: Viewer, inquiry: Inquiry) -> bool:
-    return can_see_trade(viewer, inquiry.buyer_org_id, invited(inquiry), inquiry.producer_province_codes)
+    """Its trade parties and overseers; and, while it is an open RFQ, every producer: the RFQ board
+    advertises it to those who could meet it, and `inquiry(id)` must show what the board shows. Such a
+    producer reads no one else's invitation, quotation or thread (`visible_invitations`, `can_see_quotation`,
+    `thread_producer`), and may act on it only if invited."""
+    if can_see_trade(viewer, inquiry.buyer_org_id, invited(inquiry), inquiry.producer_province_codes):
+        return True
+    return viewer is not None and viewer.role is Role.PRODUCER and viewer.org_id is not None and is_advertised(inquiry)
+
+
+def is_advertised(inquiry: Inquiry) -> bool:
+    """An RFQ on the board: open to quotations, described by criteria rather than sent about one product."""
+    return (
+        inquiry.kind is InquiryKind.OPEN
+        and inquiry.effective_status is InquiryStatus.OPEN
+        and inquiry.criteria is not None
+    )
 
 
 def inquiry_filter(viewer: Viewer) -> dict[str, object]:

@@ -6,6 +6,7 @@ Nẵng (48). MAKER quoted, the buyer accepted, and the deal runs between the buy
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -160,7 +161,8 @@ VISIBILITY: dict[str, tuple[bool, bool, bool, bool, bool, bool]] = {
     "maker": (True, True, True, True, False, True),
     # Invited to the same RFQ, but never sees a competitor's quotation, deal or conversation.
     "rival": (True, False, False, False, True, False),
-    "outsider": (False, False, False, False, False, False),
+    # Not invited: reads the open RFQ as the board advertises it, and nothing of anyone's dealings on it.
+    "outsider": (True, False, False, False, False, False),
     # The offices oversee quotations and deals of their producers, never the conversation.
     "office": (True, True, True, False, False, False),
     "rival_office": (True, False, False, False, False, False),
@@ -356,8 +358,24 @@ DEAL_DOC: dict[str, object] = {
 @pytest.mark.parametrize("role", list(ALL_VIEWERS))
 def test_filters_agree_with_the_rule(role: str) -> None:
     viewer = ALL_VIEWERS[role]
-    assert matches(policy.inquiry_filter(viewer), INQUIRY_DOC) is policy.can_see_inquiry(viewer, INQUIRY)
+    # The inbox lists what the viewer takes part in or oversees; advertised RFQs are the board's to list.
+    takes_part = policy.can_see_trade(viewer, BUYER_ORG, policy.invited(INQUIRY), INQUIRY.producer_province_codes)
+    assert matches(policy.inquiry_filter(viewer), INQUIRY_DOC) is takes_part
     assert matches(policy.deal_filter(viewer), DEAL_DOC) is policy.can_see_deal(viewer, DEAL)
+
+
+def test_an_rfq_is_advertised_to_every_producer_only_while_open() -> None:
+    outsider = ALL_VIEWERS["outsider"]
+    assert policy.can_see_inquiry(outsider, INQUIRY)
+    closed = dataclasses.replace(INQUIRY, status=InquiryStatus.CLOSED)
+    expired = dataclasses.replace(INQUIRY, expires_at=NOW - timedelta(days=1))
+    direct = dataclasses.replace(INQUIRY, kind=InquiryKind.DIRECT)
+    for hidden in (closed, expired, direct):
+        assert not policy.can_see_inquiry(outsider, hidden)
+        assert policy.can_see_inquiry(ALL_VIEWERS["maker"], hidden)  # its parties keep it
+    assert not policy.can_see_inquiry(ALL_VIEWERS["other_buyer"], INQUIRY)
+    assert not policy.can_see_inquiry(ALL_VIEWERS["other_office"], INQUIRY)
+    assert policy.visible_invitations(outsider, INQUIRY) == []
 
 
 # --- deal moves --------------------------------------------------------------------------------------------

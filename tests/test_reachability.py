@@ -1,0 +1,580 @@
+"""Reachability consistency: whatever a viewer reaches from a query or subscription root, along any path of
+the schema, is an object that `node(id)` also gives that viewer, and what `node(id)` hides from it is on no
+path.
+
+The paths come from the served schema (introspection), not from a list kept here: every field that can lead
+to a Node type is followed, through connections and lists, and the `id` of every Node type met on the way is
+selected. A field added to the schema later is walked without editing this file.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import json
+import secrets
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date
+from typing import Any, cast
+
+import pytest
+from graphql import (
+    GraphQLError,
+    GraphQLField,
+    GraphQLInterfaceType,
+    GraphQLNamedType,
+    GraphQLObjectType,
+    GraphQLSchema,
+    IntrospectionQuery,
+    build_client_schema,
+    get_introspection_query,
+    get_named_type,
+    get_nullable_type,
+    is_abstract_type,
+    is_list_type,
+    is_required_argument,
+    parse,
+)
+
+from api.auth import principal_of
+from market.accounts.policy import Principal
+from market.accounts.records import Role
+from market.accounts.services import create_account, issue_api_key
+from market.core.paging import MAX_PAGE
+from market.storage.changes import encode_cursor
+from market.trade.deals import advance_deal, sign_mou
+from market.trade.events import create_trade_event
+from market.trade.inquiries import Match, submit_inquiry
+from market.trade.pipeline import DealState
+from market.trade.quotations import accept_quotation, submit_quotation
+from market.trade.records import Criteria
+from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, build_schema
+from schema.context import Context
+from schema.loaders import Loaders
+from search.service import ProductSearch
+from search.settings import PRODUCTS
+from tests.conftest import Catalogue, gid
+
+ROLES = (
+    "admin", "office", "other_office", "maker", "rival", "bystander", "outsider", "buyer", "other_buyer", "anonymous",
+)  # fmt: skip
+
+# What a field is given when it asks for text: the empty query (browse) and a real one.
+SEARCH_TEXTS = ("", "kẹo dừa")
+# The oracle itself: walking it would only ask `node(id)` whether `node(id)` agrees.
+ORACLE_ROOTS = frozenset({"node", "nodes"})
+# Errors that only mean "not for you": the field yields nothing, which is consistent by construction. Any
+# other error fails the walk, as it could hide a path (see `refusal`).
+REFUSALS = frozenset({"FORBIDDEN", "UNAUTHENTICATED"})
+# A subscription replays what happened since its `after` cursor and then waits for news: once this long passes
+# without an event, the replay is taken as complete.
+QUIET_SECONDS = 1.0
+
+
+def type_of(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().split(":", 1)[0]
+
+
+# --- the world ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    keys: dict[str, str | None]  # role -> its handle in `catalogue.api.keys`; None: no key at all
+    principals: dict[str, Principal | None]
+    objects: dict[str, str]  # label -> global id
+    since: str  # a subscription cursor from just before the world was written
+
+    def ids_by_type(self) -> dict[str, list[str]]:
+        found: dict[str, list[str]] = {}
+        for global_id in self.objects.values():
+            found.setdefault(type_of(global_id), []).append(global_id)
+        return found
+
+    def readable(self, text: str) -> str:
+        """`text` with the world's ids named, and the subscription cursor shortened."""
+        for label, global_id in self.objects.items():
+            text = text.replace(f'"{global_id}"', label)
+        return text.replace(f'"{self.since}"', "<before the world>")
+
+
+# Which of the world's trade objects `node(id)` gives each role: pins the world, so that every check below has
+# something hidden to look for. Catalogue objects (products, producers, buyers) are public.
+TRADE = ("rfq", "direct:maker", "direct:outsider", "quote:rfq:maker", "quote:rfq:outsider", "quote:direct:maker",
+         "quote:direct:outsider", "deal:maker", "deal:outsider", "event")  # fmt: skip
+MAKER_SIDE = {"rfq", "direct:maker", "quote:rfq:maker", "quote:direct:maker", "deal:maker", "event"}
+OUTSIDER_SIDE = {"rfq", "direct:outsider", "quote:rfq:outsider", "quote:direct:outsider", "deal:outsider", "event"}
+SEES: dict[str, set[str]] = {
+    "admin": set(TRADE),
+    "buyer": set(TRADE),
+    "maker": MAKER_SIDE,
+    "office": MAKER_SIDE,  # Vĩnh Long: the candy makers' province
+    "outsider": OUTSIDER_SIDE,
+    "other_office": OUTSIDER_SIDE,  # Hà Nội: the outsider's province
+    "rival": {"rfq", "event"},  # invited, never quoted: no competitor's quotation or deal
+    "bystander": {"rfq", "event"},  # same group and province, not invited: the open RFQ is advertised to it
+    "other_buyer": {"event"},
+    "anonymous": {"event"},
+}
+
+
+@pytest.fixture(scope="module")
+async def world(catalogue: Catalogue) -> World:
+    """The buyer's open RFQ for coconut candy invites the maker and the rival (Vĩnh Long) and the outsider (Hà
+    Nội); the maker and the outsider quoted, the rival did not, and the RFQ stays open on the board. Direct
+    inquiries to the maker and to the outsider were quoted and accepted; both deals got an MoU signed at a
+    Vĩnh Long trade event, and the maker's deal was agreed."""
+    store = catalogue.fixture.store
+    # Subscriptions replay from this point, so what they send covers the whole world as it was written.
+    async with await store.db.watch() as changes:
+        token = changes.resume_token
+    assert token is not None
+    makers = await store.db["products"].distinct(
+        "producerId", {"provinceCode": "86", "status": "published", "name": {"$regex": "^Kẹo dừa"}}
+    )
+    hanoi = await store.db["products"].find_one({"provinceCode": "01", "status": "published"})
+    assert len(makers) >= 3 and hanoi is not None
+    producers = {"maker": makers[0], "rival": makers[1], "bystander": makers[2], "outsider": hanoi["producerId"]}
+    keys: dict[str, str | None] = {"anonymous": None}
+    principals: dict[str, Principal | None] = {"anonymous": None}
+    objects: dict[str, str] = {}
+
+    async def member(role_name: str, role: Role, **kwargs: Any) -> Principal:
+        account = await create_account(store, name=f"reach {role_name}", role=role, **kwargs)
+        keys[role_name] = handle = f"reach-{role_name}-{secrets.token_hex(3)}"
+        catalogue.api.keys[handle] = await issue_api_key(store, account.id, role_name)
+        principals[role_name] = principal = principal_of(account)
+        return principal
+
+    for name in ("buyer", "other_buyer"):
+        org = await store.buyers.insert({"name": f"{name} {secrets.token_hex(3)}", "kind": "distributor"})
+        await member(name, Role.BUYER, org_id=str(org.id))
+        objects[f"org:{name}"] = gid("BuyerOrganisation", org.id)
+    producer_members: dict[str, Principal] = {}
+    for name, producer_id in producers.items():
+        producer_members[name] = await member(name, Role.PRODUCER, org_id=str(producer_id))
+        objects[f"producer:{name}"] = gid("Producer", producer_id)
+    await member("office", Role.COORDINATOR, province="86")
+    await member("other_office", Role.COORDINATOR, province="01")
+    admin = await member("admin", Role.ADMIN)
+    buyer = principals["buyer"]
+    assert buyer is not None
+
+    async def invited(criteria: Criteria, limit: int) -> list[Match]:
+        return [Match(producers[name], [], "reachability") for name in ("maker", "rival", "outsider")]
+
+    rfq = await submit_inquiry(
+        store, buyer, {"criteria": {"query": "kẹo dừa"}, "quantity": 300, "unit": "hộp"}, invited
+    )
+    objects["rfq"] = gid("Inquiry", rfq.id)
+    for name, price in (("maker", 45000), ("outsider", 52000)):
+        quote = await submit_quotation(
+            store, producer_members[name], str(rfq.id), {"unitPriceVnd": price, "leadTimeDays": 7}
+        )
+        objects[f"quote:rfq:{name}"] = gid("Quotation", quote.id)
+
+    event = await create_trade_event(
+        store, admin,
+        {"name": "Hội chợ OCOP Vĩnh Long", "organiser": "Sở NN&MT", "province": "86", "startsOn": date(2031, 3, 1),
+         "booths": [{"number": "A1", "producerId": str(producers["maker"])}], "buyerOrgIds": [str(buyer.org_id)]},
+    )  # fmt: skip
+    objects["event"] = gid("TradeEvent", event.id)
+    for name in ("maker", "outsider"):
+        product = await store.db["products"].find_one({"producerId": producers[name], "status": "published"})
+        assert product is not None
+        objects[f"product:{name}"] = gid("Product", product["_id"])
+        direct = await submit_inquiry(
+            store, buyer, {"productId": str(product["_id"]), "quantity": 40, "unit": "hộp"}, _no_matchmaking
+        )
+        quote = await submit_quotation(
+            store, producer_members[name], str(direct.id), {"unitPriceVnd": 150000, "leadTimeDays": 3}
+        )
+        deal = await accept_quotation(store, buyer, str(quote.id), 1)
+        if name == "maker":
+            deal = await advance_deal(store, producer_members[name], str(deal.id), DealState.AGREED, deal.version)
+        await sign_mou(store, buyer, str(deal.id), {"termsSummary": "giao hàng mỗi quý", "eventId": str(event.id)})
+        objects[f"direct:{name}"] = gid("Inquiry", direct.id)
+        objects[f"quote:direct:{name}"] = gid("Quotation", quote.id)
+        objects[f"deal:{name}"] = gid("Deal", deal.id)
+    await catalogue.sync_board()
+    return World(keys=keys, principals=principals, objects=objects, since=encode_cursor(token))
+
+
+async def _no_matchmaking(criteria: Criteria, limit: int) -> list[Match]:
+    raise AssertionError("direct inquiries need no matchmaking")
+
+
+# --- paths generated from the schema ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sel:
+    """One selection of a generated document: a field (with its arguments), an inline fragment, or the `id`
+    of a Node type, which is what the walk collects."""
+
+    name: str
+    args: str = ""
+    children: tuple[Sel, ...] = ()
+    alias: str = ""
+    on: str = ""  # the type condition of an inline fragment
+    collects: bool = False
+
+    @property
+    def key(self) -> str:
+        return self.alias or self.name
+
+    @property
+    def label(self) -> str:
+        return f"(on {self.on})" if self.on else f"{self.name}{self.args}"
+
+    def render(self) -> str:
+        head = f"... on {self.on}" if self.on else f"{self.alias + ': ' if self.alias else ''}{self.name}{self.args}"
+        return f"{head} {{ {' '.join(c.render() for c in self.children)} }}" if self.children else head
+
+    def aliases(self) -> int:
+        return bool(self.alias) + sum(c.aliases() for c in self.children)
+
+
+@dataclass
+class Walker:
+    """Every path from a root to a Node type, within the server's depth limit, never following the same field
+    of the same type twice on one path (which is what a cycle would do)."""
+
+    schema: GraphQLSchema
+    ids: Mapping[str, list[str]]  # type name -> the world's global ids, for `id`-like arguments
+    since: str  # the cursor subscriptions replay from
+    unfilled: set[str] = field(default_factory=set)  # fields that lead to a Node type the walk cannot fill
+
+    def __post_init__(self) -> None:
+        node = self.schema.get_type("Node")
+        assert isinstance(node, GraphQLInterfaceType)
+        self.node_types = frozenset(t.name for t in self.schema.get_possible_types(node))
+        self.leads = self._leading_to_nodes()
+        self.subscription = self.schema.subscription_type.name if self.schema.subscription_type else None
+
+    def _leading_to_nodes(self) -> frozenset[str]:
+        leads = set(self.node_types)
+        grew = True
+        while grew:
+            grew = False
+            for named in self.schema.type_map.values():
+                if named.name in leads or named.name.startswith("__"):
+                    continue
+                if is_abstract_type(named):
+                    found = any(t.name in leads for t in self.schema.get_possible_types(cast(Any, named)))
+                elif isinstance(named, GraphQLObjectType):
+                    found = any(get_named_type(f.type).name in leads for f in named.fields.values())
+                else:
+                    continue
+                if found:
+                    leads.add(named.name)
+                    grew = True
+        return frozenset(leads)
+
+    def arguments(self, owner: str, name: str, gql_field: GraphQLField, returns: str) -> list[str]:
+        """Every way the walk fills the field's arguments; none when a required one cannot be filled."""
+        choices: list[list[str]] = []
+        for arg_name, arg in gql_field.args.items():
+            named = get_named_type(arg.type)
+            required = is_required_argument(arg)
+            if arg_name == "first" and named.name == "Int":
+                options = [f"first: {MAX_PAGE}"]
+            elif arg_name == "after" and named.name == "String" and owner == self.subscription:
+                options = [f'after: "{self.since}"']
+            elif named.name == "ID" and required and not is_list_type(get_nullable_type(arg.type)):
+                # `id` names an object of the field's own type, `dealId` a Deal, and so on.
+                stem = arg_name.removesuffix("Id")
+                target = returns if arg_name == "id" else stem[:1].upper() + stem[1:]
+                options = [f'{arg_name}: "{i}"' for i in self.ids.get(target, [])]
+            elif named.name == "Boolean":  # a flag widens or narrows what comes back: both ways
+                options = [f"{arg_name}: false", f"{arg_name}: true"]
+            elif named.name == "String" and (required or arg_name == "query"):
+                options = [f"{arg_name}: {json.dumps(text, ensure_ascii=False)}" for text in SEARCH_TEXTS]
+            elif required:
+                options = []
+            else:
+                options = [""]
+            if not options:
+                self.unfilled.add(f"{owner}.{name}({arg_name})")
+                return []
+            choices.append(options)
+        filled = [[part for part in combination if part] for combination in itertools.product(*choices)]
+        return [f"({', '.join(parts)})" if parts else "" for parts in filled]
+
+    def leading_roots(self, root: GraphQLObjectType | None) -> set[str]:
+        fields = root.fields.items() if root else ()
+        return {n for n, f in fields if n not in ORACLE_ROOTS and get_named_type(f.type).name in self.leads}
+
+    def roots(self, root: GraphQLObjectType) -> Iterator[Sel]:
+        for name, gql_field in root.fields.items():
+            target = get_named_type(gql_field.type)
+            if name in ORACLE_ROOTS or target.name not in self.leads:
+                continue
+            for args in self.arguments(root.name, name, gql_field, target.name):
+                if children := self.selections(target, 2, frozenset()):
+                    yield Sel(name, args, children)
+
+    def selections(self, named: GraphQLNamedType, depth: int, followed: frozenset[tuple[str, str]]) -> tuple[Sel, ...]:
+        """What to select on `named` at nesting level `depth` (a root field is at 1)."""
+        if is_abstract_type(named):
+            fragments = [
+                Sel("", on=t.name, children=inner)
+                for t in self.schema.get_possible_types(cast(Any, named))
+                if t.name in self.leads and (inner := self.selections(t, depth, followed))
+            ]
+            return (Sel("__typename"), *fragments) if fragments else ()
+        assert isinstance(named, GraphQLObjectType)
+        out = [Sel("id", collects=True)] if named.name in self.node_types else []
+        if depth >= MAX_DEPTH:  # a nested object needs one more level for its own `id`
+            return tuple(out)
+        for name, gql_field in named.fields.items():
+            target = get_named_type(gql_field.type)
+            step = (named.name, name)
+            if target.name not in self.leads or step in followed:
+                continue
+            for n, args in enumerate(self.arguments(named.name, name, gql_field, target.name)):
+                if inner := self.selections(target, depth + 1, followed | {step}):
+                    out.append(Sel(name, args, inner, alias=f"{name}_{n}" if n else ""))
+        return tuple(out)
+
+
+def fits(document: str) -> bool:
+    try:
+        parse(document, no_location=True, max_tokens=MAX_TOKENS)
+    except GraphQLError:
+        return False
+    return True
+
+
+def split(sel: Sel, wrap: Callable[[Sel], str]) -> list[Sel]:
+    """`sel` as one or more selections whose documents (`wrap` places a selection in its document) each stay
+    within the server's token and alias limits; together they select everything `sel` does."""
+    document = wrap(sel)
+    if fits(document) and sel.aliases() <= MAX_ALIASES:
+        return [sel]
+    leaves = tuple(c for c in sel.children if not c.children)
+    branches = [c for c in sel.children if c.children]
+    assert branches, f"a single field is over the server's limits: {document[:300]}"
+    parts: list[Sel] = []
+    for branch in branches:
+        parts += split(branch, lambda piece: wrap(replace(sel, children=(*leaves, piece))))
+    packed: list[list[Sel]] = []
+    for part in parts:
+        candidate = replace(sel, children=(*leaves, *(packed[-1] if packed else []), part))
+        if packed and fits(wrap(candidate)) and candidate.aliases() <= MAX_ALIASES:
+            packed[-1].append(part)
+        else:
+            packed.append([part])
+    return [replace(sel, children=(*leaves, *group)) for group in packed]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One generated operation: a root field, or a part of its tree when the whole is over the server's
+    limits."""
+
+    root: Sel
+    document: str
+    subscription: bool
+
+
+def probes_for(walker: Walker, root: GraphQLObjectType | None, operation: str) -> list[Probe]:
+    if root is None:
+        return []
+
+    def document(sel: Sel) -> str:
+        return f"{operation} {{ {sel.render()} }}"
+
+    return [
+        Probe(piece, document(piece), operation == "subscription")
+        for sel in walker.roots(root)
+        for piece in split(sel, document)
+    ]
+
+
+def collect(value: Any, selections: tuple[Sel, ...], path: str, found: dict[str, set[str]]) -> None:
+    if value is None:
+        return
+    if isinstance(value, list):
+        for item in value:
+            collect(item, selections, path, found)
+        return
+    for sel in selections:
+        if sel.on:
+            if value.get("__typename") == sel.on:
+                collect(value, sel.children, f"{path}{sel.label}", found)
+        elif sel.collects:
+            found.setdefault(value["id"], set()).add(path)
+        elif sel.children:
+            collect(value.get(sel.key), sel.children, f"{path}.{sel.label}" if path else sel.label, found)
+
+
+# --- the walk, for every role ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Reach:
+    paths: dict[str, set[str]]  # global id -> every path it was reached on
+    given: set[str]  # the ids (reached, or of the world) that `node(id)` gives this viewer
+
+
+async def node_gives(catalogue: Catalogue, world: World, role: str, ids: set[str]) -> set[str]:
+    """The ids `node(id)` gives this viewer. Asked as `nodes(ids:)`, which resolves each id exactly as
+    `node(id:)` does (schema.pagination.resolve_node), a page of ids per alias."""
+    ordered = sorted(ids)
+    pages = [ordered[i : i + MAX_PAGE] for i in range(0, len(ordered), MAX_PAGE)]
+    given: set[str] = set()
+    for start in range(0, len(pages), MAX_ALIASES):
+        batch = pages[start : start + MAX_ALIASES]
+        document = "{ " + " ".join(f"p{n}: nodes(ids: {json.dumps(p)}) {{ id }}" for n, p in enumerate(batch)) + " }"
+        data = await catalogue.api.data(document, as_=world.keys[role])
+        given |= {n["id"] for found in data.values() for n in found if n is not None}
+    return given
+
+
+async def replay(served: Any, context: Context, document: str) -> list[dict[str, Any]]:
+    """What a subscription sends from its `after` cursor until it falls quiet."""
+    stream = await served.subscribe(document, context_value=context)
+    if not hasattr(stream, "__anext__"):  # refused before it started
+        return [{"data": stream.data, "errors": [e.formatted for e in stream.errors or []]}]
+    results: list[dict[str, Any]] = []
+    try:
+        while True:
+            result = await asyncio.wait_for(anext(stream), QUIET_SECONDS)
+            results.append({"data": result.data, "errors": [e.formatted for e in result.errors or []]})
+    except (TimeoutError, StopAsyncIteration):
+        pass
+    finally:
+        await stream.aclose()
+    return results
+
+
+@dataclass
+class Session:
+    """How the walk reaches the served API: queries over HTTP; subscriptions in process, on the same schema
+    and with a context like the one the WebSocket endpoint builds (graphql-transport-ws needs a socket, which
+    httpx's in-process transport lacks)."""
+
+    catalogue: Catalogue
+    world: World
+    served: Any
+    lanes: asyncio.Semaphore
+
+    async def run(self, role: str, probe: Probe) -> list[dict[str, Any]]:
+        async with self.lanes:
+            if not probe.subscription:
+                return [await self.catalogue.api.gql(probe.document, as_=self.world.keys[role])]
+            store = self.catalogue.fixture.store
+            context = Context(
+                store=store,
+                search=ProductSearch(self.catalogue.fixture.meili, self.catalogue.settings.index_uid(PRODUCTS), store),
+                viewer=self.world.principals[role],
+                loaders=Loaders.create(store),
+            )
+        # Outside the lanes: a replay mostly waits for its quiet moment.
+        return await replay(self.served, context, probe.document)
+
+
+def refusal(error: dict[str, Any]) -> bool:
+    """An error that only says "not for you". NOT_FOUND counts at a root, whose id argument names something the
+    viewer may not see (a subscription cannot answer null); deeper, it is an event about a hidden object."""
+    code = error.get("extensions", {}).get("code")
+    return code in REFUSALS or (code == "NOT_FOUND" and len(error.get("path") or []) == 1)
+
+
+async def walk(session: Session, role: str, probes: list[Probe]) -> Reach:
+    paths: dict[str, set[str]] = {}
+
+    async def run(probe: Probe) -> None:
+        for body in await session.run(role, probe):
+            unexpected = [e for e in body.get("errors") or [] if not refusal(e)]
+            assert not unexpected, f"{role}: {probe.document[:200]}: {unexpected}"
+            collect(body.get("data"), (probe.root,), "", paths)
+
+    await asyncio.gather(*(run(p) for p in probes))
+    given = await node_gives(session.catalogue, session.world, role, set(paths) | set(session.world.objects.values()))
+    return Reach(paths=paths, given=given)
+
+
+@dataclass
+class Walked:
+    probes: list[Probe]
+    roots: set[str]  # every root field that leads to a Node type, the oracle's aside
+    unfilled: set[str]
+    reach: dict[str, Reach]
+
+
+@pytest.fixture(scope="module")
+async def walked(catalogue: Catalogue, world: World) -> Walked:
+    introspected = await catalogue.api.data(get_introspection_query(descriptions=False))
+    schema = build_client_schema(cast(IntrospectionQuery, introspected))
+    walker = Walker(schema, world.ids_by_type(), world.since)
+    probes = probes_for(walker, schema.query_type, "query") + probes_for(
+        walker, schema.subscription_type, "subscription"
+    )
+    # A few requests in flight overlap MongoDB's round trips; many more only queue on the one event loop, past
+    # the API key lookup's timeout.
+    session = Session(catalogue, world, build_schema(short_path=catalogue.settings.short_path), asyncio.Semaphore(4))
+    roles = await asyncio.gather(*(walk(session, role, probes) for role in ROLES))
+    reach = dict(zip(ROLES, roles, strict=True))
+    roots = walker.leading_roots(schema.query_type) | walker.leading_roots(schema.subscription_type)
+    return Walked(probes=probes, roots=roots, unfilled=walker.unfilled, reach=reach)
+
+
+def report(world: World, offending: list[tuple[str, str]], limit: int = 20) -> str:
+    names = {v: k for k, v in world.objects.items()}
+    lines = [
+        f"  {type_of(i)} {i}{f' ({names[i]})' if i in names else ''} at {world.readable(path)}"
+        for i, path in sorted(offending)[:limit]
+    ]
+    more = len(offending) - limit
+    return "\n".join(lines + ([f"  … and {more} more"] if more > 0 else []))
+
+
+# --- the checks ---------------------------------------------------------------------------------------------
+
+
+def test_the_walk_covers_the_schema(walked: Walked) -> None:
+    """Every field that leads to a Node type is walked: one whose required arguments the walk cannot fill
+    would be skipped silently, so it fails here until `Walker.arguments` learns how to fill it."""
+    assert not walked.unfilled, f"fields the walk cannot fill: {sorted(walked.unfilled)}"
+    assert {p.root.name for p in walked.probes} == walked.roots
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_world_is_seen_as_intended(world: World, walked: Walked, role: str) -> None:
+    """`node(id)` hides from each role what the checks below look for on its paths."""
+    given = walked.reach[role].given
+    seen = {label for label in TRADE if world.objects[label] in given}
+    assert seen == SEES[role], f"node(id) gives {role} {sorted(seen)}, the world means {sorted(SEES[role])}"
+    public = [label for label in world.objects if label not in TRADE]
+    assert all(world.objects[label] in given for label in public)
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_everything_reached_is_given_by_node(world: World, walked: Walked, role: str) -> None:
+    reach = walked.reach[role]
+    offending = [(i, path) for i, paths in reach.paths.items() if i not in reach.given for path in paths]
+    if offending:
+        pytest.fail(f"{role} reaches objects that node(id) hides from it:\n{report(world, offending)}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_what_node_hides_is_on_no_path(world: World, walked: Walked, role: str) -> None:
+    reach = walked.reach[role]
+    hidden = {i for i in world.objects.values() if i not in reach.given}
+    offending = [(i, path) for i in hidden for path in reach.paths.get(i, ())]
+    if offending:
+        pytest.fail(f"node(id) hides these from {role}, yet a path reaches them:\n{report(world, offending)}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_the_walk_reaches_what_node_gives(world: World, walked: Walked, role: str) -> None:
+    """Guards the walk itself: every trade object of the world that a viewer may open is on some path."""
+    reach = walked.reach[role]
+    missing = [
+        label for label in TRADE if world.objects[label] in reach.given and world.objects[label] not in reach.paths
+    ]
+    assert not missing, f"{role}: no path reaches {missing}"
