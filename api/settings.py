@@ -5,6 +5,7 @@ Every variable here is also what docker-compose.yml sets; keep the two in step.
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cached_property
 from pathlib import Path
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     mongodb_url: str | None = Field(None, alias="MONGODB_URL")
     meili_url: str | None = Field(None, alias="MEILI_URL")
     meili_master_key: str | None = Field(None, alias="MEILI_MASTER_KEY")
+    # Scoped keys (search/keys.py): the API's may only search, the worker's only write its indexes. When
+    # unset they are read from the file `ocop setup-search` writes under OCOP_HOME.
+    meili_api_key: str | None = Field(None, alias="MEILI_API_KEY")
+    meili_worker_key: str | None = Field(None, alias="MEILI_WORKER_KEY")
 
     mongo_port: int = Field(27018, alias="OCOP_MONGO_PORT")
     # Members of the local replica set, on mongo_port, mongo_port + 1, …; the URL lists them all.
@@ -94,14 +99,40 @@ class Settings(BaseSettings):
             return self.meili_master_key
         return self.meili_master_key or self.local_meili_key
 
+    @property
+    def meili_keys_file(self) -> Path:
+        """Where `ocop setup-search` keeps the scoped keys of this index prefix."""
+        tag = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.index_prefix).strip("_")
+        return self.home / (f"meili-keys-{tag}.json" if tag else "meili-keys.json")
+
+    def _stored_meili_key(self, role: str) -> str | None:
+        try:
+            stored = json.loads(self.meili_keys_file.read_text())
+        except (OSError, ValueError):
+            return None
+        key = stored.get(role) if isinstance(stored, dict) else None
+        return key if isinstance(key, str) else None
+
+    @property
+    def search_key(self) -> str | None:
+        """The API's Meilisearch key; the master key only where setup has not made scoped keys."""
+        return self.meili_api_key or self._stored_meili_key("search") or self.resolved_meili_key
+
+    @property
+    def worker_key(self) -> str | None:
+        """The key of the sync worker, reindex and check-sync."""
+        return self.meili_worker_key or self._stored_meili_key("worker") or self.resolved_meili_key
+
     def child_environment(self) -> dict[str, str]:
         """The environment for a child process (`ocop worker`, `ocop serve`) that must use exactly these
-        servers, database and index prefix."""
+        servers, database and index prefix. It gets the scoped Meilisearch keys, not the master key."""
         env = dict(os.environ)
+        env.pop("MEILI_MASTER_KEY", None)
         env.update(
             MONGODB_URL=self.resolved_mongodb_url,
             MEILI_URL=self.resolved_meili_url,
-            MEILI_MASTER_KEY=self.resolved_meili_key or "",
+            MEILI_API_KEY=self.search_key or "",
+            MEILI_WORKER_KEY=self.worker_key or "",
             OCOP_DB_NAME=self.db_name,
             OCOP_INDEX_PREFIX=self.index_prefix,
             OCOP_RATE_LIMIT=str(self.rate_limit).lower(),

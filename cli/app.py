@@ -14,6 +14,7 @@ def build() -> typer.Typer:
     app.command()(runtime.run)
     app.command()(sync.reindex)
     app.command("check-sync")(sync.check_sync)
+    app.command("setup-search")(sync.setup_search)
     app.command("import-products")(data.import_products_command)
     app.command("seed-demo")(data.seed_demo_command)
     app.command("create-account")(accounts.create_account_command)

@@ -43,7 +43,7 @@ def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
 @asynccontextmanager
 async def clients(settings: Settings) -> Any:
     store = Store.connect(settings.resolved_mongodb_url, settings.db_name)
-    meili = MeiliClient(settings.resolved_meili_url, settings.resolved_meili_key)
+    meili = MeiliClient(settings.resolved_meili_url, settings.worker_key)
     try:
         yield store, meili
     finally:

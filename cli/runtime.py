@@ -95,6 +95,9 @@ def run(
     except ServiceError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+    setup = subprocess.run([sys.executable, "-m", "cli", "setup-search"], check=False, stdout=subprocess.DEVNULL)
+    if setup.returncode != 0:
+        raise typer.Exit(setup.returncode)
     seed = subprocess.run([sys.executable, "-m", "cli", "seed-demo", "--if-empty", "--no-show-keys"], check=False)
     if seed.returncode != 0:
         raise typer.Exit(seed.returncode)

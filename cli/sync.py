@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -10,6 +12,9 @@ from rich.table import Table
 from api.settings import Settings
 from cli.common import clients, console, progress_bar, run_async
 from search.settings import PRODUCTS
+
+if TYPE_CHECKING:
+    from search.keys import ScopedKeys
 
 
 def reindex() -> None:
@@ -64,3 +69,37 @@ def check_sync() -> None:
 
     if not run_async(work):
         raise typer.Exit(1)
+
+
+def setup_search() -> None:
+    """Create the scoped Meilisearch keys (with MEILI_MASTER_KEY): one that may only search, for the API, and
+    one limited to this deployment's indexes, for the worker. They are written under OCOP_HOME, where the
+    API and worker read them, and printed for deployments that pass them as MEILI_API_KEY / MEILI_WORKER_KEY."""
+
+    async def work(settings: Settings) -> None:
+        keys = await write_scoped_keys(settings)
+        console.print(f"scoped keys written to {settings.meili_keys_file}")
+        console.print(f"MEILI_API_KEY={keys.search}", soft_wrap=True, highlight=False)
+        console.print(f"MEILI_WORKER_KEY={keys.worker}", soft_wrap=True, highlight=False)
+
+    run_async(work)
+
+
+async def write_scoped_keys(settings: Settings) -> ScopedKeys:
+    """The scoped keys of `settings`' index prefix, made with the master key and kept in a file only the
+    owner may read."""
+    from search.client import MeiliClient
+    from search.keys import ensure_scoped_keys
+
+    master = MeiliClient(settings.resolved_meili_url, settings.resolved_meili_key)
+    try:
+        keys = await ensure_scoped_keys(master, settings.index_prefix)
+    finally:
+        await master.close()
+    path = settings.meili_keys_file
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_suffix(".tmp")
+    temporary.touch(mode=0o600)
+    temporary.write_text(json.dumps({"search": keys.search, "worker": keys.worker}))
+    temporary.replace(path)
+    return keys

@@ -215,6 +215,24 @@ class MeiliClient:
         body: dict[str, Any] = await self._request("GET", f"/indexes/{uid}/stats")
         return body
 
+    # --- API keys (master key only) ---------------------------------------------------------------
+
+    async def get_key(self, uid: str) -> dict[str, Any] | None:
+        try:
+            key: dict[str, Any] = await self._request("GET", f"/keys/{uid}")
+        except MeiliError as exc:
+            if exc.code == "api_key_not_found":
+                return None
+            raise
+        return key
+
+    async def create_key(self, definition: dict[str, Any]) -> dict[str, Any]:
+        key: dict[str, Any] = await self._request("POST", "/keys", json=definition)
+        return key
+
+    async def delete_key(self, uid: str) -> None:
+        await self._request("DELETE", f"/keys/{uid}")
+
     # --- search -----------------------------------------------------------------------------------
 
     async def search(self, uid: str, params: dict[str, Any]) -> dict[str, Any]:

@@ -98,6 +98,26 @@ async def meili(settings: Settings) -> AsyncIterator[MeiliClient]:
 
 
 @pytest.fixture(scope="session")
+async def scoped_keys(settings: Settings, meili: MeiliClient) -> AsyncIterator[None]:
+    """The API under test searches with the scoped search key, as deployed, for both test index prefixes."""
+    from cli.sync import write_scoped_keys
+    from search.keys import key_uid
+
+    prefixes = (settings.index_prefix, settings.index_prefix + CATALOGUE_PREFIX)
+    files = []
+    for prefix in prefixes:
+        own = settings.model_copy(update={"index_prefix": prefix})
+        await write_scoped_keys(own)
+        files.append(own.meili_keys_file)
+    yield
+    for prefix in prefixes:
+        for role in ("search", "worker"):
+            await meili.delete_key(key_uid(prefix, role))
+    for path in files:
+        path.unlink(missing_ok=True)
+
+
+@pytest.fixture(scope="session")
 def index_uid(settings: Settings) -> str:
     return settings.index_uid(PRODUCTS)
 
@@ -135,7 +155,7 @@ class Api:
 
 
 @pytest.fixture(scope="session")
-async def api(settings: Settings, store: Store) -> AsyncIterator[Api]:
+async def api(settings: Settings, store: Store, scoped_keys: None) -> AsyncIterator[Api]:
     app = create_app(settings, store=store)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
@@ -217,12 +237,15 @@ class Catalogue:
         await board.run(once=True, timeout=60)
 
 
+CATALOGUE_PREFIX = "cat_"
+
+
 @pytest.fixture(scope="session")
-async def catalogue(settings: Settings, counter: CommandCounter) -> AsyncIterator[Catalogue]:
+async def catalogue(settings: Settings, counter: CommandCounter, scoped_keys: None) -> AsyncIterator[Catalogue]:
     from bench.relevance import drop_fixture, load_fixture
 
     own = settings.model_copy(
-        update={"db_name": settings.db_name + "_catalogue", "index_prefix": settings.index_prefix + "cat_"}
+        update={"db_name": settings.db_name + "_catalogue", "index_prefix": settings.index_prefix + CATALOGUE_PREFIX}
     )
     fixture = await load_fixture(own, [counter])
     app = create_app(own, store=fixture.store)

@@ -1,0 +1,44 @@
+"""docker-compose.yml speaks the code's language and gives each process only what it needs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from api.settings import Settings
+
+COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
+APP_SERVICES = ("setup", "api", "worker", "seed")
+
+
+@pytest.fixture(scope="module")
+def services() -> dict[str, Any]:
+    compose: dict[str, Any] = yaml.safe_load(COMPOSE.read_text())
+    return dict(compose["services"])
+
+
+def test_every_variable_the_application_is_given_is_a_setting(services: dict[str, Any]) -> None:
+    known = {field.alias for field in Settings.model_fields.values() if field.alias}
+    for name in APP_SERVICES:
+        unknown = set(services[name]["environment"]) - known
+        assert not unknown, f"{name} sets variables the code does not read: {sorted(unknown)}"
+
+
+def test_only_setup_holds_the_search_master_key(services: dict[str, Any]) -> None:
+    holders = {name for name in APP_SERVICES if "MEILI_MASTER_KEY" in services[name]["environment"]}
+    assert holders == {"setup"}
+
+
+def test_the_api_and_the_worker_connect_as_their_own_database_users(services: dict[str, Any]) -> None:
+    urls = {name: services[name]["environment"]["MONGODB_URL"] for name in ("api", "worker")}
+    assert urls["api"].startswith("mongodb://ocop_api:") and urls["worker"].startswith("mongodb://ocop_worker:")
+    assert "MONGO_INITDB_ROOT_PASSWORD" in services["mongo"]["environment"]
+
+
+def test_nothing_is_published_on_every_interface(services: dict[str, Any]) -> None:
+    for name, service in services.items():
+        for port in service.get("ports", []):
+            assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
