@@ -11,13 +11,16 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api.graphql import error_response
 
-# Buckets kept before the idle ones are dropped; an idle bucket is a full one, so dropping it changes nothing.
+# Buckets kept; past this the least recently used goes. A bucket idle for burst/rate seconds is full again, so
+# dropping it changes nothing; one dropped sooner gives its name a fresh burst, which the per-address
+# bucket still bounds.
 MAX_BUCKETS = 50_000
 
 
@@ -33,25 +36,23 @@ class TokenBuckets:
     def __init__(self, rate: float, burst: int) -> None:
         self.rate = rate
         self.burst = burst
-        self._buckets: dict[str, Bucket] = {}
+        self._buckets: OrderedDict[str, Bucket] = OrderedDict()
 
     def take(self, name: str, now: float) -> float:
         """Take a token: 0 when one was there, else the seconds until one will be."""
         bucket = self._buckets.get(name)
         if bucket is None:
             if len(self._buckets) >= MAX_BUCKETS:
-                self._drop_full(now)
+                self._buckets.popitem(last=False)
             bucket = self._buckets[name] = Bucket(float(self.burst), now)
+        else:
+            self._buckets.move_to_end(name)
         bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
         bucket.updated = now
         if bucket.tokens >= 1:
             bucket.tokens -= 1
             return 0.0
         return (1 - bucket.tokens) / self.rate
-
-    def _drop_full(self, now: float) -> None:
-        full_after = self.burst / self.rate
-        self._buckets = {n: b for n, b in self._buckets.items() if now - b.updated < full_after}
 
 
 class RateLimit:

@@ -42,7 +42,8 @@ def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
 
 @asynccontextmanager
 async def clients(settings: Settings) -> Any:
-    store = Store.connect(settings.resolved_mongodb_url, settings.db_name)
+    # The commands (the worker above all) read what a majority holds: nothing they act on is rolled back.
+    store = Store.connect(settings.resolved_mongodb_url, settings.db_name, majority_reads=True)
     meili = MeiliClient(settings.resolved_meili_url, settings.worker_key)
     try:
         yield store, meili

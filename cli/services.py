@@ -51,7 +51,7 @@ def _fail(exc: ServiceError) -> typer.Exit:
     return typer.Exit(1)
 
 
-def local_services() -> LocalServices:
+def local_services(replicas: int | None = None) -> LocalServices:
     try:
         from devservices.local import LocalServices
     except ImportError as exc:
@@ -59,13 +59,13 @@ def local_services() -> LocalServices:
             "the local services are development tooling, not installed here; set MONGODB_URL and MEILI_URL"
         )
         raise typer.Exit(1) from exc
-    return LocalServices(Settings())
+    return LocalServices(Settings(), replicas=replicas)
 
 
-def _act(action: Callable[[LocalServices], list[ServiceStatus]]) -> None:
+def _act(action: Callable[[LocalServices], list[ServiceStatus]], replicas: int | None = None) -> None:
     from devservices.local import ServiceError
 
-    services = local_services()
+    services = local_services(replicas)
     try:
         statuses = action(services)
     except ServiceError as exc:
@@ -74,9 +74,19 @@ def _act(action: Callable[[LocalServices], list[ServiceStatus]]) -> None:
 
 
 @app.command()
-def start() -> None:
+def start(
+    replicas: int | None = typer.Option(
+        None,
+        "--replicas",
+        min=1,
+        max=7,
+        help="Members of the MongoDB replica set, on OCOP_MONGO_PORT and the ports after it "
+        "(default: OCOP_MONGO_REPLICAS, 1). The API and the worker find every member when they run with "
+        "the same OCOP_MONGO_REPLICAS.",
+    ),
+) -> None:
     """Install what is missing and start what is not running (services with a URL set are left alone)."""
-    _act(lambda services: services.start())
+    _act(lambda services: services.start(), replicas)
 
 
 @app.command()

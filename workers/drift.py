@@ -17,10 +17,12 @@ class DriftReport:
     missing: list[str] = field(default_factory=list)  # in MongoDB, not in the index
     stale: list[str] = field(default_factory=list)  # indexed at an older product or producer version
     orphans: list[str] = field(default_factory=list)  # in the index, but deleted or archived in MongoDB
+    # indexed at a version MongoDB does not hold: a write the index saw that a failover then took back
+    ahead: list[str] = field(default_factory=list)
 
     @property
     def clean(self) -> bool:
-        return not (self.missing or self.stale or self.orphans)
+        return not (self.missing or self.stale or self.orphans or self.ahead)
 
 
 async def check_drift(store: Store, meili: MeiliClient, index_uid: str) -> DriftReport:
@@ -41,5 +43,7 @@ async def check_drift(store: Store, meili: MeiliClient, index_uid: str) -> Drift
             report.missing.append(doc_id)
         elif any(seen.get(f, 0) < versions[f] for f in VERSION_FIELDS):
             report.stale.append(doc_id)
+        elif any(seen.get(f, 0) > versions[f] for f in VERSION_FIELDS):
+            report.ahead.append(doc_id)
     report.orphans = sorted(set(indexed) - set(expected))
     return report
