@@ -6,6 +6,7 @@ these commands runs; there they say so instead of failing on import.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -85,8 +86,14 @@ def start(
         "the same OCOP_MONGO_REPLICAS.",
     ),
 ) -> None:
-    """Install what is missing and start what is not running (services with a URL set are left alone)."""
+    """Install what is missing and start what is not running (services with a URL set are left alone), and
+    make the scoped Meilisearch keys the API and the worker use."""
     _act(lambda services: services.start(), replicas)
+    settings = Settings()
+    if not settings.meili_url:
+        from cli.sync import write_scoped_keys
+
+        asyncio.run(write_scoped_keys(settings))
 
 
 @app.command()
