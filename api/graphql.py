@@ -8,12 +8,13 @@ without a valid key is closed (4403), and so is every open connection of a key w
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncGenerator, Mapping
 from datetime import timedelta
 from typing import Any
 
 import orjson
 import pymongo
+from cross_web import HTTPException  # what Strawberry raises for a malformed request
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -47,6 +48,18 @@ def error_response(message: str, code: str, status: int, *, retry_after: int | N
     return JSONResponse(body, status_code=status, headers=headers)
 
 
+_REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def refusal_of(exc: HTTPException) -> JSONResponse:
+    """Strawberry's refusals of a malformed request (bad JSON, no query, a mutation over GET...), which it
+    answers in plain text, as GraphQL JSON with a code."""
+    response = error_response(exc.reason, _REFUSAL_CODES.get(exc.status_code, "BAD_REQUEST"), exc.status_code)
+    if exc.status_code == 405:
+        response.headers["Allow"] = "GET, POST"
+    return response
+
+
 class TextWebSocketAdapter(ASGIWebSocketAdapter):
     """graphql-transport-ws messages go out as text frames, which clients expect; `encode_json` gives bytes
     for HTTP responses."""
@@ -60,6 +73,21 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
     async def close(self, code: int, reason: str) -> None:
         if self.ws.application_state is not WebSocketState.DISCONNECTED:
             await self.ws.close(code=code, reason=reason)
+
+    async def iter_json(self, *, ignore_parsing_errors: bool = False) -> AsyncGenerator[object, None]:
+        """Messages as graphql-transport-ws defines them. Strawberry trusts a `subscribe` message's payload
+        to be an object, and drops the connection without a close code when it is not; such a message is
+        closed with 4400 here, as the protocol asks for an invalid message."""
+        async for message in super().iter_json(ignore_parsing_errors=ignore_parsing_errors):
+            if isinstance(message, dict) and message.get("type") in ("connection_init", "ping", "pong"):
+                if "payload" in message and message["payload"] is None:  # the protocol allows a null payload
+                    message = {k: v for k, v in message.items() if k != "payload"}
+            elif isinstance(message, dict) and message.get("type") == "subscribe":
+                payload = message.get("payload")
+                if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+                    await self.close(4400, "Invalid message: subscribe needs a payload with a query string")
+                    return
+            yield message
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -89,7 +117,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 return
             scope.setdefault("state", {})["viewer"] = viewer
             with pymongo.timeout(self.services.settings.db_timeout):
-                await super().__call__(scope, receive, send)
+                try:
+                    response = await self.run(request)
+                except HTTPException as exc:
+                    response = refusal_of(exc)
+            await response(scope, receive, send)
             return
         state = scope.setdefault("state", {})
         state["viewer"] = None  # set by on_ws_connect
@@ -125,6 +157,13 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    def parse_json(self, data: str | bytes) -> Any:
+        """A request body: a JSON object (one operation) or array (a batch, refused), nothing else."""
+        parsed = super().parse_json(data)
+        if not isinstance(parsed, dict | list):
+            raise HTTPException(400, "the request body must be a JSON object with `query`")
+        return parsed
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)

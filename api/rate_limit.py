@@ -8,14 +8,17 @@ up to N times the rate; the README says so. The address is the ASGI client addre
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import math
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.auth import InvalidApiKey, key_from_headers
 from api.graphql import error_response
 
 # Buckets kept; past this the least recently used goes. A bucket idle for burst/rate seconds is full again, so
@@ -54,6 +57,14 @@ class TokenBuckets:
             return 0.0
         return (1 - bucket.tokens) / self.rate
 
+    def reserve(self, name: str, now: float) -> float:
+        """Take a token even when there is none yet, going into debt: the seconds until the debt is paid,
+        which the caller waits before going on."""
+        wait = self.take(name, now)
+        if wait:
+            self._buckets[name].tokens -= 1
+        return wait
+
 
 class RateLimit:
     def __init__(self, app: ASGIApp, *, per_key: TokenBuckets, per_address: TokenBuckets) -> None:
@@ -65,13 +76,12 @@ class RateLimit:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        now = time.monotonic()
         address = (scope.get("client") or ("unknown",))[0]
-        wait = self.per_address.take(address, now)
         key = _key_of(scope)
-        if not wait and key is not None:
-            wait = self.per_key.take(key, now)
+        wait = self._wait(address, key)
         if not wait:
+            if scope["type"] == "websocket":
+                receive = self._paced(receive, address, key)
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -81,10 +91,38 @@ class RateLimit:
         message = f"too many requests; retry in {retry} s"
         await error_response(message, "RATE_LIMITED", 429, retry_after=retry)(scope, receive, send)
 
+    def _paced(self, receive: Receive, address: str, key: str | None) -> Receive:
+        """Every message on a WebSocket is a request too (queries and mutations run over it as well as
+        subscriptions): each takes a token, and a client out of tokens waits for its next message to be
+        read, so a flood slows down instead of being served at full speed."""
+
+        async def paced() -> Message:
+            message = await receive()
+            if message["type"] == "websocket.receive":
+                now = time.monotonic()
+                wait = self.per_address.reserve(address, now)
+                if key is not None:
+                    wait = max(wait, self.per_key.reserve(key, now))
+                if wait:
+                    await asyncio.sleep(wait)
+            return message
+
+        return paced
+
+    def _wait(self, address: str, key: str | None) -> float:
+        now = time.monotonic()
+        wait = self.per_address.take(address, now)
+        if not wait and key is not None:
+            wait = self.per_key.take(key, now)
+        return wait
+
 
 def _key_of(scope: Scope) -> str | None:
-    """A digest of the credential the request carries, so raw keys are not kept in memory."""
-    for name, value in scope["headers"]:
-        if name in (b"authorization", b"x-api-key"):
-            return hashlib.blake2b(value, digest_size=16).hexdigest()
-    return None
+    """A digest of the API key the request carries, read as authentication reads it (so `bearer K` and
+    `Bearer  K` share one bucket), and never kept in memory in the clear."""
+    headers = Headers(scope=scope)
+    try:
+        key = key_from_headers(headers)
+    except InvalidApiKey:
+        key = headers.get("authorization")
+    return hashlib.blake2b(key.encode(), digest_size=16).hexdigest() if key else None

@@ -43,6 +43,19 @@ class Settings(BaseSettings):
 
     api_host: str = Field("127.0.0.1", alias="OCOP_API_HOST")
     api_port: int = Field(8000, alias="OCOP_API_PORT")
+    # Proxies whose X-Forwarded-For is believed (comma-separated addresses, or *): the client address the
+    # rate limits count. Empty: none, the connecting address is the client's.
+    forwarded_allow_ips: str = Field("", alias="OCOP_FORWARDED_ALLOW_IPS")
+
+    @property
+    def server_options(self) -> dict[str, object]:
+        """uvicorn's options that carry these settings: WebSocket messages bounded like request bodies, and
+        forwarded addresses believed only from the proxies named."""
+        return {
+            "ws_max_size": self.max_body_bytes,
+            "proxy_headers": bool(self.forwarded_allow_ips),
+            "forwarded_allow_ips": self.forwarded_allow_ips or None,
+        }
 
     # How many best-matching producers an open RFQ is sent to.
     rfq_invites: int = Field(10, alias="OCOP_RFQ_INVITES", ge=1, le=100)

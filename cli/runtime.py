@@ -31,7 +31,7 @@ def serve(
         port=port or settings.api_port,
         log_level="info",
         access_log=access_log,
-        proxy_headers=True,
+        **settings.server_options,  # type: ignore[arg-type]
     )
 
 
@@ -109,7 +109,15 @@ def run(
         print_keys(json.loads(saved_keys.read_text(encoding="utf-8")))
     console.print(f"\n[bold]GraphiQL:[/bold] http://{host}:{port}/graphql   (Ctrl-C stops API and worker)\n")
     try:
-        uvicorn.run("api.app:create_app", factory=True, host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(
+            "api.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            log_level="info",
+            access_log=False,
+            **settings.server_options,  # type: ignore[arg-type]
+        )
     finally:
         worker_process.terminate()
         try:

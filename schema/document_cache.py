@@ -12,9 +12,10 @@ from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from graphql import DocumentNode, GraphQLError, parse
+from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema import validate_document
+from strawberry.types import ExecutionContext
 
 MAX_CACHED_QUERY = 8 * 1024  # characters; longer documents are parsed and validated every time
 CACHE_BUDGET = 256 * 1024  # characters of query text over all cached documents
@@ -84,7 +85,13 @@ class DocumentCache(SchemaExtension):
         self.entry = self.documents.get(query)
         if self.entry is None:
             self.documents.parses += 1
-            document = parse(query, **context.parse_options)
+            try:
+                document = parse(query, **context.parse_options)
+            except GraphQLError:
+                # Strawberry parses it again and reports the syntax error on every transport (raised from
+                # here, a subscription would end without telling the client why).
+                yield
+                return
             self.entry = _Entry(document)
             self.cached = self.documents.put(query, self.entry)
         context.graphql_document = self.entry.document
@@ -98,8 +105,20 @@ class DocumentCache(SchemaExtension):
         if entry.errors is None:
             self.documents.validations += 1
             entry.errors = validate_document(context.schema._schema, entry.document, context.validation_rules)
-        context.pre_execution_errors = entry.errors
+        context.pre_execution_errors = entry.errors or _operation_choice(context)
         yield
+
+
+def _operation_choice(context: ExecutionContext) -> list[GraphQLError]:
+    """A document with several operations needs `operationName`. Strawberry would otherwise run the first one
+    (its execution context falls back to the first operation's name), which may be a mutation the client did
+    not mean to send."""
+    named = getattr(context, "_provided_operation_name", None)
+    document = context.graphql_document
+    operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)] if document else []
+    if named is None and len(operations) > 1:
+        return [GraphQLError("Must provide operationName when the document contains several operations.")]
+    return []
 
 
 def _unlink_tokens(document: DocumentNode) -> None:

@@ -3,6 +3,7 @@ connection."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -146,3 +147,41 @@ async def test_a_request_without_a_client_address_shares_one_bucket() -> None:
     await _run(middleware, scope)
     assert (await _run(middleware, dict(scope)))[0]["status"] == 429
     assert app.called == 1
+
+
+def test_reserving_goes_into_debt_and_says_how_long_to_wait() -> None:
+    buckets = TokenBuckets(rate=2.0, burst=1)
+    assert buckets.reserve("socket", 0.0) == 0.0
+    assert buckets.reserve("socket", 0.0) == pytest.approx(0.5)
+    assert buckets.reserve("socket", 0.0) == pytest.approx(1.0)  # each message queued behind the last
+    assert buckets.take("socket", 0.5) > 0  # the debt is still being paid
+    assert buckets.take("socket", 2.0) == 0.0
+
+
+async def test_messages_on_a_websocket_are_paced_by_the_same_buckets(monkeypatch: pytest.MonkeyPatch) -> None:
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    # The module's own view of the clock and of sleeping, not the event loop's.
+    monkeypatch.setattr(rate_limit, "asyncio", SimpleNamespace(sleep=sleep))
+    monkeypatch.setattr(rate_limit, "time", SimpleNamespace(monotonic=lambda: 50.0))  # a flood: all at once
+    read: list[Message] = []
+
+    class Reader:
+        async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+            for _ in range(5):
+                read.append(await receive())
+
+    async def receive() -> Message:
+        return {"type": "websocket.receive", "text": "{}"}
+
+    async def send(message: Message) -> None:
+        pass
+
+    middleware = RateLimit(Reader(), per_key=TokenBuckets(100.0, 100), per_address=TokenBuckets(2.0, 3))
+    await middleware(_scope("websocket"), receive, send)
+    assert len(read) == 5  # nothing dropped: the client is slowed down, not refused
+    # The upgrade took one token of three; two messages pass at once, then each waits half a second more.
+    assert waits == pytest.approx([0.5, 1.0, 1.5])
