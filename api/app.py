@@ -11,6 +11,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
 from api.body_limit import BodyLimit
+from api.cors import ALLOWED_HEADERS, Cors
 from api.graphql import GraphQLEndpoint
 from api.health import healthz, metrics, readyz
 from api.rate_limit import RateLimit, TokenBuckets
@@ -25,7 +26,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     settings = settings or Settings()
     services = Services.create(settings, store)
     schema = build_schema(production=settings.env == "production", short_path=settings.short_path)
-    graphql = GraphQLEndpoint(schema, services, graphiql=settings.graphiql)
+    graphql = GraphQLEndpoint(schema, services, graphiql=settings.graphiql, allowed_origins=settings.allowed_origins)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -37,13 +38,23 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
         yield
         await services.close()
 
-    middleware = [Middleware(BodyLimit, max_bytes=settings.max_body_bytes)]
+    middleware = [
+        Middleware(
+            Cors,
+            allow_origins=settings.allowed_origins,
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=ALLOWED_HEADERS,
+            expose_headers=["Retry-After"],
+            max_age=600,
+        ),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+    ]
     if settings.rate_limit:
         limits = {
             "per_key": TokenBuckets(settings.rate_per_key, settings.rate_burst_per_key),
             "per_address": TokenBuckets(settings.rate_per_address, settings.rate_burst_per_address),
         }
-        middleware.insert(0, Middleware(RateLimit, **limits))
+        middleware.insert(1, Middleware(RateLimit, **limits))
     app = Starlette(
         middleware=middleware,
         routes=[

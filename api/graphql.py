@@ -8,7 +8,7 @@ without a valid key is closed (4403), and so is every open connection of a key w
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -93,7 +93,9 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
 class GraphQLEndpoint(GraphQL[Context, None]):
     websocket_adapter_class = TextWebSocketAdapter
 
-    def __init__(self, schema: BaseSchema, services: Services, *, graphiql: bool) -> None:
+    def __init__(
+        self, schema: BaseSchema, services: Services, *, graphiql: bool, allowed_origins: Sequence[str] = ()
+    ) -> None:
         super().__init__(
             schema,
             graphql_ide="graphiql" if graphiql else None,
@@ -101,6 +103,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
+            allowed_origins=allowed_origins,  # WebSocket upgrades from pages on other origins
         )
         self.services = services
 

@@ -15,6 +15,8 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Where front-end development servers usually listen (Next.js, Create React App, Vite, Angular, Expo web).
+DEV_PORTS = (3000, 3001, 4200, 5173, 8080, 8081, 19006)
 
 
 class Settings(BaseSettings):
@@ -43,6 +45,10 @@ class Settings(BaseSettings):
 
     api_host: str = Field("127.0.0.1", alias="OCOP_API_HOST")
     api_port: int = Field(8000, alias="OCOP_API_PORT")
+    # Browser origins allowed to call the API (comma-separated; `*` for any). Unset: the local development
+    # origins in dev, none in production.
+    cors_origins: str | None = Field(None, alias="OCOP_CORS_ORIGINS")
+
     # Proxies whose X-Forwarded-For is believed (comma-separated addresses, or *): the client address the
     # rate limits count. Empty: none, the connecting address is the client's.
     forwarded_allow_ips: str = Field("", alias="OCOP_FORWARDED_ALLOW_IPS")
@@ -78,6 +84,14 @@ class Settings(BaseSettings):
     # Seconds a request may wait for MongoDB: the API key lookup, and the rest of the request.
     auth_timeout: float = Field(2.0, alias="OCOP_AUTH_TIMEOUT", gt=0)
     db_timeout: float = Field(5.0, alias="OCOP_DB_TIMEOUT", gt=0)
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        if self.cors_origins is not None:
+            return [o.strip().rstrip("/") for o in self.cors_origins.split(",") if o.strip()]
+        if self.env == "production":
+            return []
+        return [f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in DEV_PORTS]
 
     @property
     def graphiql(self) -> bool:

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
-from websockets.typing import Subprotocol
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.typing import Origin, Subprotocol
 
 from api.app import create_app
 from api.settings import Settings
@@ -138,3 +138,13 @@ async def test_top_level_messages_without_a_field_are_plain(api: Api) -> None:
         response = await client.post("/graphql", json={"query": "{ products(first: 500) { totalCount } }"})
     message = response.json()["errors"][0]["message"]
     assert not message.startswith("-"), message
+
+
+async def test_websocket_upgrades_from_allowed_origins_only(ws_url: str, api: Api) -> None:
+    headers = {"Authorization": f"Bearer {api.keys['buyer']}"}
+    allowed, foreign = Origin("http://localhost:3000"), Origin("https://evil.example")
+    async with connect(ws_url, subprotocols=[PROTOCOL], additional_headers=headers, origin=allowed) as ws:
+        await start(ws, api.keys["buyer"])
+    with pytest.raises((InvalidStatus, ConnectionClosed)):
+        async with connect(ws_url, subprotocols=[PROTOCOL], additional_headers=headers, origin=foreign) as ws:
+            await start(ws, api.keys["buyer"])
