@@ -55,7 +55,7 @@ async def test_other_refusals_are_json_too(api: Api) -> None:
     assert mutation_over_get.status_code == 400
     assert mutation_over_get.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     put = await api.client.put("/graphql", json={"query": "{ __typename }"})
-    assert put.status_code == 405 and put.headers["allow"] in ("GET, POST", "GET, HEAD, POST")
+    assert put.status_code == 405 and {m.strip() for m in put.headers["allow"].split(",")} >= {"GET", "POST"}
     unknown_operation = await api.client.post(
         "/graphql", json={"query": "query A { __typename }", "operationName": "B"}
     )
