@@ -21,12 +21,15 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http import GraphQLHTTPResponse
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import AuthUnavailable, InvalidApiKey, key_from_connection_params, key_from_headers
+from api.media import GRAPHQL_RESPONSE, is_request_error, preferred
 from api.services import Services
 from schema.context import Context
 from schema.loaders import Loaders
@@ -171,8 +174,28 @@ class GraphQLEndpoint(GraphQL[Context, None]):
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
 
+    async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
+        body = await super().process_result(request, result)
+        sub_response: Response | None = request.scope.get("state", {}).get("sub_response")
+        if sub_response is not None and preferred(request.headers.get("accept")) == GRAPHQL_RESPONSE:
+            sub_response.media_type = GRAPHQL_RESPONSE
+            if is_request_error(result.data, result.errors):
+                sub_response.status_code = 400
+                body.pop("data", None)
+        return body
+
+    def create_response(
+        self, response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse], sub_response: Response
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        if sub_response.media_type == GRAPHQL_RESPONSE:
+            response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
+        return response
+
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
-        state: dict[str, Any] = request.scope.get("state", {})
+        state: dict[str, Any] = request.scope.setdefault("state", {})
+        if isinstance(response, Response):
+            state["sub_response"] = response  # where process_result sets the media type and status
         return Context(
             store=self.services.store,
             search=self.services.search,
