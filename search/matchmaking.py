@@ -3,6 +3,9 @@ the search index (so Vietnamese handling, synonyms and province aliases apply), 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from market.core.errors import DomainError
 from market.core.paging import PageRequest
 from market.trade.inquiries import Match, Matcher
 from market.trade.records import Criteria
@@ -10,6 +13,8 @@ from search.query import SearchFilter
 from search.service import ProductSearch
 
 CANDIDATES = 100
+# The search's arguments, as the RFQ's input names them.
+_CRITERIA = {"query": "criteria.query", "filter": "criteria"}
 
 
 def matcher_for(search: ProductSearch) -> Matcher:
@@ -22,7 +27,10 @@ def matcher_for(search: ProductSearch) -> Matcher:
         )
         # Every word of the RFQ must match (a typo-corrected reading still counts): "kẹo dừa" invites coconut
         # candy makers, not every maker of some candy.
-        page = await search.search(criteria.query, PageRequest(CANDIDATES), None, flt=flt, every_word=True)
+        try:
+            page = await search.search(criteria.query, PageRequest(CANDIDATES), None, flt=flt, every_word=True)
+        except DomainError as exc:
+            raise DomainError([replace(e, field=_CRITERIA.get(e.field or "", e.field)) for e in exc.errors]) from exc
         by_producer: dict[object, Match] = {}
         for hit in page.hits:
             product = hit.product

@@ -22,6 +22,7 @@ from enum import StrEnum
 from typing import Any
 
 from market.core.provinces import load_provinces, province_key
+from search.filters import equals, one_of
 from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_token, words
 from search.vocabulary import Vocabulary
 
@@ -84,14 +85,6 @@ class Plan:
     notes: list[str] = field(default_factory=list)
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
-def _in(attribute: str, values: list[str]) -> str:
-    return f"{attribute} IN [{', '.join(_quote(v) for v in values)}]"
-
-
 def province_filter(codes: list[str]) -> str:
     """A current code matches everything registered under it; an old code only that old province."""
     registry = load_provinces()
@@ -106,10 +99,10 @@ def province_filter(codes: list[str]) -> str:
             current.append(match.province.code)
     clauses = []
     if current:
-        clauses.append(_in("provinceCode", current))
+        clauses.append(one_of("provinceCode", current))
     if former:
-        clauses.append(_in("formerProvinceCode", former))
-    return "(" + " OR ".join(clauses) + ")" if clauses else 'provinceCode = "none"'
+        clauses.append(one_of("formerProvinceCode", former))
+    return "(" + " OR ".join(clauses) + ")" if clauses else equals("provinceCode", "none")
 
 
 def filter_expression(flt: SearchFilter, visibility: str) -> list[str]:
@@ -117,7 +110,7 @@ def filter_expression(flt: SearchFilter, visibility: str) -> list[str]:
     if flt.provinces:
         parts.append(province_filter(list(flt.provinces)))
     if flt.groups:
-        parts.append(_in("group", list(flt.groups)))
+        parts.append(one_of("group", list(flt.groups)))
     if flt.min_stars is not None:
         parts.append(f"stars >= {int(flt.min_stars)}")
     if flt.price_min is not None:
@@ -125,9 +118,9 @@ def filter_expression(flt: SearchFilter, visibility: str) -> list[str]:
     if flt.price_max is not None:
         parts.append(f"priceVnd <= {int(flt.price_max)}")
     if flt.certifications:
-        parts.append(_in("certifications", list(flt.certifications)))
+        parts.append(one_of("certifications", list(flt.certifications)))
     if flt.producer_id:
-        parts.append(f"producerId = {_quote(flt.producer_id)}")
+        parts.append(equals("producerId", flt.producer_id))
     if flt.max_moq is not None:
         parts.append(f"moq <= {int(flt.max_moq)}")
     return parts

@@ -11,13 +11,14 @@ from bson import ObjectId
 
 from market.accounts.policy import Viewer
 from market.accounts.records import BuyerOrg
-from market.core.errors import DomainError, ErrorCode
 from market.core.paging import Listing, Page, PageRequest
 from market.core.provinces import load_provinces
 from market.core.text import nfc
 from market.trade.inquiries import board_profile
 from market.trade.records import Inquiry, InquiryKind, InquiryStatus
-from search.client import MeiliClient, MeiliUnavailable
+from search.client import MeiliClient, MeiliError
+from search.failures import search_failure
+from search.filters import equals, one_of
 from search.service import clean_query, decode_offset, encode_offset
 from search.vietnamese import tone_spellings
 
@@ -74,18 +75,13 @@ def board_filter(groups: list[str], province: str | None, best_stars: int) -> li
     """RFQs a producer could meet: unexpired, and each criterion either unset or satisfied."""
     now = int(datetime.now(UTC).timestamp())
     clauses = [f"expiresAt > {now}", f"(minStars IS NULL OR minStars <= {int(best_stars)})"]
-    quoted = ", ".join(f'"{g}"' for g in groups)
-    clauses.append(f"(groups IS EMPTY{f' OR groups IN [{quoted}]' if groups else ''})")
-    clauses.append(f"(provinces IS EMPTY{f' OR provinces = {chr(34)}{province}{chr(34)}' if province else ''})")
+    clauses.append(f"(groups IS EMPTY OR {one_of('groups', groups)})" if groups else "groups IS EMPTY")
+    clauses.append(f"(provinces IS EMPTY OR {equals('provinces', province)})" if province else "provinces IS EMPTY")
     return clauses
 
 
 def board_narrowing(groups: list[str], provinces: list[str], buyer_kinds: list[str]) -> list[str]:
     """Conditions a producer adds to narrow the board (`RfqBoardFilter`)."""
-
-    def one_of(attribute: str, values: list[str]) -> str:
-        return f"{attribute} IN [{', '.join(chr(34) + v.replace(chr(34), '') + chr(34) for v in values)}]"
-
     clauses = []
     if groups:
         clauses.append(one_of("groups", groups))
@@ -94,6 +90,10 @@ def board_narrowing(groups: list[str], provinces: list[str], buyer_kinds: list[s
     if buyer_kinds:
         clauses.append(one_of("buyerKind", buyer_kinds))
     return clauses
+
+
+# A refusal is reported against the argument of `openRequests` a client would look at first.
+_ARGUMENTS = {"invalid_search_filter": "filter", "invalid_search_q": "query"}
 
 
 class RfqBoard:
@@ -142,6 +142,6 @@ class RfqBoard:
             params["sort"] = ["createdAt:desc"]
         try:
             body = await self.meili.search(self.index_uid, params)
-        except MeiliUnavailable as exc:
-            raise DomainError.single(ErrorCode.UNAVAILABLE, None, "the RFQ board is temporarily unavailable") from exc
+        except MeiliError as exc:
+            raise search_failure(exc, "the RFQ board", _ARGUMENTS) from exc
         return [h["id"] for h in body["hits"]], int(body.get("estimatedTotalHits", 0))

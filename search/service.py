@@ -15,8 +15,11 @@ from market.core.errors import DomainError, ErrorCode
 from market.core.paging import PageRequest
 from market.core.text import nfc
 from market.store import Store
-from search.client import MeiliClient, MeiliError, MeiliUnavailable
+from search.client import MeiliClient, MeiliError
 from search.documents import product_from_document
+from search.failures import search_failure
+from search.filters import equals
+from search.highlights import HIGHLIGHT_PARAMS, highlights
 from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read
 from search.vietnamese import convert_keystrokes
 from search.vocabulary import Vocabulary
@@ -24,20 +27,21 @@ from search.vocabulary import Vocabulary
 MAX_QUERY_LENGTH = 200
 MAX_RESULTS = 5000
 VOCABULARY_TTL = 600.0
-HIGHLIGHT = ("<mark>", "</mark>")
 
 _RETRIEVE = [
     "id", "name", "description", "category", "group", "stars", "priceVnd", "priceTiers", "unit", "moq",
     "certifications", "certificateNo", "certifiedAt", "validUntil", "images", "externalId", "provinceCode",
     "formerProvince", "producerId", "status", "createdAt", "updatedAt", "publishedAt", "version",
 ]  # fmt: skip
+_HIGHLIGHTED = ("name", "description")
 _HIGHLIGHTING = {
-    "attributesToHighlight": ["name", "description"],
+    "attributesToHighlight": list(_HIGHLIGHTED),
     "attributesToCrop": ["description"],
     "cropLength": 24,
-    "highlightPreTag": HIGHLIGHT[0],
-    "highlightPostTag": HIGHLIGHT[1],
+    **HIGHLIGHT_PARAMS,
 }
+# A refusal is reported against the argument a client would look at first.
+_ARGUMENTS = {"invalid_search_filter": "filter", "invalid_search_sort": "sort", "invalid_search_q": "query"}
 
 
 def _display(highlight: bool) -> dict[str, Any]:
@@ -101,25 +105,16 @@ def encode_offset(offset: int) -> str:
 
 
 def visibility_filter(viewer: Viewer, include_drafts: bool) -> str:
-    published = f'status = "{ProductStatus.PUBLISHED.value}"'
+    published = equals("status", ProductStatus.PUBLISHED.value)
     scope = draft_scope(viewer) if include_drafts else None
     if scope is None:
         return published
-    draft = f'status = "{ProductStatus.DRAFT.value}"'
+    draft = equals("status", ProductStatus.DRAFT.value)
     if scope.everything:
         return f"({published} OR {draft})"
     if scope.producer_id is not None:
-        return f'({published} OR ({draft} AND producerId = "{scope.producer_id}"))'
-    return f'({published} OR ({draft} AND provinceCode = "{scope.province_code}"))'
-
-
-def _highlights(hit: dict[str, Any]) -> dict[str, str]:
-    formatted = hit.get("_formatted") or {}
-    return {
-        name: value
-        for name in ("name", "description")
-        if isinstance(value := formatted.get(name), str) and HIGHLIGHT[0] in value
-    }
+        return f"({published} OR ({draft} AND {equals('producerId', str(scope.producer_id))}))"
+    return f"({published} OR ({draft} AND {equals('provinceCode', str(scope.province_code))}))"
 
 
 class ProductSearch:
@@ -213,13 +208,11 @@ class ProductSearch:
                     params["facets"] = list(facets)
                 body = await self.meili.search(self.index_uid, params)
                 distribution, stats = body.get("facetDistribution") or {}, body.get("facetStats") or {}
-        except MeiliUnavailable as exc:
-            raise DomainError.single(ErrorCode.UNAVAILABLE, None, "search is temporarily unavailable") from exc
         except MeiliError as exc:
-            raise DomainError.single(ErrorCode.INVALID, None, f"search refused the request: {exc}") from exc
+            raise search_failure(exc, "search", _ARGUMENTS) from exc
         rows = body.get("hits", [])
         hits = [
-            SearchHit(row, offset + i, _highlights(row) if highlight else {})
+            SearchHit(row, offset + i, highlights(row, _HIGHLIGHTED) if highlight else {})
             for i, row in enumerate(rows[: page.first])
         ]
         price = stats.get("priceVnd")
@@ -240,13 +233,13 @@ class ProductSearch:
             return []
         params = {
             "q": convert_keystrokes(text) or text,
-            "filter": f'status = "{ProductStatus.PUBLISHED.value}"',
+            "filter": equals("status", ProductStatus.PUBLISHED.value),
             "attributesToSearchOn": ["name"],
             "attributesToRetrieve": ["id", "name"],
             "limit": first,
         }
         try:
             body = await self.meili.search(self.index_uid, params)
-        except MeiliUnavailable as exc:
-            raise DomainError.single(ErrorCode.UNAVAILABLE, None, "search is temporarily unavailable") from exc
+        except MeiliError as exc:
+            raise search_failure(exc, "search", {"invalid_search_q": "prefix"}) from exc
         return [(row["id"], row["name"]) for row in body.get("hits", [])]

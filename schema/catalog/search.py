@@ -43,17 +43,26 @@ class ProductSearchFilter:
     max_moq: int | None = strawberry.field(default=None, description="Minimum order quantity at most this.")
 
 
-@strawberry.type(description="Where the query matched, with the match wrapped in <mark>…</mark>.")
+@strawberry.type(
+    description="Where the query matched in a product's text. `snippet` is HTML: the text is escaped and the only "
+    "markup is `<mark>`…`</mark>` around each match, so it may be inserted as HTML as it is."
+)
 class Highlight:
-    field: str
-    snippet: str
+    field: str = strawberry.field(description="The product field matched: `name` or `description`.")
+    snippet: str = strawberry.field(
+        description="HTML-escaped text of the field (the description cropped around the match, with `…` where "
+        "cut) with `<mark>`…`</mark>` around the matched words; `&`, `<`, `>` and quotes in the product's text "
+        "arrive as entities."
+    )
 
 
 @strawberry.type
 class ProductSearchEdge:
     cursor: str
     node: Product
-    highlights: list[Highlight]
+    highlights: list[Highlight] = strawberry.field(
+        description="The fields the query matched in, as HTML snippets (see `Highlight`); empty unless matched."
+    )
 
 
 @strawberry.type
@@ -103,7 +112,7 @@ class ProductSearchResult:
 @strawberry.type
 class ProductSuggestion:
     product_id: strawberry.ID
-    name: str
+    name: str = strawberry.field(description="Plain text, not HTML: escape it before inserting it into a page.")
 
 
 def _counts(values: dict[str, int]) -> list[FacetCount]:
