@@ -20,6 +20,7 @@ from market.catalog.records import ProductStatus
 from market.store import Store
 from search.client import MeiliClient
 from search.documents import VERSION_FIELDS, is_indexed, product_document, projection_fingerprint
+from search.filters import one_of
 from search.rfqs import RFQ_SETTINGS, is_on_board, rfq_document, rfq_fingerprint
 from search.settings import PRODUCT_SETTINGS
 
@@ -105,9 +106,8 @@ class Indexer:
             result.deleted += len(to_delete)
 
     async def _indexed_versions(self, index_uid: str, ids: list[str]) -> dict[str, dict[str, Any]]:
-        quoted = ", ".join(f'"{i}"' for i in ids)
         body = await self.meili.fetch_documents(
-            index_uid, ["id", *self.version_fields], filter=f"id IN [{quoted}]", limit=len(ids)
+            index_uid, ["id", *self.version_fields], filter=one_of("id", ids), limit=len(ids)
         )
         return {row["id"]: row for row in body["results"]}
 
