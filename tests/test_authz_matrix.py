@@ -317,7 +317,9 @@ async def event_deals(catalogue: Catalogue, scene: dict[str, Any]) -> dict[str, 
     return {"event": event_id, "deals": deals, "values": values}
 
 
-EVENT_REPORTS = "{ tradeEvents(first: 100) { edges { node { id report { mousSigned valueVnd deals { id } } } } } }"
+EVENT_REPORTS = (
+    "{ tradeEvents(first: 100) { edges { node { id report { mousSigned valueVnd deals { id state valueVnd } } } } } }"
+)
 
 
 @pytest.mark.parametrize(
@@ -354,9 +356,28 @@ async def test_event_report_lists_only_the_deals_the_viewer_may_see(
         return
     assert sorted(d["id"] for d in node["report"]["deals"]) == sorted(deals[name] for name in report_deals)
     assert report_deals == visible
+    # The totals cover the listed deals and no others: a total over more would price the deals left out.
+    listed = node["report"]["deals"]
+    assert node["report"]["mousSigned"] == len(listed)
+    assert node["report"]["valueVnd"] == sum(d["valueVnd"] for d in listed if d["state"] not in ("CANCELLED", "LOST"))
+    assert node["report"]["valueVnd"] == sum(event_deals["values"][name] for name in report_deals)
     if role == "admin":
         assert node["report"]["mousSigned"] == 2
         assert node["report"]["valueVnd"] == sum(event_deals["values"].values()) == 40 * 150000 + 10 * 90000
+
+
+async def test_a_coordinators_event_totals_are_those_of_its_own_producers_deals(
+    catalogue: Catalogue, scene: dict[str, Any], event_deals: dict[str, Any]
+) -> None:
+    """The Vĩnh Long office sees the event's report but only its maker's deal: the Hà Nội outsider's deal is
+    neither listed nor counted, so the report tells nothing of its value."""
+    body = await ask(catalogue, scene, "office", EVENT_REPORTS)
+    node = next(e["node"] for e in body["data"]["tradeEvents"]["edges"] if e["node"]["id"] == event_deals["event"])
+    report = node["report"]
+    assert [d["id"] for d in report["deals"]] == [event_deals["deals"]["maker"]]
+    assert report["mousSigned"] == 1
+    assert report["valueVnd"] == sum(d["valueVnd"] for d in report["deals"]) == event_deals["values"]["maker"]
+    assert report["valueVnd"] == 40 * 150000
 
 
 async def _no_matchmaking(criteria: Criteria, limit: int) -> list[Match]:

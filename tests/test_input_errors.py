@@ -7,6 +7,7 @@ import base64
 import json
 import logging
 from collections.abc import AsyncIterator
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from graphql import GraphQLError
 
 from api.app import create_app
 from api.settings import Settings
+from market.core.paging import SortSpec, sort_signature
 from market.store import Store
 from schema import Schema
 from tests.conftest import Api, World
@@ -59,6 +61,16 @@ def literal_create(world: World, **fields: str) -> str:
 
 def cursor(text: str) -> str:
     return base64.urlsafe_b64encode(text.encode()).decode()
+
+
+OID = '{"$oid": "65f1a2b3c4d5e6f708192a3b"}'
+NEWEST: SortSpec = [("createdAt", -1), ("_id", -1)]
+PRODUCTS_NEWEST = sort_signature("products", NEWEST)
+
+
+def forged(signature: str, *values: str) -> str:
+    """A cursor carrying a list's signature and sort values written as extended JSON."""
+    return cursor(f'["{signature}", {", ".join(values)}]')
 
 
 @pytest.fixture(scope="module")
@@ -225,6 +237,52 @@ async def test_a_valid_create_is_written(api: Api, store: Store, world: World) -
     assert await products_of(store, world) == before + 1
 
 
+# --- days out of range: a payload error naming the field ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "found"),
+    [
+        pytest.param({"certifiedAt": "9999-12-31"}, {("certifiedAt", "OUT_OF_RANGE")}, id="certified in 9999"),
+        pytest.param({"certifiedAt": "2017-12-31"}, {("certifiedAt", "OUT_OF_RANGE")}, id="certified before OCOP"),
+        pytest.param(
+            {"certifiedAt": str(date.today() + timedelta(days=2))},
+            {("certifiedAt", "OUT_OF_RANGE")},
+            id="certified in the future",
+        ),
+        pytest.param({"validUntil": "9999-12-31"}, {("validUntil", "OUT_OF_RANGE")}, id="valid until 9999"),
+        pytest.param(
+            {"certifiedAt": "2024-05-01", "validUntil": "2034-05-02"},
+            {("validUntil", "OUT_OF_RANGE")},
+            id="valid over ten years",
+        ),
+        pytest.param(
+            {"certifiedAt": "9999-12-31", "validUntil": "9999-12-31"},
+            {("certifiedAt", "OUT_OF_RANGE"), ("validUntil", "OUT_OF_RANGE")},
+            id="both in 9999",
+        ),
+    ],
+)
+async def test_certificate_days_out_of_range_name_their_field(
+    target: Api,
+    store: Store,
+    world: World,
+    caplog: pytest.LogCaptureFixture,
+    fields: dict[str, str],
+    found: set[tuple[str, str]],
+) -> None:
+    # certifiedAt 9999-12-31 once reached the 36-month default and failed there, with no code.
+    before = await products_of(store, world)
+    with caplog.at_level(logging.ERROR, logger=EXECUTION_LOGGER):
+        body = await target.gql(CREATE_PRODUCT, {"input": product_input(world, **fields)}, as_="producer")
+    assert "errors" not in body, body
+    payload = body["data"]["createProduct"]
+    assert payload["product"] is None
+    assert {(e["field"], e["code"]) for e in payload["errors"]} == found
+    assert not [r for r in caplog.records if r.name == EXECUTION_LOGGER and r.levelno >= logging.ERROR]
+    assert await products_of(store, world) == before
+
+
 # --- bad cursors: resolvers refuse them with INVALID on `after` ------------------------------------------
 
 
@@ -244,6 +302,18 @@ CURSOR_CASES: list[Any] = [
     pytest.param(cursor("{}"), id="not a list"),
     pytest.param("ÿÿÿÿ", id="not base64"),
     pytest.param(base64.urlsafe_b64encode(b"[\xff\xfe]").decode(), id="not UTF-8"),
+    # Shaped like the products' own cursors (the list's signature, then createdAt and _id), with one value
+    # no sort key holds.
+    pytest.param(forged(PRODUCTS_NEWEST, "99999999999999999999999", OID), id="int beyond 64 bits"),
+    pytest.param(forged(PRODUCTS_NEWEST, '{"$code": "sleep(1000)"}', OID), id="bson Code, a str subclass"),
+    pytest.param(forged(PRODUCTS_NEWEST, "1e999", OID), id="infinite float"),
+    pytest.param(forged(PRODUCTS_NEWEST, "NaN", OID), id="NaN"),
+    pytest.param(forged(PRODUCTS_NEWEST, '"\\ud800"', OID), id="lone surrogate"),
+    pytest.param(cursor(f'[{{"$date": 1}}, {OID}]'), id="handed out before cursors named their list"),
+    pytest.param(forged(sort_signature("producers", NEWEST), '{"$date": 1}', OID), id="another list"),
+    pytest.param(
+        forged(sort_signature("products", [("createdAt", 1), ("_id", 1)]), '{"$date": 1}', OID), id="another order"
+    ),
 ]
 
 
@@ -252,6 +322,76 @@ async def test_bad_cursors_are_refused(target: Api, world: World, caplog: pytest
     error = await ask(target, caplog, PAGE, {"first": 2, "after": after})
     assert error["extensions"]["code"] == "INVALID", error
     assert error["extensions"]["field"] == "after", error
+
+
+DATE = '{"$date": "2025-03-01T00:00:00Z"}'
+
+
+@pytest.mark.parametrize(
+    ("query", "signature", "rest"),
+    [
+        pytest.param(
+            "query($after: String) { products(sort: STARS_DESC, after: $after) { edges { cursor } } }",
+            sort_signature("products", [("stars", -1), ("createdAt", -1), ("_id", -1)]),
+            [DATE, OID],
+            id="products by stars",
+        ),
+        pytest.param(
+            "query($after: String) { inquiries(after: $after) { edges { cursor } } }",
+            sort_signature("inquiries", NEWEST),
+            [OID],
+            id="inquiries",
+        ),
+        pytest.param(
+            "query($after: String) { deals(after: $after) { edges { cursor } } }",
+            sort_signature("deals", NEWEST),
+            [OID],
+            id="deals",
+        ),
+        pytest.param(
+            "query($after: String) { tradeEvents(after: $after) { edges { cursor } } }",
+            sort_signature("trade_events", [("startsOn", -1), ("_id", -1)]),
+            [OID],
+            id="trade events",
+        ),
+        pytest.param(
+            "query($after: String) { producers(after: $after) { edges { cursor } } }",
+            sort_signature("producers", [("nameKey", 1), ("_id", 1)]),
+            [OID],
+            id="producers",
+        ),
+    ],
+)
+async def test_integers_beyond_64_bits_are_refused_in_every_list(
+    target: Api, world: World, caplog: pytest.LogCaptureFixture, query: str, signature: str, rest: list[str]
+) -> None:
+    # Before values were checked, BSON refused the query itself: an untyped error and a logged traceback.
+    error = await ask(target, caplog, query, {"after": forged(signature, "99999999999999999999999", *rest)})
+    assert error["extensions"]["code"] == "INVALID", error
+    assert error["extensions"]["field"] == "after", error
+    # The same cursor with a 64-bit integer is read: the refusal was the value's, not the signature's.
+    await target.data(query, {"after": forged(signature, str(2**63 - 1), *rest)}, as_="producer")
+
+
+async def test_a_cursor_is_accepted_only_by_the_list_and_order_that_handed_it_out(
+    target: Api, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Producers and products by date both sort on two keys: same width, different lists.
+    listed = await target.data("{ producers(first: 1) { edges { cursor } } }", as_="producer")
+    producers = listed["producers"]["edges"][0]["cursor"]
+    created = await target.data(CREATE_PRODUCT, {"input": product_input(world)}, as_="producer")
+    assert created["createProduct"]["errors"] == []
+    query = "query($sort: ProductSort!, $after: String) { products(sort: $sort, first: 1, after: $after) { edges { cursor } } }"
+    by_name = (await target.data(query, {"sort": "NAME"}, as_="producer"))["products"]["edges"][0]["cursor"]
+    by_price = (await target.data(query, {"sort": "PRICE_ASC"}, as_="producer"))["products"]["edges"][0]["cursor"]
+    for sort, after in (("NEWEST", producers), ("PRICE_ASC", by_name), ("NAME", by_price)):
+        error = await ask(target, caplog, query, {"sort": sort, "after": after})
+        assert (error["extensions"]["code"], error["extensions"]["field"]) == ("INVALID", "after"), (sort, error)
+    # Each is still good where it came from.
+    await target.data(query, {"sort": "NAME", "after": by_name}, as_="producer")
+    await target.data(
+        "query($a: String) { producers(after: $a) { edges { cursor } } }", {"a": producers}, as_="producer"
+    )
 
 
 @pytest.mark.parametrize(

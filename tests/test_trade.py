@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import logging
 import secrets
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -468,6 +469,44 @@ async def test_expired_inquiries_accept_no_quotation(catalogue: Catalogue, parti
     assert await expire_inquiries(catalogue.fixture.store) >= 1
     stored = await catalogue.fixture.store.trade.inquiry(oid)
     assert stored is not None and stored.status.value == "closed" and stored.closed_reason is not None
+
+
+FAR = "9999-12-31"
+SIGN = "mutation($d: ID!, $input: MouInput!) { signMou(dealId: $d, input: $input) { deal { id } errors { field code message } } }"
+CREATE_EVENT = "mutation($input: TradeEventInput!) { createTradeEvent(input: $input) { event { id } errors { field code message } } }"
+
+
+async def test_trade_days_out_of_range_name_their_field(
+    catalogue: Catalogue, parties: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Every day a trade input carries is bounded, so a year-9999 day is a payload error on its field."""
+    api, buyer = catalogue.api, parties["buyer"]
+    deal, maker = await direct_deal(catalogue, parties)
+    with caplog.at_level(logging.ERROR, logger="strawberry.execution"):
+        rfq = {"criteria": {"query": "trà"}, "quantity": 1, "unit": "hộp", "neededBy": FAR}
+        asked = (await api.data(SUBMIT, {"input": rfq}, as_=buyer))["submitInquiry"]
+        assert codes(asked) == {("neededBy", "OUT_OF_RANGE")}
+        found = await api.data("query($d: ID!) { deal(id: $d) { product { id } } }", {"d": deal["id"]}, as_=buyer)
+        direct = {"productId": found["deal"]["product"]["id"], "quantity": 40, "unit": "hũ"}
+        inquiry_id = (await api.data(SUBMIT, {"input": direct}, as_=buyer))["submitInquiry"]["inquiry"]["id"]
+        offer = {"unitPriceVnd": 150000, "leadTimeDays": 3, "validUntil": FAR}
+        quoted = (await api.data(QUOTE, {"inquiry": inquiry_id, "input": offer}, as_=maker))["submitQuotation"]
+        assert codes(quoted) == {("validUntil", "OUT_OF_RANGE")}
+        assert (await move(api, deal["id"], maker, "AGREED", 1))["errors"] == []
+        order = {"quantity": 40, "valueVnd": 6_000_000, "deliveryDate": FAR}
+        ordered = await move(api, deal["id"], buyer, "ORDERED", 2, order=order)
+        assert codes(ordered) == {("order.deliveryDate", "OUT_OF_RANGE")}
+        for signed_on in (FAR, str(date.today() + timedelta(days=2)), "2017-12-31"):
+            mou = {"termsSummary": "giao hàng mỗi quý", "signedOn": signed_on}
+            signed = (await api.data(SIGN, {"d": deal["id"], "input": mou}, as_=buyer))["signMou"]
+            assert codes(signed) == {("signedOn", "OUT_OF_RANGE")}, signed_on
+        event = {"name": "Hội chợ", "organiser": "Sở NN&MT", "province": "Vĩnh Long"}
+        for days, field in (({"startsOn": FAR}, "startsOn"), ({"startsOn": "2026-01-01", "endsOn": FAR}, "endsOn")):
+            made = (await api.data(CREATE_EVENT, {"input": {**event, **days}}, as_=parties["admin"]))[
+                "createTradeEvent"
+            ]
+            assert codes(made) == {(field, "OUT_OF_RANGE")}
+    assert not [r for r in caplog.records if r.name == "strawberry.execution" and r.levelno >= logging.ERROR]
 
 
 async def test_inquiry_validation_and_roles(catalogue: Catalogue, parties: dict[str, str]) -> None:

@@ -24,6 +24,7 @@ from market.catalog.validation import (
     MAX_SHORT,
     Checker,
     check_certificate_dates,
+    latest_done_day,
     parse_group,
     parse_producer_type,
 )
@@ -160,7 +161,7 @@ def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
             "certificateNo", data["certificateNo"], required=False, max_len=MAX_SHORT
         )
     if "certifiedAt" in data or "validUntil" in data:
-        certified = check.day("certifiedAt", data.get("certifiedAt"))
+        certified = check.day("certifiedAt", data.get("certifiedAt"), latest=latest_done_day())
         valid = check.day("validUntil", data.get("validUntil"))
         valid = check_certificate_dates(check, certified, valid)
         if "certifiedAt" in data:

@@ -6,9 +6,10 @@ A `Checker` collects every problem of one input, so a client learns all of them 
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from market.catalog.records import CERTIFICATE_VALIDITY_MONTHS, Certification, PriceTier, ProducerType, ProductGroup
@@ -26,6 +27,13 @@ MAX_PRICE_VND = 10**12
 MAX_MOQ = 10**9
 MAX_IMAGES = 20
 MAX_TIERS = 10
+# The days an input may name. The OCOP programme began in 2018 (Decision 490/QĐ-TTg), so no certificate, deal
+# or event of this market is older, and nothing is planned more than HORIZON_YEARS ahead. The bounds also keep
+# date arithmetic (a default validity, a horizon) far from year 9999.
+EARLIEST_DAY = date(2018, 1, 1)
+HORIZON_YEARS = 10
+# Certificates run 36 months; a longer validity given by hand is allowed, up to this.
+MAX_CERTIFICATE_YEARS = 10
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9 .()-]{6,20}$")
@@ -93,16 +101,25 @@ class Checker:
             return None
         return number
 
-    def day(self, field: str, value: Any) -> date | None:
+    def day(self, field: str, value: Any, *, earliest: date = EARLIEST_DAY, latest: date | None = None) -> date | None:
+        """A calendar day from `earliest` to `latest` (by default HORIZON_YEARS from today), both included."""
         if value is None or value == "":
             return None
-        if isinstance(value, date):
-            return value
-        try:
-            return date.fromisoformat(str(value).strip())
-        except ValueError:
-            self.add(ErrorCode.INVALID, field, f"{field} must be a date as YYYY-MM-DD, got {value!r}")
+        if isinstance(value, datetime):
+            day = value.date()
+        elif isinstance(value, date):
+            day = value
+        else:
+            try:
+                day = date.fromisoformat(str(value).strip())
+            except ValueError:
+                self.add(ErrorCode.INVALID, field, f"{field} must be a date as YYYY-MM-DD, got {value!r}")
+                return None
+        latest = horizon() if latest is None else latest
+        if not earliest <= day <= latest:
+            self.add(ErrorCode.OUT_OF_RANGE, field, f"{field} must be between {earliest} and {latest}, got {day}")
             return None
+        return day
 
     def choice(self, field: str, value: Any, parse: Any, *, required: bool, label: str) -> Any:
         if value is None or value == "":
@@ -213,19 +230,53 @@ class Checker:
         return text
 
 
+def add_months(day: date, months: int) -> date:
+    """`months` after `day`, on the same day of the month or, if that month is shorter, on its last day.
+    OverflowError beyond the years `date` can hold."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    if not MINYEAR <= year <= MAXYEAR:
+        raise OverflowError(f"year {year} is out of range")
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def horizon() -> date:
+    """The latest day an input may name."""
+    return add_months(date.today(), HORIZON_YEARS * 12)
+
+
+def latest_done_day() -> date:
+    """The latest day something already done (a certification, a signature) may carry: today where the client
+    is, which in Vietnam (UTC+7) may already be tomorrow on this server's clock."""
+    return date.today() + timedelta(days=1)
+
+
 def default_valid_until(certified_at: date) -> date:
-    months = certified_at.month - 1 + CERTIFICATE_VALIDITY_MONTHS
-    year, month = certified_at.year + months // 12, months % 12 + 1
-    day = min(certified_at.day, [31, 29 if _leap(year) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1])
-    return date(year, month, day)
+    return add_months(certified_at, CERTIFICATE_VALIDITY_MONTHS)
 
 
 def check_certificate_dates(check: Checker, certified_at: date | None, valid_until: date | None) -> date | None:
     """Returns the effective valid-until date (36 months after certification unless given)."""
-    if certified_at is not None and valid_until is None:
-        return default_valid_until(certified_at)
-    if certified_at is not None and valid_until is not None and valid_until <= certified_at:
+    if certified_at is None:
+        return valid_until
+    try:
+        default = default_valid_until(certified_at)
+        longest = add_months(certified_at, MAX_CERTIFICATE_YEARS * 12)
+    except OverflowError:
+        # Checker.day keeps certifiedAt far from here; a caller passing its own date must not get a traceback.
+        check.add(ErrorCode.OUT_OF_RANGE, "certifiedAt", f"certifiedAt {certified_at} is too late to certify")
+        return None
+    if valid_until is None:
+        return default
+    if valid_until <= certified_at:
         check.add(ErrorCode.INVALID, "validUntil", "validUntil must be after certifiedAt")
+    elif valid_until > longest:
+        check.add(
+            ErrorCode.OUT_OF_RANGE,
+            "validUntil",
+            f"validUntil must be at most {MAX_CERTIFICATE_YEARS} years after certifiedAt, by {longest}, "
+            f"got {valid_until}",
+        )
     return valid_until
 
 
@@ -319,7 +370,3 @@ def _split_list(value: Any) -> list[str] | None:
     if isinstance(value, Iterable) and not isinstance(value, (bytes, dict)):
         return [str(v).strip() for v in value if str(v).strip()]
     return None
-
-
-def _leap(year: int) -> bool:
-    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)

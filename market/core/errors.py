@@ -35,7 +35,8 @@ class DomainError(Exception):
     """One or more business errors; nothing was written."""
 
     def __init__(self, errors: list[FieldError]) -> None:
-        super().__init__("; ".join(f"{e.field or '-'}: {e.message}" for e in errors))
+        # A top-level GraphQL error shows this text: an error that names no field reads as its plain message.
+        super().__init__("; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors))
         self.errors = errors
 
     @property

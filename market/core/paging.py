@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import hashlib
+import math
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,26 +52,57 @@ class Listing(Generic[T]):
     count: Callable[[], Awaitable[int]]
 
 
-def encode_cursor(values: list[Any]) -> str:
-    return base64.urlsafe_b64encode(json_util.dumps(values).encode()).decode()
+def sort_signature(scope: str, sort: SortSpec) -> str:
+    """A short, stable name for one list's order (`scope` names the list): a cursor carries it, so a cursor
+    of another list, or of the same list in another order, is refused rather than read as a position."""
+    spec = ",".join(f"{field}:{direction}" for field, direction in sort)
+    return hashlib.blake2b(f"{scope}|{spec}".encode(), digest_size=6).hexdigest()
+
+
+def encode_cursor(signature: str, values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json_util.dumps([signature, *values]).encode()).decode()
 
 
 MAX_CURSOR_LENGTH = 512
-# What a cursor may carry: the sort values of one row. A dict would be read by MongoDB as an operator.
-CURSOR_VALUE_TYPES = (str, int, float, bool, type(None), datetime, ObjectId)
+# What a cursor may carry: the sort values of one row, of these exact types. A dict would be read by MongoDB
+# as an operator, and subclasses are other BSON types (bson's Code is a str, Int64 an int).
+CURSOR_VALUE_TYPES = frozenset({str, int, float, bool, type(None), datetime, ObjectId})
+# BSON has no integer wider than this; a larger one fails only when the query is encoded.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 
 
-def decode_cursor(cursor: str, width: int) -> list[Any]:
-    """The sort values inside a cursor this list handed out, or a typed error for anything else."""
+def _storable(value: Any) -> bool:
+    kind = type(value)
+    if kind not in CURSOR_VALUE_TYPES:
+        return False
+    if kind is int:
+        return INT64_MIN <= value <= INT64_MAX
+    if kind is float:
+        return math.isfinite(value)
+    if kind is str:
+        # JSON escapes can make lone surrogates, which BSON cannot encode.
+        try:
+            value.encode()
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
+def decode_cursor(cursor: str, signature: str, width: int) -> list[Any]:
+    """The sort values inside a cursor this list handed out in this order, or a typed error for anything
+    else."""
     refused = DomainError.single(ErrorCode.INVALID, "after", "after is not a cursor from this list")
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise refused
     try:
-        values = json_util.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
+        decoded = json_util.loads(base64.urlsafe_b64decode(cursor.encode()).decode())
     except Exception as exc:  # bson and json raise many kinds for hand-made text; every one is the client's
         raise refused from exc
-    if not isinstance(values, list) or len(values) != width:
+    if not isinstance(decoded, list) or len(decoded) != width + 1:
         raise refused
-    if not all(isinstance(v, CURSOR_VALUE_TYPES) for v in values):
+    tag, *values = decoded
+    if type(tag) is not str or tag != signature:
+        raise refused
+    if not all(_storable(v) for v in values):
         raise refused
     return values

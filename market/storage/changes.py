@@ -45,7 +45,8 @@ def decode_cursor(value: str, field: str = "after") -> dict[str, Any]:
         token = bson.decode(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
     except (binascii.Error, ValueError, BSONError) as exc:
         raise invalid from exc
-    if not isinstance(token.get("_data"), str) or not set(token) <= {"_data", "_typeBits"}:
+    # Exactly str: bson's Code is a str too.
+    if type(token.get("_data")) is not str or not set(token) <= {"_data", "_typeBits"}:
         raise invalid
     return token
 

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from market.core.paging import Page, PageRequest, SortSpec, decode_cursor, encode_cursor
+from market.core.paging import Page, PageRequest, SortSpec, decode_cursor, encode_cursor, sort_signature
 
 T = TypeVar("T")
 
@@ -39,13 +39,17 @@ async def fetch_page(
     request = request.validated()
     tiebreak = sort[-1][1] if sort else 1
     full_sort: SortSpec = sort if sort and sort[-1][0] == "_id" else [*sort, ("_id", tiebreak)]
+    # Filters may change between pages (a position in this order stays meaningful), the order may not.
+    signature = sort_signature(collection.name, full_sort)
     query = dict(base_filter)
     if request.after is not None:
-        values = decode_cursor(request.after, len(full_sort))
+        values = decode_cursor(request.after, signature, len(full_sort))
         after = _after_filter(full_sort, values)
         query = {"$and": [base_filter, after]} if base_filter else after
     if request.first == 0:
         return Page(items=[], has_next=False, has_previous=request.after is not None)
     docs = await collection.find(query, sort=full_sort, limit=request.first + 1).to_list(None)
-    items = [(convert(doc), encode_cursor([_dig(doc, f) for f, _ in full_sort])) for doc in docs[: request.first]]
+    items = [
+        (convert(doc), encode_cursor(signature, [_dig(doc, f) for f, _ in full_sort])) for doc in docs[: request.first]
+    ]
     return Page(items=items, has_next=len(docs) > request.first, has_previous=request.after is not None)

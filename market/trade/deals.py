@@ -10,7 +10,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Viewer
-from market.catalog.validation import MAX_MOQ, MAX_PRICE_VND, Checker
+from market.catalog.validation import MAX_MOQ, MAX_PRICE_VND, Checker, latest_done_day
 from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, ErrorCode, conflict, not_found
 from market.core.ids import parse_object_id
@@ -37,7 +37,7 @@ def _order_terms(check: Checker, data: Mapping[str, Any]) -> OrderTerms | None:
         "order.valueVnd", data.get("valueVnd"), required=True, minimum=1, maximum=MAX_PRICE_VND * 1000
     )
     delivery = check.day("order.deliveryDate", data.get("deliveryDate"))
-    if delivery is None:
+    if data.get("deliveryDate") in (None, ""):
         check.add(ErrorCode.REQUIRED, "order.deliveryDate", "order.deliveryDate is required")
     if quantity is None or value is None or delivery is None:
         return None
@@ -126,7 +126,7 @@ async def sign_mou(
     if deal.mou is not None:
         raise DomainError.single(ErrorCode.INVALID_STATE, "id", "this deal already has an MoU")
     check = Checker()
-    signed_on = check.day("signedOn", data.get("signedOn")) or date.today()
+    signed_on = check.day("signedOn", data.get("signedOn"), latest=latest_done_day()) or date.today()
     terms = check.text("termsSummary", data.get("termsSummary"), required=True, max_len=2000)
     urls = check.urls("documentUrl", [data["documentUrl"]]) if data.get("documentUrl") else None
     event_id = None

@@ -31,7 +31,7 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
     province = check.province("province", data.get("province"), required=True)
     starts = check.day("startsOn", data.get("startsOn"))
     ends = check.day("endsOn", data.get("endsOn"))
-    if starts is None:
+    if data.get("startsOn") in (None, ""):
         check.add(ErrorCode.REQUIRED, "startsOn", "startsOn is required")
     if starts and ends and ends < starts:
         check.add(ErrorCode.INVALID, "endsOn", "endsOn is before startsOn")
@@ -79,15 +79,16 @@ class EventReport:
 
 
 async def event_report(store: Store, viewer: Viewer, event: TradeEvent) -> EventReport | None:
-    """MoUs signed at the event, the deals they led to and their value; None for viewers without access."""
+    """MoUs signed at the event, the deals they led to and their value, over the deals this viewer may see;
+    None for viewers without access."""
     if not policy.can_see_event_report(viewer, event.province_code):
         return None
     signed = await store.trade.deals_signed_at(event.id)
-    live = [d for d in signed if d.state not in (DealState.CANCELLED, DealState.LOST)]
-    # The count and value are the event's totals, for the office that organised it; the deals themselves are
-    # listed only where the viewer may see them, as in `deal(id)` (an office sees its own producers' deals).
+    # Only the deals `deal(id)` shows this viewer (an office sees its own producers' deals, an admin all):
+    # totals over more would tell an office the value of another province's deal.
     shown = [d for d in signed if policy.can_see_deal(viewer, d)]
-    return EventReport(mous_signed=len(signed), deals=shown, value_vnd=sum(d.value_vnd for d in live))
+    live = [d for d in shown if d.state not in (DealState.CANCELLED, DealState.LOST)]
+    return EventReport(mous_signed=len(shown), deals=shown, value_vnd=sum(d.value_vnd for d in live))
 
 
 async def event_list(store: Store, request: PageRequest) -> Listing[TradeEvent]:

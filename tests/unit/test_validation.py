@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -16,8 +16,11 @@ from market.catalog.validation import (
     MAX_PRICE_VND,
     MAX_TIERS,
     Checker,
+    add_months,
     check_certificate_dates,
+    horizon,
     infer_producer_type,
+    latest_done_day,
     parse_certification,
     parse_group,
     parse_producer_type,
@@ -503,6 +506,81 @@ def test_certificate_dates(
 ) -> None:
     check = Checker()
     assert check_certificate_dates(check, certified_at, valid_until) == expected
+    assert errors(check) == found
+
+
+TODAY = date.today()
+
+
+@pytest.mark.parametrize(
+    ("run", "expected", "found"),
+    [
+        pytest.param(lambda c: c.day("d", "2018-01-01"), date(2018, 1, 1), [], id="the-programme-start"),
+        pytest.param(lambda c: c.day("d", "2017-12-31"), None, [(ErrorCode.OUT_OF_RANGE, "d")], id="before-ocop"),
+        pytest.param(lambda c: c.day("d", "0001-01-01"), None, [(ErrorCode.OUT_OF_RANGE, "d")], id="year-one"),
+        pytest.param(lambda c: c.day("d", "9999-12-31"), None, [(ErrorCode.OUT_OF_RANGE, "d")], id="year-9999"),
+        pytest.param(lambda c: c.day("d", date.max), None, [(ErrorCode.OUT_OF_RANGE, "d")], id="date-max"),
+        pytest.param(lambda c: c.day("d", horizon()), horizon(), [], id="the-horizon"),
+        pytest.param(
+            lambda c: c.day("d", horizon() + timedelta(days=1)), None, [(ErrorCode.OUT_OF_RANGE, "d")], id="past-it"
+        ),
+        pytest.param(lambda c: c.day("d", datetime(2025, 7, 1, 9)), date(2025, 7, 1), [], id="datetime-as-its-day"),
+        pytest.param(
+            lambda c: c.day("d", TODAY + timedelta(days=1), latest=latest_done_day()),
+            TODAY + timedelta(days=1),
+            [],
+            id="done-tomorrow-in-vietnam",
+        ),
+        pytest.param(
+            lambda c: c.day("d", TODAY + timedelta(days=2), latest=latest_done_day()),
+            None,
+            [(ErrorCode.OUT_OF_RANGE, "d")],
+            id="done-in-the-future",
+        ),
+    ],
+)
+def test_days_are_bounded(run: Scalar, expected: Any, found: Found) -> None:
+    check = Checker()
+    assert run(check) == expected
+    assert errors(check) == found
+
+
+def test_an_out_of_range_day_names_the_bounds() -> None:
+    check = Checker()
+    check.day("certifiedAt", "9999-12-31", latest=date(2026, 11, 30))
+    assert check.errors[0].message == "certifiedAt must be between 2018-01-01 and 2026-11-30, got 9999-12-31"
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        pytest.param(date(2024, 2, 29), 36, date(2027, 2, 28), id="clamped-to-month-end"),
+        pytest.param(date(2024, 1, 31), 1, date(2024, 2, 29), id="into-a-leap-february"),
+        pytest.param(date(2023, 11, 15), 2, date(2024, 1, 15), id="over-a-new-year"),
+        pytest.param(date(9996, 12, 31), 36, date(9999, 12, 31), id="the-last-day"),
+    ],
+)
+def test_add_months(day: date, months: int, expected: date) -> None:
+    assert add_months(day, months) == expected
+
+
+def test_add_months_past_year_9999_overflows() -> None:
+    with pytest.raises(OverflowError):
+        add_months(date(9999, 12, 31), 36)
+
+
+@pytest.mark.parametrize(
+    ("certified_at", "valid_until", "found"),
+    [
+        pytest.param(date(9999, 12, 31), None, [(ErrorCode.OUT_OF_RANGE, "certifiedAt")], id="default-overflows"),
+        pytest.param(date(9995, 1, 1), None, [(ErrorCode.OUT_OF_RANGE, "certifiedAt")], id="longest-overflows"),
+        pytest.param(date(2024, 5, 1), date(2034, 5, 1), [], id="ten-years"),
+        pytest.param(date(2024, 5, 1), date(2034, 5, 2), [(ErrorCode.OUT_OF_RANGE, "validUntil")], id="longer"),
+    ],
+)
+def test_certificate_dates_are_bounded(certified_at: date, valid_until: date | None, found: Found) -> None:
+    check = Checker()
+    check_certificate_dates(check, certified_at, valid_until)
     assert errors(check) == found
 
 
