@@ -25,7 +25,9 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
     """Build the app. Pass `store` to share a MongoDB client (tests count its commands)."""
     settings = settings or Settings()
     services = Services.create(settings, store)
-    schema = build_schema(production=settings.env == "production", short_path=settings.short_path)
+    schema = build_schema(
+        production=settings.env == "production", short_path=settings.short_path, max_batch=settings.max_batch
+    )
     graphql = GraphQLEndpoint(schema, services, graphiql=settings.graphiql, allowed_origins=settings.allowed_origins)
 
     @asynccontextmanager

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect, WebSocketState
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
@@ -30,6 +30,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import AuthUnavailable, InvalidApiKey, key_from_connection_params, key_from_headers
 from api.media import GRAPHQL_RESPONSE, is_request_error, preferred
+from api.persisted import PersistedQueryError, document_id_as_extension
 from api.services import Services
 from schema.context import Context
 from schema.loaders import Loaders
@@ -52,6 +53,16 @@ def error_response(message: str, code: str, status: int, *, retry_after: int | N
 
 
 _REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+def _well_formed(operation: dict[str, Any]) -> bool:
+    """The types of a batched operation's members, which Strawberry checks for single operations only."""
+    return (
+        isinstance(operation.get("query"), str | None)
+        and isinstance(operation.get("variables"), dict | None)
+        and isinstance(operation.get("extensions"), dict | None)
+        and isinstance(operation.get("operationName"), str | None)
+    )
 
 
 def refusal_of(exc: HTTPException) -> JSONResponse:
@@ -87,10 +98,33 @@ class TextWebSocketAdapter(ASGIWebSocketAdapter):
                     message = {k: v for k, v in message.items() if k != "payload"}
             elif isinstance(message, dict) and message.get("type") == "subscribe":
                 payload = message.get("payload")
-                if not isinstance(payload, dict) or not isinstance(payload.get("query"), str):
+                if not isinstance(payload, dict) or not _well_formed(payload):
+                    await self.close(4400, "Invalid message: subscribe needs a payload object")
+                    return
+                try:
+                    message = {**message, "payload": await self._resolved(payload)}
+                except PersistedQueryError as exc:
+                    error = {"message": exc.message, "extensions": {"code": exc.code}}
+                    await self.send_json({"id": message.get("id"), "type": "error", "payload": [error]})
+                    continue
+                if not isinstance(message["payload"].get("query"), str):
                     await self.close(4400, "Invalid message: subscribe needs a payload with a query string")
                     return
             yield message
+
+    async def _resolved(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """The payload with its document's text, when it names a persisted or trusted document."""
+        payload = document_id_as_extension(payload)
+        view = self.view
+        assert isinstance(view, GraphQLEndpoint)
+        request = GraphQLRequestData(
+            query=payload.get("query"),
+            variables=payload.get("variables"),
+            operation_name=payload.get("operationName"),
+            extensions=payload.get("extensions"),
+        )
+        resolved = await view.services.persisted.resolve(request)
+        return {**payload, "query": resolved.query}
 
 
 class GraphQLEndpoint(GraphQL[Context, None]):
@@ -127,6 +161,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     response = await self.run(request)
                 except HTTPException as exc:
                     response = refusal_of(exc)
+                except PersistedQueryError as exc:
+                    response = error_response(exc.message, exc.code, 200)
             await response(scope, receive, send)
             return
         state = scope.setdefault("state", {})
@@ -165,11 +201,31 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         return orjson.dumps(data)
 
     def parse_json(self, data: str | bytes) -> Any:
-        """A request body: a JSON object (one operation) or array (a batch, refused), nothing else."""
+        """A request body: a JSON object (one operation) or an array of them (a batch), nothing else. An
+        operation may name its document by id instead of sending it (api/persisted.py)."""
         parsed = super().parse_json(data)
-        if not isinstance(parsed, dict | list):
+        if isinstance(parsed, list):
+            if not all(isinstance(item, dict) and _well_formed(item) for item in parsed):
+                raise HTTPException(400, "each operation of a batch must be a JSON object with `query`")
+            return [document_id_as_extension(item) for item in parsed]
+        if not isinstance(parsed, dict):
             raise HTTPException(400, "the request body must be a JSON object with `query`")
-        return parsed
+        return document_id_as_extension(parsed)
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        """A GET that names a persisted document is an operation, not a visit to GraphiQL."""
+        params = request.query_params
+        named = any(params.get(name) is not None for name in ("extensions", "documentId", "doc_id"))
+        return not named and super().should_render_graphql_ide(request)
+
+    def parse_query_params(self, params: Any) -> dict[str, Any]:
+        return document_id_as_extension(super().parse_query_params(params))
+
+    async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
+        parsed = await super().parse_http_body(request)
+        if isinstance(parsed, list):
+            return [await self.services.persisted.resolve(item) for item in parsed]
+        return await self.services.persisted.resolve(parsed)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from api.auth import Authenticator
+from api.persisted import PersistedDocuments, load_manifest
 from api.revocations import OpenSockets, RevocationFeed
 from api.settings import Settings
 from market.store import Store
@@ -24,6 +25,7 @@ class Services:
     auth: Authenticator
     sockets: OpenSockets
     revocations: RevocationFeed
+    persisted: PersistedDocuments
 
     @classmethod
     def create(cls, settings: Settings, store: Store | None = None) -> Services:
@@ -41,6 +43,11 @@ class Services:
             auth=auth,
             sockets=sockets,
             revocations=RevocationFeed(store, auth, sockets),
+            persisted=PersistedDocuments(
+                store,
+                automatic=settings.apq,
+                trusted=load_manifest(settings.trusted_documents) if settings.trusted_documents else None,
+            ),
         )
 
     @property

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
 
     api_host: str = Field("127.0.0.1", alias="OCOP_API_HOST")
     api_port: int = Field(8000, alias="OCOP_API_PORT")
+    # Persisted documents (api/persisted.py): Apollo's automatic persisted queries, and a production mode that
+    # runs only the documents of a manifest. Batches of operations in one request, up to this many (0: off).
+    apq: bool = Field(True, alias="OCOP_APQ")
+    trusted_documents: Path | None = Field(None, alias="OCOP_TRUSTED_DOCUMENTS")
+    max_batch: int = Field(10, alias="OCOP_MAX_BATCH", ge=0, le=100)
+
     # Browser origins allowed to call the API (comma-separated; `*` for any). Unset: the local development
     # origins in dev, none in production.
     cors_origins: str | None = Field(None, alias="OCOP_CORS_ORIGINS")

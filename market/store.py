@@ -21,6 +21,7 @@ from pymongo.read_concern import ReadConcern
 from market.accounts.repository import AccountRepository, BuyerOrgRepository
 from market.catalog.repository import ProducerRepository, ProductRepository
 from market.storage.idempotency import IdempotencyKeys
+from market.storage.persisted_queries import PersistedQueries
 from market.storage.sync_state import SyncStateStore
 from market.trade.repository import TradeRepository
 
@@ -38,6 +39,7 @@ class Store:
         self.accounts = AccountRepository(self.db)
         self.buyers = BuyerOrgRepository(self.db)
         self.trade = TradeRepository(self.db)
+        self.persisted_queries = PersistedQueries(self.db)
         self.idempotency = IdempotencyKeys(client, self.db)
 
     @classmethod
@@ -67,7 +69,15 @@ class Store:
     @property
     def repositories(self) -> tuple[HasIndexes, ...]:
         """Every repository; each declares the indexes its own queries need."""
-        return (self.producers, self.products, self.accounts, self.buyers, self.trade, self.idempotency)
+        return (
+            self.producers,
+            self.products,
+            self.accounts,
+            self.buyers,
+            self.trade,
+            self.idempotency,
+            self.persisted_queries,
+        )
 
     async def ensure_indexes(self) -> None:
         for repo in self.repositories:

@@ -113,7 +113,7 @@ class RequestLimits(SchemaExtension):
         yield
 
 
-def build_schema(*, production: bool = False, short_path: bool = True) -> Schema:
+def build_schema(*, production: bool = False, short_path: bool = True, max_batch: int = 10) -> Schema:
     """The schema. `short_path=False` executes with Strawberry's own execution context only
     (OCOP_SHORT_PATH=false), for when an upgrade of Strawberry or graphql-core is in doubt."""
     # Limiter rules are built once here. Extensions are constructed per request, and a limiter extension
@@ -136,7 +136,10 @@ def build_schema(*, production: bool = False, short_path: bool = True) -> Schema
         subscription=Subscription,
         types=[Product, Producer, BuyerOrganisation, Inquiry, Quotation, Deal, TradeEvent],
         extensions=extensions,
-        config=StrawberryConfig(relay_max_results=100),
+        config=StrawberryConfig(
+            relay_max_results=100,
+            batching_config={"max_operations": max_batch} if max_batch else None,
+        ),
         scalar_overrides=SCALARS,
         execution_context_class=DirectFieldsExecutionContext if short_path else StrawberryGraphQLCoreExecutionContext,
     )
