@@ -37,7 +37,7 @@ PROTOCOL = Subprotocol("graphql-transport-ws")
         (b'{"query": 5}', "application/json"),
         (b'{"query": "{ __typename }", "variables": []}', "application/json"),
         (b"{}", "application/json"),
-        (b'[{"query": "{ __typename }"}]', "application/json"),
+        (b'["{ __typename }"]', "application/json"),
         (b"query=%7B__typename%7D", "application/x-www-form-urlencoded"),
         (b"{ __typename }", "text/plain"),
     ],
