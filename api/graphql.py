@@ -29,6 +29,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.auth import AuthUnavailable, InvalidApiKey, key_from_connection_params, key_from_headers
+from api.caching import apply_caching
 from api.media import GRAPHQL_RESPONSE, is_request_error, preferred
 from api.persisted import PersistedQueryError, document_id_as_extension
 from api.services import Services
@@ -163,6 +164,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     response = refusal_of(exc)
                 except PersistedQueryError as exc:
                     response = error_response(exc.message, exc.code, 200)
+            response = apply_caching(request, response, self.services.settings.public_max_age)
             await response(scope, receive, send)
             return
         state = scope.setdefault("state", {})

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     trusted_documents: Path | None = Field(None, alias="OCOP_TRUSTED_DOCUMENTS")
     max_batch: int = Field(10, alias="OCOP_MAX_BATCH", ge=0, le=100)
 
+    # Seconds a public GET answer (no API key) may be reused by browsers and caches (api/caching.py).
+    public_max_age: int = Field(60, alias="OCOP_PUBLIC_MAX_AGE", ge=0)
+
     # Browser origins allowed to call the API (comma-separated; `*` for any). Unset: the local development
     # origins in dev, none in production.
     cors_origins: str | None = Field(None, alias="OCOP_CORS_ORIGINS")
