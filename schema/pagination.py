@@ -2,7 +2,7 @@
 
 import base64
 from collections.abc import Awaitable, Callable
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
@@ -15,10 +15,26 @@ from market.core.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
 T = TypeVar("T")
 
 FIRST_DESCRIPTION = f"Page size, {DEFAULT_PAGE} by default and at most {MAX_PAGE}; more is refused, not truncated."
+LAST_DESCRIPTION = (
+    f"Page size counted back from `before`, or from the end of the list; at most {MAX_PAGE}, more is refused, "
+    "not truncated. Not with `first`."
+)
+AFTER_DESCRIPTION = "A cursor of this list: the page starts just after it."
+BEFORE_DESCRIPTION = (
+    f"A cursor of this list: the page ends just before it. Without `first` or `after`, the page counts back from "
+    f"it, {DEFAULT_PAGE} by default."
+)
+
+First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)]
+After = Annotated[str | None, strawberry.argument(description=AFTER_DESCRIPTION)]
+Last = Annotated[int | None, strawberry.argument(description=LAST_DESCRIPTION)]
+Before = Annotated[str | None, strawberry.argument(description=BEFORE_DESCRIPTION)]
 
 
-def page_request(first: int | None, after: str | None) -> PageRequest:
-    return PageRequest(first=DEFAULT_PAGE if first is None else first, after=after).validated()
+def page_request(
+    first: int | None, after: str | None, last: int | None = None, before: str | None = None
+) -> PageRequest:
+    return PageRequest(first=first, after=after, last=last, before=before).validated()
 
 
 @strawberry.type(name="Connection", description="A page of a list, with its total size computed only when asked for.")

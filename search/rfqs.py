@@ -19,7 +19,7 @@ from market.trade.records import Inquiry, InquiryKind, InquiryStatus
 from search.client import MeiliClient, MeiliError
 from search.failures import search_failure
 from search.filters import equals, one_of
-from search.service import clean_query, decode_offset, encode_offset
+from search.service import clean_query, cursor_bounds, encode_offset, needs_total, offset_window
 from search.vietnamese import tone_spellings
 
 if TYPE_CHECKING:
@@ -113,16 +113,20 @@ class RfqBoard:
             filters = board_filter([], None, 5)[:1]
         else:
             filters = board_filter(profile.groups, profile.province_code, profile.best_stars)
-        offset = decode_offset(request.after)
-        ids, total = await self.search(clean_query(query), filters + narrowing, offset, request.first + 1)
+        text, filters = clean_query(query), filters + narrowing
+        cursor_bounds(request.validated())  # a bad cursor is refused before the board is counted or searched
+        length = await self.count(text, filters) if needs_total(request) else None
+        window = offset_window(request, length)
+        ids, total = await self.search(text, filters, window.offset, window.limit)
         records = {str(i.id): i for i in await store.trade.inquiries_by_id([ObjectId(i) for i in ids])}
         # The index may lag a closing by a moment: what MongoDB says is closed is left out.
         items = [
-            (records[i], encode_offset(offset + n))
-            for n, i in enumerate(ids[: request.first])
+            (records[i], encode_offset(window.offset + n))
+            for n, i in enumerate(ids[: window.size])
             if i in records and records[i].effective_status is InquiryStatus.OPEN
         ]
-        page = Page(items=items, has_next=len(ids) > request.first, has_previous=request.after is not None)
+        has_previous, has_next = window.flags(len(ids))
+        page = Page(items=items, has_next=has_next, has_previous=has_previous)
 
         async def count() -> int:
             return total
@@ -131,17 +135,23 @@ class RfqBoard:
 
     async def search(self, text: str, filters: list[str], offset: int, limit: int) -> tuple[list[str], int]:
         """(RFQ ids in order, estimated total). Newest first when there is no text."""
-        params: dict[str, Any] = {
-            "q": nfc(text),
-            "filter": filters,
-            "offset": offset,
-            "limit": limit,
-            "attributesToRetrieve": ["id"],
-        }
+        body = await self._search({**self._params(text, filters), "offset": offset, "limit": limit})
+        return [h["id"] for h in body["hits"]], int(body.get("estimatedTotalHits", 0))
+
+    async def count(self, text: str, filters: list[str]) -> int:
+        """How many RFQs match, counted exhaustively: where a board read from its end starts."""
+        body = await self._search({**self._params(text, filters), "hitsPerPage": 0})
+        return int(body.get("totalHits", 0))
+
+    @staticmethod
+    def _params(text: str, filters: list[str]) -> dict[str, Any]:
+        params: dict[str, Any] = {"q": nfc(text), "filter": filters, "attributesToRetrieve": ["id"]}
         if not params["q"]:
             params["sort"] = ["createdAt:desc"]
+        return params
+
+    async def _search(self, params: dict[str, Any]) -> dict[str, Any]:
         try:
-            body = await self.meili.search(self.index_uid, params)
+            return await self.meili.search(self.index_uid, params)
         except MeiliError as exc:
             raise search_failure(exc, "the RFQ board", _ARGUMENTS) from exc
-        return [h["id"] for h in body["hits"]], int(body.get("estimatedTotalHits", 0))

@@ -73,6 +73,7 @@ class SearchHit:
 class SearchPage:
     hits: list[SearchHit]
     has_next: bool
+    has_previous: bool
     estimated_total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     price_range: tuple[int, int] | None = None
@@ -91,17 +92,69 @@ def clean_query(query: str) -> str:
 MAX_OFFSET_DIGITS = 6
 
 
+def cursor_position(cursor: str, field: str) -> int:
+    """The position in the result list an `o:<n>` cursor stands for, or INVALID on `field`."""
+    digits = cursor[2:]
+    if not cursor.startswith("o:") or not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_OFFSET_DIGITS:
+        raise DomainError.single(ErrorCode.INVALID, field, f"{field} is not a cursor from this search")
+    return int(digits)
+
+
 def decode_offset(after: str | None) -> int:
-    if after is None:
-        return 0
-    digits = after[2:]
-    if not after.startswith("o:") or not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_OFFSET_DIGITS:
-        raise DomainError.single(ErrorCode.INVALID, "after", "after is not a cursor from this search")
-    return int(digits) + 1
+    """Where a page after `after` starts."""
+    return 0 if after is None else cursor_position(after, "after") + 1
 
 
 def encode_offset(offset: int) -> str:
     return f"o:{offset}"
+
+
+@dataclass(frozen=True, slots=True)
+class OffsetWindow:
+    """The hits a page request reads from a result list: `limit` of them from `offset`, one more than the page
+    going forward (it tells whether more follow). Backward, the window ends at `before` and the hits ahead
+    of it are known to exist from the position alone."""
+
+    offset: int
+    limit: int
+    size: int
+    request: PageRequest
+    start: int  # the first position the cursors allow
+
+    def flags(self, fetched: int) -> tuple[bool, bool]:
+        """(has_previous, has_next) of the page, given how many hits the window returned."""
+        if self.request.backward:
+            return self.offset > self.start, self.request.before is not None
+        return self.request.after is not None, fetched > self.size
+
+
+def needs_total(request: PageRequest) -> bool:
+    """A backward page without `before` ends where the list does, which only a count tells."""
+    return request.backward and request.before is None
+
+
+def cursor_bounds(request: PageRequest) -> tuple[int, int | None]:
+    """The first position after `after` and the position of `before` (None without it), or INVALID on the
+    argument that holds something else: read before anything is searched."""
+    start = decode_offset(request.after)
+    return start, None if request.before is None else cursor_position(request.before, "before")
+
+
+def offset_window(request: PageRequest, total: int | None = None) -> OffsetWindow:
+    """`before: o:n` with `last: k` reads from max(0, n - k) (or from just after `after`, when that is later)
+    up to n; without `before`, up to `total`, the length of the list."""
+    request = request.validated()
+    start, end = cursor_bounds(request)
+    size = request.size
+    if request.backward:
+        if end is None:
+            assert total is not None, "a backward page without before needs the list's length"
+            end = total
+        end = max(end, start)
+        offset = max(start, end - size)
+        return OffsetWindow(offset, end - offset, size, request, start)
+    limit = size + 1 if end is None else min(size + 1, max(0, end - start))
+    return OffsetWindow(start, limit, size, request, start)
 
 
 def visibility_filter(viewer: Viewer, include_drafts: bool) -> str:
@@ -175,8 +228,12 @@ class ProductSearch:
     ) -> SearchPage:
         """`facets` lists the attributes to count (see search.query.FACETS; "priceVnd" gives the price range)."""
         page = page.validated()
-        offset = decode_offset(page.after)
-        if offset + page.first > MAX_RESULTS:
+        start, end = cursor_bounds(page)
+        if end is not None and end > MAX_RESULTS:
+            raise DomainError.single(
+                ErrorCode.OUT_OF_RANGE, "before", f"search results stop at {MAX_RESULTS} hits; refine the query"
+            )
+        if not page.backward and start + page.size > MAX_RESULTS:
             raise DomainError.single(
                 ErrorCode.OUT_OF_RANGE, "after", f"search results stop at {MAX_RESULTS} hits; refine the query"
             )
@@ -194,16 +251,18 @@ class ProductSearch:
             every_word=every_word,
         )
         try:
+            total = min(await self._count(plan_), MAX_RESULTS) if needs_total(page) else None
+            window = offset_window(page, total)
             if plan_.federated:
-                federation: dict[str, Any] = {"offset": offset, "limit": page.first + 1}
+                federation: dict[str, Any] = {"offset": window.offset, "limit": window.limit}
                 if facets:
                     federation["facetsByIndex"] = {self.index_uid: list(facets)}
                 body = await self.meili.multi_search(plan_.queries, federation)
                 facet_body = (body.get("facetsByIndex") or {}).get(self.index_uid) or {}
                 distribution, stats = facet_body.get("distribution") or {}, facet_body.get("stats") or {}
             else:
-                params = {k: v for k, v in plan_.queries[0].items() if k != "indexUid"}
-                params.update(offset=offset, limit=page.first + 1)
+                params = self._params(plan_)
+                params.update(offset=window.offset, limit=window.limit)
                 if facets:
                     params["facets"] = list(facets)
                 body = await self.meili.search(self.index_uid, params)
@@ -212,17 +271,33 @@ class ProductSearch:
             raise search_failure(exc, "search", _ARGUMENTS) from exc
         rows = body.get("hits", [])
         hits = [
-            SearchHit(row, offset + i, highlights(row, _HIGHLIGHTED) if highlight else {})
-            for i, row in enumerate(rows[: page.first])
+            SearchHit(row, window.offset + i, highlights(row, _HIGHLIGHTED) if highlight else {})
+            for i, row in enumerate(rows[: window.size])
         ]
+        has_previous, has_next = window.flags(len(rows))
         price = stats.get("priceVnd")
         return SearchPage(
             hits=hits,
-            has_next=len(rows) > page.first,
+            has_next=has_next,
+            has_previous=has_previous,
             estimated_total=int(body.get("estimatedTotalHits", len(hits))),
             facets={k: v for k, v in distribution.items() if k != "priceVnd"},
             price_range=(int(price["min"]), int(price["max"])) if price else None,
         )
+
+    @staticmethod
+    def _params(plan_: Plan) -> dict[str, Any]:
+        return {k: v for k, v in plan_.queries[0].items() if k != "indexUid"}
+
+    async def _count(self, plan_: Plan) -> int:
+        """How many hits the plan has: the only way to know where a list ends that is read from its end, at the
+        cost of one more request. A single search counts exhaustively (no hits asked for); a federated one
+        takes Meilisearch's estimate, the only count federation gives."""
+        if plan_.federated:
+            body = await self.meili.multi_search(plan_.queries, {"offset": 0, "limit": 0})
+            return int(body.get("estimatedTotalHits", 0))
+        body = await self.meili.search(self.index_uid, {**self._params(plan_), "hitsPerPage": 0})
+        return int(body.get("totalHits", 0))
 
     async def suggest(self, prefix: str, first: int) -> list[tuple[str, str]]:
         """(product id, name) pairs for a search box, accent-insensitive, published products only."""

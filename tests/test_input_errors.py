@@ -283,7 +283,7 @@ async def test_certificate_days_out_of_range_name_their_field(
     assert await products_of(store, world) == before
 
 
-# --- bad cursors: resolvers refuse them with INVALID on `after` ------------------------------------------
+# --- bad cursors: resolvers refuse them with INVALID on `after` or `before` -------------------------------
 
 
 def _deep(levels: int) -> str:
@@ -322,6 +322,16 @@ async def test_bad_cursors_are_refused(target: Api, world: World, caplog: pytest
     error = await ask(target, caplog, PAGE, {"first": 2, "after": after})
     assert error["extensions"]["code"] == "INVALID", error
     assert error["extensions"]["field"] == "after", error
+
+
+@pytest.mark.parametrize("before", CURSOR_CASES)
+async def test_bad_cursors_are_refused_in_before(
+    target: Api, world: World, caplog: pytest.LogCaptureFixture, before: str
+) -> None:
+    query = "query($before: String) { products(last: 2, before: $before) { edges { cursor } } }"
+    error = await ask(target, caplog, query, {"before": before})
+    assert error["extensions"]["code"] == "INVALID", error
+    assert error["extensions"]["field"] == "before", error
 
 
 DATE = '{"$date": "2025-03-01T00:00:00Z"}'
@@ -404,6 +414,10 @@ async def test_bad_search_cursors_are_refused(
     error = await ask(target, caplog, query, {"after": after})
     assert error["extensions"]["code"] == "INVALID", error
     assert error["extensions"]["field"] == "after", error
+    query = 'query($before: String) { searchProducts(query: "dừa", last: 2, before: $before) { edges { cursor } } }'
+    error = await ask(target, caplog, query, {"before": after})
+    assert error["extensions"]["code"] == "INVALID", error
+    assert error["extensions"]["field"] == "before", error
 
 
 # --- malformed documents ------------------------------------------------------------------------------------

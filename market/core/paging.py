@@ -1,4 +1,5 @@
-"""Pages of lists: what a client asks for (first, after), what it gets back, and the opaque cursors between."""
+"""Pages of lists: what a client asks for (first and after, or last and before), what it gets back, and the
+opaque cursors between."""
 
 from __future__ import annotations
 
@@ -24,16 +25,43 @@ SortSpec = list[tuple[str, int]]
 
 @dataclass(frozen=True, slots=True)
 class PageRequest:
-    first: int = DEFAULT_PAGE
+    """The `first` items after `after`, or the `last` items before `before` (the end of the list without it),
+    as the Relay connection specification reads them; `after` and `before` may both bound the page. With
+    neither size, a page of DEFAULT_PAGE runs forward, or backward when `before` comes alone: a client that
+    names only the cursor to stop at wants what leads up to it."""
+
+    first: int | None = None
     after: str | None = None
+    last: int | None = None
+    before: str | None = None
+
+    @property
+    def backward(self) -> bool:
+        return self.last is not None or (self.first is None and self.before is not None and self.after is None)
+
+    @property
+    def size(self) -> int:
+        size = self.last if self.backward else self.first
+        return DEFAULT_PAGE if size is None else size
 
     def validated(self) -> PageRequest:
-        if self.first < 0:
-            raise DomainError.single(ErrorCode.OUT_OF_RANGE, "first", "first must not be negative")
-        if self.first > MAX_PAGE:
+        if self.first is not None and self.last is not None:
+            # The specification discourages both at once: which of the two slices wins would be a guess.
             raise DomainError.single(
-                ErrorCode.OUT_OF_RANGE, "first", f"first must be at most {MAX_PAGE}, got {self.first}"
+                ErrorCode.INVALID,
+                "last",
+                "first and last cannot be combined: page forward with first and after, "
+                "or backward with last and before",
             )
+        for name, value in (("first", self.first), ("last", self.last)):
+            if value is None:
+                continue
+            if value < 0:
+                raise DomainError.single(ErrorCode.OUT_OF_RANGE, name, f"{name} must not be negative")
+            if value > MAX_PAGE:
+                raise DomainError.single(
+                    ErrorCode.OUT_OF_RANGE, name, f"{name} must be at most {MAX_PAGE}, got {value}"
+                )
         return self
 
 
@@ -88,10 +116,10 @@ def _storable(value: Any) -> bool:
     return True
 
 
-def decode_cursor(cursor: str, signature: str, width: int) -> list[Any]:
-    """The sort values inside a cursor this list handed out in this order, or a typed error for anything
-    else."""
-    refused = DomainError.single(ErrorCode.INVALID, "after", "after is not a cursor from this list")
+def decode_cursor(cursor: str, signature: str, width: int, field: str = "after") -> list[Any]:
+    """The sort values inside a cursor this list handed out in this order, or a typed error on `field` (the
+    argument that carried it) for anything else."""
+    refused = DomainError.single(ErrorCode.INVALID, field, f"{field} is not a cursor from this list")
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise refused
     try:

@@ -19,7 +19,7 @@ def _dig(doc: Mapping[str, Any], path: str) -> Any:
     return value
 
 
-def _after_filter(sort: SortSpec, values: list[Any]) -> dict[str, Any]:
+def after_filter(sort: SortSpec, values: list[Any]) -> dict[str, Any]:
     """(a, b, _id) > (x, y, z) in the sort's direction, as an $or of prefix equalities."""
     clauses = []
     for i, (field, direction) in enumerate(sort):
@@ -29,6 +29,10 @@ def _after_filter(sort: SortSpec, values: list[Any]) -> dict[str, Any]:
     return {"$or": clauses}
 
 
+def reversed_sort(sort: SortSpec) -> SortSpec:
+    return [(field, -direction) for field, direction in sort]
+
+
 async def fetch_page(
     collection: AsyncCollection[dict[str, Any]],
     base_filter: dict[str, Any],
@@ -36,20 +40,34 @@ async def fetch_page(
     request: PageRequest,
     convert: Callable[[dict[str, Any]], T],
 ) -> Page[T]:
+    """One page in one query. Backward, the query walks the reversed order from `before` (every direction
+    flipped, so the same indexes serve it read from the other end) and the page is turned round."""
     request = request.validated()
     tiebreak = sort[-1][1] if sort else 1
     full_sort: SortSpec = sort if sort and sort[-1][0] == "_id" else [*sort, ("_id", tiebreak)]
-    # Filters may change between pages (a position in this order stays meaningful), the order may not.
+    # Filters may change between pages (a position in this order stays meaningful), the order may not: both
+    # directions hand out and read the same cursors.
     signature = sort_signature(collection.name, full_sort)
-    query = dict(base_filter)
+    clauses = [base_filter] if base_filter else []
     if request.after is not None:
-        values = decode_cursor(request.after, signature, len(full_sort))
-        after = _after_filter(full_sort, values)
-        query = {"$and": [base_filter, after]} if base_filter else after
-    if request.first == 0:
-        return Page(items=[], has_next=False, has_previous=request.after is not None)
-    docs = await collection.find(query, sort=full_sort, limit=request.first + 1).to_list(None)
-    items = [
-        (convert(doc), encode_cursor(signature, [_dig(doc, f) for f, _ in full_sort])) for doc in docs[: request.first]
-    ]
-    return Page(items=items, has_next=len(docs) > request.first, has_previous=request.after is not None)
+        clauses.append(after_filter(full_sort, decode_cursor(request.after, signature, len(full_sort), "after")))
+    if request.before is not None:
+        before = decode_cursor(request.before, signature, len(full_sort), "before")
+        clauses.append(after_filter(reversed_sort(full_sort), before))
+    query = clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else {}
+    size, backward = request.size, request.backward
+    docs: list[dict[str, Any]] = []
+    if size > 0:
+        order = reversed_sort(full_sort) if backward else full_sort
+        docs = await collection.find(query, sort=order, limit=size + 1).to_list(None)
+    more = len(docs) > size
+    docs = docs[:size]
+    if backward:
+        docs.reverse()
+    items = [(convert(doc), encode_cursor(signature, [_dig(doc, f) for f, _ in full_sort])) for doc in docs]
+    # The far side of the page is known from the extra row. The near side is reported as going on whenever
+    # a cursor was given, as the specification allows without a look: the row the cursor came from lies
+    # there unless it was deleted since.
+    if backward:
+        return Page(items=items, has_next=request.before is not None, has_previous=more)
+    return Page(items=items, has_next=more, has_previous=request.after is not None)

@@ -1,6 +1,6 @@
 """Catalog queries."""
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING
 
 import strawberry
 from bson import ObjectId
@@ -14,8 +14,11 @@ from market.core.provinces import load_provinces
 from schema.catalog.inputs import ProducerFilter, ProductFilter, ProductSort
 from schema.catalog.types import Producer, Product, Province
 from schema.pagination import (
-    FIRST_DESCRIPTION,
+    After,
+    Before,
     CountedConnection,
+    First,
+    Last,
     decode_global_id,
     page_request,
     to_connection,
@@ -76,12 +79,15 @@ class CatalogQuery:
         info: Info["Context", None],
         filter: ProductFilter | None = None,
         sort: ProductSort = ProductSortValue.NEWEST,
-        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CountedConnection[Product]:
         ctx = info.context
+        request = page_request(first, after, last, before)
         listing = await catalog.product_list(
-            ctx.store, ctx.viewer, _product_query(filter), ProductSortValue(sort), page_request(first, after)
+            ctx.store, ctx.viewer, _product_query(filter), ProductSortValue(sort), request
         )
         for product, _ in listing.page.items:
             ctx.loaders.product.prime(product.id, product)
@@ -92,8 +98,11 @@ class CatalogQuery:
         self,
         info: Info["Context", None],
         filter: ProducerFilter | None = None,
-        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CountedConnection[Producer]:
-        listing = await catalog.producer_list(info.context.store, _producer_query(filter), page_request(first, after))
+        request = page_request(first, after, last, before)
+        listing = await catalog.producer_list(info.context.store, _producer_query(filter), request)
         return to_connection(listing.page, Producer.from_record, listing.count)

@@ -1,7 +1,7 @@
 """searchProducts and suggestProducts: buyer search over the products index."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry import relay
@@ -10,10 +10,9 @@ from strawberry.types.nodes import SelectedField
 
 from market.catalog import records as catalog
 from market.catalog.records import Certification, ProductGroup
-from market.core.paging import DEFAULT_PAGE, PageRequest
 from market.core.provinces import load_provinces
 from schema.catalog.types import Product
-from schema.pagination import FIRST_DESCRIPTION, decode_global_id, global_id
+from schema.pagination import After, Before, First, Last, decode_global_id, global_id, page_request
 from schema.scalars import Vnd
 from search.documents import product_summary
 from search.query import SearchFilter, SearchSort
@@ -174,7 +173,7 @@ class IndexedProduct(Product):
         return self.record.published_at
 
 
-def _result(page: SearchPage, after: str | None) -> ProductSearchResult:
+def _result(page: SearchPage) -> ProductSearchResult:
     edges = [
         ProductSearchEdge(
             cursor=encode_offset(hit.offset),
@@ -188,7 +187,7 @@ def _result(page: SearchPage, after: str | None) -> ProductSearchResult:
         edges=edges,
         page_info=relay.PageInfo(
             has_next_page=page.has_next,
-            has_previous_page=after is not None,
+            has_previous_page=page.has_previous,
             start_cursor=edges[0].cursor if edges else None,
             end_cursor=edges[-1].cursor if edges else None,
         ),
@@ -270,15 +269,17 @@ class SearchQuery:
         query: str,
         filter: ProductSearchFilter | None = None,
         sort: SearchSort = SearchSort.RELEVANCE,
-        first: Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)] = None,
-        after: str | None = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
         include_drafts: bool = False,
     ) -> ProductSearchResult:
         ctx = info.context
         facets, highlight = _requested(info)
         page = await ctx.search.search(
             query,
-            PageRequest(DEFAULT_PAGE if first is None else first, after),
+            page_request(first, after, last, before),
             ctx.viewer,
             flt=_filter(filter),
             sort=sort,
@@ -286,7 +287,7 @@ class SearchQuery:
             facets=facets,
             highlight=highlight,
         )
-        return _result(page, after)
+        return _result(page)
 
     @strawberry.field(description="Product names for a search box's autocomplete, accent-insensitive.")
     async def suggest_products(

@@ -12,7 +12,16 @@ from market.trade import deals, events, inquiries, quotations
 from market.trade.pipeline import DealState
 from schema.catalog.inputs import PriceTierInput, sent_fields
 from schema.errors import UserError, returns_user_errors
-from schema.pagination import FIRST_DESCRIPTION, CountedConnection, decode_global_id, page_request, to_connection
+from schema.pagination import (
+    After,
+    Before,
+    CountedConnection,
+    First,
+    Last,
+    decode_global_id,
+    page_request,
+    to_connection,
+)
 from schema.scalars import Vnd
 from schema.trade.types import Deal, Inquiry, Message, Quotation, TradeEvent
 from search.matchmaking import matcher_for
@@ -21,7 +30,6 @@ from search.rfqs import board_narrowing
 if TYPE_CHECKING:
     from schema.context import Context
 
-First = Annotated[int | None, strawberry.argument(description=FIRST_DESCRIPTION)]
 IDEMPOTENCY = "Retrying with the same key returns the first result and creates nothing new."
 
 
@@ -161,11 +169,17 @@ def _inquiry_data(input: SubmitInquiryInput) -> dict[str, object]:
 class TradeQuery:
     @strawberry.field(description="Your inbox: inquiries you sent (buyers), were invited to (producers), or oversee.")
     async def inquiries(
-        self, info: Info["Context", None], first: First = None, after: str | None = None, open_only: bool = False
+        self,
+        info: Info["Context", None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        open_only: bool = False,
     ) -> CountedConnection[Inquiry]:
         ctx = info.context
         listing = await inquiries.inbox(
-            ctx.store, ctx.require_viewer(), page_request(first, after), open_only=open_only
+            ctx.store, ctx.require_viewer(), page_request(first, after, last, before), open_only=open_only
         )
         return to_connection(listing.page, Inquiry.from_record, listing.count)
 
@@ -179,7 +193,9 @@ class TradeQuery:
         query: str = "",
         filter: RfqBoardFilter | None = None,
         first: First = None,
-        after: str | None = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CountedConnection[Inquiry]:
         ctx = info.context
         assert ctx.board is not None
@@ -193,7 +209,7 @@ class TradeQuery:
             else []
         )
         listing = await ctx.board.open_requests(
-            ctx.store, ctx.require_viewer(), query, narrowing, page_request(first, after)
+            ctx.store, ctx.require_viewer(), query, narrowing, page_request(first, after, last, before)
         )
         return to_connection(listing.page, Inquiry.from_record, listing.count)
 
@@ -207,17 +223,29 @@ class TradeQuery:
 
     @strawberry.field(description="Deals you are a party to, or oversee.")
     async def deals(
-        self, info: Info["Context", None], first: First = None, after: str | None = None, state: DealState | None = None
+        self,
+        info: Info["Context", None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        state: DealState | None = None,
     ) -> CountedConnection[Deal]:
         ctx = info.context
-        listing = await deals.deal_list(ctx.store, ctx.require_viewer(), page_request(first, after), state=state)
+        request = page_request(first, after, last, before)
+        listing = await deals.deal_list(ctx.store, ctx.require_viewer(), request, state=state)
         return to_connection(listing.page, Deal.from_record, listing.count)
 
     @strawberry.field(description="Trade events, latest first.")
     async def trade_events(
-        self, info: Info["Context", None], first: First = None, after: str | None = None
+        self,
+        info: Info["Context", None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> CountedConnection[TradeEvent]:
-        listing = await events.event_list(info.context.store, page_request(first, after))
+        listing = await events.event_list(info.context.store, page_request(first, after, last, before))
         return to_connection(listing.page, TradeEvent.from_record, listing.count)
 
 
