@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 UV := $(PYTHON) -m uv
+GRAPHIQL := .local/graphiql/.installed
 
 .PHONY: install run test lint typecheck bench lock schema services-start services-stop services-status clean
 
@@ -16,7 +17,12 @@ $(BIN)/ocop: requirements.lock pyproject.toml
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	@touch $@
 
-install: $(BIN)/ocop
+install: $(BIN)/ocop $(GRAPHIQL)
+
+# GraphiQL's browser files, served by the API in dev: npm packages pinned by sha512 in
+# devservices/graphiql/package-lock.json, installed under .local/graphiql (devservices/graphiql_assets.py).
+$(GRAPHIQL): devservices/graphiql/package.json devservices/graphiql/package-lock.json devservices/graphiql/.npmrc | $(BIN)/ocop
+	$(BIN)/python -m devservices.graphiql_assets
 
 run: install
 	$(BIN)/ocop run
@@ -39,8 +45,8 @@ schema: install
 	$(BIN)/ocop export-schema
 
 lock:
-	$(UV) pip compile pyproject.toml --extra dev --extra local --generate-hashes --python-version 3.11 -o requirements.lock
-	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 -o requirements-prod.lock
+	$(UV) pip compile pyproject.toml --extra dev --extra local --extra tracing --generate-hashes --python-version 3.11 -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra tracing --generate-hashes --python-version 3.11 -o requirements-prod.lock
 
 services-start: install
 	$(BIN)/ocop services start

@@ -10,23 +10,34 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
+from api import graphiql
 from api.body_limit import BodyLimit
 from api.cors import ALLOWED_HEADERS, Cors
 from api.graphql import GraphQLEndpoint
-from api.health import healthz, metrics, readyz
+from api.health import healthz, readyz
+from api.metrics import Exposition
+from api.observe import Observe
 from api.rate_limit import RateLimit, TokenBuckets
 from api.services import Services
 from api.settings import Settings
+from api.tracing import tracer_from_env, tracer_of
 from market.store import Store
 from schema import build_schema
 
 
-def create_app(settings: Settings | None = None, *, store: Store | None = None) -> Starlette:
-    """Build the app. Pass `store` to share a MongoDB client (tests count its commands)."""
+def create_app(
+    settings: Settings | None = None, *, store: Store | None = None, tracer_provider: object = None
+) -> Starlette:
+    """Build the app. Pass `store` to share a MongoDB client (tests count its commands), and
+    `tracer_provider` to trace into it rather than as the OTEL_* variables say (api/tracing.py)."""
     settings = settings or Settings()
     services = Services.create(settings, store)
+    tracer = tracer_of(tracer_provider) if tracer_provider is not None else tracer_from_env()
     schema = build_schema(
-        production=settings.env == "production", short_path=settings.short_path, max_batch=settings.max_batch
+        production=settings.env == "production",
+        short_path=settings.short_path,
+        max_batch=settings.max_batch,
+        tracer=tracer,
     )
     graphql = GraphQLEndpoint(schema, services, graphiql=settings.graphiql, allowed_origins=settings.allowed_origins)
 
@@ -46,7 +57,7 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             allow_origins=settings.allowed_origins,
             allow_methods=["GET", "POST", "OPTIONS"],
             allow_headers=ALLOWED_HEADERS,
-            expose_headers=["Retry-After"],
+            expose_headers=["Retry-After", "X-Request-Id"],
             max_age=600,
         ),
         Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
@@ -57,6 +68,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             "per_address": TokenBuckets(settings.rate_per_address, settings.rate_burst_per_address),
         }
         middleware.insert(1, Middleware(RateLimit, **limits))
+    # Outermost, so that refusals by the layers below are logged and counted too.
+    middleware.insert(0, Middleware(Observe, tracer=tracer))
     app = Starlette(
         middleware=middleware,
         routes=[
@@ -64,7 +77,8 @@ def create_app(settings: Settings | None = None, *, store: Store | None = None) 
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
-            Route("/metrics", metrics),
+            Route("/metrics", Exposition(services).endpoint),
+            *graphiql.routes(settings),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,4 @@
-"""Liveness, readiness and metrics."""
+"""Liveness and readiness (metrics: api/metrics.py)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ from datetime import UTC, datetime
 
 from pymongo.errors import PyMongoError
 from starlette.requests import Request
-from starlette.responses import JSONResponse, PlainTextResponse
+from starlette.responses import JSONResponse
 
 from api.services import Services
-from schema.execution import COUNTS
 
 
 async def healthz(request: Request) -> JSONResponse:
@@ -52,31 +51,3 @@ async def readyz(request: Request) -> JSONResponse:
     if mongo_ok:
         body["searchSync"] = await _sync_figures(services)
     return JSONResponse(body, status_code=200 if mongo_ok and meili_ok else 503)
-
-
-async def metrics(request: Request) -> PlainTextResponse:
-    """Prometheus text format."""
-    services: Services = request.app.state.services
-    lines = []
-    try:
-        figures = await _sync_figures(services)
-    except PyMongoError:
-        figures = {}
-    lines += [
-        "# HELP ocop_search_sync_lag_seconds Delay between a MongoDB write and its arrival in the search index.",
-        "# TYPE ocop_search_sync_lag_seconds gauge",
-        f"ocop_search_sync_lag_seconds {figures.get('lagSeconds') or 0}",
-        "# HELP ocop_search_sync_heartbeat_age_seconds Seconds since the sync worker last reported.",
-        "# TYPE ocop_search_sync_heartbeat_age_seconds gauge",
-        f"ocop_search_sync_heartbeat_age_seconds {figures.get('heartbeatAgeSeconds') or 'NaN'}",
-        "# HELP ocop_search_sync_applied_events_total Change events applied to the index.",
-        "# TYPE ocop_search_sync_applied_events_total counter",
-        f"ocop_search_sync_applied_events_total {figures.get('appliedEvents') or 0}",
-        "# HELP ocop_graphql_short_path_total Objects and fields completed by the short execution path, and walks "
-        "it handed back to graphql-core.",
-        "# TYPE ocop_graphql_short_path_total counter",
-        f'ocop_graphql_short_path_total{{outcome="object"}} {COUNTS.objects}',
-        f'ocop_graphql_short_path_total{{outcome="field"}} {COUNTS.fields}',
-        f'ocop_graphql_short_path_total{{outcome="handed_back"}} {COUNTS.handed_back}',
-    ]
-    return PlainTextResponse("\n".join(lines) + "\n")

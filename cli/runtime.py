@@ -18,11 +18,14 @@ from search.settings import PRODUCTS
 def serve(
     host: str = typer.Option(None, help="Bind address (default OCOP_API_HOST, 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default OCOP_API_PORT, 8000)."),
-    access_log: bool = typer.Option(False, help="Log every request (costs ~0.1 ms each; proxies usually do it)."),
+    access_log: bool = typer.Option(False, help="uvicorn's access log too (the API already logs each request)."),
 ) -> None:
     """Run the GraphQL API (GraphiQL at /graphql in dev), with /healthz, /readyz and /metrics."""
     import uvicorn
 
+    from api.logs import configure_logging
+
+    configure_logging()
     settings = Settings()
     uvicorn.run(
         "api.app:create_app",
@@ -30,6 +33,7 @@ def serve(
         host=host or settings.api_host,
         port=port or settings.api_port,
         log_level="info",
+        log_config=None,  # configure_logging's JSON handler, not uvicorn's plain text
         access_log=access_log,
         **settings.server_options,  # type: ignore[arg-type]
     )
@@ -42,13 +46,13 @@ def worker(
     """Keep the search indexes (products, RFQ board) in sync with MongoDB, and close expired inquiries."""
     import logging
 
+    from api.logs import configure_logging
     from search.rfqs import RFQS
     from workers.expiry import sweep_expired
     from workers.indexer import RfqIndexer
     from workers.sync import SearchSync, SyncTimeout
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    configure_logging()
 
     async def work(settings: Settings) -> None:
         stop = asyncio.Event()
@@ -67,7 +71,7 @@ def worker(
                 await asyncio.gather(*jobs)
             except SyncTimeout as exc:
                 stop.set()
-                err.print(f"[red]{exc}[/red]")
+                logging.getLogger("ocop.sync").error("%s", exc)
                 raise typer.Exit(1) from exc
             if once:
                 applied = sum(s.stats.events for s in syncs)
@@ -83,8 +87,10 @@ def run(
     """Start the local services, load the demo data if the catalog is empty, then run worker and API."""
     import uvicorn
 
+    from api.logs import configure_logging
     from cli.services import local_services
 
+    configure_logging()
     settings = Settings()
     services = local_services()
     from devservices.local import ServiceError
@@ -95,6 +101,13 @@ def run(
     except ServiceError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from exc
+    if settings.graphiql:
+        from devservices.graphiql_assets import GraphiQLAssetsError, ensure_installed
+
+        try:
+            ensure_installed(settings)
+        except GraphiQLAssetsError as exc:  # the API runs all the same; its page says how to install
+            err.print(f"[yellow]GraphiQL's files are not installed: {exc}[/yellow]")
     setup = subprocess.run([sys.executable, "-m", "cli", "setup-search"], check=False, stdout=subprocess.DEVNULL)
     if setup.returncode != 0:
         raise typer.Exit(setup.returncode)
@@ -115,6 +128,7 @@ def run(
             host=host,
             port=port,
             log_level="info",
+            log_config=None,
             access_log=False,
             **settings.server_options,  # type: ignore[arg-type]
         )

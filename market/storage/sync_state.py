@@ -29,6 +29,8 @@ class SyncStatus:
     resume_token: dict[str, Any] | None
     rewind_to: Timestamp | None
     heartbeat_at: datetime | None
+    # The last commit of a batch or of an idle beat; unlike heartbeat_at, a failure does not move it.
+    last_success_at: datetime | None
     lag_seconds: float | None
     applied_events: int
     last_error: str | None
@@ -49,6 +51,7 @@ class SyncStateStore:
             resume_token=doc.get("resumeToken"),
             rewind_to=doc.get("rewindTo"),
             heartbeat_at=doc.get("heartbeatAt"),
+            last_success_at=doc.get("lastSuccessAt"),
             lag_seconds=doc.get("lagSeconds"),
             applied_events=doc.get("appliedEvents", 0),
             last_error=doc.get("lastError"),
@@ -85,12 +88,14 @@ class SyncStateStore:
         self, owner: str, token: dict[str, Any] | None, *, applied: int, lag_seconds: float, index_uid: str
     ) -> None:
         """Advance the resume token; called only after Meilisearch reported the writes as succeeded."""
+        now = datetime.now(UTC)
         await self._owned_update(
             owner,
             {
                 "$set": {
                     "resumeToken": token,
-                    "heartbeatAt": datetime.now(UTC),
+                    "heartbeatAt": now,
+                    "lastSuccessAt": now,
                     "lagSeconds": lag_seconds,
                     "lastError": None,
                     "indexUid": index_uid,
