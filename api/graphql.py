@@ -9,12 +9,14 @@ without a valid key is closed (4403), and so is every open connection of a key w
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 import orjson
 import pymongo
 from cross_web import HTTPException  # what Strawberry raises for a malformed request
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -28,13 +30,16 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
+from api import graphiql
 from api.auth import AuthUnavailable, InvalidApiKey, key_from_connection_params, key_from_headers
 from api.caching import apply_caching
 from api.media import GRAPHQL_RESPONSE, is_request_error, preferred
 from api.persisted import PersistedQueryError, document_id_as_extension
 from api.services import Services
+from market.core.messages import locale_of
 from schema.context import Context
 from schema.loaders import Loaders
+from schema.observability import note_error_code
 
 # Bounds on what one WebSocket connection may hold (CVE-2026-35526): operations at once, and how long an
 # unauthenticated socket may stay open before it sends `connection_init`.
@@ -48,12 +53,20 @@ TRY_AGAIN_LATER = 1013
 
 def error_response(message: str, code: str, status: int, *, retry_after: int | None = None) -> JSONResponse:
     """A transport-level failure as a GraphQL response body, so clients parse one shape."""
+    note_error_code(code)
     body = {"data": None, "errors": [{"message": message, "extensions": {"code": code}}]}
     headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
     return JSONResponse(body, status_code=status, headers=headers)
 
 
 _REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+@dataclass
+class RefusedOperation(GraphQLRequestData):
+    """An operation of a batch refused before execution, answered in its place in the batch."""
+
+    refusal: PersistedQueryError | None = None
 
 
 def _well_formed(operation: dict[str, Any]) -> bool:
@@ -220,14 +233,41 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         named = any(params.get(name) is not None for name in ("extensions", "documentId", "doc_id"))
         return not named and super().should_render_graphql_ide(request)
 
+    async def render_graphql_ide(self, request: Request) -> Response:
+        """Strawberry's page loads GraphiQL from a CDN; ours from this API's own copy (api/graphiql.py)."""
+        return graphiql.page(request, self.services.settings.home)
+
     def parse_query_params(self, params: Any) -> dict[str, Any]:
         return document_id_as_extension(super().parse_query_params(params))
 
     async def parse_http_body(self, request: Any) -> GraphQLRequestData | list[GraphQLRequestData]:
         parsed = await super().parse_http_body(request)
         if isinstance(parsed, list):
-            return [await self.services.persisted.resolve(item) for item in parsed]
+            return [await self._resolved_in_batch(item) for item in parsed]
         return await self.services.persisted.resolve(parsed)
+
+    async def _resolved_in_batch(self, item: GraphQLRequestData) -> GraphQLRequestData:
+        """In a batch an unknown persisted document fails its own operation only: Apollo's batch link
+        expects one result per operation, and its persisted-query link retries the one that failed."""
+        try:
+            return await self.services.persisted.resolve(item)
+        except PersistedQueryError as exc:
+            return RefusedOperation(query=None, variables=None, operation_name=None, extensions=None, refusal=exc)
+
+    async def execute_single(
+        self,
+        request: Any,
+        request_adapter: Any,
+        sub_response: Any,
+        context: Any,
+        root_value: Any,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        if isinstance(request_data, RefusedOperation):
+            refusal = request_data.refusal
+            assert refusal is not None
+            return ExecutionResult(data=None, errors=[GraphQLError(refusal.message, extensions={"code": refusal.code})])
+        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -252,8 +292,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Context:
         state: dict[str, Any] = request.scope.setdefault("state", {})
+        locale = locale_of(request.headers.get("accept-language"))
         if isinstance(response, Response):
             state["sub_response"] = response  # where process_result sets the media type and status
+            response.headers["Content-Language"] = locale  # of the error messages and labels
         return Context(
             store=self.services.store,
             search=self.services.search,
@@ -263,4 +305,5 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             rfq_invites=self.services.settings.rfq_invites,
             request=request,
             response=response,
+            locale=locale,
         )

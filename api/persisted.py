@@ -65,6 +65,9 @@ class PersistedDocuments:
         """The request with its document's text, or PersistedQueryError."""
         extensions = request.extensions or {}
         persisted, document_id = extensions.get("persistedQuery"), extensions.get("documentId")
+        if request.query == "" and (persisted is not None or document_id is not None):
+            # graphql-ws clients must send a query string: an empty one beside an id means "by id"
+            request = replace(request, query=None)
         if self.trusted is not None:
             return self._trusted(request, persisted, document_id)
         if persisted is None and isinstance(document_id, str):

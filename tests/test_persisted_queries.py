@@ -108,3 +108,21 @@ async def test_batches_run_up_to_the_cap(apps: Callable[..., httpx.AsyncClient])
     assert malformed.status_code == 400 and malformed.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
     off = await apps(max_batch=0).post("/graphql", json=[{"query": QUERY}])
     assert off.status_code == 400
+
+
+async def test_in_a_batch_an_unknown_hash_fails_only_its_own_operation(apps: Callable[..., httpx.AsyncClient]) -> None:
+    """Apollo's batch link needs one result per operation; the persisted-query link then resends that one."""
+    text = f"{QUERY} # batch {sha(str(id(apps)))}"
+    answers = (
+        await apps().post("/graphql", json=[{"query": QUERY}, {"extensions": persisted(text)}, {"query": QUERY}])
+    ).json()
+    assert len(answers) == 3 and answers[0] == answers[2] == {"data": {"__typename": "Query"}}
+    assert answers[1]["errors"][0]["message"] == "PersistedQueryNotFound"
+
+
+async def test_an_empty_query_beside_an_id_means_by_id(apps: Callable[..., httpx.AsyncClient]) -> None:
+    http = apps()
+    await http.post("/graphql", json={"query": QUERY, "extensions": persisted(QUERY)})
+    assert (await http.post("/graphql", json={"query": "", "extensions": persisted(QUERY)})).json() == {
+        "data": {"__typename": "Query"}
+    }

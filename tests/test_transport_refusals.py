@@ -5,6 +5,7 @@ connection."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import socket
 from collections.abc import AsyncIterator
@@ -148,3 +149,21 @@ async def test_websocket_upgrades_from_allowed_origins_only(ws_url: str, api: Ap
     with pytest.raises((InvalidStatus, ConnectionClosed)):
         async with connect(ws_url, subprotocols=[PROTOCOL], additional_headers=headers, origin=foreign) as ws:
             await start(ws, api.keys["buyer"])
+
+
+async def test_subscriptions_name_persisted_documents_too(ws_url: str, api: Api, store: Store) -> None:
+    text = "subscription FollowByHash { inquiryEvents { kind } }"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": digest}}
+    headers = {"Authorization": f"Bearer {api.keys['buyer']}"}
+    async with connect(ws_url, subprotocols=[PROTOCOL], additional_headers=headers) as ws:
+        await start(ws, api.keys["buyer"])
+        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "", "extensions": persisted}}))
+        missing = json.loads(await asyncio.wait_for(ws.recv(), 10))
+        assert missing["type"] == "error" and missing["id"] == "1"
+        assert missing["payload"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
+        await store.persisted_queries.put(digest, text)
+        await ws.send(json.dumps({"id": "2", "type": "subscribe", "payload": {"query": "", "extensions": persisted}}))
+        await ws.send(json.dumps({"id": "2", "type": "complete"}))
+        await ws.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "pong"  # the subscription ran, no error
