@@ -23,6 +23,7 @@ class Context:
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    locale: str = "en"  # of the messages: "vi" or "en", from the request's Accept-Language
 
     def require_viewer(self) -> Principal:
         if self.viewer is None:

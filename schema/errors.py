@@ -2,8 +2,10 @@
 
 - Business and validation failures of a mutation: `errors: [UserError!]!` in its payload
   (`returns_user_errors`).
-- A query given bad arguments: a top-level error whose `extensions` carry `code` and `field`
+- A query given bad arguments: a top-level error whose `extensions` carry `code`, `field` and `params`
   (market.core.errors.DomainError provides them).
+- Messages of business errors are in the request's locale (`Context.locale`: Vietnamese when
+  `Accept-Language` prefers `vi`), from one catalogue (market/core/messages.py).
 - A missing or invalid API key: a top-level `UNAUTHENTICATED` error.
 - A malformed request (syntax, unknown fields, values of the wrong type) and an unreachable database: a
   top-level error that `classify` gives a code (and, for input, the argument path in `field`).
@@ -26,22 +28,84 @@ from graphql import (
     ValueNode,
     VariableNode,
 )
+from strawberry.scalars import JSON
 
 from market.core.errors import DomainError, ErrorCode
 from market.storage.faults import is_unavailable
+from schema.enums import describe_enum
 
-strawberry.enum(ErrorCode, description="Why an input was refused.")
+describe_enum(
+    ErrorCode,
+    "Why a request was refused: the `code` of a mutation's `errors` entry, and the `extensions.code` of a "
+    "query's or subscription's top-level error for the same reasons (top-level errors have other codes too, "
+    "such as BAD_USER_INPUT and UNAUTHENTICATED).",
+    {
+        ErrorCode.REQUIRED: "A required value is missing or blank.",
+        ErrorCode.INVALID: "A value is malformed or does not fit with another: not an email, URL or phone number, "
+        "an id of another type, a cursor this list did not hand out, two price tiers with one `minQuantity`, an "
+        "end before its start, `first` together with `last`.",
+        ErrorCode.OUT_OF_RANGE: "A number or date outside its allowed range; the message gives the range.",
+        ErrorCode.TOO_LONG: "A text longer than its limit; the message gives the limit in characters.",
+        ErrorCode.UNKNOWN_PROVINCE: "No current or pre-2025 province has this name or code.",
+        ErrorCode.NOT_FOUND: "The object does not exist or you may not see it: the two are the same answer.",
+        ErrorCode.DUPLICATE: "Another record already holds this unique value (a producer's name in its province, "
+        "a product's `externalId` at its producer).",
+        ErrorCode.CONFLICT: "Someone changed the record since you read it (`expectedVersion` or `revision` is "
+        "stale): read it again, then retry.",
+        ErrorCode.FORBIDDEN: "Your role or organisation may not do this.",
+        ErrorCode.INVALID_STATE: "The object's state does not allow this now (a closed inquiry, an archived "
+        "product, a quotation already accepted or declined).",
+        ErrorCode.UNAVAILABLE: "A service is temporarily unreachable or full; retry in a moment.",
+        ErrorCode.INVALID_TRANSITION: "The deal cannot move from its state to the one asked; the message lists "
+        "the states it can move to.",
+        ErrorCode.IDEMPOTENCY_KEY_REUSED: "This `idempotencyKey` was already used by your account with a "
+        "different input.",
+        ErrorCode.TOO_MANY_SUBSCRIPTIONS: "Your account already holds as many open subscriptions as it may; "
+        "end one first.",
+    },
+)
 
 
-@strawberry.type(description="A business or validation failure, next to the input field it concerns.")
+@strawberry.type(
+    description="A business or validation failure of a mutation, next to the input field it concerns. When a "
+    "payload has any, nothing was written and its object field is null."
+)
 class UserError:
-    field: str | None = strawberry.field(description="The input field at fault, e.g. `priceTiers[1].minQuantity`.")
-    code: ErrorCode
-    message: str
+    field: str | None = strawberry.field(
+        description="The input field at fault as a path from the mutation's arguments, e.g. `name`, "
+        "`priceTiers[1].minQuantity`, `criteria.provinces[0]`; null when the error concerns the request as a "
+        "whole (as most FORBIDDEN errors do)."
+    )
+    code: ErrorCode = strawberry.field(description="What went wrong, for the client to branch on.")
+    message: str = strawberry.field(
+        description="A readable explanation with the limit or the allowed values where they apply, in Vietnamese "
+        "when the request's `Accept-Language` prefers `vi`, else in English; may be shown to users but not "
+        "parsed."
+    )
+    params: JSON = strawberry.field(
+        description="The values the message names, for a UI that words its own message: `min`, `max` and `got` "
+        "of OUT_OF_RANGE, `max` of TOO_LONG, `got` (the value as sent) of most INVALID errors, `allowed` (a "
+        "list) where only some values are allowed, `expected` and `current` of CONFLICT. `{}` when it names "
+        "none."
+    )
 
 
-def user_errors(exc: DomainError) -> list[UserError]:
-    return [UserError(field=e.field, code=e.code, message=e.message) for e in exc.errors]
+def user_errors(exc: DomainError, locale: str = "en") -> list[UserError]:
+    return [UserError(field=e.field, code=e.code, message=e.text(locale), params=JSON(e.params)) for e in exc.errors]
+
+
+def locale_of_call(args: tuple[object, ...], kwargs: dict[str, object]) -> str:
+    """The request's locale, from the `info` a resolver is called with."""
+    info = kwargs.get("info", next((a for a in args if hasattr(a, "context")), None))
+    return str(getattr(getattr(info, "context", None), "locale", "en"))
+
+
+def localize(error: GraphQLError, locale: str) -> None:
+    """A top-level error raised as a DomainError, with its message and extensions in `locale`, in place."""
+    original = error.original_error
+    if isinstance(original, DomainError):
+        error.message = original.text(locale)
+        error.extensions = {**(error.extensions or {}), **original.extensions_in(locale)}
 
 
 class Payload(Protocol):
@@ -67,7 +131,7 @@ def returns_user_errors(
             try:
                 return await resolver(*args, **kwargs)
             except DomainError as exc:
-                return payload(errors=user_errors(exc))
+                return payload(errors=user_errors(exc, locale_of_call(args, kwargs)))
 
         return run
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from search.client import MeiliError, MeiliUnavailable
 
 log = logging.getLogger("ocop.search")
@@ -21,10 +21,10 @@ def search_failure(exc: MeiliError, what: str, fields: Mapping[str, str] | None 
     """The DomainError for a failed search of `what` ("search", "the RFQ board"). `fields` maps Meilisearch
     error codes (`invalid_search_filter`) to the argument they concern; any other refusal is UNAVAILABLE."""
     if isinstance(exc, MeiliUnavailable):
-        return DomainError.single(ErrorCode.UNAVAILABLE, None, f"{what} is temporarily unavailable")
+        return DomainError.of("temporarily_unavailable", None, what=what)
     # repr keeps a client's line breaks inside the filter from forging log lines.
     log.warning("Meilisearch refused a request for %s: %s %s %r", what, exc.status, exc.code, str(exc))
     field = (fields or {}).get(exc.code or "")
     if field is not None:
-        return DomainError.single(ErrorCode.INVALID, field, f"{what} could not apply this {field}")
-    return DomainError.single(ErrorCode.UNAVAILABLE, None, f"{what} is temporarily unavailable")
+        return DomainError.of("search_refused", field, what=what)
+    return DomainError.of("temporarily_unavailable", None, what=what)

@@ -3,8 +3,6 @@ the search index (so Vietnamese handling, synonyms and province aliases apply), 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from market.core.errors import DomainError
 from market.core.paging import PageRequest
 from market.trade.inquiries import Match, Matcher
@@ -30,7 +28,7 @@ def matcher_for(search: ProductSearch) -> Matcher:
         try:
             page = await search.search(criteria.query, PageRequest(CANDIDATES), None, flt=flt, every_word=True)
         except DomainError as exc:
-            raise DomainError([replace(e, field=_CRITERIA.get(e.field or "", e.field)) for e in exc.errors]) from exc
+            raise DomainError([e.moved(_CRITERIA.get(e.field or "", e.field)) for e in exc.errors]) from exc
         by_producer: dict[object, Match] = {}
         for hit in page.hits:
             product = hit.product

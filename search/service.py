@@ -11,7 +11,7 @@ from typing import Any
 from market.accounts.policy import Viewer
 from market.catalog.policy import draft_scope
 from market.catalog.records import Product, ProductStatus
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from market.core.paging import PageRequest
 from market.core.text import nfc
 from market.store import Store
@@ -82,9 +82,7 @@ class SearchPage:
 def clean_query(query: str) -> str:
     text = nfc(query)
     if len(text) > MAX_QUERY_LENGTH:
-        raise DomainError.single(
-            ErrorCode.TOO_LONG, "query", f"query is longer than {MAX_QUERY_LENGTH} characters ({len(text)})"
-        )
+        raise DomainError.of("query_too_long", "query", max=MAX_QUERY_LENGTH, got=len(text))
     return text
 
 
@@ -96,7 +94,7 @@ def cursor_position(cursor: str, field: str) -> int:
     """The position in the result list an `o:<n>` cursor stands for, or INVALID on `field`."""
     digits = cursor[2:]
     if not cursor.startswith("o:") or not (digits.isascii() and digits.isdigit()) or len(digits) > MAX_OFFSET_DIGITS:
-        raise DomainError.single(ErrorCode.INVALID, field, f"{field} is not a cursor from this search")
+        raise DomainError.of("not_a_search_cursor", field)
     return int(digits)
 
 
@@ -230,13 +228,9 @@ class ProductSearch:
         page = page.validated()
         start, end = cursor_bounds(page)
         if end is not None and end > MAX_RESULTS:
-            raise DomainError.single(
-                ErrorCode.OUT_OF_RANGE, "before", f"search results stop at {MAX_RESULTS} hits; refine the query"
-            )
+            raise DomainError.of("results_window", "before", max=MAX_RESULTS)
         if not page.backward and start + page.size > MAX_RESULTS:
-            raise DomainError.single(
-                ErrorCode.OUT_OF_RANGE, "after", f"search results stop at {MAX_RESULTS} hits; refine the query"
-            )
+            raise DomainError.of("results_window", "after", max=MAX_RESULTS)
         unknown = set(facets) - set(FACETS)
         if unknown:
             raise ValueError(f"not facet attributes: {sorted(unknown)}")
@@ -302,7 +296,7 @@ class ProductSearch:
     async def suggest(self, prefix: str, first: int) -> list[tuple[str, str]]:
         """(product id, name) pairs for a search box, accent-insensitive, published products only."""
         if not 1 <= first <= 20:
-            raise DomainError.single(ErrorCode.OUT_OF_RANGE, "first", "first must be between 1 and 20")
+            raise DomainError.of("between", "first", min=1, max=20)
         text = clean_query(prefix)
         if not text:
             return []

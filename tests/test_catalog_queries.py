@@ -190,7 +190,15 @@ async def test_producers_list_and_filters(api: Api, world: World) -> None:
     assert body["errors"][0]["extensions"] == {
         "code": "OUT_OF_RANGE",
         "field": "first",
-        "errors": [{"code": "OUT_OF_RANGE", "field": "first", "message": "first must be at most 100, got 500"}],
+        "params": {"max": 100, "got": 500},
+        "errors": [
+            {
+                "code": "OUT_OF_RANGE",
+                "field": "first",
+                "message": "first must be at most 100, got 500",
+                "params": {"max": 100, "got": 500},
+            }
+        ],
     }
 
 

@@ -14,6 +14,7 @@ import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -477,7 +478,8 @@ async def test_deal_events_reach_the_deal_parties_and_refuse_others(server: str,
         assert agreed["id"] == deal_id and agreed["state"] == "AGREED" and agreed["version"] == 2
         assert agreed["allowedTransitions"] == ["ORDERED", "CANCELLED", "LOST"]  # as the buyer sees it
         assert agreed["eventCursor"]
-        order = {"quantity": 40, "valueVnd": 6_000_000, "deliveryDate": "2099-01-01"}
+        delivery = (datetime.now(UTC) + timedelta(days=30)).date().isoformat()
+        order = {"quantity": 40, "valueVnd": 6_000_000, "deliveryDate": delivery}
         await move(buyer, "ORDERED", 2, order=order)
         assert (await client.next())["dealEvents"]["state"] == "ORDERED"
 

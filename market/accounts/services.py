@@ -10,7 +10,7 @@ from market.accounts import policy
 from market.accounts.policy import Principal
 from market.accounts.records import Account, ApiKey, Role
 from market.accounts.repository import KEY_PREFIX
-from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.errors import DomainError, not_found
 from market.core.ids import object_id_of
 from market.core.provinces import load_provinces
 from market.core.text import nfc
@@ -31,26 +31,26 @@ async def create_account(
     """Members belong to an existing producer or buyer organisation; coordinators to a province."""
     doc: dict[str, object] = {"name": nfc(name), "role": role.value}
     if not doc["name"]:
-        raise DomainError.single(ErrorCode.REQUIRED, "name", "name is required")
+        raise DomainError.of("required", "name")
     if email:
         doc["email"] = nfc(email).lower()
     if role in (Role.PRODUCER, Role.BUYER):
         if not org_id:
-            raise DomainError.single(ErrorCode.REQUIRED, "org", f"a {role.value} account needs --org")
+            raise DomainError.of("org_required", "org", role=role.value)
         oid = object_id_of(org_id, ("Producer", "BuyerOrganisation"))
         if oid is None:
-            raise DomainError.single(ErrorCode.INVALID, "org", f"{org_id!r} is not an organisation id")
+            raise DomainError.of("not_an_org_id", "org", got=org_id)
         exists = (await store.producers.get(oid) if role is Role.PRODUCER else await store.buyers.get(oid)) is not None
         if not exists:
             what = "producer" if role is Role.PRODUCER else "buyer organisation"
-            raise DomainError.single(ErrorCode.NOT_FOUND, "org", f"no {what} with id {org_id}")
+            raise DomainError.of("no_org_with_id", "org", what=what, id=org_id)
         doc["orgId"] = oid
     elif org_id:
-        raise DomainError.single(ErrorCode.INVALID, "org", f"a {role.value} account belongs to no organisation")
+        raise DomainError.of("org_not_allowed", "org", role=role.value)
     if role is Role.COORDINATOR:
         match = load_provinces().resolve(province or "")
         if match is None:
-            raise DomainError.single(ErrorCode.UNKNOWN_PROVINCE, "province", "a coordinator needs a known --province")
+            raise DomainError.of("province_required", "province")
         doc["provinceCode"] = match.province.code
     return await store.accounts.insert(doc)
 
@@ -70,12 +70,11 @@ async def find_api_key(store: Store, reference: str, field: str = "key") -> ApiK
     elif (key_id := object_id_of(reference, ("ApiKey",))) is not None:
         found = await store.accounts.find_keys(key_id=key_id)
     else:
-        raise DomainError.single(ErrorCode.INVALID, field, "give the key, its hint (ocop_XXXX) or its id")
+        raise DomainError.of("key_reference", field)
     if not found:
         raise not_found(field, "API key")
     if len(found) > 1:
-        ids = ", ".join(str(k.id) for k in found)
-        raise DomainError.single(ErrorCode.INVALID, field, f"several keys share this hint; give one of the ids: {ids}")
+        raise DomainError.of("ambiguous_key_hint", field, ids=[str(k.id) for k in found])
     return found[0]
 
 

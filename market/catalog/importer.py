@@ -23,11 +23,13 @@ from market.catalog.records import ProducerType, ProductGroup, ProductStatus
 from market.catalog.services import clean_product, nest_fields
 from market.catalog.validation import MAX_MOQ, MAX_NAME, Checker, infer_producer_type, parse_producer_type
 from market.core.clock import utcnow
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from market.core.text import fold, nfc
 
 REQUIRED = ("externalId", "name", "description", "category", "province", "producer", "ocopStars", "priceVnd", "unit")
 BATCH = 1000
+# The statuses a row may give; an import never archives.
+_IMPORT_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.DRAFT)
 
 # Keywords of the free-text category that tell the OCOP group when a row does not say it.
 _GROUP_HINTS: list[tuple[ProductGroup, tuple[str, ...]]] = [
@@ -130,7 +132,7 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
     for key in REQUIRED:
         value = row.get(key)
         if value is None or (isinstance(value, str) and not nfc(value)):
-            check.add(ErrorCode.REQUIRED, key, f"{key} is required")
+            check.add("required", key)
     producer_name = check.text("producer", row.get("producer"), required=False, max_len=MAX_NAME)
     producer_type: ProducerType | None = None
     if row.get("producerType"):
@@ -154,8 +156,8 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
         raise
     check.raise_if_any()
     status = str(row.get("status") or ProductStatus.PUBLISHED.value).strip().lower()
-    if status not in (ProductStatus.PUBLISHED.value, ProductStatus.DRAFT.value):
-        raise DomainError.single(ErrorCode.INVALID, "status", f"status must be published or draft, got {status!r}")
+    if status not in (p.value for p in _IMPORT_STATUSES):
+        raise DomainError.of("import_status", "status", allowed=[p.value for p in _IMPORT_STATUSES], got=status)
     product["status"] = status
     assert producer_name is not None
     province_code = product["provinceCode"]

@@ -21,24 +21,24 @@ def can_manage_producer(viewer: Viewer, producer: Producer) -> bool:
 
 def ensure_can_create_producer(viewer: Viewer, province_code: str) -> None:
     if viewer is None or not (viewer.is_admin or viewer.coordinates(province_code)):
-        raise forbidden("only an admin or the provincial OCOP office of this province may register producers")
+        raise forbidden("forbidden_register_producers")
 
 
 def ensure_can_manage_producer(viewer: Viewer, producer: Producer) -> None:
     if not can_manage_producer(viewer, producer):
-        raise forbidden("you may not change this producer")
+        raise forbidden("forbidden_change_producer")
 
 
 def ensure_can_verify_producer(viewer: Viewer, producer: Producer) -> None:
     """Verification is the certifying office's word, so a producer cannot verify itself."""
     if viewer is None or not (viewer.is_admin or viewer.coordinates(producer.address.province_code)):
-        raise forbidden("only an admin or the provincial OCOP office may change verification", "verified")
+        raise forbidden("forbidden_verify_producer", "verified")
 
 
 def ensure_can_manage_products_of(viewer: Viewer, producer: Producer) -> None:
     """Create, edit, publish and archive products: the producer's members and admins."""
     if viewer is None or not (viewer.is_admin or viewer.is_member_of(producer.id)):
-        raise forbidden("only members of this producer or an admin may manage its products")
+        raise forbidden("forbidden_manage_products")
 
 
 def can_see_contact(viewer: Viewer, producer: Producer) -> bool:

@@ -17,7 +17,7 @@ from pymongo.errors import DuplicateKeyError
 
 from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus
 from market.core.clock import utcnow
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from market.core.paging import Page, PageRequest, SortSpec
 from market.core.provinces import load_provinces
 from market.core.text import fold
@@ -31,7 +31,7 @@ def province_query(text: str, field: str, *, code_path: str, former_path: str) -
     an old province name matches only what was registered under that old name."""
     match = load_provinces().resolve(text)
     if match is None:
-        raise DomainError.single(ErrorCode.UNKNOWN_PROVINCE, field, f"unknown province {text!r}")
+        raise DomainError.of("unknown_province", field, got=text)
     query: dict[str, Any] = {code_path: match.province.code}
     if match.former_name:
         query[former_path] = match.former_name
@@ -163,7 +163,7 @@ class ProducerRepository:
 
 
 def _duplicate_name() -> DomainError:
-    return DomainError.single(ErrorCode.DUPLICATE, "name", "a producer with this name already exists in this province")
+    return DomainError.of("duplicate_producer", "name")
 
 
 class ProductSort(StrEnum):
@@ -395,6 +395,4 @@ def _and(*parts: dict[str, Any]) -> dict[str, Any]:
 
 
 def duplicate_external_id() -> DomainError:
-    return DomainError.single(
-        ErrorCode.DUPLICATE, "externalId", "this producer already has a product with this externalId"
-    )
+    return DomainError.of("duplicate_external_id", "externalId")

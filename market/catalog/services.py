@@ -29,7 +29,7 @@ from market.catalog.validation import (
     parse_producer_type,
 )
 from market.core.clock import midnight
-from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
 from market.core.provinces import ProvinceMatch
@@ -185,7 +185,7 @@ def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
 async def create_product(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> Product:
     producer_ref = data.get("producerId")
     if not producer_ref:
-        raise DomainError.single(ErrorCode.REQUIRED, "producerId", "producerId is required")
+        raise DomainError.of("required", "producerId")
     fields = clean_product(data, partial=False)
     producer = await _producer(store, producer_ref, "producerId")
     policy.ensure_can_manage_products_of(viewer, producer)
@@ -212,9 +212,7 @@ async def update_product(
 ) -> Product:
     product = await _owned_product(store, viewer, product_id)
     if product.status is ProductStatus.ARCHIVED:
-        raise DomainError.single(
-            ErrorCode.INVALID_STATE, "id", "an archived product cannot be edited; publish it again first"
-        )
+        raise DomainError.of("archived_product", "id")
     fields = clean_product(data, partial=True)
     set_fields, unset_fields = _split_update(fields)
     return await store.products.update(product.id, expected_version, set_fields, unset_fields)
@@ -223,7 +221,7 @@ async def update_product(
 async def publish_product(store: Store, viewer: Viewer, product_id: str, expected_version: int | None) -> Product:
     product = await _owned_product(store, viewer, product_id)
     if product.status is ProductStatus.PUBLISHED:
-        raise DomainError.single(ErrorCode.INVALID_STATE, "id", "the product is already published")
+        raise DomainError.of("already_published", "id")
     return await store.products.update(
         product.id,
         expected_version,
@@ -234,7 +232,7 @@ async def publish_product(store: Store, viewer: Viewer, product_id: str, expecte
 async def archive_product(store: Store, viewer: Viewer, product_id: str, expected_version: int | None) -> Product:
     product = await _owned_product(store, viewer, product_id)
     if product.status is ProductStatus.ARCHIVED:
-        raise DomainError.single(ErrorCode.INVALID_STATE, "id", "the product is already archived")
+        raise DomainError.of("already_archived", "id")
     return await store.products.update(product.id, expected_version, {"status": ProductStatus.ARCHIVED.value})
 
 

@@ -13,7 +13,8 @@ from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from typing import Any, TypeVar
 
 from market.catalog.records import CERTIFICATE_VALIDITY_MONTHS, Certification, PriceTier, ProducerType, ProductGroup
-from market.core.errors import DomainError, ErrorCode, FieldError
+from market.core.errors import DomainError, FieldError
+from market.core.messages import Verbatim
 from market.core.numbers import NotAWholeNumber, parse_whole_number
 from market.core.provinces import ProvinceMatch, load_provinces
 from market.core.text import fold, nfc
@@ -46,8 +47,9 @@ class Checker:
     def __init__(self) -> None:
         self.errors: list[FieldError] = []
 
-    def add(self, code: ErrorCode, field: str, message: str) -> None:
-        self.errors.append(FieldError(code, field, message))
+    def add(self, key: str, field: str, **params: Any) -> None:
+        """An error of catalogue message `key` (market/core/messages.py) about `field`."""
+        self.errors.append(FieldError.of(key, field, **params))
 
     def raise_if_any(self) -> None:
         if self.errors:
@@ -58,14 +60,14 @@ class Checker:
     def text(self, field: str, value: Any, *, required: bool, max_len: int) -> str | None:
         if value is None or (isinstance(value, str) and not nfc(value)):
             if required:
-                self.add(ErrorCode.REQUIRED, field, f"{field} is required")
+                self.add("required", field)
             return None
         if not isinstance(value, str):
-            self.add(ErrorCode.INVALID, field, f"{field} must be text")
+            self.add("not_text", field)
             return None
         cleaned = nfc(value)
         if len(cleaned) > max_len:
-            self.add(ErrorCode.TOO_LONG, field, f"{field} is longer than {max_len} characters")
+            self.add("too_long", field, max=max_len, got=len(cleaned))
             return None
         return cleaned
 
@@ -82,22 +84,17 @@ class Checker:
         # A blank cell is an absent value, not a malformed number.
         if value is None or (isinstance(value, str) and not value.strip()):
             if required:
-                self.add(ErrorCode.REQUIRED, field, f"{field} is required")
+                self.add("required", field)
             return None
         try:
             return parse_whole_number(value, grouped=grouped)
         except NotAWholeNumber as exc:
-            shown = repr(value) if isinstance(value, str) else str(value)
-            self.add(ErrorCode.INVALID, field, f"{field} must be a whole number, got {shown}: {exc}")
+            self.add("not_whole_number", field, got=_shown(value), reason=exc.reason, **exc.params)
             return None
 
     def _in_range(self, field: str, number: int, minimum: int, maximum: int) -> int | None:
         if not minimum <= number <= maximum:
-            self.add(
-                ErrorCode.OUT_OF_RANGE,
-                field,
-                f"{field} must be between {minimum} and {maximum}, got {number}",
-            )
+            self.add("out_of_range", field, min=minimum, max=maximum, got=number)
             return None
         return number
 
@@ -113,22 +110,22 @@ class Checker:
             try:
                 day = date.fromisoformat(str(value).strip())
             except ValueError:
-                self.add(ErrorCode.INVALID, field, f"{field} must be a date as YYYY-MM-DD, got {value!r}")
+                self.add("not_a_date", field, got=_shown(value))
                 return None
         latest = horizon() if latest is None else latest
         if not earliest <= day <= latest:
-            self.add(ErrorCode.OUT_OF_RANGE, field, f"{field} must be between {earliest} and {latest}, got {day}")
+            self.add("out_of_range", field, min=earliest.isoformat(), max=latest.isoformat(), got=day.isoformat())
             return None
         return day
 
     def choice(self, field: str, value: Any, parse: Any, *, required: bool, label: str) -> Any:
         if value is None or value == "":
             if required:
-                self.add(ErrorCode.REQUIRED, field, f"{field} is required")
+                self.add("required", field)
             return None
         parsed = parse(value)
         if parsed is None:
-            self.add(ErrorCode.INVALID, field, f"unknown {label} {value!r}")
+            self.add("unknown_value", field, what=label, got=_shown(value))
         return parsed
 
     # --- domain values ----------------------------------------------------------------------------
@@ -139,7 +136,7 @@ class Checker:
             return None
         match = load_provinces().resolve(text)
         if match is None:
-            self.add(ErrorCode.UNKNOWN_PROVINCE, field, f"unknown province {text!r}")
+            self.add("unknown_province", field, got=text)
         return match
 
     def stars(self, field: str, value: Any, *, required: bool) -> int | None:
@@ -150,7 +147,7 @@ class Checker:
         if number is None:
             return None
         if number <= 0:
-            self.add(ErrorCode.OUT_OF_RANGE, field, f"{field} must be a positive amount in VND, got {number}")
+            self.add("not_positive_price", field, got=number)
             return None
         return self._in_range(field, number, 1, MAX_PRICE_VND)
 
@@ -158,7 +155,7 @@ class Checker:
         if value is None:
             return None
         if not isinstance(value, list) or len(value) > MAX_TIERS:
-            self.add(ErrorCode.INVALID, field, f"{field} must be a list of at most {MAX_TIERS} tiers")
+            self.add("too_many_tiers", field, max=MAX_TIERS)
             return None
         tiers: list[PriceTier] = []
         ok = True
@@ -181,7 +178,7 @@ class Checker:
             return None
         tiers.sort(key=lambda t: t.min_quantity)
         if len({t.min_quantity for t in tiers}) != len(tiers):
-            self.add(ErrorCode.INVALID, field, "two tiers have the same minQuantity")
+            self.add("same_tier_quantity", field)
             return None
         return tiers
 
@@ -190,14 +187,13 @@ class Checker:
             return None
         items = _split_list(value)
         if items is None:
-            self.add(ErrorCode.INVALID, field, f"{field} must be a list")
+            self.add("not_a_list", field)
             return None
         found: list[Certification] = []
         for item in items:
             cert = parse_certification(item)
             if cert is None:
-                known = ", ".join(c.value for c in Certification)
-                self.add(ErrorCode.INVALID, field, f"unknown certification {item!r}; known: {known}")
+                self.add("unknown_certification", field, got=item, allowed=[c.value for c in Certification])
             elif cert not in found:
                 found.append(cert)
         return found
@@ -207,25 +203,25 @@ class Checker:
             return None
         items = _split_list(value)
         if items is None or len(items) > MAX_IMAGES:
-            self.add(ErrorCode.INVALID, field, f"{field} must be a list of at most {MAX_IMAGES} URLs")
+            self.add("too_many_urls", field, max=MAX_IMAGES)
             return None
         urls = [nfc(u) for u in items]
         for url in urls:
             if not _URL.match(url):
-                self.add(ErrorCode.INVALID, field, f"{url!r} is not an http(s) URL")
+                self.add("not_a_url", field, got=url)
         return urls
 
     def email(self, field: str, value: Any) -> str | None:
         text = self.text(field, value, required=False, max_len=MAX_EMAIL)
         if text is not None and not _EMAIL.match(text):
-            self.add(ErrorCode.INVALID, field, f"{text!r} is not an email address")
+            self.add("not_an_email", field, got=text)
             return None
         return text
 
     def phone(self, field: str, value: Any) -> str | None:
         text = self.text(field, value, required=False, max_len=30)
         if text is not None and (not _PHONE.match(text) or sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS):
-            self.add(ErrorCode.INVALID, field, f"{text!r} is not a phone number")
+            self.add("not_a_phone", field, got=text)
             return None
         return text
 
@@ -264,18 +260,20 @@ def check_certificate_dates(check: Checker, certified_at: date | None, valid_unt
         longest = add_months(certified_at, MAX_CERTIFICATE_YEARS * 12)
     except OverflowError:
         # Checker.day keeps certifiedAt far from here; a caller passing its own date must not get a traceback.
-        check.add(ErrorCode.OUT_OF_RANGE, "certifiedAt", f"certifiedAt {certified_at} is too late to certify")
+        check.add("too_late_to_certify", "certifiedAt", got=certified_at.isoformat())
         return None
     if valid_until is None:
         return default
     if valid_until <= certified_at:
-        check.add(ErrorCode.INVALID, "validUntil", "validUntil must be after certifiedAt")
+        check.add("not_after", "validUntil", other="certifiedAt")
     elif valid_until > longest:
         check.add(
-            ErrorCode.OUT_OF_RANGE,
+            "certificate_too_long",
             "validUntil",
-            f"validUntil must be at most {MAX_CERTIFICATE_YEARS} years after certifiedAt, by {longest}, "
-            f"got {valid_until}",
+            years=MAX_CERTIFICATE_YEARS,
+            other="certifiedAt",
+            max=longest.isoformat(),
+            got=valid_until.isoformat(),
         )
     return valid_until
 
@@ -361,6 +359,13 @@ def parse_certification(value: Any) -> Certification | None:
         return Certification(compact)
     except ValueError:
         return None
+
+
+def _shown(value: Any) -> object:
+    """A value a client sent, as an error's `got`: text as it is, a number as it was written."""
+    if isinstance(value, str | int | float):  # bool included
+        return value
+    return Verbatim(value)
 
 
 def _split_list(value: Any) -> list[str] | None:

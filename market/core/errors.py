@@ -1,10 +1,17 @@
 """Business errors. Every validation and business failure is a `FieldError` with a code, a field and a
-message; the GraphQL layer turns them into payload `errors`, never into a top-level error or a 500."""
+message; the GraphQL layer turns them into payload `errors`, never into a top-level error or a 500.
+
+A message comes from the catalogue (market/core/messages.py) by its key and parameters, so a client can show
+it in Vietnamese or English and read the values it names (`min`, `max`, `got`...)."""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
+
+from market.core import messages
 
 
 class ErrorCode(StrEnum):
@@ -28,7 +35,27 @@ class ErrorCode(StrEnum):
 class FieldError:
     code: ErrorCode
     field: str | None
-    message: str
+    message: str  # in English
+    key: str | None = None  # of market.core.messages.MESSAGES
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)  # JSON values the message names
+
+    @classmethod
+    def of(cls, key: str, field: str | None, **params: Any) -> FieldError:
+        """The error of catalogue message `key`, with the code the catalogue gives it."""
+        code = ErrorCode(messages.MESSAGES[key].code)
+        return cls(code, field, messages.render(key, {"field": field, **params}), key, params)
+
+    def text(self, locale: str) -> str:
+        """The message in `locale`."""
+        if self.key is None:
+            return self.message
+        return messages.render(self.key, {"field": self.field, **self.params}, locale)
+
+    def moved(self, field: str | None) -> FieldError:
+        """The same error about another field (an argument the caller knows under another name)."""
+        if self.key is None:
+            return dataclasses.replace(self, field=field)
+        return FieldError.of(self.key, field, **self.params)
 
 
 class DomainError(Exception):
@@ -39,32 +66,41 @@ class DomainError(Exception):
         super().__init__("; ".join(f"{e.field}: {e.message}" if e.field else e.message for e in errors))
         self.errors = errors
 
-    @property
-    def extensions(self) -> dict[str, object]:
+    def text(self, locale: str) -> str:
+        """str() of this error in `locale`."""
+        return "; ".join(f"{e.field}: {e.text(locale)}" if e.field else e.text(locale) for e in self.errors)
+
+    def extensions_in(self, locale: str) -> dict[str, object]:
         """Typed details for a top-level GraphQL error, when a query (which has no payload) fails."""
         first = self.errors[0]
         return {
             "code": first.code.value,
             "field": first.field,
-            "errors": [{"code": e.code.value, "field": e.field, "message": e.message} for e in self.errors],
+            "params": first.params,
+            "errors": [
+                {"code": e.code.value, "field": e.field, "message": e.text(locale), "params": e.params}
+                for e in self.errors
+            ],
         }
 
+    @property
+    def extensions(self) -> dict[str, object]:
+        return self.extensions_in("en")
+
     @classmethod
-    def single(cls, code: ErrorCode, field: str | None, message: str) -> DomainError:
-        return cls([FieldError(code, field, message)])
+    def of(cls, key: str, field: str | None, **params: Any) -> DomainError:
+        """One error: catalogue message `key` about `field`."""
+        return cls([FieldError.of(key, field, **params)])
 
 
 def not_found(field: str, what: str) -> DomainError:
-    return DomainError.single(ErrorCode.NOT_FOUND, field, f"{what} does not exist")
+    """`what` is a term of market.core.messages.TERMS ("producer", "product"...)."""
+    return DomainError.of("not_found", field, what=what)
 
 
-def forbidden(message: str, field: str | None = None) -> DomainError:
-    return DomainError.single(ErrorCode.FORBIDDEN, field, message)
+def forbidden(key: str, field: str | None = None, **params: Any) -> DomainError:
+    return DomainError.of(key, field, **params)
 
 
 def conflict(expected: int, current: int) -> DomainError:
-    return DomainError.single(
-        ErrorCode.CONFLICT,
-        "expectedVersion",
-        f"the record was changed by someone else: expected version {expected}, current version is {current}",
-    )
+    return DomainError.of("stale_version", "expectedVersion", expected=expected, current=current)

@@ -22,6 +22,9 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
+from typing import Any
+
+from market.core.messages import render
 
 MAX_DIGITS = 30
 
@@ -36,7 +39,13 @@ _NOT_DIGIT = re.compile(r"[^0-9]")
 
 
 class NotAWholeNumber(ValueError):
-    """The value has no single whole-number reading; str() of it says why, to follow the field name."""
+    """The value has no single whole-number reading. `reason` is the key of a message of
+    market/core/messages.py that says why (to follow the field name), with `params`; str() is its English."""
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        super().__init__(render(reason, params))
+        self.reason = reason
+        self.params = params
 
 
 def parse_whole_number(value: object, *, grouped: bool = True) -> int:
@@ -47,20 +56,20 @@ def parse_whole_number(value: object, *, grouped: bool = True) -> int:
     separators in text; leave it off for small numbers such as stars, where `4.000` is a mistake.
     """
     if isinstance(value, bool):
-        raise NotAWholeNumber("it is not a number")
+        raise NotAWholeNumber("nan")
     if isinstance(value, int):
         return value
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise NotAWholeNumber("it is not a finite number")
+            raise NotAWholeNumber("not_finite")
         if not value.is_integer():
-            raise NotAWholeNumber("it has a fraction")
+            raise NotAWholeNumber("fraction")
         return int(value)
     if isinstance(value, Decimal):
         return _from_json_number(value)
     if isinstance(value, str):
         return parse_vnd_text(value) if grouped else _plain(value.strip())
-    raise NotAWholeNumber("it is not a number")
+    raise NotAWholeNumber("nan")
 
 
 def parse_vnd_text(text: str) -> int:
@@ -76,44 +85,44 @@ def parse_vnd_text(text: str) -> int:
 
 def _plain(text: str) -> int:
     if not text:
-        raise NotAWholeNumber("it is empty")
+        raise NotAWholeNumber("empty")
     if not _PLAIN.fullmatch(text):
-        raise NotAWholeNumber("only plain digits are allowed, without separators or decimals")
+        raise NotAWholeNumber("plain_digits_only")
     if len(text.lstrip("-")) > MAX_DIGITS:
-        raise NotAWholeNumber(f"it has more than {MAX_DIGITS} digits")
+        raise NotAWholeNumber("too_many_digits", digits=MAX_DIGITS)
     return int(text)
 
 
 def _why_not(text: str) -> str:
+    """The key of the message that says why."""
     if not text:
-        return "it is empty"
+        return "empty"
     if "," in text:
         if _COMMA_GROUPED.fullmatch(text):
-            return (
-                "a comma is ambiguous (a thousands separator in English, the decimal mark in Vietnamese); "
-                "write 1.500.000 or 1500000"
-            )
-        return "it has a decimal comma; only whole numbers are allowed"
+            return "ambiguous_comma"
+        return "decimal_comma"
     if _SEPARATED.fullmatch(text):
         if "." in text and any(space in text for space in _SPACES):
-            return "it mixes dots and spaces as thousands separators"
+            return "mixed_separators"
         if text.lstrip("-").startswith("0"):
-            return "a leading 0 before a separator reads as a decimal, as in 0.500"
-        return "separators must split the digits into groups of three, as in 1.500.000; decimals are not allowed"
-    return "only digits and thousands separators are allowed, as in 1.500.000"
+            return "leading_zero"
+        return "groups_of_three"
+    return "digits_and_separators"
 
 
 def _from_json_number(value: Decimal) -> int:
     if not value.is_finite():
-        raise NotAWholeNumber("it is not a finite number")
+        raise NotAWholeNumber("not_finite")
     written = str(value)
     if _THREE_DECIMALS.fullmatch(written):
         raise NotAWholeNumber(
-            f"the JSON number {written} reads as {value.normalize():f}, but as {int(written.replace('.', ''))} "
-            "with Vietnamese thousands separators; write the digits without a dot"
+            "json_thousands",
+            written=written,
+            decimal=f"{value.normalize():f}",
+            grouped=int(written.replace(".", "")),
         )
     if value.adjusted() >= MAX_DIGITS:
-        raise NotAWholeNumber(f"it has more than {MAX_DIGITS} digits")
+        raise NotAWholeNumber("too_many_digits", digits=MAX_DIGITS)
     if value != value.to_integral_value():
-        raise NotAWholeNumber("it has a fraction")
+        raise NotAWholeNumber("fraction")
     return int(value)

@@ -13,7 +13,7 @@ from typing import Any, Generic, TypeVar
 
 from bson import ObjectId, json_util
 
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 
 T = TypeVar("T")
 
@@ -47,21 +47,14 @@ class PageRequest:
     def validated(self) -> PageRequest:
         if self.first is not None and self.last is not None:
             # The specification discourages both at once: which of the two slices wins would be a guess.
-            raise DomainError.single(
-                ErrorCode.INVALID,
-                "last",
-                "first and last cannot be combined: page forward with first and after, "
-                "or backward with last and before",
-            )
+            raise DomainError.of("first_and_last", "last")
         for name, value in (("first", self.first), ("last", self.last)):
             if value is None:
                 continue
             if value < 0:
-                raise DomainError.single(ErrorCode.OUT_OF_RANGE, name, f"{name} must not be negative")
+                raise DomainError.of("negative", name)
             if value > MAX_PAGE:
-                raise DomainError.single(
-                    ErrorCode.OUT_OF_RANGE, name, f"{name} must be at most {MAX_PAGE}, got {value}"
-                )
+                raise DomainError.of("at_most", name, max=MAX_PAGE, got=value)
         return self
 
 
@@ -119,7 +112,7 @@ def _storable(value: Any) -> bool:
 def decode_cursor(cursor: str, signature: str, width: int, field: str = "after") -> list[Any]:
     """The sort values inside a cursor this list handed out in this order, or a typed error on `field` (the
     argument that carried it) for anything else."""
-    refused = DomainError.single(ErrorCode.INVALID, field, f"{field} is not a cursor from this list")
+    refused = DomainError.of("not_a_list_cursor", field)
     if len(cursor) > MAX_CURSOR_LENGTH:
         raise refused
     try:

@@ -20,7 +20,7 @@ from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import OperationFailure
 
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -38,7 +38,7 @@ def encode_cursor(token: Mapping[str, Any]) -> str:
 
 
 def decode_cursor(value: str, field: str = "after") -> dict[str, Any]:
-    invalid = DomainError.single(ErrorCode.INVALID, field, f"{field} is not a cursor of this subscription")
+    invalid = DomainError.of("not_a_subscription_cursor", field)
     if not value or len(value) > MAX_CURSOR:
         raise invalid
     try:
@@ -69,13 +69,13 @@ class StreamQuota:
         pass the check."""
         held = self.by_owner.get(owner, 0)
         if held >= self.per_owner:
-            raise DomainError.single(
-                ErrorCode.TOO_MANY_SUBSCRIPTIONS,
+            raise DomainError.of(
+                "too_many_subscriptions",
                 None,
-                f"an account may follow at most {self.per_owner} subscriptions at once; end one first",
+                max=self.per_owner,
             )
         if self.open >= self.per_process:
-            raise DomainError.single(ErrorCode.UNAVAILABLE, None, "this server follows all it can; retry in a moment")
+            raise DomainError.of("server_full", None)
         self.open += 1
         self.by_owner[owner] = held + 1
 
@@ -158,9 +158,7 @@ async def open_stream(
     except BaseException as exc:
         quota.give_back(owner)
         if isinstance(exc, OperationFailure) and after is not None:
-            raise DomainError.single(
-                ErrorCode.INVALID, "after", "this cursor can no longer be resumed: subscribe without `after` and reload"
-            ) from exc
+            raise DomainError.of("cursor_expired", "after") from exc
         raise
     return OpenStream(stream, quota, owner)
 

@@ -19,7 +19,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from market.storage.transactions import in_transaction
 
 T = TypeVar("T")
@@ -52,10 +52,9 @@ class IdempotencyKeys:
         if previous is None:
             return None
         if previous["fingerprint"] != _fingerprint(payload):
-            raise DomainError.single(
-                ErrorCode.IDEMPOTENCY_KEY_REUSED,
+            raise DomainError.of(
+                "idempotency_key_reused",
                 "idempotencyKey",
-                "this idempotencyKey was already used with a different input",
             )
         result: ObjectId = previous["resultId"]
         return result
@@ -89,9 +88,7 @@ class IdempotencyKeys:
     ) -> tuple[ObjectId, bool]:
         """(result id, replayed). Runs `work` in a transaction; with a key, at most once per account and key."""
         if key is not None and not 0 < len(key) <= MAX_KEY:
-            raise DomainError.single(
-                ErrorCode.INVALID, "idempotencyKey", f"idempotencyKey must be 1–{MAX_KEY} characters"
-            )
+            raise DomainError.of("key_length", "idempotencyKey", max=MAX_KEY)
         record_id = f"{account_id}:{operation}:{key}"
         fingerprint = _fingerprint(payload)
 

@@ -12,7 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market.accounts.policy import Viewer
 from market.catalog.validation import MAX_MOQ, MAX_PRICE_VND, Checker, latest_done_day
 from market.core.clock import midnight, utcnow
-from market.core.errors import DomainError, ErrorCode, conflict, not_found
+from market.core.errors import DomainError, conflict, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
 from market.trade import pipeline, policy
@@ -38,7 +38,7 @@ def _order_terms(check: Checker, data: Mapping[str, Any]) -> OrderTerms | None:
     )
     delivery = check.day("order.deliveryDate", data.get("deliveryDate"))
     if data.get("deliveryDate") in (None, ""):
-        check.add(ErrorCode.REQUIRED, "order.deliveryDate", "order.deliveryDate is required")
+        check.add("required", "order.deliveryDate")
     if quantity is None or value is None or delivery is None:
         return None
     return OrderTerms(quantity, value, delivery)
@@ -75,7 +75,7 @@ async def advance_deal(
     terms = None
     if to in pipeline.NEEDS_ORDER:
         if order is None:
-            check.add(ErrorCode.REQUIRED, "order", "placing the order needs its quantity, value and delivery date")
+            check.add("order_terms_required", "order")
         else:
             terms = _order_terms(check, order)
     check.raise_if_any()
@@ -122,9 +122,9 @@ async def sign_mou(
         return deal
     viewer = policy.ensure_can_sign_mou(viewer, deal)
     if deal.state in (DealState.CANCELLED, DealState.LOST):
-        raise DomainError.single(ErrorCode.INVALID_STATE, "id", f"a {deal.state.value} deal cannot get an MoU")
+        raise DomainError.of("deal_without_mou", "id", state=deal.state.value)
     if deal.mou is not None:
-        raise DomainError.single(ErrorCode.INVALID_STATE, "id", "this deal already has an MoU")
+        raise DomainError.of("mou_exists", "id")
     check = Checker()
     signed_on = check.day("signedOn", data.get("signedOn"), latest=latest_done_day()) or date.today()
     terms = check.text("termsSummary", data.get("termsSummary"), required=True, max_len=2000)
@@ -133,7 +133,7 @@ async def sign_mou(
     if data.get("eventId"):
         event_id = parse_object_id(str(data["eventId"]), "eventId", "trade event")
         if await store.trade.event(event_id) is None:
-            check.add(ErrorCode.NOT_FOUND, "eventId", "trade event does not exist")
+            check.add("not_found", "eventId", what="trade event")
     check.raise_if_any()
     buyer = await store.buyers.get(deal.buyer_org_id)
     producer = await store.producers.get(deal.producer_id)
@@ -147,7 +147,7 @@ async def sign_mou(
 
     async def write(session: AsyncClientSession) -> ObjectId:
         if not await store.trade.add_mou(deal.id, mou, session):
-            raise DomainError.single(ErrorCode.INVALID_STATE, "id", "this deal already has an MoU")
+            raise DomainError.of("mou_exists", "id")
         return deal.id
 
     await store.idempotency.once(

@@ -12,7 +12,6 @@ from bson import ObjectId
 from market.accounts.policy import Viewer
 from market.catalog.validation import MAX_NAME, Checker
 from market.core.clock import midnight, utcnow
-from market.core.errors import ErrorCode
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
 from market.trade import policy
@@ -32,9 +31,9 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
     starts = check.day("startsOn", data.get("startsOn"))
     ends = check.day("endsOn", data.get("endsOn"))
     if data.get("startsOn") in (None, ""):
-        check.add(ErrorCode.REQUIRED, "startsOn", "startsOn is required")
+        check.add("required", "startsOn")
     if starts and ends and ends < starts:
-        check.add(ErrorCode.INVALID, "endsOn", "endsOn is before startsOn")
+        check.add("before", "endsOn", other="startsOn")
     booths = []
     for index, raw in enumerate(data.get("booths") or []):
         number = check.text(f"booths[{index}].number", raw.get("number"), required=True, max_len=20)
@@ -50,10 +49,10 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
     known = {p.id for p in await store.producers.get_many([ObjectId(str(b["producerId"])) for b in booths])}
     for index, booth in enumerate(booths):
         if booth["producerId"] not in known:
-            check.add(ErrorCode.NOT_FOUND, f"booths[{index}].producerId", "producer does not exist")
+            check.add("not_found", f"booths[{index}].producerId", what="producer")
     buyers = {b.id for b in await store.buyers.get_many(buyer_ids)}
     if missing := [str(b) for b in buyer_ids if b not in buyers]:
-        check.add(ErrorCode.NOT_FOUND, "buyerOrgIds", f"unknown buyer organisations: {', '.join(missing)}")
+        check.add("unknown_buyers", "buyerOrgIds", ids=missing)
     check.raise_if_any()
     now = utcnow()
     doc = {

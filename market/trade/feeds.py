@@ -95,7 +95,7 @@ def _inquiry_match(viewer: Principal, province_producers: list[ObjectId]) -> dic
             side = {Role.BUYER: Party.PRODUCER, Role.PRODUCER: Party.BUYER}.get(viewer.role)
             branches.append({"ns.coll": "messages", **messages, **({"fullDocument.side": side.value} if side else {})})
     if not branches:
-        raise forbidden("this account belongs to no organisation, so it has no inquiries to follow")
+        raise forbidden("forbidden_no_organisation")
     return {**CHANGES, "$or": branches}
 
 

@@ -14,7 +14,7 @@ from market.accounts.policy import Viewer
 from market.catalog.records import ProductStatus
 from market.catalog.validation import MAX_MOQ, Checker, parse_certification, parse_group
 from market.core.clock import utcnow
-from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
 from market.trade import policy
@@ -47,7 +47,7 @@ def _criteria(check: Checker, raw: Mapping[str, Any]) -> Criteria:
     for value in raw.get("groups") or []:
         group = parse_group(value)
         if group is None:
-            check.add(ErrorCode.INVALID, "criteria.groups", f"unknown OCOP product group {value!r}")
+            check.add("unknown_value", "criteria.groups", what="OCOP product group", got=str(value))
         else:
             groups.append(group.value)
     provinces = []
@@ -59,14 +59,14 @@ def _criteria(check: Checker, raw: Mapping[str, Any]) -> Criteria:
     for value in raw.get("certifications") or []:
         cert = parse_certification(value)
         if cert is None:
-            check.add(ErrorCode.INVALID, "criteria.certifications", f"unknown certification {value!r}")
+            check.add("unknown_value", "criteria.certifications", what="certification", got=str(value))
         else:
             certs.append(cert.value)
     min_stars = check.stars("criteria.minStars", raw.get("minStars"), required=False)
     query = check.text("criteria.query", raw.get("query"), required=False, max_len=200) or ""
     given = ("query", "groups", "provinces", "minStars", "certifications")
     if not any(raw.get(k) for k in given):
-        check.add(ErrorCode.REQUIRED, "criteria", "an open RFQ needs a query text or at least one criterion")
+        check.add("criteria_required", "criteria")
     return Criteria(query=query, groups=groups, provinces=provinces, min_stars=min_stars, certifications=certs)
 
 
@@ -76,7 +76,7 @@ def _clean(data: Mapping[str, Any]) -> tuple[dict[str, Any], Criteria | None, st
     raw_criteria = data.get("criteria")
     criteria = None
     if bool(product_ref) == bool(raw_criteria):
-        check.add(ErrorCode.INVALID, "productId", "give either productId (a direct inquiry) or criteria (an open RFQ)")
+        check.add("product_or_criteria", "productId")
     elif raw_criteria:
         criteria = _criteria(check, raw_criteria)
     out: dict[str, Any] = {
@@ -91,7 +91,7 @@ def _clean(data: Mapping[str, Any]) -> tuple[dict[str, Any], Criteria | None, st
         out["deliveryProvinceCode"] = match.province.code if match else None
     needed_by = check.day("neededBy", data.get("neededBy"))
     if needed_by is not None and needed_by < date.today():
-        check.add(ErrorCode.OUT_OF_RANGE, "neededBy", "neededBy is in the past")
+        check.add("in_the_past", "neededBy")
     out["neededBy"] = datetime(needed_by.year, needed_by.month, needed_by.day, tzinfo=UTC) if needed_by else None
     days = data.get("expiresInDays")
     out["expiresInDays"] = (
@@ -208,14 +208,16 @@ def ensure_open(inquiry: Inquiry, action: str) -> None:
         reason = inquiry.effective_closed_reason
         why = (
             {
-                ClosedReason.EXPIRED: f"it expired on {inquiry.expires_at:%Y-%m-%d}",
-                ClosedReason.BUYER_CLOSED: "the buyer closed it",
-                ClosedReason.ACCEPTED: "the buyer accepted a quotation",
-            }.get(reason, "it is closed")
+                ClosedReason.EXPIRED: "expired_on",
+                ClosedReason.BUYER_CLOSED: "closed_by_buyer",
+                ClosedReason.ACCEPTED: "quotation_accepted",
+            }.get(reason, "closed")
             if reason
-            else "it is closed"
+            else "closed"
         )
-        raise DomainError.single(ErrorCode.INVALID_STATE, "inquiryId", f"this inquiry accepts no {action}: {why}")
+        raise DomainError.of(
+            "inquiry_closed", "inquiryId", action=action, reason=why, expiredOn=f"{inquiry.expires_at:%Y-%m-%d}"
+        )
 
 
 async def close_inquiry(store: Store, viewer: Viewer, inquiry_id: str) -> Inquiry:
@@ -244,7 +246,7 @@ async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapp
     counter: dict[str, Any] | None = None
     if data.get("counterUnitPriceVnd") is not None or data.get("counterQuantity") is not None:
         if not policy.may_counter_offer(party):
-            check.add(ErrorCode.FORBIDDEN, "counterUnitPriceVnd", "only the buyer makes counter-offers")
+            check.add("only_buyer_counters", "counterUnitPriceVnd")
         counter = {
             "targetUnitPriceVnd": check.price("counterUnitPriceVnd", data.get("counterUnitPriceVnd"), required=False),
             "quantity": check.integer(
@@ -254,12 +256,12 @@ async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapp
     if party is Party.BUYER:
         producer_ref = data.get("producerId")
         if not producer_ref:
-            check.add(ErrorCode.REQUIRED, "producerId", "the buyer names the producer whose thread this is")
+            check.add("thread_producer_required", "producerId")
             producer_id = None
         else:
             producer_id = parse_object_id(str(producer_ref), "producerId", "producer")
             if producer_id not in invited:
-                check.add(ErrorCode.NOT_FOUND, "producerId", "this producer was not invited to this inquiry")
+                check.add("not_invited", "producerId")
     else:
         producer_id = viewer.org_id
     check.raise_if_any()

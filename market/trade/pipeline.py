@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 
 
 class DealState(StrEnum):
@@ -67,17 +67,8 @@ def check_transition(state: DealState, to: DealState, party: Party | None) -> No
     parties = TRANSITIONS.get((state, to))
     if parties is None:
         allowed = sorted({t.value for (s, t) in TRANSITIONS if s is state})
-        raise DomainError.single(
-            ErrorCode.INVALID_TRANSITION,
-            "to",
-            f"{_article(state)} {state.value} deal cannot move to {to.value}; "
-            f"allowed: {', '.join(allowed) or 'none (final state)'}",
+        raise DomainError.of(
+            "invalid_transition" if allowed else "final_state", "to", state=state.value, to=to.value, allowed=allowed
         )
     if party is None or party not in parties:
-        who = " or ".join(sorted(p.value.lower() for p in parties))
-        raise DomainError.single(ErrorCode.FORBIDDEN, "to", f"only the {who} may move this deal to {to.value}")
-
-
-def _article(state: DealState) -> str:
-    # The state names are read as words: "an AGREED deal", "a LOST deal".
-    return "an" if state.value[0] in "AEIOU" else "a"
+        raise DomainError.of("forbidden_move", "to", parties=sorted(p.value for p in parties), to=to.value)

@@ -17,7 +17,7 @@ from bson import ObjectId
 
 from market.accounts.policy import Principal, Viewer
 from market.accounts.records import Role
-from market.core.errors import DomainError, ErrorCode, forbidden
+from market.core.errors import DomainError, forbidden
 from market.trade import pipeline
 from market.trade.pipeline import DealState, Party
 from market.trade.records import Deal, Inquiry, InquiryKind, InquiryStatus, Invitation, Message, Quotation
@@ -140,18 +140,18 @@ def can_see_message(viewer: Viewer, message: Message) -> bool:
 
 def ensure_buyer(viewer: Viewer, action: str) -> Principal:
     if viewer is None or viewer.role is not Role.BUYER or viewer.org_id is None:
-        raise forbidden(f"only members of a buyer organisation may {action}")
+        raise forbidden("forbidden_not_buyer", action=action)
     return viewer
 
 
 def ensure_party(party: Party | None, wanted: Party, action: str) -> None:
     if party is not wanted:
-        raise forbidden(f"only the {wanted.value.lower()} of this inquiry may {action}")
+        raise forbidden("forbidden_not_party", party=wanted.value, action=action)
 
 
 def ensure_can_write_thread(party: Party | None) -> Party:
     if party is None:
-        raise DomainError.single(ErrorCode.FORBIDDEN, None, "only the buyer and the invited producers may write here")
+        raise DomainError.of("forbidden_thread", None)
     return party
 
 
@@ -166,11 +166,11 @@ def board_reader(viewer: Viewer) -> ObjectId | None:
     """Whose catalogue narrows the RFQ board: a producer's own; None for an admin, who sees every open
     RFQ. Anyone else is refused."""
     if viewer is None:
-        raise DomainError.single(ErrorCode.FORBIDDEN, None, "sign in to see the RFQ board")
+        raise DomainError.of("forbidden_board_anonymous", None)
     if viewer.is_admin:
         return None
     if viewer.role is not Role.PRODUCER or viewer.org_id is None:
-        raise DomainError.single(ErrorCode.FORBIDDEN, None, "the RFQ board is for producers")
+        raise DomainError.of("forbidden_board", None)
     return viewer.org_id
 
 
@@ -212,7 +212,7 @@ def deal_moves(viewer: Viewer, deal: Deal) -> list[DealState]:
 
 def ensure_can_sign_mou(viewer: Viewer, deal: Deal) -> Principal:
     if viewer is None or deal_party(viewer, deal) is None:
-        raise DomainError.single(ErrorCode.FORBIDDEN, None, "only the buyer or the producer of the deal signs its MoU")
+        raise DomainError.of("forbidden_mou", None)
     return viewer
 
 
@@ -221,7 +221,7 @@ def ensure_can_sign_mou(viewer: Viewer, deal: Deal) -> Principal:
 
 def ensure_can_organise_event(viewer: Viewer, province_code: str) -> None:
     if viewer is None or not (viewer.is_admin or viewer.coordinates(province_code)):
-        raise forbidden("only an admin or the provincial OCOP office may organise trade events here")
+        raise forbidden("forbidden_events")
 
 
 def can_see_event_report(viewer: Viewer, province_code: str) -> bool:
@@ -236,4 +236,4 @@ def ensure_can_read_stats(viewer: Viewer, province_code: str | None) -> None:
         return
     if viewer is not None and province_code is not None and viewer.coordinates(province_code):
         return
-    raise forbidden("only an admin, or the OCOP office of this province, may read these statistics", "province")
+    raise forbidden("forbidden_stats", "province")

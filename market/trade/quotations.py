@@ -12,7 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market.accounts.policy import Principal, Viewer
 from market.catalog.validation import MAX_MOQ, Checker
 from market.core.clock import midnight, utcnow
-from market.core.errors import DomainError, ErrorCode, not_found
+from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.trade import policy
 from market.trade.inquiries import ensure_open, visible_inquiry
@@ -40,7 +40,7 @@ def _revision(data: Mapping[str, Any], number: int) -> dict[str, Any]:
         days=DEFAULT_VALIDITY_DAYS
     )
     if valid_until < date.today():
-        check.add(ErrorCode.OUT_OF_RANGE, "validUntil", "validUntil is in the past")
+        check.add("in_the_past", "validUntil")
     tiers = check.price_tiers("priceTiers", data.get("priceTiers")) or []
     revision = {
         "number": number,
@@ -83,9 +83,7 @@ async def submit_quotation(
     ensure_open(inquiry, "new quotations")
     existing = await store.trade.quotation_of(inquiry.id, producer_id)
     if existing is not None and existing.status is not QuotationStatus.ACTIVE:
-        raise DomainError.single(
-            ErrorCode.INVALID_STATE, "inquiryId", f"your quotation was {existing.status}; it can no longer change"
-        )
+        raise DomainError.of("quotation_final", "inquiryId", status=str(existing.status))
     revision = _revision(data, len(existing.revisions) + 1 if existing else 1)
     assert viewer is not None
 
@@ -125,7 +123,7 @@ async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, rea
     cleaned = check.text("reason", reason, required=True, max_len=500)
     check.raise_if_any()
     if quotation.status is not QuotationStatus.ACTIVE:
-        raise DomainError.single(ErrorCode.INVALID_STATE, "quotationId", f"the quotation is already {quotation.status}")
+        raise DomainError.of("quotation_already", "quotationId", status=str(quotation.status))
     await store.trade.set_quotation(quotation, {"status": QuotationStatus.DECLINED.value, "declineReason": cleaned})
     await store.trade.set_invitation_status(inquiry.id, quotation.producer_id, InvitationStatus.DECLINED)
     declined = await store.trade.quotation(quotation.id)
@@ -158,16 +156,17 @@ async def accept_quotation(
         fresh_inquiry = await store.trade.inquiry(inquiry.id, session)
         assert current is not None and fresh_inquiry is not None
         if current.status is not QuotationStatus.ACTIVE:
-            raise DomainError.single(ErrorCode.INVALID_STATE, "quotationId", f"the quotation is {current.status}")
+            raise DomainError.of("quotation_is", "quotationId", status=str(current.status))
         ensure_open(fresh_inquiry, "acceptance")
         if current.current.number != revision:
-            raise DomainError.single(
-                ErrorCode.CONFLICT,
+            raise DomainError.of(
+                "stale_revision",
                 "revision",
-                f"revision {revision} is not the latest; the producer revised it to {current.current.number}",
+                revision=revision,
+                latest=current.current.number,
             )
         if current.current.valid_until and current.current.valid_until < date.today():
-            raise DomainError.single(ErrorCode.INVALID_STATE, "revision", "this revision's validity has ended")
+            raise DomainError.of("revision_expired", "revision")
         accepted = await store.trade.set_quotation(
             current,
             {"status": QuotationStatus.ACCEPTED.value, "acceptedRevision": revision},
@@ -175,7 +174,7 @@ async def accept_quotation(
             session=session,
         )
         if not accepted:
-            raise DomainError.single(ErrorCode.CONFLICT, "quotationId", "the quotation changed meanwhile; try again")
+            raise DomainError.of("quotation_changed", "quotationId")
         await store.trade.set_invitation_status(
             inquiry.id,
             current.producer_id,

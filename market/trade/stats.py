@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from market.accounts.policy import Viewer
 from market.catalog.records import ProducerType, ProductStatus
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from market.core.provinces import Province, load_provinces, province_key
 from market.trade.pipeline import DealState
 from market.trade.policy import ensure_can_read_stats
@@ -195,7 +195,7 @@ def _deals_pipeline(code: str | None) -> list[dict[str, Any]]:
 def _resolve(text: str) -> Province:
     match = load_provinces().resolve(text)
     if match is None:
-        raise DomainError.single(ErrorCode.UNKNOWN_PROVINCE, "province", f"unknown province {text!r}")
+        raise DomainError.of("unknown_province", "province", got=text)
     return match.province
 
 

@@ -32,4 +32,4 @@ def test_a_refusal_without_a_field_reads_as_its_message() -> None:
     with pytest.raises(DomainError) as excinfo:
         quota.take("account")
     assert str(excinfo.value).startswith("an account may follow at most 1 subscriptions at once")
-    assert str(forbidden("only an admin may do this")) == "only an admin may do this"
+    assert str(forbidden("forbidden_board")) == "the RFQ board is for producers"

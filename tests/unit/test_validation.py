@@ -80,8 +80,15 @@ def test_a_clean_input_raises_nothing() -> None:
 
 def test_add_records_a_field_error() -> None:
     check = Checker()
-    check.add(ErrorCode.REQUIRED, "order", "placing the order needs its terms")
-    assert check.errors == [FieldError(ErrorCode.REQUIRED, "order", "placing the order needs its terms")]
+    check.add("order_terms_required", "order")
+    assert check.errors == [
+        FieldError(
+            ErrorCode.REQUIRED,
+            "order",
+            "placing the order needs its quantity, value and delivery date",
+            "order_terms_required",
+        )
+    ]
 
 
 # --- text ---------------------------------------------------------------------------------------------------

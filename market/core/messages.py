@@ -1,0 +1,627 @@
+"""The one catalogue of texts a client may show: error messages, the terms they name, and enum labels, each in
+English and Vietnamese.
+
+An error message is a template with `{param}` placeholders. Besides Python's own, a placeholder takes these
+format specs:
+
+- `{what:term}`: a term of TERMS (an object kind, an action, a party) in the message's language;
+- `{parties:terms_or}`: a list of terms, joined by "or";
+- `{state:a}`: the value after the English article it reads with ("an AGREED", "a LOST");
+- `{reason:msg}`: another message of the catalogue, rendered with the same parameters.
+
+A list parameter reads as its items joined by ", ". `{field}` is the field the error concerns.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+Locale = Literal["en", "vi"]
+LOCALES: tuple[Locale, ...] = ("en", "vi")
+
+
+class Verbatim(str):
+    """Text shown as it was written, where a template quotes text with `!r`: a number a client wrote with
+    decimals (`40.000`) reads unquoted, as a number would."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    code: str  # the ErrorCode an error with this message carries
+    en: str
+    vi: str
+
+
+def _m(code: str, en: str, vi: str) -> Message:
+    return Message(code, en, vi)
+
+
+MESSAGES: dict[str, Message] = {
+    # --- values of one field -------------------------------------------------------------------------------
+    "required": _m("REQUIRED", "{field} is required", "{field} không được để trống"),
+    "not_text": _m("INVALID", "{field} must be text", "{field} phải là văn bản"),
+    "too_long": _m("TOO_LONG", "{field} is longer than {max} characters", "{field} dài quá {max} ký tự"),
+    "query_too_long": _m(
+        "TOO_LONG",
+        "{field} is longer than {max} characters ({got})",
+        "{field} dài quá {max} ký tự ({got} ký tự)",
+    ),
+    "not_whole_number": _m(
+        "INVALID",
+        "{field} must be a whole number, got {got!r}: {reason:msg}",
+        "{field} phải là số nguyên, nhận được {got!r}: {reason:msg}",
+    ),
+    "out_of_range": _m(
+        "OUT_OF_RANGE",
+        "{field} must be between {min} and {max}, got {got}",
+        "{field} phải từ {min} đến {max}, nhận được {got}",
+    ),
+    "between": _m("OUT_OF_RANGE", "{field} must be between {min} and {max}", "{field} phải từ {min} đến {max}"),
+    "at_most": _m(
+        "OUT_OF_RANGE", "{field} must be at most {max}, got {got}", "{field} không được lớn hơn {max}, nhận được {got}"
+    ),
+    "negative": _m("OUT_OF_RANGE", "{field} must not be negative", "{field} không được là số âm"),
+    "not_positive_price": _m(
+        "OUT_OF_RANGE",
+        "{field} must be a positive amount in VND, got {got}",
+        "{field} phải là số tiền dương tính bằng đồng, nhận được {got}",
+    ),
+    "in_the_past": _m("OUT_OF_RANGE", "{field} is in the past", "{field} đã qua"),
+    "not_a_date": _m(
+        "INVALID",
+        "{field} must be a date as YYYY-MM-DD, got {got!r}",
+        "{field} phải là ngày theo dạng YYYY-MM-DD, nhận được {got!r}",
+    ),
+    "too_late_to_certify": _m(
+        "OUT_OF_RANGE", "{field} {got} is too late to certify", "{field} {got} quá muộn để chứng nhận"
+    ),
+    "not_after": _m("INVALID", "{field} must be after {other}", "{field} phải sau {other}"),
+    "before": _m("INVALID", "{field} is before {other}", "{field} sớm hơn {other}"),
+    "certificate_too_long": _m(
+        "OUT_OF_RANGE",
+        "{field} must be at most {years} years after {other}, by {max}, got {got}",
+        "{field} chỉ được muộn nhất {years} năm sau {other}, tức ngày {max}, nhận được {got}",
+    ),
+    "unknown_value": _m("INVALID", "unknown {what:term} {got!r}", "{what:term} không hợp lệ: {got!r}"),
+    "unknown_certification": _m(
+        "INVALID",
+        "unknown certification {got!r}; known: {allowed}",
+        "chứng nhận không hợp lệ: {got!r}; các chứng nhận được nhận: {allowed}",
+    ),
+    "unknown_province": _m("UNKNOWN_PROVINCE", "unknown province {got!r}", "không có tỉnh, thành phố nào là {got!r}"),
+    "not_a_list": _m("INVALID", "{field} must be a list", "{field} phải là một danh sách"),
+    "too_many_tiers": _m(
+        "INVALID", "{field} must be a list of at most {max} tiers", "{field} phải là danh sách tối đa {max} bậc giá"
+    ),
+    "same_tier_quantity": _m("INVALID", "two tiers have the same minQuantity", "hai bậc giá có cùng minQuantity"),
+    "too_many_urls": _m(
+        "INVALID", "{field} must be a list of at most {max} URLs", "{field} phải là danh sách tối đa {max} URL"
+    ),
+    "not_a_url": _m("INVALID", "{got!r} is not an http(s) URL", "{got!r} không phải là URL http(s)"),
+    "not_an_email": _m("INVALID", "{got!r} is not an email address", "{got!r} không phải là địa chỉ email"),
+    "not_a_phone": _m("INVALID", "{got!r} is not a phone number", "{got!r} không phải là số điện thoại"),
+    "import_status": _m(
+        "INVALID",
+        "{field} must be {allowed:terms_or}, got {got!r}",
+        "{field} phải là {allowed:terms_or}, nhận được {got!r}",
+    ),
+    "key_length": _m("INVALID", "{field} must be 1–{max} characters", "{field} phải dài từ 1 đến {max} ký tự"),
+    # --- why a text is not a whole number (the `reason` of not_whole_number) ----------------------------------
+    "nan": _m("INVALID", "it is not a number", "đây không phải là số"),
+    "not_finite": _m("INVALID", "it is not a finite number", "đây không phải là số hữu hạn"),
+    "fraction": _m("INVALID", "it has a fraction", "số có phần thập phân"),
+    "empty": _m("INVALID", "it is empty", "ô này trống"),
+    "plain_digits_only": _m(
+        "INVALID",
+        "only plain digits are allowed, without separators or decimals",
+        "chỉ được dùng chữ số, không có dấu phân cách hay phần thập phân",
+    ),
+    "too_many_digits": _m("INVALID", "it has more than {digits} digits", "số có nhiều hơn {digits} chữ số"),
+    "ambiguous_comma": _m(
+        "INVALID",
+        "a comma is ambiguous (a thousands separator in English, the decimal mark in Vietnamese); "
+        "write 1.500.000 or 1500000",
+        "dấu phẩy không rõ nghĩa (tiếng Anh dùng để tách hàng nghìn, tiếng Việt dùng làm dấu thập phân); "
+        "hãy viết 1.500.000 hoặc 1500000",
+    ),
+    "decimal_comma": _m(
+        "INVALID",
+        "it has a decimal comma; only whole numbers are allowed",
+        "số có dấu phẩy thập phân; chỉ được dùng số nguyên",
+    ),
+    "mixed_separators": _m(
+        "INVALID",
+        "it mixes dots and spaces as thousands separators",
+        "số dùng lẫn dấu chấm và khoảng trắng để tách hàng nghìn",
+    ),
+    "leading_zero": _m(
+        "INVALID",
+        "a leading 0 before a separator reads as a decimal, as in 0.500",
+        "số 0 đứng trước dấu phân cách được hiểu là số thập phân, như 0.500",
+    ),
+    "groups_of_three": _m(
+        "INVALID",
+        "separators must split the digits into groups of three, as in 1.500.000; decimals are not allowed",
+        "dấu phân cách phải chia chữ số thành nhóm ba, như 1.500.000; không được có phần thập phân",
+    ),
+    "digits_and_separators": _m(
+        "INVALID",
+        "only digits and thousands separators are allowed, as in 1.500.000",
+        "chỉ được dùng chữ số và dấu tách hàng nghìn, như 1.500.000",
+    ),
+    "json_thousands": _m(
+        "INVALID",
+        "the JSON number {written} reads as {decimal}, but as {grouped} with Vietnamese thousands separators; "
+        "write the digits without a dot",
+        "số JSON {written} được hiểu là {decimal}, nhưng là {grouped} nếu dấu chấm tách hàng nghìn như tiếng "
+        "Việt; hãy viết các chữ số không có dấu chấm",
+    ),
+    # --- ids, cursors and pages -----------------------------------------------------------------------------
+    "not_found": _m("NOT_FOUND", "{what:term} does not exist", "{what:term} không tồn tại"),
+    "not_an_id_of": _m("INVALID", "{field} is not a {type} id", "{field} không phải là id của {type}"),
+    "not_a_global_id": _m("INVALID", "{field} is not a global id", "{field} không phải là id toàn cục"),
+    "not_a_list_cursor": _m(
+        "INVALID", "{field} is not a cursor from this list", "{field} không phải là con trỏ của danh sách này"
+    ),
+    "not_a_search_cursor": _m(
+        "INVALID", "{field} is not a cursor from this search", "{field} không phải là con trỏ của lượt tìm kiếm này"
+    ),
+    "not_a_subscription_cursor": _m(
+        "INVALID",
+        "{field} is not a cursor of this subscription",
+        "{field} không phải là con trỏ của lượt theo dõi này",
+    ),
+    "cursor_expired": _m(
+        "INVALID",
+        "this cursor can no longer be resumed: subscribe without `after` and reload",
+        "không thể tiếp tục từ con trỏ này nữa: hãy theo dõi lại không kèm `after` và tải lại dữ liệu",
+    ),
+    "first_and_last": _m(
+        "INVALID",
+        "first and last cannot be combined: page forward with first and after, or backward with last and before",
+        "không được dùng first cùng với last: lật trang tới bằng first và after, hoặc lùi bằng last và before",
+    ),
+    "too_many_ids": _m("OUT_OF_RANGE", "at most {max} ids at once", "tối đa {max} id một lần"),
+    "results_window": _m(
+        "OUT_OF_RANGE",
+        "search results stop at {max} hits; refine the query",
+        "kết quả tìm kiếm chỉ có tối đa {max} mục; hãy thu hẹp truy vấn",
+    ),
+    # --- uniqueness and concurrency -------------------------------------------------------------------------
+    "duplicate_producer": _m(
+        "DUPLICATE",
+        "a producer with this name already exists in this province",
+        "tỉnh này đã có chủ thể sản xuất trùng tên",
+    ),
+    "duplicate_external_id": _m(
+        "DUPLICATE",
+        "this producer already has a product with this externalId",
+        "chủ thể này đã có sản phẩm với externalId này",
+    ),
+    "stale_version": _m(
+        "CONFLICT",
+        "the record was changed by someone else: expected version {expected}, current version is {current}",
+        "bản ghi đã bị người khác thay đổi: phiên bản mong đợi {expected}, phiên bản hiện tại {current}",
+    ),
+    "stale_revision": _m(
+        "CONFLICT",
+        "revision {revision} is not the latest; the producer revised it to {latest}",
+        "bản {revision} không phải bản mới nhất; chủ thể đã sửa thành bản {latest}",
+    ),
+    "quotation_changed": _m(
+        "CONFLICT",
+        "the quotation changed meanwhile; try again",
+        "báo giá vừa thay đổi; hãy thử lại",
+    ),
+    "idempotency_key_reused": _m(
+        "IDEMPOTENCY_KEY_REUSED",
+        "this idempotencyKey was already used with a different input",
+        "idempotencyKey này đã được dùng với dữ liệu khác",
+    ),
+    # --- states ---------------------------------------------------------------------------------------------
+    "archived_product": _m(
+        "INVALID_STATE",
+        "an archived product cannot be edited; publish it again first",
+        "không thể sửa sản phẩm đã lưu trữ; hãy đăng lại trước",
+    ),
+    "already_published": _m("INVALID_STATE", "the product is already published", "sản phẩm đã được đăng"),
+    "already_archived": _m("INVALID_STATE", "the product is already archived", "sản phẩm đã được lưu trữ"),
+    "quotation_final": _m(
+        "INVALID_STATE",
+        "your quotation was {status}; it can no longer change",
+        "báo giá của bạn đã ở trạng thái {status}; không thể thay đổi nữa",
+    ),
+    "quotation_already": _m("INVALID_STATE", "the quotation is already {status}", "báo giá đã ở trạng thái {status}"),
+    "quotation_is": _m("INVALID_STATE", "the quotation is {status}", "báo giá đang ở trạng thái {status}"),
+    "revision_expired": _m("INVALID_STATE", "this revision's validity has ended", "bản báo giá này đã hết hiệu lực"),
+    "inquiry_closed": _m(
+        "INVALID_STATE",
+        "this inquiry accepts no {action:term}: {reason:msg}",
+        "yêu cầu này không nhận thêm {action:term}: {reason:msg}",
+    ),
+    "expired_on": _m("INVALID_STATE", "it expired on {expiredOn}", "yêu cầu đã hết hạn ngày {expiredOn}"),
+    "closed_by_buyer": _m("INVALID_STATE", "the buyer closed it", "bên mua đã đóng yêu cầu"),
+    "quotation_accepted": _m("INVALID_STATE", "the buyer accepted a quotation", "bên mua đã chấp nhận một báo giá"),
+    "closed": _m("INVALID_STATE", "it is closed", "yêu cầu đã đóng"),
+    "deal_without_mou": _m(
+        "INVALID_STATE",
+        "a {state} deal cannot get an MoU",
+        "thương vụ ở trạng thái {state} không thể có biên bản ghi nhớ",
+    ),
+    "mou_exists": _m("INVALID_STATE", "this deal already has an MoU", "thương vụ này đã có biên bản ghi nhớ"),
+    "invalid_transition": _m(
+        "INVALID_TRANSITION",
+        "{state:a} deal cannot move to {to}; allowed: {allowed}",
+        "thương vụ ở trạng thái {state} không thể chuyển sang {to}; chỉ được chuyển sang: {allowed}",
+    ),
+    "final_state": _m(
+        "INVALID_TRANSITION",
+        "{state:a} deal cannot move to {to}; allowed: none (final state)",
+        "thương vụ ở trạng thái {state} không thể chuyển sang {to}; đây là trạng thái cuối",
+    ),
+    # --- trade inputs ---------------------------------------------------------------------------------------
+    "order_terms_required": _m(
+        "REQUIRED",
+        "placing the order needs its quantity, value and delivery date",
+        "đặt hàng cần có số lượng, giá trị và ngày giao",
+    ),
+    "criteria_required": _m(
+        "REQUIRED",
+        "an open RFQ needs a query text or at least one criterion",
+        "yêu cầu báo giá mở cần có nội dung tìm kiếm hoặc ít nhất một tiêu chí",
+    ),
+    "product_or_criteria": _m(
+        "INVALID",
+        "give either productId (a direct inquiry) or criteria (an open RFQ)",
+        "chỉ nhập một trong hai: productId (hỏi hàng trực tiếp) hoặc criteria (yêu cầu báo giá mở)",
+    ),
+    "thread_producer_required": _m(
+        "REQUIRED",
+        "the buyer names the producer whose thread this is",
+        "bên mua cần chỉ rõ chủ thể sản xuất của cuộc trao đổi",
+    ),
+    "not_invited": _m(
+        "NOT_FOUND",
+        "this producer was not invited to this inquiry",
+        "chủ thể này không được mời vào yêu cầu này",
+    ),
+    "unknown_buyers": _m(
+        "NOT_FOUND", "unknown buyer organisations: {ids}", "không có tổ chức bên mua nào có id: {ids}"
+    ),
+    # --- accounts (the command line) ------------------------------------------------------------------------
+    "org_required": _m("REQUIRED", "a {role} account needs --org", "tài khoản {role} cần --org"),
+    "not_an_org_id": _m("INVALID", "{got!r} is not an organisation id", "{got!r} không phải là id của tổ chức"),
+    "no_org_with_id": _m("NOT_FOUND", "no {what:term} with id {id}", "không có {what:term} nào có id {id}"),
+    "org_not_allowed": _m(
+        "INVALID", "a {role} account belongs to no organisation", "tài khoản {role} không thuộc tổ chức nào"
+    ),
+    "province_required": _m(
+        "UNKNOWN_PROVINCE",
+        "a coordinator needs a known --province",
+        "tài khoản điều phối cần một --province hợp lệ",
+    ),
+    "key_reference": _m(
+        "INVALID",
+        "give the key, its hint (ocop_XXXX) or its id",
+        "hãy nhập khóa, gợi ý của nó (ocop_XXXX) hoặc id của nó",
+    ),
+    "ambiguous_key_hint": _m(
+        "INVALID",
+        "several keys share this hint; give one of the ids: {ids}",
+        "nhiều khóa có cùng gợi ý này; hãy nhập một trong các id: {ids}",
+    ),
+    # --- permissions ----------------------------------------------------------------------------------------
+    "forbidden_register_producers": _m(
+        "FORBIDDEN",
+        "only an admin or the provincial OCOP office of this province may register producers",
+        "chỉ quản trị viên hoặc văn phòng OCOP của tỉnh này mới được đăng ký chủ thể sản xuất",
+    ),
+    "forbidden_change_producer": _m(
+        "FORBIDDEN", "you may not change this producer", "bạn không được sửa chủ thể sản xuất này"
+    ),
+    "forbidden_verify_producer": _m(
+        "FORBIDDEN",
+        "only an admin or the provincial OCOP office may change verification",
+        "chỉ quản trị viên hoặc văn phòng OCOP tỉnh mới được thay đổi việc xác minh",
+    ),
+    "forbidden_manage_products": _m(
+        "FORBIDDEN",
+        "only members of this producer or an admin may manage its products",
+        "chỉ thành viên của chủ thể này hoặc quản trị viên mới được quản lý sản phẩm của chủ thể",
+    ),
+    "forbidden_no_organisation": _m(
+        "FORBIDDEN",
+        "this account belongs to no organisation, so it has no inquiries to follow",
+        "tài khoản này không thuộc tổ chức nào nên không có yêu cầu nào để theo dõi",
+    ),
+    "forbidden_not_buyer": _m(
+        "FORBIDDEN",
+        "only members of a buyer organisation may {action:term}",
+        "chỉ thành viên của tổ chức bên mua mới được {action:term}",
+    ),
+    "forbidden_not_party": _m(
+        "FORBIDDEN",
+        "only the {party:term} of this inquiry may {action:term}",
+        "chỉ {party:term} của yêu cầu này mới được {action:term}",
+    ),
+    "forbidden_thread": _m(
+        "FORBIDDEN",
+        "only the buyer and the invited producers may write here",
+        "chỉ bên mua và các chủ thể được mời mới được viết ở đây",
+    ),
+    "only_buyer_counters": _m(
+        "FORBIDDEN", "only the buyer makes counter-offers", "chỉ bên mua mới được đưa ra giá đề nghị lại"
+    ),
+    "forbidden_board_anonymous": _m(
+        "FORBIDDEN", "sign in to see the RFQ board", "hãy đăng nhập để xem bảng yêu cầu báo giá"
+    ),
+    "forbidden_board": _m(
+        "FORBIDDEN", "the RFQ board is for producers", "bảng yêu cầu báo giá dành cho chủ thể sản xuất"
+    ),
+    "forbidden_mou": _m(
+        "FORBIDDEN",
+        "only the buyer or the producer of the deal signs its MoU",
+        "chỉ bên mua hoặc chủ thể sản xuất của thương vụ mới được ký biên bản ghi nhớ",
+    ),
+    "forbidden_events": _m(
+        "FORBIDDEN",
+        "only an admin or the provincial OCOP office may organise trade events here",
+        "chỉ quản trị viên hoặc văn phòng OCOP tỉnh mới được tổ chức sự kiện xúc tiến thương mại ở đây",
+    ),
+    "forbidden_stats": _m(
+        "FORBIDDEN",
+        "only an admin, or the OCOP office of this province, may read these statistics",
+        "chỉ quản trị viên hoặc văn phòng OCOP của tỉnh này mới được xem các số liệu này",
+    ),
+    "forbidden_move": _m(
+        "FORBIDDEN",
+        "only the {parties:terms_or} may move this deal to {to}",
+        "chỉ {parties:terms_or} mới được chuyển thương vụ này sang {to}",
+    ),
+    # --- capacity -------------------------------------------------------------------------------------------
+    "too_many_subscriptions": _m(
+        "TOO_MANY_SUBSCRIPTIONS",
+        "an account may follow at most {max} subscriptions at once; end one first",
+        "mỗi tài khoản chỉ được theo dõi tối đa {max} luồng cùng lúc; hãy kết thúc một luồng trước",
+    ),
+    "server_full": _m(
+        "UNAVAILABLE",
+        "this server follows all it can; retry in a moment",
+        "máy chủ đang theo dõi hết khả năng; hãy thử lại sau giây lát",
+    ),
+    "temporarily_unavailable": _m(
+        "UNAVAILABLE", "{what:term} is temporarily unavailable", "{what:term} tạm thời không dùng được"
+    ),
+    "search_refused": _m(
+        "INVALID", "{what:term} could not apply this {field}", "{what:term} không áp dụng được {field} này"
+    ),
+}
+
+# Words a message names through a parameter, in each language.
+TERMS: dict[str, dict[Locale, str]] = {
+    # what
+    "producer": {"en": "producer", "vi": "chủ thể sản xuất"},
+    "product": {"en": "product", "vi": "sản phẩm"},
+    "inquiry": {"en": "inquiry", "vi": "yêu cầu"},
+    "quotation": {"en": "quotation", "vi": "báo giá"},
+    "deal": {"en": "deal", "vi": "thương vụ"},
+    "trade event": {"en": "trade event", "vi": "sự kiện xúc tiến thương mại"},
+    "API key": {"en": "API key", "vi": "khóa API"},
+    "buyer organisation": {"en": "buyer organisation", "vi": "tổ chức bên mua"},
+    "OCOP product group": {"en": "OCOP product group", "vi": "nhóm sản phẩm OCOP"},
+    "producer type": {"en": "producer type", "vi": "loại hình chủ thể"},
+    "certification": {"en": "certification", "vi": "chứng nhận"},
+    "search": {"en": "search", "vi": "tìm kiếm"},
+    "the RFQ board": {"en": "the RFQ board", "vi": "bảng yêu cầu báo giá"},
+    # parties
+    "BUYER": {"en": "buyer", "vi": "bên mua"},
+    "PRODUCER": {"en": "producer", "vi": "chủ thể sản xuất"},
+    # actions
+    "submit inquiries": {"en": "submit inquiries", "vi": "gửi yêu cầu"},
+    "quote": {"en": "quote", "vi": "báo giá"},
+    "decline quotations": {"en": "decline quotations", "vi": "từ chối báo giá"},
+    "accept quotations": {"en": "accept quotations", "vi": "chấp nhận báo giá"},
+    "close it": {"en": "close it", "vi": "đóng yêu cầu"},
+    "new quotations": {"en": "new quotations", "vi": "báo giá mới"},
+    "acceptance": {"en": "acceptance", "vi": "việc chấp nhận"},
+    "more changes": {"en": "more changes", "vi": "thay đổi nào"},
+    "messages": {"en": "messages", "vi": "tin nhắn"},
+    # import statuses
+    "published": {"en": "published", "vi": "published (đã đăng)"},
+    "draft": {"en": "draft", "vi": "draft (bản nháp)"},
+}
+
+_OR: dict[Locale, str] = {"en": " or ", "vi": " hoặc "}
+
+
+class _Formatter(string.Formatter):
+    def __init__(self, locale: Locale, params: Mapping[str, Any]) -> None:
+        self.locale = locale
+        self.params = params
+
+    def get_value(self, key: int | str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> Any:
+        # A missing parameter shows as its placeholder: an error message must never fail to render.
+        return kwargs.get(key, "{" + str(key) + "}") if isinstance(key, str) else super().get_value(key, args, kwargs)
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if format_spec == "term":
+            return term(str(value), self.locale)
+        if format_spec == "terms_or":
+            return _OR[self.locale].join(term(str(v), self.locale) for v in value)
+        if format_spec == "a":
+            return f"{'an' if str(value)[:1] in 'AEIOU' else 'a'} {value}" if self.locale == "en" else str(value)
+        if format_spec == "msg":
+            return render(str(value), self.params, self.locale)
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return super().format_field(value, format_spec)
+
+
+def term(word: str, locale: Locale) -> str:
+    return TERMS.get(word, {}).get(locale, word)
+
+
+def render(key: str, params: Mapping[str, Any], locale: Locale | str = "en") -> str:
+    """The message `key` in `locale` (English unless "vi"), its placeholders filled from `params`."""
+    message = MESSAGES[key]
+    lang: Locale = "vi" if locale == "vi" else "en"
+    template = message.vi if lang == "vi" else message.en
+    return _Formatter(lang, params).vformat(template, (), params)
+
+
+def placeholders(template: str) -> set[str]:
+    """The parameter names a template uses."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def locale_of(accept_language: str | None) -> Locale:
+    """Vietnamese when the most preferred language of an Accept-Language header is Vietnamese, else English."""
+    best, best_q = "", -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, rest = part.strip().partition(";")
+        q = 1.0
+        for option in rest.split(";"):
+            name, _, value = option.strip().partition("=")
+            if name.strip().lower() == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and q > best_q:
+            best, best_q = tag.strip().lower(), q
+    return "vi" if best_q > 0 and (best == "vi" or best.startswith("vi-")) else "en"
+
+
+def _labels(**values: tuple[str, str]) -> dict[str, dict[Locale, str]]:
+    return {value: {"en": en, "vi": vi} for value, (en, vi) in values.items()}
+
+
+# Labels of the values of the API's enums, by GraphQL enum name and value name (`enumLabels` serves them).
+ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
+    "BuyerKind": _labels(
+        SUPERMARKET_CHAIN=("Supermarket chain", "Chuỗi siêu thị"),
+        DISTRIBUTOR=("Distributor", "Nhà phân phối"),
+        ECOMMERCE=("E-commerce", "Thương mại điện tử"),
+        AIRLINE=("Airline", "Hãng hàng không"),
+        DUTY_FREE=("Duty-free shop", "Cửa hàng miễn thuế"),
+        HOTEL_TOURISM=("Hotel and tourism", "Khách sạn, du lịch"),
+        OTHER=("Other", "Khác"),
+    ),
+    "Certification": _labels(
+        VIETGAP=("VietGAP", "VietGAP"),
+        GLOBALGAP=("GlobalG.A.P.", "GlobalG.A.P."),
+        HACCP=("HACCP", "HACCP"),
+        ISO22000=("ISO 22000", "ISO 22000"),
+        ISO9001=("ISO 9001", "ISO 9001"),
+        FSSC22000=("FSSC 22000", "FSSC 22000"),
+        ORGANIC=("Organic", "Hữu cơ"),
+        HALAL=("Halal", "Halal"),
+        BRC=("BRCGS", "BRCGS"),
+        FDA=("FDA registered", "Đăng ký FDA"),
+    ),
+    "DealState": _labels(
+        NEGOTIATING=("Negotiating", "Đang đàm phán"),
+        AGREED=("Agreed", "Đã thỏa thuận"),
+        ORDERED=("Ordered", "Đã đặt hàng"),
+        DELIVERED=("Delivered", "Đã giao hàng"),
+        COMPLETED=("Completed", "Hoàn tất"),
+        CANCELLED=("Cancelled", "Đã hủy"),
+        LOST=("Lost", "Không thành"),
+    ),
+    "ErrorCode": _labels(
+        REQUIRED=("Required", "Bắt buộc"),
+        INVALID=("Invalid", "Không hợp lệ"),
+        OUT_OF_RANGE=("Out of range", "Ngoài phạm vi"),
+        TOO_LONG=("Too long", "Quá dài"),
+        UNKNOWN_PROVINCE=("Unknown province", "Không rõ tỉnh, thành phố"),
+        NOT_FOUND=("Not found", "Không tìm thấy"),
+        DUPLICATE=("Duplicate", "Trùng lặp"),
+        CONFLICT=("Changed by someone else", "Đã bị người khác thay đổi"),
+        FORBIDDEN=("Not allowed", "Không được phép"),
+        INVALID_STATE=("Not possible now", "Không thực hiện được lúc này"),
+        UNAVAILABLE=("Temporarily unavailable", "Tạm thời gián đoạn"),
+        INVALID_TRANSITION=("Invalid step", "Bước chuyển không hợp lệ"),
+        IDEMPOTENCY_KEY_REUSED=("Request key reused", "Khóa yêu cầu đã được dùng"),
+        TOO_MANY_SUBSCRIPTIONS=("Too many subscriptions", "Quá nhiều luồng theo dõi"),
+    ),
+    "InquiryClosedReason": _labels(
+        EXPIRED=("Expired", "Hết hạn"),
+        BUYER_CLOSED=("Closed by the buyer", "Bên mua đã đóng"),
+        ACCEPTED=("Quotation accepted", "Đã chấp nhận báo giá"),
+    ),
+    "InquiryEventKind": _labels(
+        INQUIRY_SUBMITTED=("Inquiry submitted", "Đã gửi yêu cầu"),
+        INQUIRY_INVITED=("Invited to an inquiry", "Được mời báo giá"),
+        INQUIRY_CLOSED=("Inquiry closed", "Yêu cầu đã đóng"),
+        QUOTATION_SUBMITTED=("Quotation submitted", "Đã gửi báo giá"),
+        QUOTATION_REVISED=("Quotation revised", "Đã sửa báo giá"),
+        QUOTATION_DECLINED=("Quotation declined", "Báo giá bị từ chối"),
+        QUOTATION_ACCEPTED=("Quotation accepted", "Báo giá được chấp nhận"),
+        MESSAGE=("Message", "Tin nhắn"),
+    ),
+    "InquiryKind": _labels(
+        DIRECT=("Direct inquiry", "Hỏi hàng trực tiếp"),
+        OPEN=("Open request for quotation", "Yêu cầu báo giá mở"),
+    ),
+    "InquiryStatus": _labels(OPEN=("Open", "Đang mở"), CLOSED=("Closed", "Đã đóng")),
+    "InvitationStatus": _labels(
+        INVITED=("Invited", "Được mời"),
+        QUOTED=("Quoted", "Đã báo giá"),
+        ACCEPTED=("Accepted", "Được chấp nhận"),
+        DECLINED=("Declined", "Bị từ chối"),
+    ),
+    "Locale": _labels(VI=("Vietnamese", "Tiếng Việt"), EN=("English", "Tiếng Anh")),
+    "Party": _labels(BUYER=("Buyer", "Bên mua"), PRODUCER=("Producer", "Chủ thể sản xuất")),
+    "ProducerType": _labels(
+        ENTERPRISE=("Enterprise", "Doanh nghiệp"),
+        COOPERATIVE=("Cooperative", "Hợp tác xã"),
+        COOPERATIVE_GROUP=("Cooperative group", "Tổ hợp tác"),
+        HOUSEHOLD=("Household business", "Hộ sản xuất, kinh doanh"),
+    ),
+    "ProductGroup": _labels(
+        FOOD=("Food", "Thực phẩm"),
+        BEVERAGE=("Beverages", "Đồ uống"),
+        HERBAL=("Herbal products", "Thảo dược"),
+        HANDICRAFT=("Handicrafts and textiles", "Thủ công mỹ nghệ, vải và may mặc"),
+        ORNAMENTAL=("Flowers, ornamental plants and animals", "Hoa, cây cảnh và động vật cảnh"),
+        TOURISM_SERVICE=("Community tourism services", "Dịch vụ du lịch cộng đồng"),
+    ),
+    "ProductSearchSort": _labels(
+        RELEVANCE=("Most relevant", "Phù hợp nhất"),
+        PRICE_ASC=("Price: low to high", "Giá: thấp đến cao"),
+        PRICE_DESC=("Price: high to low", "Giá: cao đến thấp"),
+        STARS_DESC=("Most stars", "Nhiều sao nhất"),
+        NEWEST=("Newest", "Mới nhất"),
+    ),
+    "ProductSort": _labels(
+        NEWEST=("Newest", "Mới nhất"),
+        NAME=("Name", "Tên"),
+        PRICE_ASC=("Price: low to high", "Giá: thấp đến cao"),
+        PRICE_DESC=("Price: high to low", "Giá: cao đến thấp"),
+        STARS_DESC=("Most stars", "Nhiều sao nhất"),
+    ),
+    "ProductStatus": _labels(
+        DRAFT=("Draft", "Bản nháp"),
+        PUBLISHED=("Published", "Đã đăng"),
+        ARCHIVED=("Archived", "Đã lưu trữ"),
+    ),
+    "QuotationStatus": _labels(
+        ACTIVE=("Active", "Đang hiệu lực"),
+        ACCEPTED=("Accepted", "Được chấp nhận"),
+        DECLINED=("Declined", "Bị từ chối"),
+    ),
+    "Role": _labels(
+        ADMIN=("Administrator", "Quản trị viên"),
+        COORDINATOR=("Provincial OCOP office", "Văn phòng OCOP tỉnh"),
+        PRODUCER=("Producer", "Chủ thể sản xuất"),
+        BUYER=("Buyer", "Bên mua"),
+    ),
+}
