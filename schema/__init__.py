@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import Callable, Iterator
+from typing import Annotated
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
@@ -17,7 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext
 
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from market.core.paging import MAX_PAGE
 from schema.accounts.types import AccountMutation, AccountQuery
 from schema.catalog.mutations import CatalogMutation
@@ -25,8 +26,10 @@ from schema.catalog.queries import CatalogQuery
 from schema.catalog.search import SearchQuery
 from schema.catalog.types import BuyerOrganisation, Producer, Product
 from schema.document_cache import DocumentCache, DocumentStore
-from schema.errors import CLIENT_CODES, classify
+from schema.errors import CLIENT_CODES, classify, localize
 from schema.execution import DirectFieldsExecutionContext, mark_direct_fields
+from schema.labels import LabelsQuery
+from schema.observability import ObserveOperation, note_errors
 from schema.pagination import resolve_node
 from schema.scalars import SCALARS
 from schema.trade.operations import TradeMutation, TradeQuery
@@ -44,27 +47,55 @@ class NodeQuery:
     # Plain resolvers rather than `relay.node()`: that field mutates itself when a schema is built, so a
     # second schema in the same process (production and dev, or a test) would fail to build.
     @strawberry.field(description="Fetch any object by its global id; null if it does not exist or is not yours.")
-    async def node(self, info: strawberry.Info, id: strawberry.ID) -> relay.Node | None:
+    async def node(
+        self,
+        info: strawberry.Info,
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="A global id, as any `id` field gives it; text that is not one is a top-level INVALID "
+                "error."
+            ),
+        ],
+    ) -> relay.Node | None:
         return await resolve_node(info, id, "id")
 
     @strawberry.field(description="Fetch several objects by global id, in order; null for each one not found.")
-    async def nodes(self, info: strawberry.Info, ids: list[strawberry.ID]) -> list[relay.Node | None]:
+    async def nodes(
+        self,
+        info: strawberry.Info,
+        ids: Annotated[
+            list[strawberry.ID],
+            strawberry.argument(description=f"Global ids, at most {MAX_PAGE} (a top-level OUT_OF_RANGE error beyond)."),
+        ],
+    ) -> list[relay.Node | None]:
         if len(ids) > MAX_PAGE:
-            raise DomainError.single(ErrorCode.OUT_OF_RANGE, "ids", f"at most {MAX_PAGE} ids at once")
+            raise DomainError.of("too_many_ids", "ids", max=MAX_PAGE)
         return list(await asyncio.gather(*(resolve_node(info, i, f"ids[{n}]") for n, i in enumerate(ids))))
 
 
-@strawberry.type
-class Query(CatalogQuery, SearchQuery, AccountQuery, TradeQuery, StatsQuery, NodeQuery):
+@strawberry.type(
+    description="Reads. Without an API key you see what is public: the published catalogue, producers, provinces "
+    "and trade events. With `Authorization: Bearer <key>` you see more, by your role. Bad arguments fail with a "
+    "top-level error whose `extensions` hold `code` and `field`."
+)
+class Query(CatalogQuery, SearchQuery, AccountQuery, TradeQuery, StatsQuery, NodeQuery, LabelsQuery):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Writes. Each needs an API key (a top-level UNAUTHENTICATED error without one). Business and "
+    "validation failures come back in the payload's `errors`, and then nothing is written."
+)
 class Mutation(CatalogMutation, TradeMutation, AccountMutation):
     pass
 
 
-@strawberry.type
+@strawberry.type(
+    description="Live updates over graphql-transport-ws on the same URL; send the API key in `connection_init`. "
+    "Each subscriber gets only what it may see. To resume without missing anything, subscribe again with `after` "
+    "set to the last cursor received."
+)
 class Subscription(TradeSubscription):
     pass
 
@@ -80,10 +111,13 @@ class Schema(strawberry.Schema):
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         document = execution_context.graphql_document if execution_context is not None else None
+        locale = getattr(execution_context.context, "locale", "en") if execution_context is not None else "en"
         for error in errors:
             classify(error, document, production=self.production)
+            localize(error, locale)
         unexpected = [e for e in errors if not _expected(e)]
-        if unexpected:
+        # During an HTTP request the tracebacks go into the request's log line (api/observe.py).
+        if not note_errors(errors, unexpected) and unexpected:
             super().process_errors(unexpected, execution_context)
 
 
@@ -113,9 +147,12 @@ class RequestLimits(SchemaExtension):
         yield
 
 
-def build_schema(*, production: bool = False, short_path: bool = True, max_batch: int = 10) -> Schema:
+def build_schema(
+    *, production: bool = False, short_path: bool = True, max_batch: int = 10, tracer: object = None
+) -> Schema:
     """The schema. `short_path=False` executes with Strawberry's own execution context only
-    (OCOP_SHORT_PATH=false), for when an upgrade of Strawberry or graphql-core is in doubt."""
+    (OCOP_SHORT_PATH=false), for when an upgrade of Strawberry or graphql-core is in doubt. With an
+    OpenTelemetry `tracer`, each operation is a span (schema/observability.py)."""
     # Limiter rules are built once here. Extensions are constructed per request, and a limiter extension
     # would build a new rule class each time, which changes the validation cache key and defeats the cache
     # (strawberry issue #4635); a stable tuple of rule classes keeps it effective.
@@ -125,6 +162,7 @@ def build_schema(*, production: bool = False, short_path: bool = True, max_batch
     )
     documents = DocumentStore()
     extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: ObserveOperation(tracer),
         lambda: RequestLimits(rules),
         lambda: DocumentCache(documents),
     ]

@@ -9,7 +9,7 @@ from strawberry import relay
 from strawberry.relay.types import NodeType
 from strawberry.types import Info
 
-from market.core.errors import DomainError, ErrorCode
+from market.core.errors import DomainError
 from market.core.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
 
 T = TypeVar("T")
@@ -37,8 +37,42 @@ def page_request(
     return PageRequest(first=first, after=after, last=last, before=before).validated()
 
 
+# Strawberry's PageInfo and Edge describe Relay in general; these say what this API's lists do (both flags
+# are set whichever way a client pages), under the same names and fields.
+@strawberry.type(name="PageInfo", description="Where a page sits in its list, and the cursors to page on from it.")
+class PageInfo(relay.PageInfo):
+    has_next_page: bool = strawberry.field(
+        description="Whether items follow this page. Paging forward it is exact; paging back it is true whenever "
+        "`before` was given."
+    )
+    has_previous_page: bool = strawberry.field(
+        description="Whether items come before this page. Paging back it is exact; paging forward it is true "
+        "whenever `after` was given."
+    )
+    start_cursor: str | None = strawberry.field(
+        description="The first item's cursor: pass it as `before` for the previous page. Null on an empty page."
+    )
+    end_cursor: str | None = strawberry.field(
+        description="The last item's cursor: pass it as `after` for the next page. Null on an empty page."
+    )
+
+
+@strawberry.type(name="Edge", description="One item of a page, with its place in the list.")
+class Edge(relay.Edge[NodeType], Generic[NodeType]):
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` or `before` of the same list, in the same order, to page from "
+        "this item."
+    )
+    node: NodeType = strawberry.field(description="The item.")
+
+
 @strawberry.type(name="Connection", description="A page of a list, with its total size computed only when asked for.")
 class CountedConnection(relay.Connection[NodeType], Generic[NodeType]):
+    page_info: PageInfo = strawberry.field(description="Whether more pages follow or precede, and their cursors.")
+    # Our edges are Relay edges; mypy objects only because list is invariant.
+    edges: list[Edge[NodeType]] = strawberry.field(  # type: ignore[assignment]
+        description="The items of this page, in the list's order."
+    )
     count_fn: strawberry.Private[Callable[[], Awaitable[int]]]
 
     @strawberry.field(description="How many items the whole list (all pages) holds.")
@@ -49,10 +83,10 @@ class CountedConnection(relay.Connection[NodeType], Generic[NodeType]):
 def to_connection(
     page: Page[T], wrap: Callable[[T], NodeType], count: Callable[[], Awaitable[int]]
 ) -> CountedConnection[NodeType]:
-    edges = [relay.Edge(cursor=cursor, node=wrap(item)) for item, cursor in page.items]
+    edges = [Edge(cursor=cursor, node=wrap(item)) for item, cursor in page.items]
     return CountedConnection(
         edges=edges,
-        page_info=relay.PageInfo(
+        page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
             start_cursor=edges[0].cursor if edges else None,
@@ -70,7 +104,7 @@ def decode_global_id(value: str, type_name: str, field: str) -> str:
     except (ValueError, UnicodeDecodeError):
         kind, node_id = "", ""
     if kind != type_name or not node_id:
-        raise DomainError.single(ErrorCode.INVALID, field, f"{field} is not a {type_name} id")
+        raise DomainError.of("not_an_id_of", field, type=type_name)
     return node_id
 
 
@@ -85,7 +119,7 @@ async def resolve_node(info: Info[Any, Any], value: str, field: str) -> relay.No
     try:
         global_id = relay.GlobalID.from_id(value)
     except Exception as exc:
-        raise DomainError.single(ErrorCode.INVALID, field, f"{field} is not a global id") from exc
+        raise DomainError.of("not_a_global_id", field) from exc
     if global_id.type_name not in NODE_TYPES:
         return None
     node: relay.Node | None = await global_id.resolve_node(info, required=False)

@@ -1,7 +1,7 @@
 """The signed-in viewer, its API keys, and revoking a key."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -12,23 +12,36 @@ from market.accounts.records import ApiKey as ApiKeyRecord
 from market.accounts.records import Role
 from market.core.provinces import load_provinces
 from schema.catalog.types import BuyerOrganisation, Producer, Province
+from schema.enums import describe_enum
 from schema.errors import UserError, returns_user_errors
 from schema.pagination import global_id
 
 if TYPE_CHECKING:
     from schema.context import Context
 
-strawberry.enum(Role, description="What an account may do; see the README's permission table.")
+describe_enum(
+    Role,
+    "What an account may do; see the README's permission table.",
+    {
+        Role.ADMIN: "Operates the marketplace: reads everything, manages the catalogue, follows all trade "
+        "read-only, reads national statistics.",
+        Role.COORDINATOR: "A provincial OCOP office, scoped to one province: registers and verifies its "
+        "producers, organises trade events, oversees its producers' trade read-only, reads its statistics.",
+        Role.PRODUCER: "A member of a producer: manages its products, answers inquiries, quotes, moves its deals.",
+        Role.BUYER: "A member of a buyer organisation: sends inquiries and RFQs, accepts or declines "
+        "quotations, moves its deals.",
+    },
+)
 
 
 @strawberry.type(description="An API key, as stored: never the key itself, only its first characters.")
 class ApiKey:
     id: strawberry.ID = strawberry.field(description="Pass it to `revokeApiKey`, or to `ocop revoke-api-key`.")
-    name: str
+    name: str = strawberry.field(description="The name given when the key was created (`ocop create-api-key --name`).")
     hint: str = strawberry.field(description="The key's first characters, e.g. `ocop_AbCd`.")
-    created_at: datetime
-    revoked: bool
-    revoked_at: datetime | None
+    created_at: datetime = strawberry.field(description="When the key was issued.")
+    revoked: bool = strawberry.field(description="Whether the key has been revoked; a revoked key is refused (401).")
+    revoked_at: datetime | None = strawberry.field(description="When it was revoked; null while it is valid.")
     current: bool = strawberry.field(description="Whether this request was made with this key.")
 
     @classmethod
@@ -48,15 +61,15 @@ class ApiKey:
 class Me:
     principal: strawberry.Private[Principal]
 
-    @strawberry.field
+    @strawberry.field(description="The account's display name.")
     def name(self) -> str:
         return self.principal.name
 
-    @strawberry.field
+    @strawberry.field(description="What the account may do.")
     def role(self) -> Role:
         return self.principal.role
 
-    @strawberry.field(description="The producer this account belongs to, for producer members.")
+    @strawberry.field(description="The producer this account belongs to, for producer members; null for others.")
     async def producer(self, info: Info["Context", None]) -> Producer | None:
         p = self.principal
         if p.role is not Role.PRODUCER or p.org_id is None:
@@ -64,7 +77,7 @@ class Me:
         record = await info.context.loaders.producer.load(p.org_id)
         return Producer.from_record(record) if record else None
 
-    @strawberry.field(description="The buyer organisation this account belongs to, for buyer members.")
+    @strawberry.field(description="The buyer organisation this account belongs to, for buyer members; null for others.")
     async def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
         p = self.principal
         if p.role is not Role.BUYER or p.org_id is None:
@@ -77,7 +90,7 @@ class Me:
         records = await info.context.store.accounts.keys_of(self.principal.account_id)
         return [ApiKey.from_record(r, self.principal) for r in records]
 
-    @strawberry.field(description="The province a coordinator oversees.")
+    @strawberry.field(description="The province a coordinator oversees; null for other roles.")
     def province(self) -> Province | None:
         code = self.principal.province_code
         record = load_provinces().get(code) if code else None
@@ -92,20 +105,35 @@ class AccountQuery:
         return Me(principal=viewer) if viewer else None
 
 
-@strawberry.type
+@strawberry.type(description="The result of `revokeApiKey`: the revoked key, or the errors.")
 class RevokeApiKeyPayload:
-    api_key: ApiKey | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    api_key: ApiKey | None = strawberry.field(
+        default=None, description="The key, now revoked; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(
+        default_factory=list, description="Why nothing was revoked; empty on success."
+    )
 
 
 @strawberry.type
 class AccountMutation:
     @strawberry.mutation(
         description="Revoke an API key for good (admins: any key; others: their own account's). Every API "
-        "process refuses it within a few seconds and closes its subscriptions (WebSocket code 4403)."
+        "process refuses it within a few seconds and closes its subscriptions (WebSocket code 4403); revoking it "
+        "again changes nothing. `errors`: "
+        "NOT_FOUND (no such key, or another account's), INVALID (not a key id, or a hint several keys share)."
     )
     @returns_user_errors(RevokeApiKeyPayload)
-    async def revoke_api_key(self, info: Info["Context", None], id: strawberry.ID) -> RevokeApiKeyPayload:
+    async def revoke_api_key(
+        self,
+        info: Info["Context", None],
+        id: Annotated[
+            strawberry.ID,
+            strawberry.argument(
+                description="The key's `id` from `me { apiKeys }`; its hint (`ocop_AbCd`) or the key itself also work."
+            ),
+        ],
+    ) -> RevokeApiKeyPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
         record = await accounts.revoke_api_key(ctx.store, viewer, id, "id")

@@ -7,9 +7,76 @@ from typing import Any
 import strawberry
 from strawberry.types.unset import UNSET
 
-from market.catalog.records import Certification, ProducerType, ProductGroup, ProductStatus
+from market.catalog.records import (
+    CERTIFICATE_VALIDITY_MONTHS,
+    Certification,
+    ProducerType,
+    ProductGroup,
+    ProductStatus,
+)
 from market.catalog.repository import ProductSort
+from market.catalog.validation import (
+    EARLIEST_DAY,
+    HORIZON_YEARS,
+    MAX_CERTIFICATE_YEARS,
+    MAX_DESCRIPTION,
+    MAX_EMAIL,
+    MAX_IMAGES,
+    MAX_MOQ,
+    MAX_NAME,
+    MAX_PRICE_VND,
+    MAX_SHORT,
+    MAX_TIERS,
+)
+from schema.enums import describe_enum
 from schema.scalars import Vnd
+
+# Limits come from the validation they describe, so a changed limit changes its documentation too.
+PRICE_RANGE = f"1 to {MAX_PRICE_VND:,} đồng"
+QUANTITY_RANGE = f"1 to {MAX_MOQ:,}"
+PROVINCE_TEXT = "a current or pre-2025 province name (accents and `tỉnh`/`TP` optional) or a code"
+# One text per field for its create and update inputs, so the two cannot drift apart.
+PRODUCER_NAME = f"Registered name, at most {MAX_NAME} characters; unique within its province (DUPLICATE otherwise)."
+PRODUCER_TYPE = "Legal form."
+PRODUCER_PROVINCE = (
+    f"Where the producer is registered: {PROVINCE_TEXT}; UNKNOWN_PROVINCE otherwise. Only that province's OCOP "
+    "office or an admin may register a producer there or move one there (FORBIDDEN otherwise)."
+)
+COMMUNE = f"Commune or ward (xã, phường), at most {MAX_NAME} characters."
+STREET = f"Street, hamlet or village, at most {MAX_NAME} characters."
+CONTACT_PERSON = f"The person buyers should ask for, at most {MAX_SHORT} characters."
+PHONE = (
+    "Phone number: 6 to 20 digits, spaces, dots, dashes or brackets after an optional `+`, with at least 6 "
+    "digits, e.g. `0275 3822 123`."
+)
+EMAIL = f"Email address, at most {MAX_EMAIL} characters."
+VERIFIED = (
+    "Whether the provincial OCOP office has verified the producer. Only that office or an admin may change it "
+    "(FORBIDDEN otherwise)."
+)
+PRODUCT_NAME = f"Product name, at most {MAX_NAME} characters."
+PRODUCT_GROUP = "OCOP product group."
+CATEGORY = f"Free-text category, e.g. `Nước mắm`, `Kẹo`; at most {MAX_SHORT} characters."
+STARS = "OCOP rating, 3 to 5."
+PRICE = f"Unit price before volume tiers, {PRICE_RANGE}."
+UNIT = "Selling unit, e.g. `chai 500ml`, `hộp 250g`; at most 50 characters."
+DESCRIPTION = f"Plain text, at most {MAX_DESCRIPTION:,} characters."
+MOQ = f"Minimum order quantity in selling units, {QUANTITY_RANGE}."
+CERTIFICATE_NO = f"The OCOP certificate's number, at most {MAX_SHORT} characters."
+CERTIFIED_AT = f"Day of OCOP certification, from {EARLIEST_DAY} to today."
+VALID_UNTIL = (
+    f"Last day of the certificate's validity: after `certifiedAt`, at most {MAX_CERTIFICATE_YEARS} years after it "
+    f"and at most {HORIZON_YEARS} years from today."
+)
+PRICE_TIERS = (
+    f"Volume prices, at most {MAX_TIERS}, in any order; no two with the same `minQuantity` (INVALID otherwise)."
+)
+CERTIFICATIONS = "Certifications held; a repeated one counts once."
+IMAGES = f"Image URLs, http or https, at most {MAX_IMAGES}."
+EXTERNAL_ID = (
+    f"Your own reference, at most {MAX_SHORT} characters, unique per producer (DUPLICATE otherwise); bulk "
+    "re-imports match products on it."
+)
 
 
 def sent_fields(obj: object, renames: dict[str, str] | None = None) -> dict[str, Any]:
@@ -31,103 +98,152 @@ def _camel(name: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
-@strawberry.input
+@strawberry.input(description="A tier of volume pricing: from `minQuantity` units on, each costs `unitPriceVnd`.")
 class PriceTierInput:
-    min_quantity: int
-    unit_price_vnd: Vnd
+    min_quantity: int = strawberry.field(description=f"The order quantity it applies from, {QUANTITY_RANGE} units.")
+    unit_price_vnd: Vnd = strawberry.field(description=f"Price of one unit from that quantity on, {PRICE_RANGE}.")
 
 
-@strawberry.input(description="A new producer. Province takes an old or current name or a code.")
+@strawberry.input(
+    description="A new producer. Every problem comes back at once in `errors`, each naming its field: REQUIRED, "
+    "TOO_LONG, INVALID, UNKNOWN_PROVINCE."
+)
 class CreateProducerInput:
-    name: str
-    type: ProducerType
-    province: str
-    commune: str | None = UNSET
-    street: str | None = UNSET
-    contact_person: str | None = UNSET
-    phone: str | None = UNSET
-    email: str | None = UNSET
-    verified: bool | None = UNSET
+    name: str = strawberry.field(description=PRODUCER_NAME)
+    type: ProducerType = strawberry.field(description=PRODUCER_TYPE)
+    province: str = strawberry.field(description=PRODUCER_PROVINCE)
+    commune: str | None = strawberry.field(default=UNSET, description=COMMUNE)
+    street: str | None = strawberry.field(default=UNSET, description=STREET)
+    contact_person: str | None = strawberry.field(default=UNSET, description=CONTACT_PERSON)
+    phone: str | None = strawberry.field(default=UNSET, description=PHONE)
+    email: str | None = strawberry.field(default=UNSET, description=EMAIL)
+    verified: bool | None = strawberry.field(default=UNSET, description=f"{VERIFIED} False when omitted.")
 
 
-@strawberry.input(description="Only the fields sent change; `null` clears an optional field.")
+@strawberry.input(
+    description="Only the fields sent change; `null` clears an optional field. `name`, `type` and `province` "
+    "cannot be cleared (REQUIRED)."
+)
 class UpdateProducerInput:
-    name: str | None = UNSET
-    type: ProducerType | None = UNSET
-    province: str | None = UNSET
-    commune: str | None = UNSET
-    street: str | None = UNSET
-    contact_person: str | None = UNSET
-    phone: str | None = UNSET
-    email: str | None = UNSET
-    verified: bool | None = UNSET
+    name: str | None = strawberry.field(default=UNSET, description=PRODUCER_NAME)
+    type: ProducerType | None = strawberry.field(default=UNSET, description=PRODUCER_TYPE)
+    province: str | None = strawberry.field(default=UNSET, description=PRODUCER_PROVINCE)
+    commune: str | None = strawberry.field(default=UNSET, description=COMMUNE)
+    street: str | None = strawberry.field(default=UNSET, description=STREET)
+    contact_person: str | None = strawberry.field(default=UNSET, description=CONTACT_PERSON)
+    phone: str | None = strawberry.field(default=UNSET, description=PHONE)
+    email: str | None = strawberry.field(default=UNSET, description=EMAIL)
+    verified: bool | None = strawberry.field(default=UNSET, description=VERIFIED)
 
 
-@strawberry.input(description="A new product, created as a DRAFT; `publishProduct` makes it public.")
+@strawberry.input(
+    description="A new product, created as a DRAFT; `publishProduct` makes it public. Every problem comes back "
+    "at once in `errors`, each naming its field."
+)
 class CreateProductInput:
-    producer_id: strawberry.ID
-    name: str
-    group: ProductGroup
-    category: str
-    stars: int
-    price_vnd: Vnd
-    unit: str
-    description: str | None = UNSET
-    moq: int | None = UNSET
-    province: str | None = strawberry.field(
-        default=UNSET, description="Defaults to the producer's province. Old or current name, or code."
+    producer_id: strawberry.ID = strawberry.field(
+        description="The Producer id the product belongs to; you must be one of its members, or an admin."
     )
-    certificate_no: str | None = UNSET
-    certified_at: date | None = UNSET
-    valid_until: date | None = strawberry.field(default=UNSET, description="Defaults to certifiedAt + 36 months.")
-    price_tiers: list[PriceTierInput] | None = UNSET
-    certifications: list[Certification] | None = UNSET
-    images: list[str] | None = UNSET
-    external_id: str | None = UNSET
+    name: str = strawberry.field(description=PRODUCT_NAME)
+    group: ProductGroup = strawberry.field(description=PRODUCT_GROUP)
+    category: str = strawberry.field(description=CATEGORY)
+    stars: int = strawberry.field(description=STARS)
+    price_vnd: Vnd = strawberry.field(description=PRICE)
+    unit: str = strawberry.field(description=UNIT)
+    description: str | None = strawberry.field(default=UNSET, description=f"{DESCRIPTION} Empty when omitted.")
+    moq: int | None = strawberry.field(default=UNSET, description=f"{MOQ} 1 when omitted.")
+    province: str | None = strawberry.field(
+        default=UNSET,
+        description=f"Where the product is certified, {PROVINCE_TEXT}. Defaults to the producer's province.",
+    )
+    certificate_no: str | None = strawberry.field(default=UNSET, description=CERTIFICATE_NO)
+    certified_at: date | None = strawberry.field(default=UNSET, description=CERTIFIED_AT)
+    valid_until: date | None = strawberry.field(
+        default=UNSET,
+        description=f"{VALID_UNTIL} Defaults to `certifiedAt` + {CERTIFICATE_VALIDITY_MONTHS} months.",
+    )
+    price_tiers: list[PriceTierInput] | None = strawberry.field(default=UNSET, description=PRICE_TIERS)
+    certifications: list[Certification] | None = strawberry.field(default=UNSET, description=CERTIFICATIONS)
+    images: list[str] | None = strawberry.field(default=UNSET, description=IMAGES)
+    external_id: str | None = strawberry.field(default=UNSET, description=EXTERNAL_ID)
 
 
-@strawberry.input(description="Only the fields sent change; `null` clears an optional field.")
+@strawberry.input(
+    description="Only the fields sent change; `null` clears an optional field. `name`, `group`, `category`, "
+    "`stars`, `priceVnd` and `unit` cannot be cleared (REQUIRED). An ARCHIVED product cannot be edited."
+)
 class UpdateProductInput:
-    name: str | None = UNSET
-    group: ProductGroup | None = UNSET
-    category: str | None = UNSET
-    stars: int | None = UNSET
-    price_vnd: Vnd | None = UNSET
-    unit: str | None = UNSET
-    description: str | None = UNSET
-    moq: int | None = UNSET
-    province: str | None = UNSET
-    certificate_no: str | None = UNSET
-    certified_at: date | None = UNSET
-    valid_until: date | None = UNSET
-    price_tiers: list[PriceTierInput] | None = UNSET
-    certifications: list[Certification] | None = UNSET
-    images: list[str] | None = UNSET
-    external_id: str | None = UNSET
+    name: str | None = strawberry.field(default=UNSET, description=PRODUCT_NAME)
+    group: ProductGroup | None = strawberry.field(default=UNSET, description=PRODUCT_GROUP)
+    category: str | None = strawberry.field(default=UNSET, description=CATEGORY)
+    stars: int | None = strawberry.field(default=UNSET, description=STARS)
+    price_vnd: Vnd | None = strawberry.field(default=UNSET, description=PRICE)
+    unit: str | None = strawberry.field(default=UNSET, description=UNIT)
+    description: str | None = strawberry.field(default=UNSET, description=DESCRIPTION)
+    moq: int | None = strawberry.field(default=UNSET, description=f"{MOQ} `null` sets it back to 1.")
+    province: str | None = strawberry.field(
+        default=UNSET, description=f"Where the product is certified, {PROVINCE_TEXT}; `null` keeps it."
+    )
+    certificate_no: str | None = strawberry.field(default=UNSET, description=CERTIFICATE_NO)
+    certified_at: date | None = strawberry.field(
+        default=UNSET,
+        description=f"{CERTIFIED_AT} Without `validUntil`, validity is recomputed as "
+        f"{CERTIFICATE_VALIDITY_MONTHS} months from it.",
+    )
+    valid_until: date | None = strawberry.field(default=UNSET, description=VALID_UNTIL)
+    price_tiers: list[PriceTierInput] | None = strawberry.field(
+        default=UNSET, description=f"{PRICE_TIERS} Replaces all tiers; `null` or `[]` removes them."
+    )
+    certifications: list[Certification] | None = strawberry.field(
+        default=UNSET, description=f"{CERTIFICATIONS} Replaces the whole list."
+    )
+    images: list[str] | None = strawberry.field(default=UNSET, description=f"{IMAGES} Replaces the whole list.")
+    external_id: str | None = strawberry.field(default=UNSET, description=EXTERNAL_ID)
 
 
-@strawberry.input
+@strawberry.input(
+    description="Narrows `products`; every given condition must hold. A province this API does not know is a "
+    "top-level UNKNOWN_PROVINCE error."
+)
 class ProductFilter:
     province: str | None = strawberry.field(
         default=None,
         description="A current province (code or name) matches its old provinces too; an old name matches only it.",
     )
-    groups: list[ProductGroup] | None = None
-    min_stars: int | None = None
-    producer: strawberry.ID | None = strawberry.field(default=None, description="A Producer id.")
+    groups: list[ProductGroup] | None = strawberry.field(default=None, description="Any of these groups.")
+    min_stars: int | None = strawberry.field(default=None, description="Rated at least this many stars (3 to 5).")
+    producer: strawberry.ID | None = strawberry.field(default=None, description="A Producer id: its products only.")
     status: list[ProductStatus] | None = strawberry.field(
-        default=None, description="Non-published statuses only match products you may see."
+        default=None,
+        description="Any of these statuses; when omitted, every product you may see. DRAFT and ARCHIVED only "
+        "match products you may see: your producer's, your province's as its OCOP office, or all as an admin.",
     )
 
 
-strawberry.enum(ProductSort, description="Order of a product list.")
+describe_enum(
+    ProductSort,
+    "Order of a product list.",
+    {
+        ProductSort.NEWEST: "Most recently created first.",
+        ProductSort.NAME: "By name, A to Z, ignoring accents and case.",
+        ProductSort.PRICE_ASC: "Cheapest unit price first.",
+        ProductSort.PRICE_DESC: "Dearest unit price first.",
+        ProductSort.STARS_DESC: "Highest OCOP rating first; newest first within a rating.",
+    },
+)
 
 
-@strawberry.input
+@strawberry.input(description="Narrows `producers`; every given condition must hold.")
 class ProducerFilter:
     province: str | None = strawberry.field(
-        default=None, description="A current province matches its old provinces too; an old name only itself."
+        default=None,
+        description="A current province matches its old provinces too; an old name only itself. Code or name; "
+        "an unknown one is a top-level UNKNOWN_PROVINCE error.",
     )
-    types: list[ProducerType] | None = None
-    verified: bool | None = None
-    name_prefix: str | None = strawberry.field(default=None, description="Accent- and case-insensitive.")
+    types: list[ProducerType] | None = strawberry.field(default=None, description="Any of these legal forms.")
+    verified: bool | None = strawberry.field(
+        default=None, description="`true`: verified producers only; `false`: unverified ones only."
+    )
+    name_prefix: str | None = strawberry.field(
+        default=None, description="Names starting with this text, accent- and case-insensitive."
+    )

@@ -1,6 +1,6 @@
 """Catalog queries."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from bson import ObjectId
@@ -58,27 +58,59 @@ class CatalogQuery:
     def provinces(self) -> list[Province]:
         return [Province.from_record(p) for p in load_provinces().all()]
 
-    @strawberry.field(description="Resolve an old or current province name, with or without accents.")
-    def province(self, name: str) -> Province | None:
+    @strawberry.field(
+        description="Resolve an old or current province name, with or without accents; null when none matches."
+    )
+    def province(
+        self,
+        name: Annotated[
+            str,
+            strawberry.argument(
+                description="A current or pre-2025 name in any case, accents and `tỉnh`/`TP` optional "
+                "(`ben tre`, `TP HCM`), or a current or old code. An old name gives the province it is now part of."
+            ),
+        ],
+    ) -> Province | None:
         match = load_provinces().resolve(name)
         return Province.from_record(match.province) if match else None
 
-    @strawberry.field
-    async def product(self, info: Info["Context", None], id: strawberry.ID) -> Product | None:
+    @strawberry.field(
+        description="One product; null when it does not exist or you may not see it (a draft or archived product "
+        "of another producer). An id of another type is a top-level INVALID error."
+    )
+    async def product(
+        self,
+        info: Info["Context", None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="A Product id.")],
+    ) -> Product | None:
         nodes = await Product.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Product", "id")])
         return nodes[0]
 
-    @strawberry.field
-    async def producer(self, info: Info["Context", None], id: strawberry.ID) -> Producer | None:
+    @strawberry.field(
+        description="One producer; null when it does not exist. An id of another type is a top-level INVALID error."
+    )
+    async def producer(
+        self,
+        info: Info["Context", None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="A Producer id.")],
+    ) -> Producer | None:
         nodes = await Producer.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Producer", "id")])
         return nodes[0]
 
-    @strawberry.field(description="Browse the catalog. The public sees published products only.")
+    @strawberry.field(
+        description="Browse the catalog. The public sees published products only; a producer's members also its "
+        "drafts and archived products, an OCOP office those of its province, admins all. For text search use "
+        "`searchProducts`."
+    )
     async def products(
         self,
         info: Info["Context", None],
-        filter: ProductFilter | None = None,
-        sort: ProductSort = ProductSortValue.NEWEST,
+        filter: Annotated[
+            ProductFilter | None, strawberry.argument(description="Conditions that must all hold; none by default.")
+        ] = None,
+        sort: Annotated[
+            ProductSort, strawberry.argument(description="The order of the list.")
+        ] = ProductSortValue.NEWEST,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -93,11 +125,13 @@ class CatalogQuery:
             ctx.loaders.product.prime(product.id, product)
         return to_connection(listing.page, Product.from_record, listing.count)
 
-    @strawberry.field
+    @strawberry.field(description="Browse producers, A to Z by name (accents ignored). Public.")
     async def producers(
         self,
         info: Info["Context", None],
-        filter: ProducerFilter | None = None,
+        filter: Annotated[
+            ProducerFilter | None, strawberry.argument(description="Conditions that must all hold; none by default.")
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,

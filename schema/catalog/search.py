@@ -1,10 +1,9 @@
 """searchProducts and suggestProducts: buyer search over the products index."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
-from strawberry import relay
 from strawberry.types import Info
 from strawberry.types.nodes import SelectedField
 
@@ -12,34 +11,52 @@ from market.catalog import records as catalog
 from market.catalog.records import Certification, ProductGroup
 from market.core.provinces import load_provinces
 from schema.catalog.types import Product
-from schema.pagination import After, Before, First, Last, decode_global_id, global_id, page_request
+from schema.enums import describe_enum
+from schema.pagination import After, Before, First, Last, PageInfo, decode_global_id, global_id, page_request
 from schema.scalars import Vnd
 from search.documents import product_summary
 from search.query import SearchFilter, SearchSort
-from search.service import SearchHit, SearchPage, encode_offset
+from search.service import MAX_QUERY_LENGTH, MAX_RESULTS, SearchHit, SearchPage, encode_offset
 
 if TYPE_CHECKING:
     from schema.context import Context
 
-strawberry.enum(SearchSort, name="ProductSearchSort", description="Order of search results.")
+describe_enum(
+    SearchSort,
+    "Order of search results. Any order but RELEVANCE keeps only the products that match every word of the query.",
+    {
+        SearchSort.RELEVANCE: "Best match first: exact spelling and tones before folded ones, before typo fixes.",
+        SearchSort.PRICE_ASC: "Cheapest unit price first.",
+        SearchSort.PRICE_DESC: "Dearest unit price first.",
+        SearchSort.STARS_DESC: "Highest OCOP rating first.",
+        SearchSort.NEWEST: "Most recently created first.",
+    },
+    name="ProductSearchSort",
+)
 
 
-@strawberry.input(description="All given conditions must hold.")
+@strawberry.input(description="Narrows `searchProducts`; all given conditions must hold.")
 class ProductSearchFilter:
     provinces: list[str] | None = strawberry.field(
         default=None,
         description="Province codes (see `provinces`). A current province also matches products registered "
         "under its pre-2025 provinces; an old province's code matches only those.",
     )
-    groups: list[ProductGroup] | None = None
-    min_stars: int | None = None
-    price_min: Vnd | None = None
-    price_max: Vnd | None = None
+    groups: list[ProductGroup] | None = strawberry.field(default=None, description="Any of these groups.")
+    min_stars: int | None = strawberry.field(default=None, description="Rated at least this many stars (3 to 5).")
+    price_min: Vnd | None = strawberry.field(
+        default=None, description="Unit price (before volume tiers) at least this many đồng."
+    )
+    price_max: Vnd | None = strawberry.field(
+        default=None, description="Unit price (before volume tiers) at most this many đồng."
+    )
     certifications: list[Certification] | None = strawberry.field(
         default=None, description="Products holding any of these."
     )
-    producer: strawberry.ID | None = None
-    max_moq: int | None = strawberry.field(default=None, description="Minimum order quantity at most this.")
+    producer: strawberry.ID | None = strawberry.field(default=None, description="A Producer id: its products only.")
+    max_moq: int | None = strawberry.field(
+        default=None, description="Minimum order quantity at most this many selling units."
+    )
 
 
 @strawberry.type(
@@ -55,63 +72,92 @@ class Highlight:
     )
 
 
-@strawberry.type
+@strawberry.type(description="One search result, with where the query matched it.")
 class ProductSearchEdge:
-    cursor: str
-    node: Product
+    cursor: str = strawberry.field(
+        description="Opaque; pass it as `after` or `before` of the same search to page from this result."
+    )
+    node: Product = strawberry.field(description="The product found.")
     highlights: list[Highlight] = strawberry.field(
         description="The fields the query matched in, as HTML snippets (see `Highlight`); empty unless matched."
     )
 
 
-@strawberry.type
+@strawberry.type(description="How many matching products have one OCOP rating; most frequent first.")
 class FacetCount:
-    value: str
-    count: int
+    value: str = strawberry.field(description="The value as the filter takes it: stars `3` to `5`.")
+    count: int = strawberry.field(description="Matching products with this value.")
+
+
+@strawberry.type(description="How many matching products are in one OCOP product group; most frequent first.")
+class GroupFacet:
+    value: ProductGroup = strawberry.field(description="The group, as the `groups` filter takes it.")
+    count: int = strawberry.field(description="Matching products in it.")
+
+
+@strawberry.type(description="How many matching products hold one certification; most frequent first.")
+class CertificationFacet:
+    value: Certification = strawberry.field(description="The certification, as the `certifications` filter takes it.")
+    count: int = strawberry.field(description="Matching products holding it.")
 
 
 @strawberry.type(description="An old (pre-2025) province inside a current one.")
 class FormerProvinceFacet:
-    code: str
-    name: str
-    count: int
+    code: str = strawberry.field(description="The old province's code; `provinces` in the filter takes it.")
+    name: str = strawberry.field(description="The old province's name, e.g. `Trà Vinh`.")
+    count: int = strawberry.field(description="Matching products registered under it.")
 
 
 @strawberry.type(description="A current province with its count, and the old provinces it includes.")
 class ProvinceFacet:
-    code: str
-    name: str
-    count: int
-    former_provinces: list[FormerProvinceFacet]
+    code: str = strawberry.field(description="The current province's code; `provinces` in the filter takes it.")
+    name: str = strawberry.field(description="The current province's name.")
+    count: int = strawberry.field(description="Matching products in it, old provinces included.")
+    former_provinces: list[FormerProvinceFacet] = strawberry.field(
+        description="Its pre-2025 provinces that have matches, most first."
+    )
 
 
-@strawberry.type(description="Counts per value over all matching products, for filter chips.")
+@strawberry.type(
+    description="Counts per value over all matching products (every page), for filter chips. Only the facets "
+    "you select are computed."
+)
 class ProductFacets:
-    provinces: list[ProvinceFacet]
-    stars: list[FacetCount]
-    groups: list[FacetCount]
-    certifications: list[FacetCount]
+    provinces: list[ProvinceFacet] = strawberry.field(description="By current province, most first.")
+    stars: list[FacetCount] = strawberry.field(description="By OCOP rating.")
+    groups: list[GroupFacet] = strawberry.field(description="By OCOP product group.")
+    certifications: list[CertificationFacet] = strawberry.field(description="By certification held.")
 
 
-@strawberry.type
+@strawberry.type(description="The lowest and highest unit price among matching products, for a price slider.")
 class PriceRange:
-    min: Vnd
-    max: Vnd
+    min: Vnd = strawberry.field(description="Lowest unit price, in đồng.")
+    max: Vnd = strawberry.field(description="Highest unit price, in đồng.")
 
 
-@strawberry.type
+@strawberry.type(description="A page of search results, with counts over all of them.")
 class ProductSearchResult:
-    edges: list[ProductSearchEdge]
-    page_info: relay.PageInfo
-    estimated_total_count: int = strawberry.field(description="Meilisearch's estimate of all matches.")
-    facets: ProductFacets
-    price_range: PriceRange | None = strawberry.field(description="Lowest and highest unit price of all matches.")
+    edges: list[ProductSearchEdge] = strawberry.field(description="The results of this page, best first.")
+    page_info: PageInfo = strawberry.field(description="Whether more results follow or precede, and their cursors.")
+    estimated_total_count: int = strawberry.field(
+        description='The search engine\'s estimate of all matches, for an "about N results" line; paging may '
+        "reach slightly more or fewer."
+    )
+    facets: ProductFacets = strawberry.field(description="Counts per filter value over all matches.")
+    price_range: PriceRange | None = strawberry.field(
+        description="Lowest and highest unit price of all matches; null when nothing matches."
+    )
 
 
-@strawberry.type
+@strawberry.type(description="A product name to offer while the buyer types.")
 class ProductSuggestion:
-    product_id: strawberry.ID
+    product_id: strawberry.ID = strawberry.field(description="The Product id, for `product(id:)` or a link.")
     name: str = strawberry.field(description="Plain text, not HTML: escape it before inserting it into a page.")
+
+
+# Values an index built by an older release may still hold, and no filter takes, are left out of facets.
+_GROUPS = frozenset(g.value for g in ProductGroup)
+_CERTIFICATIONS = frozenset(c.value for c in Certification)
 
 
 def _counts(values: dict[str, int]) -> list[FacetCount]:
@@ -185,7 +231,7 @@ def _result(page: SearchPage) -> ProductSearchResult:
     facets = page.facets
     return ProductSearchResult(
         edges=edges,
-        page_info=relay.PageInfo(
+        page_info=PageInfo(
             has_next_page=page.has_next,
             has_previous_page=page.has_previous,
             start_cursor=edges[0].cursor if edges else None,
@@ -195,8 +241,16 @@ def _result(page: SearchPage) -> ProductSearchResult:
         facets=ProductFacets(
             provinces=_province_facets(facets.get("provinceCode", {}), facets.get("formerProvinceCode", {})),
             stars=_counts(facets.get("stars", {})),
-            groups=_counts(facets.get("group", {})),
-            certifications=_counts(facets.get("certifications", {})),
+            groups=[
+                GroupFacet(value=ProductGroup(f.value), count=f.count)
+                for f in _counts(facets.get("group", {}))
+                if f.value in _GROUPS
+            ],
+            certifications=[
+                CertificationFacet(value=Certification(f.value), count=f.count)
+                for f in _counts(facets.get("certifications", {}))
+                if f.value in _CERTIFICATIONS
+            ],
         ),
         price_range=PriceRange(min=Vnd(page.price_range[0]), max=Vnd(page.price_range[1]))
         if page.price_range
@@ -261,19 +315,37 @@ class SearchQuery:
     @strawberry.field(
         description="Buyer search over the catalogue: accents optional, Telex/VNI typed without an input method "
         "understood, tones honoured when typed. An empty query browses with the filters. The public sees "
-        "published products; with `includeDrafts` a producer also sees its own drafts."
+        "published products; with `includeDrafts` a producer also sees its own drafts. Paging stops at result "
+        f"{MAX_RESULTS:,} (OUT_OF_RANGE beyond: refine the query). A search service outage is a top-level "
+        "UNAVAILABLE error."
     )
     async def search_products(
         self,
         info: Info["Context", None],
-        query: str,
-        filter: ProductSearchFilter | None = None,
-        sort: SearchSort = SearchSort.RELEVANCE,
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description=f"What the buyer typed, at most {MAX_QUERY_LENGTH} characters (TOO_LONG otherwise); "
+                '`""` lists everything that passes the filter.'
+            ),
+        ],
+        filter: Annotated[
+            ProductSearchFilter | None, strawberry.argument(description="Conditions that must all hold.")
+        ] = None,
+        sort: Annotated[
+            SearchSort, strawberry.argument(description="The order of the results.")
+        ] = SearchSort.RELEVANCE,
         first: First = None,
         after: After = None,
         last: Last = None,
         before: Before = None,
-        include_drafts: bool = False,
+        include_drafts: Annotated[
+            bool,
+            strawberry.argument(
+                description="Also find DRAFT products you may see: your producer's, your province's as its OCOP "
+                "office, every one as an admin. No effect for anyone else."
+            ),
+        ] = False,
     ) -> ProductSearchResult:
         ctx = info.context
         facets, highlight = _requested(info)
@@ -289,9 +361,21 @@ class SearchQuery:
         )
         return _result(page)
 
-    @strawberry.field(description="Product names for a search box's autocomplete, accent-insensitive.")
+    @strawberry.field(
+        description="Product names for a search box's autocomplete, accent-insensitive; published products only. "
+        "Public."
+    )
     async def suggest_products(
-        self, info: Info["Context", None], prefix: str, first: int = 8
+        self,
+        info: Info["Context", None],
+        prefix: Annotated[
+            str,
+            strawberry.argument(
+                description=f"What the buyer has typed so far, at most {MAX_QUERY_LENGTH} characters; an empty "
+                "prefix gives an empty list."
+            ),
+        ],
+        first: Annotated[int, strawberry.argument(description="How many names, 1 to 20 (OUT_OF_RANGE otherwise).")] = 8,
     ) -> list[ProductSuggestion]:
         rows = await info.context.search.suggest(prefix, first)
         return [ProductSuggestion(product_id=strawberry.ID(global_id("Product", i)), name=name) for i, name in rows]

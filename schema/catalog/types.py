@@ -15,6 +15,7 @@ from market.catalog import records as catalog
 from market.catalog.records import Certification, ProducerType, ProductGroup, ProductStatus
 from market.core.provinces import Province as ProvinceRecord
 from market.core.provinces import load_provinces
+from schema.enums import describe_enum
 from schema.nodes import everyone, resolve_visible
 from schema.scalars import Vnd
 
@@ -23,19 +24,79 @@ if TYPE_CHECKING:
 
 
 # The domain enums are the GraphQL enums: one definition, registered with Strawberry here.
-strawberry.enum(ProducerType, description="Legal form of an OCOP producer (chủ thể OCOP).")
-strawberry.enum(ProductGroup, description="The six OCOP product groups of Decision 919/QĐ-TTg (2022).")
-strawberry.enum(ProductStatus, description="Only PUBLISHED products are public.")
-strawberry.enum(Certification, description="Quality and food-safety certifications.")
-strawberry.enum(BuyerKind, description="What kind of buyer an organisation is.")
+describe_enum(
+    ProducerType,
+    "Legal form of an OCOP producer (chủ thể OCOP).",
+    {
+        ProducerType.ENTERPRISE: "A company (doanh nghiệp, công ty).",
+        ProducerType.COOPERATIVE: "A cooperative (hợp tác xã, HTX).",
+        ProducerType.COOPERATIVE_GROUP: "A cooperative group (tổ hợp tác, THT), smaller than a cooperative.",
+        ProducerType.HOUSEHOLD: "A household business or production unit (hộ kinh doanh, hộ sản xuất, cơ sở).",
+    },
+)
+describe_enum(
+    ProductGroup,
+    "The six OCOP product groups of Decision 919/QĐ-TTg (2022).",
+    {
+        ProductGroup.FOOD: "Food (thực phẩm): fresh and processed produce, condiments, confectionery.",
+        ProductGroup.BEVERAGE: "Beverages (đồ uống): tea, coffee, juices, wines and spirits.",
+        ProductGroup.HERBAL: "Herbal products (thảo dược, dược liệu): medicinal herbs and what is made from them.",
+        ProductGroup.HANDICRAFT: "Handicrafts, textiles and souvenirs (thủ công mỹ nghệ, vải và may mặc, lưu niệm).",
+        ProductGroup.ORNAMENTAL: "Ornamental plants and animals (sinh vật cảnh, hoa cây cảnh).",
+        ProductGroup.TOURISM_SERVICE: "Community and eco-tourism services and tourist sites (dịch vụ du lịch cộng "
+        "đồng, du lịch sinh thái và điểm du lịch).",
+    },
+)
+describe_enum(
+    ProductStatus,
+    "Where a product stands in the catalogue. Only PUBLISHED products are public and searchable.",
+    {
+        ProductStatus.DRAFT: "Created and not yet public: seen only by its producer, its province's OCOP office "
+        "and admins. `publishProduct` makes it public.",
+        ProductStatus.PUBLISHED: "Public: listed, searchable and open to inquiries.",
+        ProductStatus.ARCHIVED: "Withdrawn from the catalogue and search; cannot be edited until published again.",
+    },
+)
+describe_enum(
+    Certification,
+    "Quality and food-safety certifications a product holds.",
+    {
+        Certification.VIETGAP: "VietGAP, Vietnam's good agricultural practice standard.",
+        Certification.GLOBALGAP: "GlobalG.A.P., the international good agricultural practice standard.",
+        Certification.HACCP: "HACCP food-safety hazard analysis and control.",
+        Certification.ISO22000: "ISO 22000 food-safety management.",
+        Certification.ISO9001: "ISO 9001 quality management.",
+        Certification.FSSC22000: "FSSC 22000 food-safety system certification.",
+        Certification.ORGANIC: "Certified organic (hữu cơ).",
+        Certification.HALAL: "Halal certified.",
+        Certification.BRC: "BRCGS global standard for food safety.",
+        Certification.FDA: "Registered with the US Food and Drug Administration.",
+    },
+)
+describe_enum(
+    BuyerKind,
+    "What kind of buyer an organisation is.",
+    {
+        BuyerKind.SUPERMARKET_CHAIN: "A supermarket or retail chain.",
+        BuyerKind.DISTRIBUTOR: "A wholesaler, distributor or importer.",
+        BuyerKind.ECOMMERCE: "An online marketplace or e-commerce seller.",
+        BuyerKind.AIRLINE: "An airline or its catering.",
+        BuyerKind.DUTY_FREE: "A duty-free shop.",
+        BuyerKind.HOTEL_TOURISM: "A hotel, resort or tourism business.",
+        BuyerKind.OTHER: "Any other buyer.",
+    },
+)
 
 
 @strawberry.type(description="A current (since 2025-07-01) province or centrally-run city.")
 class Province:
-    code: str = strawberry.field(description="Stable official code, used in filters.")
-    name: str
+    code: str = strawberry.field(description="Stable official two-digit code, e.g. `86`, used in filters.")
+    name: str = strawberry.field(description="Official name with accents, e.g. `Vĩnh Long`, `Thành phố Hồ Chí Minh`.")
     kind: str = strawberry.field(description="`province` or `city`.")
-    former_names: list[str] = strawberry.field(description="The pre-2025 provinces merged into this one.")
+    former_names: list[str] = strawberry.field(
+        description="The pre-2025 provinces it was formed from, its own old name included: `Cà Mau`, `Bạc Liêu` "
+        "for Cà Mau; `Thừa Thiên Huế` for Huế; just `Cao Bằng` for Cao Bằng, which was not merged."
+    )
 
     @classmethod
     def from_record(cls, record: ProvinceRecord) -> "Province":
@@ -44,8 +105,8 @@ class Province:
 
 @strawberry.type(description="Where something is registered: its current province and the old name, if any.")
 class ProvinceRef:
-    code: str
-    name: str
+    code: str = strawberry.field(description="The current province's code (see `provinces`).")
+    name: str = strawberry.field(description="The current province's name.")
     former_name: str | None = strawberry.field(
         description="The pre-2025 province named on the certificate, when it differs from the current one."
     )
@@ -56,32 +117,34 @@ class ProvinceRef:
         return cls(code=code, name=province.name if province else code, former_name=former_name)
 
 
-@strawberry.type
+@strawberry.type(description="A producer's registered address.")
 class Address:
-    province: ProvinceRef
-    commune: str | None = strawberry.field(description="Commune or ward (xã, phường).")
-    street: str | None
+    province: ProvinceRef = strawberry.field(description="The province, and the pre-2025 one it was registered in.")
+    commune: str | None = strawberry.field(description="Commune or ward (xã, phường); null when not given.")
+    street: str | None = strawberry.field(description="Street, hamlet or village; null when not given.")
 
 
-@strawberry.type
+@strawberry.type(description="How to reach a producer. Each part is null when the producer gave none.")
 class Contact:
-    person: str | None
-    phone: str | None
-    email: str | None
+    person: str | None = strawberry.field(description="The person to ask for.")
+    phone: str | None = strawberry.field(description="Phone number as the producer wrote it, e.g. `0275 3822 123`.")
+    email: str | None = strawberry.field(description="Email address.")
 
 
 @strawberry.type(description="A tier of volume pricing: from `minQuantity` units, each costs `unitPriceVnd`.")
 class PriceTier:
-    min_quantity: int
-    unit_price_vnd: Vnd
+    min_quantity: int = strawberry.field(description="The order quantity, in selling units, from which it applies.")
+    unit_price_vnd: Vnd = strawberry.field(description="Price of one unit at this quantity, in đồng.")
 
 
-@strawberry.type
+@strawberry.type(description="A product's OCOP certificate.")
 class OcopCertificate:
     stars: int = strawberry.field(description="3 to 5. The province certifies 3–4★, the Ministry 5★.")
-    number: str | None
-    certified_at: date | None
-    valid_until: date | None = strawberry.field(description="36 months after certification unless stated.")
+    number: str | None = strawberry.field(description="The certificate's number as issued; null when not given.")
+    certified_at: date | None = strawberry.field(description="Day of certification; null when not given.")
+    valid_until: date | None = strawberry.field(
+        description="Last day of validity: 36 months after certification unless stated. Null when unknown."
+    )
 
     @strawberry.field(description="False once `validUntil` has passed.")
     def is_valid(self) -> bool:
@@ -93,15 +156,22 @@ class OcopCertificate:
 # Fields that compute or load something keep resolvers.
 
 
-@strawberry.type(description="An OCOP producer (chủ thể OCOP): enterprise, cooperative, group or household.")
+@strawberry.type(
+    description="An OCOP producer (chủ thể OCOP): enterprise, cooperative, group or household. Public: anyone "
+    "may read producers, except their contact details."
+)
 class Producer(relay.Node):
     id: relay.NodeID[str]
-    name: str
-    type: ProducerType
-    verified: bool = strawberry.field(description="Verified by the provincial OCOP office.")
-    created_at: datetime
-    updated_at: datetime
-    version: int = strawberry.field(description="Send it back as `expectedVersion` when updating.")
+    name: str = strawberry.field(description="Registered name, unique within its province, e.g. `HTX Dừa sáp Cầu Kè`.")
+    type: ProducerType = strawberry.field(description="Legal form.")
+    verified: bool = strawberry.field(
+        description="Verified by the provincial OCOP office; only that office or an admin sets it."
+    )
+    created_at: datetime = strawberry.field(description="When it was registered.")
+    updated_at: datetime = strawberry.field(description="When its profile last changed.")
+    version: int = strawberry.field(
+        description="Grows by one with each change. Send it back as `expectedVersion` when updating."
+    )
     record: strawberry.Private[catalog.Producer]
 
     @classmethod
@@ -123,14 +193,14 @@ class Producer(relay.Node):
     ) -> list["Producer | None"]:
         return await resolve_visible(node_ids, info.context.loaders.producer.load_many, everyone, cls.from_record)
 
-    @strawberry.field
+    @strawberry.field(description="Registered address, with its current province.")
     def address(self) -> Address:
         a = self.record.address
         return Address(
             province=ProvinceRef.from_code(a.province_code, a.former_province), commune=a.commune, street=a.street
         )
 
-    @strawberry.field(description="Contact details; only for signed-in users.")
+    @strawberry.field(description="Contact details, for any request with an API key; null without one.")
     def contact(self, info: Info["Context", None]) -> Contact | None:
         if not policy.can_see_contact(info.context.viewer, self.record):
             return None
@@ -138,27 +208,35 @@ class Producer(relay.Node):
         return Contact(person=c.person, phone=c.phone, email=c.email)
 
 
-@strawberry.type(description="An OCOP-certified product.")
+@strawberry.type(
+    description="An OCOP-certified product. Anyone sees PUBLISHED products; drafts and archived ones only their "
+    "producer's members, the OCOP office of their province and admins."
+)
 class Product(relay.Node):
     id: relay.NodeID[str]
-    name: str
-    description: str
-    group: ProductGroup
+    name: str = strawberry.field(description="Product name in Vietnamese, e.g. `Kẹo dừa sáp Cầu Kè`.")
+    description: str = strawberry.field(description="Plain text, possibly several paragraphs; empty when none.")
+    group: ProductGroup = strawberry.field(description="OCOP product group.")
     category: str = strawberry.field(description="Free-text category, e.g. `Nước mắm`, `Kẹo`.")
-    stars: int = strawberry.field(description="OCOP rating, 3 to 5.")
-    price_vnd: Vnd = strawberry.field(description="Unit price in VND, before volume tiers.")
+    stars: int = strawberry.field(description="OCOP rating, 3 to 5 (★).")
+    price_vnd: Vnd = strawberry.field(description="Unit price in đồng, before volume tiers.")
     unit: str = strawberry.field(description="Selling unit, e.g. `chai 500ml`.")
-    moq: int = strawberry.field(description="Minimum order quantity, in units.")
-    certifications: list[Certification]
-    images: list[str]
-    status: ProductStatus
-    external_id: str | None = strawberry.field(
-        description="The producer's own reference, unique per producer; used by re-imports."
+    moq: int = strawberry.field(description="Minimum order quantity, in selling units; 1 when none.")
+    certifications: list[Certification] = strawberry.field(description="Certifications held; empty when none.")
+    images: list[str] = strawberry.field(
+        description="Image URLs (http or https), in the producer's order; empty when none."
     )
-    created_at: datetime
-    updated_at: datetime
-    published_at: datetime | None
-    version: int = strawberry.field(description="Send it back as `expectedVersion` when updating.")
+    status: ProductStatus = strawberry.field(description="DRAFT, PUBLISHED or ARCHIVED.")
+    external_id: str | None = strawberry.field(
+        description="The producer's own reference, unique per producer; used by re-imports. Null when none."
+    )
+    created_at: datetime = strawberry.field(description="When it was created.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
+    published_at: datetime | None = strawberry.field(description="When it was last published; null until it first is.")
+    version: int = strawberry.field(
+        description="Grows by one with each change. Send it back as `expectedVersion` when updating, publishing "
+        "or archiving."
+    )
     record: strawberry.Private[catalog.Product]
 
     @classmethod
@@ -196,23 +274,23 @@ class Product(relay.Node):
             cls.from_record,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The OCOP certificate: rating, number and validity.")
     def certificate(self) -> OcopCertificate:
         r = self.record
         return OcopCertificate(
             stars=r.stars, number=r.certificate_no, certified_at=r.certified_at, valid_until=r.valid_until
         )
 
-    @strawberry.field
+    @strawberry.field(description="Who makes it; null only if the producer record is gone.")
     async def producer(self, info: Info["Context", None]) -> Producer | None:
         record = await info.context.loaders.producer.load(self.record.producer_id)
         return Producer.from_record(record) if record else None
 
-    @strawberry.field
+    @strawberry.field(description="Where it is certified: its current province, and the pre-2025 one if it differs.")
     def province(self) -> ProvinceRef:
         return ProvinceRef.from_code(self.record.province_code, self.record.former_province)
 
-    @strawberry.field
+    @strawberry.field(description="Volume prices, by ascending `minQuantity`; empty when the price is flat.")
     def price_tiers(self) -> list[PriceTier]:
         return [
             PriceTier(min_quantity=t.min_quantity, unit_price_vnd=Vnd(t.unit_price_vnd))
@@ -220,7 +298,7 @@ class Product(relay.Node):
         ]
 
 
-@strawberry.type(description="A buying organisation: supermarket chain, airline, distributor, …")
+@strawberry.type(description="A buying organisation: supermarket chain, airline, distributor, … Public.")
 class BuyerOrganisation(relay.Node):
     id: relay.NodeID[str]
     record: strawberry.Private[BuyerOrgRecord]
@@ -235,14 +313,14 @@ class BuyerOrganisation(relay.Node):
     def from_record(cls, record: BuyerOrgRecord) -> "BuyerOrganisation":
         return cls(id=str(record.id), record=record)
 
-    @strawberry.field
+    @strawberry.field(description="The organisation's name, e.g. `Saigon Co.op`.")
     def name(self) -> str:
         return self.record.name
 
-    @strawberry.field
+    @strawberry.field(description="What kind of buyer it is.")
     def kind(self) -> BuyerKind:
         return self.record.kind
 
-    @strawberry.field
+    @strawberry.field(description="Where it is based; null when not recorded.")
     def province(self) -> ProvinceRef | None:
         return ProvinceRef.from_code(self.record.province_code, None) if self.record.province_code else None

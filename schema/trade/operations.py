@@ -8,8 +8,11 @@ from strawberry.types import Info
 
 from market.accounts.records import BuyerKind
 from market.catalog.records import Certification, ProductGroup
+from market.catalog.validation import EARLIEST_DAY, HORIZON_YEARS, MAX_MOQ, MAX_NAME, MAX_PRICE_VND, MAX_TIERS
 from market.trade import deals, events, inquiries, quotations
+from market.trade.inquiries import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MAX_MESSAGE
 from market.trade.pipeline import DealState
+from market.trade.quotations import DEFAULT_VALIDITY_DAYS
 from schema.catalog.inputs import PriceTierInput, sent_fields
 from schema.errors import UserError, returns_user_errors
 from schema.pagination import (
@@ -30,7 +33,19 @@ from search.rfqs import board_narrowing
 if TYPE_CHECKING:
     from schema.context import Context
 
-IDEMPOTENCY = "Retrying with the same key returns the first result and creates nothing new."
+IDEMPOTENCY = (
+    "Any text you choose, unique per operation and account: retrying with the same key and input returns the "
+    "first result and writes nothing new; the same key with another input is IDEMPOTENCY_KEY_REUSED."
+)
+IdempotencyKey = Annotated[str | None, strawberry.argument(description=IDEMPOTENCY)]
+# Limits come from the validation they describe, so a changed limit changes its documentation too.
+PRICE_RANGE = f"1 to {MAX_PRICE_VND:,} đồng"
+QUANTITY_RANGE = f"1 to {MAX_MOQ:,}"
+DAYS_AHEAD = f"at most {HORIZON_YEARS} years ahead"
+ERRORS = "Why nothing was written; empty on success."
+SAVED = "null when `errors` is not empty."
+# Written once for the mutations that name an existing object, which refuse it the same ways.
+NOT_YOURS = "NOT_FOUND (no such {0}, or one you may not see), INVALID (an id of another type)"
 
 
 def _node(value: strawberry.ID | None, type_name: str, field: str) -> str | None:
@@ -40,118 +55,185 @@ def _node(value: strawberry.ID | None, type_name: str, field: str) -> str | None
 # --- inputs ------------------------------------------------------------------------------------------
 
 
-@strawberry.input(description="What an open RFQ asks for; at least one condition.")
+@strawberry.input(
+    description="What an open RFQ asks for; at least one condition (REQUIRED on `criteria` otherwise). Producers "
+    "whose published products meet them are invited."
+)
 class RfqCriteriaInput:
-    query: str | None = None
-    groups: list[ProductGroup] | None = None
-    provinces: list[str] | None = strawberry.field(default=None, description="Old or new names, or codes.")
-    min_stars: int | None = None
-    certifications: list[Certification] | None = None
+    query: str | None = strawberry.field(
+        default=None, description="The product wanted, as a buyer would search for it, at most 200 characters."
+    )
+    groups: list[ProductGroup] | None = strawberry.field(default=None, description="Any of these groups.")
+    provinces: list[str] | None = strawberry.field(
+        default=None,
+        description="Provinces the products must come from: old or new names, or codes; UNKNOWN_PROVINCE on "
+        "`criteria.provinces[i]` otherwise.",
+    )
+    min_stars: int | None = strawberry.field(default=None, description="Lowest OCOP rating accepted, 3 to 5.")
+    certifications: list[Certification] | None = strawberry.field(default=None, description="Certifications asked for.")
 
 
-@strawberry.input(description="Give `productId` for a direct inquiry, or `criteria` for an open RFQ.")
+@strawberry.input(
+    description="Give `productId` for a direct inquiry, or `criteria` for an open RFQ: exactly one (INVALID on "
+    "`productId` otherwise)."
+)
 class SubmitInquiryInput:
-    product_id: strawberry.ID | None = None
-    criteria: RfqCriteriaInput | None = None
-    quantity: int
-    unit: str
-    target_unit_price_vnd: Vnd | None = None
-    delivery_province: str | None = None
-    needed_by: date | None = None
-    message: str | None = None
-    expires_in_days: int | None = strawberry.field(default=None, description="14 by default, at most 90.")
+    product_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="A published product (a Product id): its producer is asked directly. NOT_FOUND for an "
+        "unpublished or unknown product.",
+    )
+    criteria: RfqCriteriaInput | None = strawberry.field(
+        default=None, description="What an open RFQ asks for: the best-matching producers are invited."
+    )
+    quantity: int = strawberry.field(description=f"How much is wanted, {QUANTITY_RANGE}, in `unit`.")
+    unit: str = strawberry.field(description="The unit of `quantity`, e.g. `hộp 250g`; at most 50 characters.")
+    target_unit_price_vnd: Vnd | None = strawberry.field(
+        default=None, description=f"The unit price hoped for, {PRICE_RANGE}."
+    )
+    delivery_province: str | None = strawberry.field(
+        default=None, description="Where to deliver: a current or old province name, or a code."
+    )
+    needed_by: date | None = strawberry.field(
+        default=None, description=f"When the goods are needed: from today, {DAYS_AHEAD}."
+    )
+    message: str | None = strawberry.field(
+        default=None, description=f"A note to the producers, at most {MAX_MESSAGE:,} characters."
+    )
+    expires_in_days: int | None = strawberry.field(
+        default=None,
+        description=f"Days it stays open, 1 to {MAX_EXPIRY_DAYS}; {DEFAULT_EXPIRY_DAYS} by default.",
+    )
 
 
 @strawberry.input(description="Narrows the RFQ board; every given condition must hold.")
 class RfqBoardFilter:
-    groups: list[ProductGroup] | None = None
+    groups: list[ProductGroup] | None = strawberry.field(
+        default=None, description="RFQs asking for any of these groups."
+    )
     provinces: list[str] | None = strawberry.field(default=None, description="RFQs asking for these provinces (codes).")
-    buyer_kinds: list[BuyerKind] | None = None
+    buyer_kinds: list[BuyerKind] | None = strawberry.field(
+        default=None, description="RFQs from buyers of any of these kinds."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A quotation's terms; sending it again revises the quotation (a new revision).")
 class QuotationInput:
-    unit_price_vnd: Vnd
-    lead_time_days: int
-    price_tiers: list[PriceTierInput] | None = None
-    moq: int | None = None
-    valid_until: date | None = strawberry.field(default=None, description="30 days from today by default.")
-    note: str | None = None
+    unit_price_vnd: Vnd = strawberry.field(description=f"Price of one unit, {PRICE_RANGE}.")
+    lead_time_days: int = strawberry.field(description="Days from order to delivery, 0 to 365.")
+    price_tiers: list[PriceTierInput] | None = strawberry.field(
+        default=None,
+        description=f"Volume prices, at most {MAX_TIERS}, no two with the same `minQuantity`; a deal takes the tier "
+        "its quantity reaches.",
+    )
+    moq: int | None = strawberry.field(
+        default=None, description=f"Minimum order quantity, {QUANTITY_RANGE}; 1 when omitted."
+    )
+    valid_until: date | None = strawberry.field(
+        default=None,
+        description=f"Last day it can be accepted: from today, {DAYS_AHEAD}; {DEFAULT_VALIDITY_DAYS} days from "
+        "today by default.",
+    )
+    note: str | None = strawberry.field(default=None, description="Remarks for the buyer, at most 2,000 characters.")
 
 
 @strawberry.input(description="The buyer names the producer's thread and may add a counter-offer.")
 class MessageInput:
-    body: str
-    producer_id: strawberry.ID | None = None
-    counter_unit_price_vnd: Vnd | None = None
-    counter_quantity: int | None = None
+    body: str = strawberry.field(description=f"The text, at most {MAX_MESSAGE:,} characters.")
+    producer_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Whose thread (a Producer id): required from the buyer and must be an invited producer "
+        "(NOT_FOUND otherwise); ignored from a producer, who writes in its own.",
+    )
+    counter_unit_price_vnd: Vnd | None = strawberry.field(
+        default=None, description=f"A counter-offer's unit price, {PRICE_RANGE}. Buyers only (FORBIDDEN otherwise)."
+    )
+    counter_quantity: int | None = strawberry.field(
+        default=None, description=f"A counter-offer's quantity, {QUANTITY_RANGE}. Buyers only (FORBIDDEN otherwise)."
+    )
 
 
 @strawberry.input(description="Needed when the buyer places the order (to: ORDERED).")
 class OrderInput:
-    quantity: int
-    value_vnd: Vnd
-    delivery_date: date
+    quantity: int = strawberry.field(description=f"Units ordered, {QUANTITY_RANGE}.")
+    value_vnd: Vnd = strawberry.field(description=f"The order's total value, 1 to {MAX_PRICE_VND * 1000:,} đồng.")
+    delivery_date: date = strawberry.field(description=f"The agreed delivery day, from {EARLIEST_DAY}, {DAYS_AHEAD}.")
 
 
-@strawberry.input
+@strawberry.input(description="A deal's memorandum of understanding.")
 class MouInput:
-    terms_summary: str
-    signed_on: date | None = None
-    document_url: str | None = None
-    event_id: strawberry.ID | None = None
+    terms_summary: str = strawberry.field(description="What the parties agreed, in short; at most 2,000 characters.")
+    signed_on: date | None = strawberry.field(
+        default=None, description=f"The day it was signed, from {EARLIEST_DAY} to today; today by default."
+    )
+    document_url: str | None = strawberry.field(
+        default=None, description="Link to the signed document, an http or https URL."
+    )
+    event_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The trade event it was signed at (a TradeEvent id); NOT_FOUND if it does not exist."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A producer's booth at a trade event.")
 class BoothInput:
-    number: str
-    producer_id: strawberry.ID
-    product_ids: list[strawberry.ID] | None = None
+    number: str = strawberry.field(description="The booth's number or label, at most 20 characters.")
+    producer_id: strawberry.ID = strawberry.field(description="The exhibiting producer (a Producer id).")
+    product_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="Product ids of what it shows; none by default."
+    )
 
 
-@strawberry.input
+@strawberry.input(description="A new trade event.")
 class TradeEventInput:
-    name: str
-    organiser: str
-    province: str
-    starts_on: date
-    ends_on: date | None = None
-    venue: str | None = None
-    booths: list[BoothInput] | None = None
-    buyer_organisation_ids: list[strawberry.ID] | None = None
+    name: str = strawberry.field(description=f"The event's name, at most {MAX_NAME} characters.")
+    organiser: str = strawberry.field(description=f"Who organises it, at most {MAX_NAME} characters.")
+    province: str = strawberry.field(
+        description="The host province: a current or old name, or a code. Its OCOP office reads the event's report."
+    )
+    starts_on: date = strawberry.field(description=f"First day, from {EARLIEST_DAY}, {DAYS_AHEAD}.")
+    ends_on: date | None = strawberry.field(
+        default=None, description="Last day, not before `startsOn` (INVALID otherwise); `startsOn` by default."
+    )
+    venue: str | None = strawberry.field(
+        default=None, description=f"Where it takes place, at most {MAX_NAME} characters."
+    )
+    booths: list[BoothInput] | None = strawberry.field(default=None, description="The producers' booths.")
+    buyer_organisation_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None, description="The buyer organisations taking part (BuyerOrganisation ids)."
+    )
 
 
 # --- payloads ----------------------------------------------------------------------------------------
 
 
-@strawberry.type
+@strawberry.type(description="The result of an inquiry mutation: the inquiry, or the errors.")
 class InquiryPayload:
-    inquiry: Inquiry | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    inquiry: Inquiry | None = strawberry.field(default=None, description=f"The inquiry as saved; {SAVED}")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of a quotation mutation: the quotation, or the errors.")
 class QuotationPayload:
-    quotation: Quotation | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    quotation: Quotation | None = strawberry.field(default=None, description=f"The quotation as saved; {SAVED}")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of `sendMessage`: the message, or the errors.")
 class MessagePayload:
-    message: Message | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    message: Message | None = strawberry.field(default=None, description=f"The message as sent; {SAVED}")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of a deal mutation: the deal, or the errors.")
 class DealPayload:
-    deal: Deal | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    deal: Deal | None = strawberry.field(default=None, description=f"The deal as saved; {SAVED}")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
-@strawberry.type
+@strawberry.type(description="The result of `createTradeEvent`: the event, or the errors.")
 class TradeEventPayload:
-    event: TradeEvent | None = None
-    errors: list[UserError] = strawberry.field(default_factory=list)
+    event: TradeEvent | None = strawberry.field(default=None, description=f"The event as saved; {SAVED}")
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
 
 def _inquiry_data(input: SubmitInquiryInput) -> dict[str, object]:
@@ -167,7 +249,11 @@ def _inquiry_data(input: SubmitInquiryInput) -> dict[str, object]:
 
 @strawberry.type
 class TradeQuery:
-    @strawberry.field(description="Your inbox: inquiries you sent (buyers), were invited to (producers), or oversee.")
+    @strawberry.field(
+        description="Your inbox, newest first: inquiries your organisation sent (buyers), was invited to "
+        "(producers), or that involve your province's producers (OCOP offices); all of them for admins. Needs "
+        "an API key (UNAUTHENTICATED otherwise)."
+    )
     async def inquiries(
         self,
         info: Info["Context", None],
@@ -175,7 +261,9 @@ class TradeQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        open_only: bool = False,
+        open_only: Annotated[
+            bool, strawberry.argument(description="Only inquiries still OPEN and not expired.")
+        ] = False,
     ) -> CountedConnection[Inquiry]:
         ctx = info.context
         listing = await inquiries.inbox(
@@ -185,13 +273,23 @@ class TradeQuery:
 
     @strawberry.field(
         description="The RFQ board: open RFQs a producer's catalogue could meet, newest first, or matching `query` "
-        "(accents optional). Served from a search index the sync worker keeps in step."
+        "(accents optional). Served from a search index the sync worker keeps in step. For producers (narrowed "
+        "to what their published products meet) and admins (every open RFQ); anyone else gets a top-level "
+        "FORBIDDEN error. Reading an RFQ here does not invite you: only invited producers may quote."
     )
     async def open_requests(
         self,
         info: Info["Context", None],
-        query: str = "",
-        filter: RfqBoardFilter | None = None,
+        query: Annotated[
+            str,
+            strawberry.argument(
+                description="Words to look for in the RFQs (what is asked, the message, provinces, the buyer's "
+                "name), at most 200 characters; empty for all, newest first."
+            ),
+        ] = "",
+        filter: Annotated[
+            RfqBoardFilter | None, strawberry.argument(description="Conditions that must all hold.")
+        ] = None,
         first: First = None,
         after: After = None,
         last: Last = None,
@@ -213,15 +311,32 @@ class TradeQuery:
         )
         return to_connection(listing.page, Inquiry.from_record, listing.count)
 
-    @strawberry.field
-    async def inquiry(self, info: Info["Context", None], id: strawberry.ID) -> Inquiry | None:
+    @strawberry.field(
+        description="One inquiry; null when it does not exist or you may not see it. An id of another type is a "
+        "top-level INVALID error."
+    )
+    async def inquiry(
+        self,
+        info: Info["Context", None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="An Inquiry id.")],
+    ) -> Inquiry | None:
         return (await Inquiry.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Inquiry", "id")]))[0]
 
-    @strawberry.field
-    async def deal(self, info: Info["Context", None], id: strawberry.ID) -> Deal | None:
+    @strawberry.field(
+        description="One deal; null when it does not exist or you may not see it. An id of another type is a "
+        "top-level INVALID error."
+    )
+    async def deal(
+        self,
+        info: Info["Context", None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="A Deal id.")],
+    ) -> Deal | None:
         return (await Deal.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Deal", "id")]))[0]
 
-    @strawberry.field(description="Deals you are a party to, or oversee.")
+    @strawberry.field(
+        description="Deals you are a party to, or oversee (OCOP offices: their province's producers'; admins: "
+        "all), newest first. Needs an API key (UNAUTHENTICATED otherwise)."
+    )
     async def deals(
         self,
         info: Info["Context", None],
@@ -229,14 +344,16 @@ class TradeQuery:
         after: After = None,
         last: Last = None,
         before: Before = None,
-        state: DealState | None = None,
+        state: Annotated[
+            DealState | None, strawberry.argument(description="Only deals in this state; all by default.")
+        ] = None,
     ) -> CountedConnection[Deal]:
         ctx = info.context
         request = page_request(first, after, last, before)
         listing = await deals.deal_list(ctx.store, ctx.require_viewer(), request, state=state)
         return to_connection(listing.page, Deal.from_record, listing.count)
 
-    @strawberry.field(description="Trade events, latest first.")
+    @strawberry.field(description="Trade events, latest first. Public.")
     async def trade_events(
         self,
         info: Info["Context", None],
@@ -254,13 +371,17 @@ class TradeQuery:
 
 @strawberry.type
 class TradeMutation:
-    @strawberry.mutation(description="A buyer asks one producer (productId) or the best-matching ones (criteria).")
+    @strawberry.mutation(
+        description="A buyer asks one producer (productId) or the best-matching ones (criteria). Members of a "
+        "buyer organisation only. `errors`: FORBIDDEN, REQUIRED, INVALID, OUT_OF_RANGE, TOO_LONG, "
+        "UNKNOWN_PROVINCE, NOT_FOUND (`productId`), IDEMPOTENCY_KEY_REUSED."
+    )
     @returns_user_errors(InquiryPayload)
     async def submit_inquiry(
         self,
         info: Info["Context", None],
-        input: SubmitInquiryInput,
-        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY)] = None,
+        input: Annotated[SubmitInquiryInput, strawberry.argument(description="What is wanted, and from whom.")],
+        idempotency_key: IdempotencyKey = None,
     ) -> InquiryPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
@@ -270,18 +391,34 @@ class TradeMutation:
         )  # fmt: skip
         return InquiryPayload(inquiry=Inquiry.from_record(record))
 
-    @strawberry.mutation(description="The buyer closes an inquiry; it accepts no more quotations.")
+    @strawberry.mutation(
+        description="The buyer closes an inquiry; it accepts no more quotations or messages. `errors`: "
+        + NOT_YOURS.format("inquiry")
+        + ", FORBIDDEN (not its buyer), INVALID_STATE (already closed)."
+    )
     @returns_user_errors(InquiryPayload)
-    async def close_inquiry(self, info: Info["Context", None], id: strawberry.ID) -> InquiryPayload:
+    async def close_inquiry(
+        self,
+        info: Info["Context", None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Inquiry id.")],
+    ) -> InquiryPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
         record = await inquiries.close_inquiry(ctx.store, viewer, decode_global_id(id, "Inquiry", "id"))
         return InquiryPayload(inquiry=Inquiry.from_record(record))
 
-    @strawberry.mutation(description="Write in an inquiry's thread; the buyer may attach a counter-offer.")
+    @strawberry.mutation(
+        description="Write in an inquiry's thread; the buyer may attach a counter-offer. The buyer and invited "
+        "producers only, while the inquiry is open. `errors`: "
+        + NOT_YOURS.format("inquiry")
+        + ", FORBIDDEN, REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID_STATE (closed)."
+    )
     @returns_user_errors(MessagePayload)
     async def send_message(
-        self, info: Info["Context", None], inquiry_id: strawberry.ID, input: MessageInput
+        self,
+        info: Info["Context", None],
+        inquiry_id: Annotated[strawberry.ID, strawberry.argument(description="The Inquiry id.")],
+        input: Annotated[MessageInput, strawberry.argument(description="The message.")],
     ) -> MessagePayload:
         ctx = info.context
         viewer = ctx.require_viewer()
@@ -292,14 +429,20 @@ class TradeMutation:
         )
         return MessagePayload(message=Message.from_record(record))
 
-    @strawberry.mutation(description="Quote, or revise your quotation (each revision is kept for the buyer).")
+    @strawberry.mutation(
+        description="Quote, or revise your quotation (each revision is kept for the buyer). Members of an invited "
+        "producer only, while the inquiry is open. `errors`: "
+        + NOT_YOURS.format("inquiry")
+        + ", FORBIDDEN (not invited), INVALID_STATE (inquiry closed, or your quotation accepted or declined), "
+        "REQUIRED, OUT_OF_RANGE, TOO_LONG, INVALID, IDEMPOTENCY_KEY_REUSED."
+    )
     @returns_user_errors(QuotationPayload)
     async def submit_quotation(
         self,
         info: Info["Context", None],
-        inquiry_id: strawberry.ID,
-        input: QuotationInput,
-        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY)] = None,
+        inquiry_id: Annotated[strawberry.ID, strawberry.argument(description="The Inquiry id.")],
+        input: Annotated[QuotationInput, strawberry.argument(description="The terms offered.")],
+        idempotency_key: IdempotencyKey = None,
     ) -> QuotationPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
@@ -309,9 +452,18 @@ class TradeMutation:
         )  # fmt: skip
         return QuotationPayload(quotation=Quotation.from_record(record))
 
-    @strawberry.mutation
+    @strawberry.mutation(
+        description="The buyer declines a quotation, with a reason the producer reads. `errors`: "
+        + NOT_YOURS.format("quotation")
+        + ", FORBIDDEN (not its buyer), REQUIRED, TOO_LONG, INVALID_STATE (already accepted or declined)."
+    )
     @returns_user_errors(QuotationPayload)
-    async def decline_quotation(self, info: Info["Context", None], id: strawberry.ID, reason: str) -> QuotationPayload:
+    async def decline_quotation(
+        self,
+        info: Info["Context", None],
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Quotation id.")],
+        reason: Annotated[str, strawberry.argument(description="Why, at most 500 characters.")],
+    ) -> QuotationPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
         record = await quotations.decline_quotation(
@@ -319,14 +471,27 @@ class TradeMutation:
         )
         return QuotationPayload(quotation=Quotation.from_record(record))
 
-    @strawberry.mutation(description="Accept exactly this revision: closes the inquiry and opens a deal.")
+    @strawberry.mutation(
+        description="Accept exactly this revision: closes the inquiry and opens a deal in NEGOTIATING, in one "
+        "step. The quotation's buyer only. `errors`: "
+        + NOT_YOURS.format("quotation")
+        + ", FORBIDDEN (not its buyer), CONFLICT (`revision` is not the latest, or the quotation changed "
+        "meanwhile), INVALID_STATE (quotation no longer active, inquiry closed, or the revision's validity ended), "
+        "IDEMPOTENCY_KEY_REUSED."
+    )
     @returns_user_errors(DealPayload)
     async def accept_quotation(
         self,
         info: Info["Context", None],
-        id: strawberry.ID,
-        revision: int,
-        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY)] = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Quotation id.")],
+        revision: Annotated[
+            int,
+            strawberry.argument(
+                description="The `number` of the revision you read, which must still be the latest: what you "
+                "accept is exactly what you saw."
+            ),
+        ],
+        idempotency_key: IdempotencyKey = None,
     ) -> DealPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
@@ -336,17 +501,36 @@ class TradeMutation:
         )  # fmt: skip
         return DealPayload(deal=Deal.from_record(record))
 
-    @strawberry.mutation(description="Move a deal; see `Deal.allowedTransitions`. CANCELLED and LOST need a note.")
+    @strawberry.mutation(
+        description="Move a deal; see `Deal.allowedTransitions`. CANCELLED and LOST need a note; ORDERED needs "
+        "`order`. The deal's buyer and producer only, each for its own moves. `errors`: "
+        + NOT_YOURS.format("deal")
+        + ", CONFLICT (stale `expectedVersion`), INVALID_TRANSITION, FORBIDDEN (not your move), REQUIRED, "
+        "TOO_LONG, OUT_OF_RANGE, IDEMPOTENCY_KEY_REUSED."
+    )
     @returns_user_errors(DealPayload)
     async def advance_deal(
         self,
         info: Info["Context", None],
-        id: strawberry.ID,
-        to: DealState,
-        expected_version: int,
-        note: str | None = None,
-        order: OrderInput | None = None,
-        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY)] = None,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The Deal id.")],
+        to: Annotated[DealState, strawberry.argument(description="The state to move the deal to.")],
+        expected_version: Annotated[
+            int,
+            strawberry.argument(
+                description="The deal's `version` as you last read it; CONFLICT if it has moved since."
+            ),
+        ],
+        note: Annotated[
+            str | None,
+            strawberry.argument(
+                description="Why, kept in `history`; at most 1,000 characters. Required for CANCELLED and LOST."
+            ),
+        ] = None,
+        order: Annotated[
+            OrderInput | None,
+            strawberry.argument(description="The order's terms: required for ORDERED, ignored otherwise."),
+        ] = None,
+        idempotency_key: IdempotencyKey = None,
     ) -> DealPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
@@ -356,14 +540,20 @@ class TradeMutation:
         )  # fmt: skip
         return DealPayload(deal=Deal.from_record(record))
 
-    @strawberry.mutation(description="Record the MoU of a deal, optionally signed at a trade event.")
+    @strawberry.mutation(
+        description="Record the MoU of a deal, optionally signed at a trade event; once per deal. Either party "
+        "of the deal. `errors`: "
+        + NOT_YOURS.format("deal")
+        + ", FORBIDDEN (not a party), INVALID_STATE (the deal is CANCELLED or LOST, or already has an MoU), "
+        "REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID, NOT_FOUND (`eventId`), IDEMPOTENCY_KEY_REUSED."
+    )
     @returns_user_errors(DealPayload)
     async def sign_mou(
         self,
         info: Info["Context", None],
-        deal_id: strawberry.ID,
-        input: MouInput,
-        idempotency_key: Annotated[str | None, strawberry.argument(description=IDEMPOTENCY)] = None,
+        deal_id: Annotated[strawberry.ID, strawberry.argument(description="The Deal id.")],
+        input: Annotated[MouInput, strawberry.argument(description="The MoU.")],
+        idempotency_key: IdempotencyKey = None,
     ) -> DealPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
@@ -374,9 +564,17 @@ class TradeMutation:
         )
         return DealPayload(deal=Deal.from_record(record))
 
-    @strawberry.mutation(description="Admins and provincial offices organise trade events.")
+    @strawberry.mutation(
+        description="Organise a trade event. Admins, and the OCOP office of the host province. `errors`: "
+        "REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID, UNKNOWN_PROVINCE, FORBIDDEN, NOT_FOUND (a booth's producer "
+        "or a buyer organisation)."
+    )
     @returns_user_errors(TradeEventPayload)
-    async def create_trade_event(self, info: Info["Context", None], input: TradeEventInput) -> TradeEventPayload:
+    async def create_trade_event(
+        self,
+        info: Info["Context", None],
+        input: Annotated[TradeEventInput, strawberry.argument(description="The event.")],
+    ) -> TradeEventPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
         data = sent_fields(input)

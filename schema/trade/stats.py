@@ -1,6 +1,6 @@
 """OCOP statistics for provincial offices and admins."""
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -17,33 +17,33 @@ if TYPE_CHECKING:
 
 @strawberry.type(description="Published products by OCOP rating.")
 class StarCounts:
-    three: int
-    four: int
-    five: int
+    three: int = strawberry.field(description="Rated 3★.")
+    four: int = strawberry.field(description="Rated 4★.")
+    five: int = strawberry.field(description="Rated 5★.")
 
     @classmethod
     def from_record(cls, record: stats.StarCounts) -> "StarCounts":
         return cls(three=record.three, four=record.four, five=record.five)
 
 
-@strawberry.type
+@strawberry.type(description="How many producers have one legal form.")
 class ProducerTypeCount:
-    type: ProducerType
-    count: int
+    type: ProducerType = strawberry.field(description="The legal form.")
+    count: int = strawberry.field(description="Producers of that form.")
 
 
-@strawberry.type
+@strawberry.type(description="How many deals are in one state.")
 class DealStateCount:
-    state: str
-    count: int
+    state: str = strawberry.field(description="A `DealState` name, e.g. `AGREED`.")
+    count: int = strawberry.field(description="Deals in that state.")
 
 
 @strawberry.type(description="The share of a current province registered under one of its pre-2025 provinces.")
 class FormerProvinceStats:
     name: str = strawberry.field(description="The pre-2025 province, e.g. `Bạc Liêu` within Cà Mau.")
     products_total: int = strawberry.field(description="Published products.")
-    products_by_stars: StarCounts
-    producers_total: int
+    products_by_stars: StarCounts = strawberry.field(description="Published products by OCOP rating.")
+    producers_total: int = strawberry.field(description="Registered producers, verified or not.")
 
     @classmethod
     def from_record(cls, record: stats.FormerProvinceStats) -> "FormerProvinceStats":
@@ -59,16 +59,16 @@ class FormerProvinceStats:
 class OcopStats:
     province: Province | None = strawberry.field(description="Null for the whole country.")
     products_total: int = strawberry.field(description="Published products.")
-    products_by_stars: StarCounts
-    producers_total: int
+    products_by_stars: StarCounts = strawberry.field(description="Published products by OCOP rating.")
+    producers_total: int = strawberry.field(description="Registered producers, verified or not.")
     producers_by_type: list[ProducerTypeCount] = strawberry.field(description="Every producer type, 0 when none.")
     active_inquiries: int = strawberry.field(description="Purchase inquiries still open and not expired.")
     deals_by_state: list[DealStateCount] = strawberry.field(description="Every deal state, 0 when none.")
     agreed_value_vnd: Vnd = strawberry.field(
-        description="Agreed value of the deals agreed, ordered, delivered or completed."
+        description="Agreed value, in đồng, of the deals agreed, ordered, delivered or completed."
     )
     delivered_value_vnd: Vnd = strawberry.field(
-        description="Ordered value (else the agreed value) of the deals delivered or completed."
+        description="Ordered value (else the agreed value), in đồng, of the deals delivered or completed."
     )
     former_provinces: list[FormerProvinceStats] = strawberry.field(
         description="The same figures per pre-2025 province merged into this one; empty for the whole country."
@@ -98,8 +98,19 @@ class StatsQuery:
     @strawberry.field(
         description="OCOP figures of a current province, given by code or by any current or old name (an old "
         "province gives the current one it belongs to), or of the whole country when omitted. Admins may read "
-        "any; a provincial OCOP office its own province."
+        "any; a provincial OCOP office its own province. Anyone else gets a top-level FORBIDDEN error; an "
+        "unknown province is UNKNOWN_PROVINCE."
     )
-    async def ocop_stats(self, info: Info["Context", None], province: strawberry.ID | None = None) -> OcopStats:
+    async def ocop_stats(
+        self,
+        info: Info["Context", None],
+        province: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="A province's code (`86`) or any current or old name; the whole country "
+                "when omitted (admins only)."
+            ),
+        ] = None,
+    ) -> OcopStats:
         ctx = info.context
         return OcopStats.from_record(await stats.ocop_stats(ctx.store, province, ctx.viewer))

@@ -11,6 +11,7 @@ from strawberry.types import Info
 from market.core.errors import not_found
 from market.trade import feeds
 from market.trade.feeds import InquiryEventKind
+from schema.enums import describe_enum
 from schema.loaders import Loaders
 from schema.pagination import decode_global_id
 from schema.trade.types import Deal, Inquiry, Message, Quotation
@@ -23,34 +24,51 @@ After = Annotated[
     strawberry.argument(description="The cursor of the last event you received: replays everything since."),
 ]
 
-strawberry.enum(InquiryEventKind, description="What happened to an inquiry you take part in or oversee.")
+describe_enum(
+    InquiryEventKind,
+    "What happened to an inquiry you take part in or oversee.",
+    {
+        InquiryEventKind.INQUIRY_SUBMITTED: "An inquiry was submitted: for the buyer's colleagues, the OCOP "
+        "offices of the invited producers' provinces, and admins.",
+        InquiryEventKind.INQUIRY_INVITED: "Your producer was invited to an inquiry.",
+        InquiryEventKind.INQUIRY_CLOSED: "An inquiry closed: expired, closed by the buyer, or a quotation accepted.",
+        InquiryEventKind.QUOTATION_SUBMITTED: "A producer quoted; `quotation` holds it.",
+        InquiryEventKind.QUOTATION_REVISED: "A producer revised its quotation; `quotation.current` is the new "
+        "revision.",
+        InquiryEventKind.QUOTATION_DECLINED: "The buyer declined a quotation.",
+        InquiryEventKind.QUOTATION_ACCEPTED: "The buyer accepted a quotation, which opened a deal.",
+        InquiryEventKind.MESSAGE: "The other side wrote in a thread; `message` holds it.",
+    },
+)
 
 
 @strawberry.type(name="InquiryEvent", description="Something happened to an inquiry, its quotations or threads.")
 class InquiryEventType:
-    kind: InquiryEventKind
+    kind: InquiryEventKind = strawberry.field(description="What happened.")
     cursor: str = strawberry.field(description="Pass it as `after` to resume right after this event.")
-    at: datetime
+    at: datetime = strawberry.field(description="When it happened.")
     record: strawberry.Private[feeds.InquiryEvent]
 
     @classmethod
     def from_record(cls, event: feeds.InquiryEvent) -> "InquiryEventType":
         return cls(kind=event.kind, cursor=event.cursor, at=event.at, record=event)
 
-    @strawberry.field
+    @strawberry.field(description="The inquiry concerned, as it is now.")
     async def inquiry(self, info: Info["Context", None]) -> Inquiry:
         found = (await Inquiry.resolve_nodes(info=info, node_ids=[str(self.record.inquiry_id)]))[0]
         if found is None:
             raise not_found("inquiry", "inquiry")
         return found
 
-    @strawberry.field(description="The quotation submitted, revised, declined or accepted.")
+    @strawberry.field(
+        description="The quotation submitted, revised, declined or accepted; null for other kinds of event."
+    )
     async def quotation(self, info: Info["Context", None]) -> Quotation | None:
         if self.record.quotation_id is None:
             return None
         return (await Quotation.resolve_nodes(info=info, node_ids=[str(self.record.quotation_id)]))[0]
 
-    @strawberry.field(description="The message, for `MESSAGE` events.")
+    @strawberry.field(description="The message, for `MESSAGE` events; null for others.")
     async def message(self, info: Info["Context", None]) -> Message | None:
         if self.record.message_id is None:
             return None
@@ -66,7 +84,8 @@ def _fresh(info: Info["Context", None]) -> None:
 class TradeSubscription:
     @strawberry.subscription(
         description="Your inquiries as they move: invitations (producers), quotations (buyers), messages from "
-        "the other side, closings. Admins see every inquiry."
+        "the other side, closings. OCOP offices follow their province's producers, admins every inquiry. Errors: "
+        "FORBIDDEN for an account of no organisation, TOO_MANY_SUBSCRIPTIONS, UNAVAILABLE."
     )
     async def inquiry_events(self, info: Info["Context", None], after: After = None) -> AsyncIterator[InquiryEventType]:
         ctx = info.context
@@ -78,11 +97,15 @@ class TradeSubscription:
 
         return feed.map(event)
 
-    @strawberry.subscription(description="The deal after each change: state, order, MoU, version.")
+    @strawberry.subscription(
+        description="The deal after each change: state, order, MoU, version. For whoever may see the deal; the "
+        "stream ends if you no longer may. Errors: NOT_FOUND (no such deal, or one you may not see), "
+        "TOO_MANY_SUBSCRIPTIONS, UNAVAILABLE."
+    )
     async def deal_events(
         self,
         info: Info["Context", None],
-        deal_id: strawberry.ID,
+        deal_id: Annotated[strawberry.ID, strawberry.argument(description="The Deal id to follow.")],
         after: After = None,
     ) -> AsyncIterator[Deal]:
         ctx = info.context

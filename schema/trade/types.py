@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from bson import ObjectId
@@ -15,6 +15,7 @@ from market.trade import records as trade
 from market.trade.events import event_report
 from market.trade.pipeline import DealState, Party
 from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province
+from schema.enums import describe_enum
 from schema.nodes import everyone, resolve_visible
 from schema.pagination import decode_global_id
 from schema.scalars import Vnd
@@ -22,13 +23,81 @@ from schema.scalars import Vnd
 if TYPE_CHECKING:
     from schema.context import Context
 
-strawberry.enum(DealState, description="Where a deal stands in the pipeline.")
-strawberry.enum(Party, description="The side of a trade: the buyer or the producer.")
-strawberry.enum(trade.InquiryKind, name="InquiryKind")
-strawberry.enum(trade.InquiryStatus, name="InquiryStatus")
-strawberry.enum(trade.ClosedReason, name="InquiryClosedReason")
-strawberry.enum(trade.InvitationStatus, name="InvitationStatus")
-strawberry.enum(trade.QuotationStatus, name="QuotationStatus")
+describe_enum(
+    DealState,
+    "Where a deal stands in the pipeline: NEGOTIATING → AGREED → ORDERED → DELIVERED → COMPLETED, and from any "
+    "state before COMPLETED to CANCELLED or LOST. `Deal.allowedTransitions` lists the moves you may make.",
+    {
+        DealState.NEGOTIATING: "Opened by the buyer accepting a quotation; terms are being settled. Either party "
+        "moves it to AGREED.",
+        DealState.AGREED: "Both sides agree on the terms. The buyer moves it to ORDERED, with the order's terms.",
+        DealState.ORDERED: "The buyer has placed the order. The producer moves it to DELIVERED.",
+        DealState.DELIVERED: "The producer has delivered. The buyer moves it to COMPLETED on receipt.",
+        DealState.COMPLETED: "The buyer confirmed receipt. Final.",
+        DealState.CANCELLED: "Called off by either party, with a note. Final.",
+        DealState.LOST: "Fell through (e.g. lost to another supplier), recorded by either party with a note. Final.",
+    },
+)
+describe_enum(
+    Party,
+    "The side of a trade: the buyer or the producer.",
+    {
+        Party.BUYER: "The buyer organisation's side.",
+        Party.PRODUCER: "The producer's side.",
+    },
+)
+describe_enum(
+    trade.InquiryKind,
+    "How an inquiry reached producers.",
+    {
+        trade.InquiryKind.DIRECT: "About one product, sent to its producer (`productId`).",
+        trade.InquiryKind.OPEN: "An RFQ described by `criteria`, sent to the best-matching producers and shown "
+        "on the RFQ board while open.",
+    },
+    name="InquiryKind",
+)
+describe_enum(
+    trade.InquiryStatus,
+    "Whether an inquiry still takes quotations and messages.",
+    {
+        trade.InquiryStatus.OPEN: "Takes quotations and messages until it expires, is closed, or a quotation is "
+        "accepted.",
+        trade.InquiryStatus.CLOSED: "Takes nothing more; `closedReason` says why.",
+    },
+    name="InquiryStatus",
+)
+describe_enum(
+    trade.ClosedReason,
+    "Why an inquiry closed.",
+    {
+        trade.ClosedReason.EXPIRED: "Its `expiresAt` passed.",
+        trade.ClosedReason.BUYER_CLOSED: "The buyer closed it (`closeInquiry`).",
+        trade.ClosedReason.ACCEPTED: "The buyer accepted a quotation, which opened a deal.",
+    },
+    name="InquiryClosedReason",
+)
+describe_enum(
+    trade.InvitationStatus,
+    "Where one invited producer stands on an inquiry.",
+    {
+        trade.InvitationStatus.INVITED: "Invited; no quotation yet.",
+        trade.InvitationStatus.QUOTED: "Has quoted; the quotation is open to the buyer.",
+        trade.InvitationStatus.ACCEPTED: "The buyer accepted its quotation.",
+        trade.InvitationStatus.DECLINED: "The buyer declined its quotation.",
+    },
+    name="InvitationStatus",
+)
+describe_enum(
+    trade.QuotationStatus,
+    "Where a quotation stands.",
+    {
+        trade.QuotationStatus.ACTIVE: "Open: the producer may revise it, the buyer may accept or decline it.",
+        trade.QuotationStatus.ACCEPTED: "The buyer accepted one revision (the latest at the time); a deal was "
+        "opened. Final.",
+        trade.QuotationStatus.DECLINED: "The buyer declined it, with a reason. Final.",
+    },
+    name="QuotationStatus",
+)
 
 
 async def _buyer(info: Info["Context", None], org_id: ObjectId) -> BuyerOrganisation | None:
@@ -69,41 +138,47 @@ def _province(code: str | None) -> Province | None:
     return Province.from_record(record) if record else None
 
 
-@strawberry.type(description="What an open RFQ asks for.")
+@strawberry.type(description="What an open RFQ asks for. An empty list or null sets no condition.")
 class RfqCriteria:
-    query: str
-    groups: list[str]
-    provinces: list[Province]
-    min_stars: int | None
-    certifications: list[str]
+    query: str = strawberry.field(description="The product asked for, as the buyer typed it; empty when none.")
+    groups: list[str] = strawberry.field(
+        description="OCOP product groups asked for, in lower case as stored (`food` for FOOD)."
+    )
+    provinces: list[Province] = strawberry.field(description="Provinces the products must come from.")
+    min_stars: int | None = strawberry.field(description="Lowest OCOP rating accepted, 3 to 5.")
+    certifications: list[str] = strawberry.field(description="Certifications asked for, by name (`VIETGAP`).")
 
 
-@strawberry.type
+@strawberry.type(description="A producer invited to an inquiry, and why.")
 class Invitation:
     record: strawberry.Private[trade.Invitation]
     reason: str = strawberry.field(description="Why matchmaking chose this producer.")
-    status: trade.InvitationStatus
+    status: trade.InvitationStatus = strawberry.field(description="Whether it has quoted, and how that ended.")
 
-    @strawberry.field
+    @strawberry.field(description="The invited producer.")
     async def producer(self, info: Info["Context", None]) -> Producer | None:
         return await _producer(info, self.record.producer_id)
 
-    @strawberry.field(description="The producer's products that matched.")
+    @strawberry.field(description="The producer's products that matched, those you may see.")
     async def matched_products(self, info: Info["Context", None]) -> list[Product]:
         nodes = await Product.resolve_nodes(info=info, node_ids=[str(i) for i in self.record.product_ids])
         return [n for n in nodes if n is not None]
 
 
-@strawberry.type
+@strawberry.type(description="One version of a quotation's terms. Revisions are never changed, only added.")
 class QuotationRevision:
-    number: int
-    unit_price_vnd: Vnd
-    price_tiers: list[PriceTier]
-    moq: int
-    lead_time_days: int
-    valid_until: date | None
-    note: str
-    created_at: datetime
+    number: int = strawberry.field(
+        description="1 for the first quotation, then one more per revision; `acceptQuotation` names it."
+    )
+    unit_price_vnd: Vnd = strawberry.field(description="Price of one unit, in đồng, before volume tiers.")
+    price_tiers: list[PriceTier] = strawberry.field(
+        description="Volume prices, by ascending `minQuantity`; a deal takes the tier its quantity reaches."
+    )
+    moq: int = strawberry.field(description="Minimum order quantity; 1 when none.")
+    lead_time_days: int = strawberry.field(description="Days from order to delivery, 0 to 365.")
+    valid_until: date | None = strawberry.field(description="Last day it can be accepted; null when unlimited.")
+    note: str = strawberry.field(description="The producer's remarks; empty when none.")
+    created_at: datetime = strawberry.field(description="When this revision was submitted.")
 
     @classmethod
     def from_record(cls, r: trade.QuotationRevision) -> "QuotationRevision":
@@ -121,14 +196,17 @@ class QuotationRevision:
         )
 
 
-@strawberry.type(description="A producer's quotation; every revision is kept.")
+@strawberry.type(
+    description="A producer's quotation on an inquiry; every revision is kept. Seen by the inquiry's buyer, the "
+    "producer that quoted (never a competitor), the OCOP office of that producer's province, and admins."
+)
 class Quotation(relay.Node):
     id: relay.NodeID[str]
-    status: trade.QuotationStatus
-    decline_reason: str | None
-    version: int
-    created_at: datetime
-    updated_at: datetime
+    status: trade.QuotationStatus = strawberry.field(description="ACTIVE until the buyer accepts or declines it.")
+    decline_reason: str | None = strawberry.field(description="The buyer's reason; null unless DECLINED.")
+    version: int = strawberry.field(description="Grows by one with each change.")
+    created_at: datetime = strawberry.field(description="When the first revision was submitted.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
     record: strawberry.Private[trade.Quotation]
 
     @classmethod
@@ -159,24 +237,31 @@ class Quotation(relay.Node):
     def revisions(self) -> list[QuotationRevision]:
         return [QuotationRevision.from_record(r) for r in self.record.revisions]
 
-    @strawberry.field
+    @strawberry.field(description="The producer that quoted.")
     async def producer(self, info: Info["Context", None]) -> Producer | None:
         return await _producer(info, self.record.producer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The inquiry it answers; null if you may not see it.")
     async def inquiry(self, info: Info["Context", None]) -> "Inquiry | None":
         nodes = await Inquiry.resolve_nodes(info=info, node_ids=[str(self.record.inquiry_id)])
         return nodes[0]
 
 
-@strawberry.type(description="A message in the thread of one inquiry and one producer.")
+@strawberry.type(
+    description="A message in the thread of one inquiry and one producer. Threads are read by the buyer, that "
+    "producer and admins; OCOP offices do not see them."
+)
 class Message:
-    author_name: str
-    side: Party
-    body: str
-    counter_unit_price_vnd: Vnd | None
-    counter_quantity: int | None
-    created_at: datetime
+    author_name: str = strawberry.field(description="The name of the account that wrote it.")
+    side: Party = strawberry.field(description="Which side wrote it.")
+    body: str = strawberry.field(description="The text, plain, as written.")
+    counter_unit_price_vnd: Vnd | None = strawberry.field(
+        description="A buyer's counter-offer: the unit price it proposes, in đồng; null when none."
+    )
+    counter_quantity: int | None = strawberry.field(
+        description="A buyer's counter-offer: the quantity it proposes; null when none."
+    )
+    created_at: datetime = strawberry.field(description="When it was sent.")
 
     @classmethod
     def from_record(cls, m: trade.Message) -> "Message":
@@ -195,18 +280,25 @@ class Message:
         return cls.from_record(record)
 
 
-@strawberry.type(description="A purchase inquiry (to one producer) or an open RFQ (to the best-matching ones).")
+@strawberry.type(
+    description="A purchase inquiry (to one producer) or an open RFQ (to the best-matching ones). Seen by its "
+    "buyer organisation, the producers invited, the OCOP offices of those producers' provinces and admins; an "
+    "open RFQ also by any producer, as the RFQ board shows it, without the other producers' invitations, "
+    "quotations or threads."
+)
 class Inquiry(relay.Node):
     id: relay.NodeID[str]
-    kind: trade.InquiryKind
-    quantity: int
-    unit: str
-    target_unit_price_vnd: Vnd | None
-    needed_by: date | None
-    message: str
-    expires_at: datetime
-    created_at: datetime
-    version: int
+    kind: trade.InquiryKind = strawberry.field(description="DIRECT (one product) or OPEN (an RFQ).")
+    quantity: int = strawberry.field(description="How much the buyer wants, in `unit`.")
+    unit: str = strawberry.field(description="The unit of `quantity`, e.g. `hộp 250g`.")
+    target_unit_price_vnd: Vnd | None = strawberry.field(
+        description="The unit price the buyer hopes for, in đồng; null when not given."
+    )
+    needed_by: date | None = strawberry.field(description="When the buyer needs the goods; null when not given.")
+    message: str = strawberry.field(description="The buyer's note to producers; empty when none.")
+    expires_at: datetime = strawberry.field(description="When it closes by itself unless closed earlier.")
+    created_at: datetime = strawberry.field(description="When it was submitted.")
+    version: int = strawberry.field(description="Grows by one with each change.")
     record: strawberry.Private[trade.Inquiry]
 
     @classmethod
@@ -232,19 +324,21 @@ class Inquiry(relay.Node):
     def status(self) -> trade.InquiryStatus:
         return self.record.effective_status
 
-    @strawberry.field
+    @strawberry.field(description="Why it closed; null while OPEN.")
     def closed_reason(self) -> trade.ClosedReason | None:
         return self.record.effective_closed_reason
 
-    @strawberry.field
+    @strawberry.field(description="The buyer that sent it.")
     async def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
         return await _buyer(info, self.record.buyer_org_id)
 
-    @strawberry.field(description="The product of a direct inquiry.")
+    @strawberry.field(
+        description="The product of a direct inquiry; null for an RFQ, or when you may no longer see the product."
+    )
     async def product(self, info: Info["Context", None]) -> Product | None:
         return await _product(info, self.record.product_id)
 
-    @strawberry.field
+    @strawberry.field(description="What an RFQ asks for; null for a direct inquiry.")
     def criteria(self) -> RfqCriteria | None:
         c = self.record.criteria
         if c is None:
@@ -254,25 +348,42 @@ class Inquiry(relay.Node):
             query=c.query, groups=c.groups, provinces=provinces, min_stars=c.min_stars, certifications=c.certifications
         )
 
-    @strawberry.field
+    @strawberry.field(description="Where the goods are to be delivered; null when not given.")
     def delivery_province(self) -> Province | None:
         return _province(self.record.delivery_province_code)
 
-    @strawberry.field(description="Invited producers: all of them for the buyer, a producer only sees itself.")
+    @strawberry.field(
+        description="Invited producers: all of them for the buyer, OCOP offices and admins; a producer only sees "
+        "its own invitation (none when it reads an RFQ from the board without being invited)."
+    )
     def invitations(self, info: Info["Context", None]) -> list[Invitation]:
         rows = policy.visible_invitations(info.context.viewer, self.record)
         return [Invitation(record=i, reason=i.reason, status=i.status) for i in rows]
 
-    @strawberry.field(description="Quotations you may see: the buyer sees all, a producer only its own.")
+    @strawberry.field(
+        description="Quotations you may see: the buyer and admins see all, a producer only its own, an OCOP "
+        "office those of its province's producers."
+    )
     async def quotations(self, info: Info["Context", None]) -> list[Quotation]:
         records = await info.context.loaders.quotations_by_inquiry.load(self.record.id)
         visible = await _visible_quotations(info, records, [self.record] * len(records))
         return [Quotation.from_record(q) for q in visible]
 
     @strawberry.field(
-        description="The negotiation thread with one producer (the buyer names it; a producer sees its own)."
+        description="The negotiation thread with one producer, oldest first (the buyer names it; a producer sees "
+        "its own). Empty for anyone else, OCOP offices included."
     )
-    async def thread(self, info: Info["Context", None], producer_id: strawberry.ID | None = None) -> list[Message]:
+    async def thread(
+        self,
+        info: Info["Context", None],
+        producer_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(
+                description="The invited producer whose thread to read (a Producer id): needed by the buyer and "
+                "admins, ignored for a producer."
+            ),
+        ] = None,
+    ) -> list[Message]:
         named = ObjectId(decode_global_id(producer_id, "Producer", "producerId")) if producer_id is not None else None
         producer = policy.thread_producer(info.context.viewer, self.record, named)
         if producer is None:
@@ -280,32 +391,34 @@ class Inquiry(relay.Node):
         return [Message.from_record(m) for m in await info.context.store.trade.thread(self.record.id, producer)]
 
 
-@strawberry.type
+@strawberry.type(description="The order the buyer placed when moving the deal to ORDERED.")
 class DealOrder:
-    quantity: int
-    value_vnd: Vnd
-    delivery_date: date | None
+    quantity: int = strawberry.field(description="Units ordered, in the deal's `unit`.")
+    value_vnd: Vnd = strawberry.field(description="The order's total value, in đồng.")
+    delivery_date: date | None = strawberry.field(description="The agreed delivery day.")
 
 
-@strawberry.type
+@strawberry.type(description="One move of a deal.")
 class DealHistoryEntry:
-    at: datetime
-    by: str
-    party: Party
-    source: DealState | None = strawberry.field(name="from")
-    target: DealState = strawberry.field(name="to")
-    note: str
+    at: datetime = strawberry.field(description="When the move was made.")
+    by: str = strawberry.field(description="The name of the account that made it.")
+    party: Party = strawberry.field(description="The side that made it.")
+    source: DealState | None = strawberry.field(
+        name="from", description="The state before; null for the first entry, when the deal was opened."
+    )
+    target: DealState = strawberry.field(name="to", description="The state after.")
+    note: str = strawberry.field(description="The note sent with the move; empty when none.")
 
 
-@strawberry.type
+@strawberry.type(description="A memorandum of understanding recorded for a deal.")
 class Mou:
-    signed_on: date
-    parties: list[str]
-    terms_summary: str
-    document_url: str | None
+    signed_on: date = strawberry.field(description="The day it was signed.")
+    parties: list[str] = strawberry.field(description="The names of the signatories: the buyer, then the producer.")
+    terms_summary: str = strawberry.field(description="What the parties agreed, in short.")
+    document_url: str | None = strawberry.field(description="Link to the signed document; null when none.")
     record: strawberry.Private[trade.Mou]
 
-    @strawberry.field
+    @strawberry.field(description="The trade event it was signed at; null when none.")
     async def event(self, info: Info["Context", None]) -> "TradeEvent | None":
         if self.record.event_id is None:
             return None
@@ -313,17 +426,23 @@ class Mou:
         return TradeEvent.from_record(event) if event else None
 
 
-@strawberry.type(description="An agreement tracked from negotiation to delivery.")
+@strawberry.type(
+    description="An agreement tracked from negotiation to delivery, opened when a buyer accepts a quotation. "
+    "Seen by its buyer organisation, its producer, the OCOP office of the producer's province (read-only) and "
+    "admins (read-only)."
+)
 class Deal(relay.Node):
     id: relay.NodeID[str]
-    state: DealState
-    quantity: int
-    unit: str
-    unit_price_vnd: Vnd
-    value_vnd: Vnd = strawberry.field(description="Quantity × agreed unit price.")
-    quotation_revision: int
-    created_at: datetime
-    updated_at: datetime
+    state: DealState = strawberry.field(description="Where it stands in the pipeline.")
+    quantity: int = strawberry.field(description="The inquiry's quantity, in `unit`.")
+    unit: str = strawberry.field(description="The inquiry's unit, e.g. `hộp 250g`.")
+    unit_price_vnd: Vnd = strawberry.field(
+        description="The agreed unit price, in đồng: the accepted revision's tier price for `quantity`."
+    )
+    value_vnd: Vnd = strawberry.field(description="Quantity × agreed unit price, in đồng.")
+    quotation_revision: int = strawberry.field(description="The number of the quotation revision accepted.")
+    created_at: datetime = strawberry.field(description="When the quotation was accepted.")
+    updated_at: datetime = strawberry.field(description="When it last changed.")
     version: int = strawberry.field(description="Send it back as `expectedVersion` to advance the deal.")
     record: strawberry.Private[trade.Deal]
     stream_cursor: strawberry.Private[str | None] = None
@@ -352,25 +471,28 @@ class Deal(relay.Node):
             node_ids, info.context.loaders.deal.load_many, lambda d: policy.can_see_deal(viewer, d), cls.from_record
         )
 
-    @strawberry.field(description="Where you may move this deal now: the buttons a UI shows.")
+    @strawberry.field(
+        description="Where you may move this deal now: the buttons a UI shows. Empty for OCOP offices, admins, "
+        "and in final states."
+    )
     def allowed_transitions(self, info: Info["Context", None]) -> list[DealState]:
         return policy.deal_moves(info.context.viewer, self.record)
 
-    @strawberry.field
+    @strawberry.field(description="The order's terms; null until the buyer moves the deal to ORDERED.")
     def order(self) -> DealOrder | None:
         r = self.record
         if r.order_quantity is None or r.order_value_vnd is None:
             return None
         return DealOrder(quantity=r.order_quantity, value_vnd=Vnd(r.order_value_vnd), delivery_date=r.delivery_date)
 
-    @strawberry.field
+    @strawberry.field(description="Every move, oldest first, starting with the opening.")
     def history(self) -> list[DealHistoryEntry]:
         return [
             DealHistoryEntry(at=h.at, by=h.by_name, party=h.party, source=h.source, target=h.target, note=h.note)
             for h in self.record.history
         ]
 
-    @strawberry.field
+    @strawberry.field(description="The MoU; null until one is recorded with `signMou`.")
     def mou(self) -> Mou | None:
         m = self.record.mou
         if m is None:
@@ -383,37 +505,40 @@ class Deal(relay.Node):
             record=m,
         )
 
-    @strawberry.field
+    @strawberry.field(description="The buyer side.")
     async def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
         return await _buyer(info, self.record.buyer_org_id)
 
-    @strawberry.field
+    @strawberry.field(description="The producer side.")
     async def producer(self, info: Info["Context", None]) -> Producer | None:
         return await _producer(info, self.record.producer_id)
 
-    @strawberry.field
+    @strawberry.field(
+        description="The product traded: the direct inquiry's, or the producer's first matched product of an "
+        "RFQ; null when none or when you may not see it."
+    )
     async def product(self, info: Info["Context", None]) -> Product | None:
         return await _product(info, self.record.product_id)
 
-    @strawberry.field
+    @strawberry.field(description="The inquiry it came from; null if you may not see it.")
     async def inquiry(self, info: Info["Context", None]) -> Inquiry | None:
         return (await Inquiry.resolve_nodes(info=info, node_ids=[str(self.record.inquiry_id)]))[0]
 
-    @strawberry.field
+    @strawberry.field(description="The quotation accepted; null if you may not see it.")
     async def quotation(self, info: Info["Context", None]) -> Quotation | None:
         return (await Quotation.resolve_nodes(info=info, node_ids=[str(self.record.quotation_id)]))[0]
 
 
-@strawberry.type
+@strawberry.type(description="A producer's booth at a trade event.")
 class Booth:
-    number: str
+    number: str = strawberry.field(description="The booth's number or label, e.g. `A12`.")
     record: strawberry.Private[trade.Booth]
 
-    @strawberry.field
+    @strawberry.field(description="The producer exhibiting.")
     async def producer(self, info: Info["Context", None]) -> Producer | None:
         return await _producer(info, self.record.producer_id)
 
-    @strawberry.field
+    @strawberry.field(description="The products shown there, those you may see.")
     async def products(self, info: Info["Context", None]) -> list[Product]:
         nodes = await Product.resolve_nodes(info=info, node_ids=[str(i) for i in self.record.product_ids])
         return [n for n in nodes if n is not None]
@@ -421,21 +546,26 @@ class Booth:
 
 @strawberry.type(description="What an event produced: MoUs signed there, the deals behind them, their value.")
 class TradeEventReport:
-    mous_signed: int
+    mous_signed: int = strawberry.field(description="MoUs signed at the event, over the deals you may see.")
     value_vnd: Vnd = strawberry.field(
-        description="Value of the deals behind those MoUs, cancelled and lost ones excluded."
+        description="Value of the deals behind those MoUs, in đồng, cancelled and lost ones excluded."
     )
-    deals: list[Deal]
+    deals: list[Deal] = strawberry.field(
+        description="The deals behind those MoUs: all for admins, its own producers' for an OCOP office."
+    )
 
 
-@strawberry.type(description="A supply–demand matchmaking forum: booths of producers, visiting buyers, MoUs.")
+@strawberry.type(
+    description="A supply–demand matchmaking forum: booths of producers, visiting buyers, MoUs. Public, except "
+    "its `report`."
+)
 class TradeEvent(relay.Node):
     id: relay.NodeID[str]
-    name: str
-    organiser: str
-    venue: str
-    starts_on: date
-    ends_on: date
+    name: str = strawberry.field(description="The event's name.")
+    organiser: str = strawberry.field(description="Who organises it, e.g. a provincial department.")
+    venue: str = strawberry.field(description="Where it takes place; empty when not given.")
+    starts_on: date = strawberry.field(description="First day.")
+    ends_on: date = strawberry.field(description="Last day; the same as `startsOn` for a one-day event.")
     record: strawberry.Private[trade.TradeEvent]
 
     @classmethod
@@ -451,20 +581,22 @@ class TradeEvent(relay.Node):
     ) -> list["TradeEvent | None"]:
         return await resolve_visible(node_ids, info.context.loaders.trade_event.load_many, everyone, cls.from_record)
 
-    @strawberry.field
+    @strawberry.field(description="The province hosting it, whose OCOP office reads its report.")
     def province(self) -> Province | None:
         return _province(self.record.province_code)
 
-    @strawberry.field
+    @strawberry.field(description="The producers' booths.")
     def booths(self) -> list[Booth]:
         return [Booth(number=b.number, record=b) for b in self.record.booths]
 
-    @strawberry.field
+    @strawberry.field(description="The buyer organisations taking part.")
     async def buyers(self, info: Info["Context", None]) -> list[BuyerOrganisation]:
         found = await info.context.loaders.buyer_org.load_many(self.record.buyer_org_ids)
         return [BuyerOrganisation.from_record(b) for b in found if b is not None]
 
-    @strawberry.field(description="For admins and the province's OCOP office; null for others.")
+    @strawberry.field(
+        description="What the event produced. For admins and the host province's OCOP office; null for others."
+    )
     async def report(self, info: Info["Context", None]) -> TradeEventReport | None:
         report = await event_report(info.context.store, info.context.viewer, self.record)
         if report is None:
