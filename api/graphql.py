@@ -8,6 +8,7 @@ without a valid key is closed (4403), and so is every open connection of a key w
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -176,7 +177,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                 except HTTPException as exc:
                     response = refusal_of(exc)
                 except PersistedQueryError as exc:
-                    response = error_response(exc.message, exc.code, 200)
+                    response = error_response(exc.message, exc.code, exc.status)
             response = apply_caching(request, response, self.services.settings.public_max_age)
             await response(scope, receive, send)
             return
@@ -254,6 +255,21 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         except PersistedQueryError as exc:
             return RefusedOperation(query=None, variables=None, operation_name=None, extensions=None, refusal=exc)
 
+    async def execute_operation(
+        self,
+        request: Any,
+        request_adapter: Any,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Any,
+        root_value: Any,
+        sub_response: Any,
+    ) -> Any:
+        if isinstance(request_data, list):
+            request.scope.setdefault("state", {})["batch"] = True  # read by process_result
+        return await super().execute_operation(
+            request, request_adapter, request_data, context, root_value, sub_response
+        )
+
     async def execute_single(
         self,
         request: Any,
@@ -267,7 +283,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             refusal = request_data.refusal
             assert refusal is not None
             return ExecutionResult(data=None, errors=[GraphQLError(refusal.message, extensions={"code": refusal.code})])
-        return await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        result = await super().execute_single(request, request_adapter, sub_response, context, root_value, request_data)
+        # If the database is out of reach the operation has still run: its text is stored the next time.
+        with contextlib.suppress(PersistedQueryError):
+            await self.services.persisted.register(request_data, is_request_error(result.data, result.errors))
+        return result
 
     def decode_json(self, data: str | bytes) -> object:
         return orjson.loads(data)
@@ -277,7 +297,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         sub_response: Response | None = request.scope.get("state", {}).get("sub_response")
         if sub_response is not None and preferred(request.headers.get("accept")) == GRAPHQL_RESPONSE:
             sub_response.media_type = GRAPHQL_RESPONSE
-            if is_request_error(result.data, result.errors):
+            # In a batch the others may have run (mutations included): only a lone refused request is a 400.
+            if is_request_error(result.data, result.errors) and not request.scope.get("state", {}).get("batch"):
                 sub_response.status_code = 400
                 body.pop("data", None)
         return body

@@ -13,30 +13,61 @@ only when the manifest holds it.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import re
+import time
 from collections import OrderedDict
-from dataclasses import replace
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from pymongo.errors import PyMongoError
 from strawberry.http import GraphQLRequestData
 
+from market.storage.faults import is_unavailable
 from market.store import Store
+from schema.errors import UNAVAILABLE_MESSAGE
 
-MAX_PERSISTED_QUERY = 64 * 1024  # characters; a longer text is run but not stored
+MAX_PERSISTED_QUERY = 16 * 1024  # characters; a longer text is run but not stored
+MAX_STORED = 50_000  # documents in MongoDB; past it new texts are run but not stored
 LOCAL_ENTRIES = 2000  # hashes each process keeps in memory in front of MongoDB
+TOUCH_SECONDS = 86_400.0  # how often a hash served from memory is marked used in MongoDB, so it does not expire
+COUNT_SECONDS = 60.0  # how long a count of the stored documents is trusted
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_REQUEST_FIELDS = [f.name for f in dataclasses.fields(GraphQLRequestData)]
 
 
 class PersistedQueryError(Exception):
-    """Answered as a GraphQL error (HTTP 200), with `code`; the message is what Apollo's link looks for."""
+    """Answered as a GraphQL error with `code` (HTTP 200, or 503 for an outage); the message is what Apollo's
+    link looks for."""
 
-    def __init__(self, message: str, code: str) -> None:
+    def __init__(self, message: str, code: str, status: int = 200) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.status = status
+
+
+@dataclass
+class Registration(GraphQLRequestData):
+    """A request that sent a document's text with its hash: the text is stored once it has run without a
+    request error, so that only documents the schema accepts are kept."""
+
+    digest: str = ""
+
+
+@contextmanager
+def _database_errors() -> Iterator[None]:
+    try:
+        yield
+    except PyMongoError as exc:
+        if not is_unavailable(exc):
+            raise
+        raise PersistedQueryError(UNAVAILABLE_MESSAGE, "UNAVAILABLE", 503) from exc
 
 
 def sha256_of(query: str) -> str:
@@ -59,7 +90,8 @@ class PersistedDocuments:
         self.automatic = automatic
         self.trusted = trusted
         self.trusted_texts = {sha256_of(text) for text in (trusted or {}).values()}
-        self._local: OrderedDict[str, str] = OrderedDict()
+        self._local: OrderedDict[str, tuple[str, float]] = OrderedDict()  # hash -> (text, last marked used)
+        self._count: tuple[int, float] = (0, -COUNT_SECONDS)
 
     async def resolve(self, request: GraphQLRequestData) -> GraphQLRequestData:
         """The request with its document's text, or PersistedQueryError."""
@@ -80,19 +112,33 @@ class PersistedDocuments:
         if request.query is not None:
             if sha256_of(request.query) != digest:
                 raise PersistedQueryError("provided sha does not match query", "PERSISTED_QUERY_HASH_MISMATCH")
-            if len(request.query) <= MAX_PERSISTED_QUERY and digest not in self._local:
-                await self.store.persisted_queries.put(digest, request.query)
-                self._remember(digest, request.query)
-            return request
-        query = self._local.get(digest)
-        if query is None:
-            query = await self.store.persisted_queries.get(digest)
-            if query is None:
-                raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
-            self._remember(digest, query)
-        else:
+            if len(request.query) > MAX_PERSISTED_QUERY or digest in self._local:
+                return request
+            return Registration(**{f: getattr(request, f) for f in _REQUEST_FIELDS}, digest=digest)
+        now = time.monotonic()
+        held = self._local.get(digest)
+        if held is not None and now - held[1] < TOUCH_SECONDS:
             self._local.move_to_end(digest)
+            return replace(request, query=held[0])
+        with _database_errors():
+            query = await self.store.persisted_queries.get(digest)  # also marks it used
+        if query is None:
+            raise PersistedQueryError("PersistedQueryNotFound", "PERSISTED_QUERY_NOT_FOUND")
+        self._remember(digest, query, now)
         return replace(request, query=query)
+
+    async def register(self, request: GraphQLRequestData, refused: bool) -> None:
+        """After a request ran: store the text a Registration sent, unless the request was refused."""
+        if not isinstance(request, Registration) or refused or request.query is None:
+            return
+        now = time.monotonic()
+        with _database_errors():
+            if now - self._count[1] > COUNT_SECONDS:
+                self._count = (await self.store.persisted_queries.count(), now)
+            if self._count[0] < MAX_STORED:
+                await self.store.persisted_queries.put(request.digest, request.query)
+                self._count = (self._count[0] + 1, self._count[1])
+        self._remember(request.digest, request.query, now)
 
     def _trusted(self, request: GraphQLRequestData, persisted: object, document_id: object) -> GraphQLRequestData:
         assert self.trusted is not None
@@ -114,8 +160,8 @@ class PersistedDocuments:
             )
         return request
 
-    def _remember(self, digest: str, query: str) -> None:
-        self._local[digest] = query
+    def _remember(self, digest: str, query: str, now: float) -> None:
+        self._local[digest] = (query, now)
         if len(self._local) > LOCAL_ENTRIES:
             self._local.popitem(last=False)
 

@@ -183,3 +183,12 @@ async def test_search_without_meilisearch_is_unavailable(settings: Settings, sto
     assert response.status_code == 200
     assert_unavailable(response.json(), hidden=(":9", "127.0.0.1"))
     await app.state.services.meili.close()
+
+
+async def test_persisted_queries_without_mongodb_are_unavailable_not_500(
+    hanging_app: httpx.AsyncClient, black_hole: BlackHole
+) -> None:
+    persisted = {"persistedQuery": {"version": 1, "sha256Hash": "a" * 64}}
+    response = await hanging_app.post("/graphql", json={"extensions": persisted})
+    assert response.status_code == 503
+    assert_unavailable(response.json(), hidden=(str(black_hole.port),))

@@ -126,3 +126,13 @@ async def test_an_empty_query_beside_an_id_means_by_id(apps: Callable[..., httpx
     assert (await http.post("/graphql", json={"query": "", "extensions": persisted(QUERY)})).json() == {
         "data": {"__typename": "Query"}
     }
+
+
+async def test_only_texts_the_schema_accepts_are_stored(apps: Callable[..., httpx.AsyncClient], store: Store) -> None:
+    invalid = f"query Broken {{ noSuchField }} # {sha(str(id(store)))}"
+    http = apps()
+    refused = (await http.post("/graphql", json={"query": invalid, "extensions": persisted(invalid)})).json()
+    assert refused["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert await store.persisted_queries.get(sha(invalid)) is None
+    again = (await http.post("/graphql", json={"extensions": persisted(invalid)})).json()
+    assert again["errors"][0]["message"] == "PersistedQueryNotFound"

@@ -35,6 +35,9 @@ class PersistedQueries:
         query: str = doc["query"]
         return query
 
+    async def count(self) -> int:
+        return await self._collection.estimated_document_count()
+
     async def put(self, sha256: str, query: str) -> None:
         now = utcnow()
         await self._collection.update_one(
