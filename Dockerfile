@@ -40,9 +40,12 @@ RUN pip install --no-deps --no-cache-dir -e . \
 # --- runtime ------------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
 
+# /run/ocop-api and /run/ocop-worker receive the scoped search keys (docker-compose.yml): named volumes
+# mounted there start with this ownership.
 RUN groupadd --system --gid 10001 ocop \
     && useradd --system --uid 10001 --gid ocop --home-dir /var/lib/ocop --create-home \
-        --shell /usr/sbin/nologin ocop
+        --shell /usr/sbin/nologin ocop \
+    && install -d -o 10001 -g 10001 -m 0700 /run/ocop-api /run/ocop-worker
 
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -76,6 +76,9 @@ class Authenticator:
         # False while the feed of key changes is down: every request then checks its key in MongoDB.
         self.cache_trusted = True
         self._cache: dict[str, tuple[float, Principal]] = {}
+        # Bumped by every forget, distrust and trust: a lookup that started before a change (a revocation
+        # arriving while the key was being read) must not cache what it read.
+        self._generation = 0
 
     async def principal(self, key: str | None) -> Principal | None:
         if key is None:
@@ -85,6 +88,7 @@ class Authenticator:
         hit = self._cache.get(digest)
         if hit and hit[0] > now and self.cache_trusted:
             return hit[1]
+        generation = self._generation
         try:
             with pymongo.timeout(self.lookup_timeout):
                 found = await self.store.accounts.account_for_key(key)
@@ -96,7 +100,7 @@ class Authenticator:
             self._cache.pop(digest, None)
             raise InvalidApiKey("the API key is not valid")
         principal = principal_of(found[1], found[0])
-        if self.cache_trusted:
+        if self.cache_trusted and generation == self._generation:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
             self._cache[digest] = (now + self.cache_seconds, principal)
@@ -104,6 +108,7 @@ class Authenticator:
 
     def forget(self, *, key_id: ObjectId | None = None, account_id: ObjectId | None = None) -> None:
         """Drop what the cache holds for this key or account; the next request reads MongoDB."""
+        self._generation += 1
         stale = [
             digest
             for digest, (_, p) in self._cache.items()
@@ -113,9 +118,11 @@ class Authenticator:
             del self._cache[digest]
 
     def distrust(self) -> None:
+        self._generation += 1
         self.cache_trusted = False
         self._cache.clear()
 
     def trust(self) -> None:
+        self._generation += 1
         self._cache.clear()  # changes made while the feed was down were not seen
         self.cache_trusted = True

@@ -29,8 +29,15 @@ def apply_caching(request: Request, response: Response, max_age: int) -> Respons
         response.headers["Cache-Control"] = "no-store"
         return response
     assert isinstance(body, bytes)
-    etag = '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
-    headers = {"Cache-Control": f"public, max-age={max_age}", "ETag": etag, "Vary": "Accept, Accept-Language"}
+    # The same body in another media type or language is another representation: its own tag.
+    variant = f"{response.headers.get('content-type', '')}|{response.headers.get('content-language', '')}|"
+    etag = '"' + hashlib.sha256(variant.encode() + body).hexdigest()[:32] + '"'
+    headers = {
+        "Cache-Control": f"public, max-age={max_age}",
+        "ETag": etag,
+        # A cache must not hand this anonymous answer to a request that carries a key.
+        "Vary": "Accept, Accept-Language, Authorization, X-API-Key",
+    }
     if etag in _tags(request.headers.get("if-none-match")):
         return Response(status_code=304, headers=headers)
     response.headers.update(headers)

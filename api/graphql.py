@@ -165,7 +165,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             try:
                 viewer = await self.services.auth.principal(key_from_headers(request.headers))
             except InvalidApiKey as exc:
-                await error_response(str(exc), "UNAUTHENTICATED", 401)(scope, receive, send)
+                refused = error_response(str(exc), "UNAUTHENTICATED", 401)
+                refused.headers["WWW-Authenticate"] = 'Bearer realm="ocop-market"'
+                await refused(scope, receive, send)
                 return
             except AuthUnavailable as exc:
                 await error_response(str(exc), "UNAVAILABLE", 503, retry_after=1)(scope, receive, send)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import math
 import time
 from collections import OrderedDict
@@ -76,12 +77,12 @@ class RateLimit:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        address = (scope.get("client") or ("unknown",))[0]
+        address = client_of(scope)
         key = _key_of(scope)
         wait = self._wait(address, key)
         if not wait:
             if scope["type"] == "websocket":
-                receive = self._paced(receive, address, key)
+                receive = self._paced(receive, address, key, scope)
             await self.app(scope, receive, send)
             return
         if scope["type"] == "websocket":
@@ -91,18 +92,20 @@ class RateLimit:
         message = f"too many requests; retry in {retry} s"
         await error_response(message, "RATE_LIMITED", 429, retry_after=retry)(scope, receive, send)
 
-    def _paced(self, receive: Receive, address: str, key: str | None) -> Receive:
+    def _paced(self, receive: Receive, address: str, key: str | None, scope: Scope) -> Receive:
         """Every message on a WebSocket is a request too (queries and mutations run over it as well as
         subscriptions): each takes a token, and a client out of tokens waits for its next message to be
-        read, so a flood slows down instead of being served at full speed."""
+        read, so a flood slows down instead of being served at full speed. A key sent in `connection_init`
+        rather than the upgrade's headers is counted once the connection has been authenticated with it."""
 
         async def paced() -> Message:
             message = await receive()
             if message["type"] == "websocket.receive":
                 now = time.monotonic()
                 wait = self.per_address.reserve(address, now)
-                if key is not None:
-                    wait = max(wait, self.per_key.reserve(key, now))
+                bucket = key or _connection_key(scope)
+                if bucket is not None:
+                    wait = max(wait, self.per_key.reserve(bucket, now))
                 if wait:
                     await asyncio.sleep(wait)
             return message
@@ -115,6 +118,24 @@ class RateLimit:
         if not wait and key is not None:
             wait = self.per_key.take(key, now)
         return wait
+
+
+def client_of(scope: Scope) -> str:
+    """The client's address as the buckets count it. An IPv6 client usually holds a whole /64, so the /64 is
+    one client; otherwise it could take a fresh bucket for every address it owns."""
+    address = str((scope.get("client") or ("unknown",))[0])
+    if ":" not in address:
+        return address
+    try:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    except ValueError:
+        return address
+
+
+def _connection_key(scope: Scope) -> str | None:
+    viewer = scope.get("state", {}).get("viewer")
+    key_id = getattr(viewer, "key_id", None)
+    return f"key:{key_id}" if key_id is not None else None
 
 
 def _key_of(scope: Scope) -> str | None:

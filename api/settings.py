@@ -5,7 +5,6 @@ Every variable here is also what docker-compose.yml sets; keep the two in step.
 
 from __future__ import annotations
 
-import json
 import os
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +32,8 @@ class Settings(BaseSettings):
     # unset they are read from the file `ocop setup-search` writes under OCOP_HOME.
     meili_api_key: str | None = Field(None, alias="MEILI_API_KEY")
     meili_worker_key: str | None = Field(None, alias="MEILI_WORKER_KEY")
+    meili_api_key_file: Path | None = Field(None, alias="MEILI_API_KEY_FILE")
+    meili_worker_key_file: Path | None = Field(None, alias="MEILI_WORKER_KEY_FILE")
 
     mongo_port: int = Field(27018, alias="OCOP_MONGO_PORT")
     # Members of the local replica set, on mongo_port, mongo_port + 1, …; the URL lists them all.
@@ -135,24 +136,26 @@ class Settings(BaseSettings):
             return self.meili_master_key
         return self.meili_master_key or self.local_meili_key
 
-    @property
-    def meili_keys_file(self) -> Path:
-        """Where `ocop setup-search` keeps the scoped keys of this index prefix."""
+    def meili_key_file(self, role: str) -> Path:
+        """Where `ocop setup-search` keeps one role's scoped key (`api` or `worker`), one file each, so that a
+        process can be given its own key and not the other's."""
+        chosen = self.meili_api_key_file if role == "api" else self.meili_worker_key_file
+        if chosen is not None:
+            return chosen
         tag = "".join(c if c.isalnum() or c in "-_" else "_" for c in self.index_prefix).strip("_")
-        return self.home / (f"meili-keys-{tag}.json" if tag else "meili-keys.json")
+        return self.home / (f"meili-{role}-key-{tag}" if tag else f"meili-{role}-key")
 
     def _stored_meili_key(self, role: str) -> str | None:
         try:
-            stored = json.loads(self.meili_keys_file.read_text())
-        except (OSError, ValueError):
+            key = self.meili_key_file(role).read_text().strip()
+        except OSError:
             return None
-        key = stored.get(role) if isinstance(stored, dict) else None
-        return key if isinstance(key, str) else None
+        return key or None
 
     @property
     def search_key(self) -> str | None:
         """The API's Meilisearch key; the master key only where setup has not made scoped keys."""
-        return self.meili_api_key or self._stored_meili_key("search") or self.resolved_meili_key
+        return self.meili_api_key or self._stored_meili_key("api") or self.resolved_meili_key
 
     @property
     def worker_key(self) -> str | None:

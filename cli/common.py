@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import typer
 from pymongo.errors import PyMongoError
+from pymongo.uri_parser import parse_uri
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -36,8 +37,17 @@ def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     except PyMongoError as exc:
         if not is_unavailable(exc):
             raise
-        err.print(f"[red]error[/red] MongoDB at {settings.resolved_mongodb_url} did not answer: {type(exc).__name__}")
+        where = hosts_of(settings.resolved_mongodb_url)
+        err.print(f"[red]error[/red] MongoDB at {where} did not answer: {type(exc).__name__}")
         raise typer.Exit(1) from exc
+
+
+def hosts_of(url: str) -> str:
+    """A MongoDB URL's hosts only: the URL itself may carry a user's password."""
+    try:
+        return ",".join(f"{host}:{port}" for host, port in parse_uri(url)["nodelist"])
+    except (ValueError, PyMongoError):
+        return "the configured server"
 
 
 @asynccontextmanager

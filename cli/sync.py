@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -76,23 +75,28 @@ def check_sync() -> None:
         raise typer.Exit(1)
 
 
-def setup_search() -> None:
+def setup_search(
+    show: bool = typer.Option(True, "--show/--no-show", help="Print the keys (off where logs are kept)."),
+) -> None:
     """Create the scoped Meilisearch keys (with MEILI_MASTER_KEY): one that may only search, for the API, and
-    one limited to this deployment's indexes, for the worker. They are written under OCOP_HOME, where the
-    API and worker read them, and printed for deployments that pass them as MEILI_API_KEY / MEILI_WORKER_KEY."""
+    one limited to this deployment's indexes, for the worker. Each is written to its own file (by default
+    under OCOP_HOME; MEILI_API_KEY_FILE and MEILI_WORKER_KEY_FILE choose others), where the API and the
+    worker read them."""
 
     async def work(settings: Settings) -> None:
         keys = await write_scoped_keys(settings)
-        console.print(f"scoped keys written to {settings.meili_keys_file}")
-        console.print(f"MEILI_API_KEY={keys.search}", soft_wrap=True, highlight=False)
-        console.print(f"MEILI_WORKER_KEY={keys.worker}", soft_wrap=True, highlight=False)
+        for role in ("api", "worker"):
+            console.print(f"the {role} key is in {settings.meili_key_file(role)}", highlight=False)
+        if show:
+            console.print(f"MEILI_API_KEY={keys.search}", soft_wrap=True, highlight=False)
+            console.print(f"MEILI_WORKER_KEY={keys.worker}", soft_wrap=True, highlight=False)
 
     run_async(work)
 
 
 async def write_scoped_keys(settings: Settings) -> ScopedKeys:
-    """The scoped keys of `settings`' index prefix, made with the master key and kept in a file only the
-    owner may read."""
+    """The scoped keys of `settings`' index prefix, made with the master key, each written to its own file
+    that only its owner may read."""
     from search.client import MeiliClient
     from search.keys import ensure_scoped_keys
 
@@ -101,10 +105,12 @@ async def write_scoped_keys(settings: Settings) -> ScopedKeys:
         keys = await ensure_scoped_keys(master, settings.index_prefix)
     finally:
         await master.close()
-    path = settings.meili_keys_file
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.touch(mode=0o600)
-    temporary.write_text(json.dumps({"search": keys.search, "worker": keys.worker}))
-    temporary.replace(path)
+    for role, key in (("api", keys.search), ("worker", keys.worker)):
+        path = settings.meili_key_file(role)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.unlink(missing_ok=True)
+        temporary.touch(mode=0o600)
+        temporary.write_text(key)
+        temporary.replace(path)
     return keys

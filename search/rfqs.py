@@ -14,6 +14,7 @@ from market.accounts.records import BuyerOrg
 from market.core.paging import Listing, Page, PageRequest
 from market.core.provinces import load_provinces
 from market.core.text import nfc
+from market.trade import policy
 from market.trade.inquiries import board_profile
 from market.trade.records import Inquiry, InquiryKind, InquiryStatus
 from search.client import MeiliClient, MeiliError
@@ -119,11 +120,14 @@ class RfqBoard:
         window = offset_window(request, length)
         ids, total = await self.search(text, filters, window.offset, window.limit)
         records = {str(i.id): i for i in await store.trade.inquiries_by_id([ObjectId(i) for i in ids])}
-        # The index may lag a closing by a moment: what MongoDB says is closed is left out.
+        # The index may lag a closing by a moment: what MongoDB says is closed is left out, as is anything
+        # the policy would not show this viewer through `inquiry(id)`.
         items = [
             (records[i], encode_offset(window.offset + n))
             for n, i in enumerate(ids[: window.size])
-            if i in records and records[i].effective_status is InquiryStatus.OPEN
+            if i in records
+            and records[i].effective_status is InquiryStatus.OPEN
+            and policy.can_see_inquiry(viewer, records[i])
         ]
         has_previous, has_next = window.flags(len(ids))
         page = Page(items=items, has_next=has_next, has_previous=has_previous)

@@ -108,7 +108,7 @@ async def scoped_keys(settings: Settings, meili: MeiliClient) -> AsyncIterator[N
     for prefix in prefixes:
         own = settings.model_copy(update={"index_prefix": prefix})
         await write_scoped_keys(own)
-        files.append(own.meili_keys_file)
+        files += [own.meili_key_file("api"), own.meili_key_file("worker")]
     yield
     for prefix in prefixes:
         for role in ("search", "worker"):

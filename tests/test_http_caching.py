@@ -33,3 +33,14 @@ async def test_keyed_requests_posts_and_errors_are_not_stored(api: Api, world: W
     assert posted.headers["cache-control"] == "no-store"
     failed = await api.client.get("/graphql", params={"query": "{ products(first: 500) { totalCount } }"})
     assert failed.headers["cache-control"] == "no-store"
+
+
+async def test_representations_have_their_own_tags_and_keys_vary(api: Api) -> None:
+    english = await api.client.get("/graphql", params={"query": PROVINCES}, headers={"Accept-Language": "en"})
+    vietnamese = await api.client.get("/graphql", params={"query": PROVINCES}, headers={"Accept-Language": "vi"})
+    strict = await api.client.get(
+        "/graphql", params={"query": PROVINCES}, headers={"Accept": "application/graphql-response+json"}
+    )
+    assert len({english.headers["etag"], vietnamese.headers["etag"], strict.headers["etag"]}) == 3
+    vary = {v.strip().lower() for v in english.headers["vary"].split(",")}
+    assert {"accept", "accept-language", "authorization", "x-api-key"} <= vary

@@ -59,9 +59,10 @@ async def issue_api_key(store: Store, account_id: ObjectId, name: str) -> str:
     return await store.accounts.issue_key(account_id, nfc(name) or "key")
 
 
-async def find_api_key(store: Store, reference: str, field: str = "key") -> ApiKey:
+async def find_api_key(store: Store, reference: str, field: str = "key", *, viewer: Principal | None = None) -> ApiKey:
     """One key, named by the key itself, its hint (`ocop_AbCd`, when no other key shares it), its global id
-    (`ApiKey:…` in base64) or its raw id."""
+    (`ApiKey:…` in base64) or its raw id. With a `viewer`, only keys it may revoke are considered, so that
+    neither the answer nor the ids of an ambiguous hint tell it about other accounts' keys."""
     reference = reference.strip()
     if reference.startswith(KEY_PREFIX) and len(reference) > len(KEY_PREFIX) + 4:
         found = await store.accounts.find_keys(key=reference)
@@ -71,6 +72,8 @@ async def find_api_key(store: Store, reference: str, field: str = "key") -> ApiK
         found = await store.accounts.find_keys(key_id=key_id)
     else:
         raise DomainError.of("key_reference", field)
+    if viewer is not None:
+        found = [k for k in found if policy.can_revoke_key(viewer, k.account_id)]
     if not found:
         raise not_found(field, "API key")
     if len(found) > 1:
@@ -82,9 +85,7 @@ async def revoke_api_key(store: Store, viewer: Principal, reference: str, field:
     """Revoke a key for good, as an admin or the key's own account. Another account's key looks like one
     that does not exist. API processes stop accepting it within a couple of seconds and close its
     subscriptions (api/revocations.py)."""
-    key = await find_api_key(store, reference, field)
-    if not policy.can_revoke_key(viewer, key.account_id):
-        raise not_found(field, "API key")
+    key = await find_api_key(store, reference, field, viewer=viewer)
     return await _revoke(store, key, field)
 
 

@@ -42,3 +42,10 @@ def test_nothing_is_published_on_every_interface(services: dict[str, Any]) -> No
     for name, service in services.items():
         for port in service.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} on every interface"
+
+
+def test_the_api_and_the_worker_each_see_only_their_own_search_key(services: dict[str, Any]) -> None:
+    mounts = {name: {str(v).split(":")[0] for v in services[name].get("volumes", [])} for name in ("api", "worker")}
+    assert "api-key" in mounts["api"] and "worker-key" not in mounts["api"]
+    assert "worker-key" in mounts["worker"] and "api-key" not in mounts["worker"]
+    assert "--no-show" in services["setup"]["command"]  # the keys are not printed into the logs

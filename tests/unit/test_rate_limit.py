@@ -185,3 +185,12 @@ async def test_messages_on_a_websocket_are_paced_by_the_same_buckets(monkeypatch
     assert len(read) == 5  # nothing dropped: the client is slowed down, not refused
     # The upgrade took one token of three; two messages pass at once, then each waits half a second more.
     assert waits == pytest.approx([0.5, 1.0, 1.5])
+
+
+def test_an_ipv6_client_is_its_slash_64() -> None:
+    def scope(address: str) -> Scope:
+        return {"type": "http", "client": (address, 1), "headers": []}
+
+    assert rate_limit.client_of(scope("2001:db8:1:2::5")) == rate_limit.client_of(scope("2001:db8:1:2:ffff::9"))
+    assert rate_limit.client_of(scope("2001:db8:1:2::5")) != rate_limit.client_of(scope("2001:db8:1:3::5"))
+    assert rate_limit.client_of(scope("10.0.0.7")) == "10.0.0.7"
