@@ -180,6 +180,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     response = refusal_of(exc)
                 except PersistedQueryError as exc:
                     response = error_response(exc.message, exc.code, exc.status)
+                if isinstance(response, JSONResponse) and preferred(request.headers.get("accept")) == GRAPHQL_RESPONSE:
+                    response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"  # a refusal, too
             response = apply_caching(request, response, self.services.settings.public_max_age)
             await response(scope, receive, send)
             return

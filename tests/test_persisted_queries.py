@@ -136,3 +136,11 @@ async def test_only_texts_the_schema_accepts_are_stored(apps: Callable[..., http
     assert await store.persisted_queries.get(sha(invalid)) is None
     again = (await http.post("/graphql", json={"extensions": persisted(invalid)})).json()
     assert again["errors"][0]["message"] == "PersistedQueryNotFound"
+
+
+async def test_a_refusal_answers_in_the_media_type_the_client_prefers(apps: Callable[..., httpx.AsyncClient]) -> None:
+    accept = {"Accept": "application/graphql-response+json,application/json;q=0.9"}
+    text = f"{QUERY} # media {sha(str(id(apps)))}"
+    response = await apps().post("/graphql", json={"extensions": persisted(text)}, headers=accept)
+    assert response.headers["content-type"].startswith("application/graphql-response+json")
+    assert response.json()["errors"][0]["message"] == "PersistedQueryNotFound"
