@@ -77,3 +77,20 @@ def configure_logging(level: int = logging.INFO) -> None:
     logging.logThreads = logging.logProcesses = logging.logMultiprocessing = False
     # httpx logs every request at INFO (the CLI's and the worker's Meilisearch calls).
     logging.getLogger("httpx").setLevel(logging.WARNING)
+
+
+def log_config(level: str = "INFO") -> dict[str, object]:
+    """configure_logging's setup as a logging.config dictionary: uvicorn applies it in every worker process
+    it starts (`ocop serve --workers N`), where configure_logging, run in the parent, would not reach."""
+    quiet = {"handlers": [], "propagate": True}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "json"}},
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            **{name: quiet for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")},
+            "httpx": {"level": "WARNING"},
+        },
+    }

@@ -46,6 +46,8 @@ class Settings(BaseSettings):
 
     api_host: str = Field("127.0.0.1", alias="OCOP_API_HOST")
     api_port: int = Field(8000, alias="OCOP_API_PORT")
+    # API processes `ocop serve` starts; 0: one per core.
+    api_workers_setting: int = Field(0, alias="OCOP_API_WORKERS", ge=0, le=64)
     # Persisted documents (api/persisted.py): Apollo's automatic persisted queries, and a production mode that
     # runs only the documents of a manifest. Batches of operations in one request, up to this many (0: off).
     apq: bool = Field(True, alias="OCOP_APQ")
@@ -102,6 +104,10 @@ class Settings(BaseSettings):
         if self.env == "production":
             return []
         return [f"http://{host}:{port}" for host in ("localhost", "127.0.0.1") for port in DEV_PORTS]
+
+    @property
+    def api_workers(self) -> int:
+        return self.api_workers_setting or os.cpu_count() or 1
 
     @property
     def graphiql(self) -> bool:

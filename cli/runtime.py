@@ -18,23 +18,29 @@ from search.settings import PRODUCTS
 def serve(
     host: str = typer.Option(None, help="Bind address (default OCOP_API_HOST, 127.0.0.1)."),
     port: int = typer.Option(None, help="Port (default OCOP_API_PORT, 8000)."),
+    workers: int = typer.Option(
+        0, min=0, help="API processes sharing the port (default: OCOP_API_WORKERS, else one per core)."
+    ),
     access_log: bool = typer.Option(False, help="uvicorn's access log too (the API already logs each request)."),
 ) -> None:
-    """Run the GraphQL API (GraphiQL at /graphql in dev), with /healthz, /readyz and /metrics."""
+    """Run the GraphQL API (GraphiQL at /graphql in dev), with /healthz, /readyz and /metrics, in one process
+    per core. Every process serves queries, mutations and subscriptions: each follows MongoDB's change
+    streams itself, so none needs another. SIGTERM lets requests in flight finish (up to 10 s)."""
     import uvicorn
 
-    from api.logs import configure_logging
+    from api.logs import log_config
 
-    configure_logging()
     settings = Settings()
     uvicorn.run(
         "api.app:create_app",
         factory=True,
         host=host or settings.api_host,
         port=port or settings.api_port,
+        workers=workers or settings.api_workers,
         log_level="info",
-        log_config=None,  # configure_logging's JSON handler, not uvicorn's plain text
+        log_config=log_config(),  # JSON lines, in every worker process
         access_log=access_log,
+        timeout_graceful_shutdown=10,
         **settings.server_options,  # type: ignore[arg-type]
     )
 
