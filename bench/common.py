@@ -344,7 +344,8 @@ async def stop_process(process: asyncio.subprocess.Process, grace: float = 10.0)
 async def api_server(settings: Settings, *, ready_timeout: float = 30.0) -> AsyncIterator[str]:
     """The real API (`python -m cli serve`) on a free port; yields its base URL once /healthz answers."""
     port = free_port()
-    async with child_process("api", settings, "serve", "--port", str(port)) as child:
+    # One API process, as the figures compare one process with the raw services.
+    async with child_process("api", settings, "serve", "--port", str(port), "--workers", "1") as child:
         url = f"http://127.0.0.1:{port}"
         await _wait_healthy(child, url, ready_timeout)
         yield url

@@ -87,7 +87,8 @@ async def ask(http: httpx.AsyncClient, query: str, expected: dict[str, object]) 
 async def api_process(settings: Settings, ready_timeout: float = 30.0) -> AsyncIterator[tuple[Child, str]]:
     """The API as a subprocess on a free port, once /healthz answers; with the child, whose pid is measured."""
     port = free_port()
-    async with child_process("api", settings, "serve", "--port", str(port)) as child:
+    # One process: the one whose memory is read.
+    async with child_process("api", settings, "serve", "--port", str(port), "--workers", "1") as child:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + ready_timeout
         async with httpx.AsyncClient(base_url=url, timeout=2.0) as http:
