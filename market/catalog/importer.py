@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import io
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bson import ObjectId
 
@@ -83,24 +82,31 @@ def _json(text: str) -> Any:
 
 
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, row or None, parse error). CSV list cells use `;` separators; blank cells are absent."""
-    raw = path.read_bytes()
+    """(line number, row or None, parse error), read as the file streams by: memory does not grow with its
+    length. CSV list cells use `;` separators; blank cells are absent."""
     try:
-        text = raw.decode("utf-8-sig")
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            if path.suffix.lower() == ".csv":
+                yield from _csv_rows(stream)
+            else:
+                yield from _json_lines(stream)
     except UnicodeDecodeError as exc:
         yield 0, None, f"the file is not UTF-8: {exc}"
-        return
-    if path.suffix.lower() == ".csv":
-        reader = csv.DictReader(io.StringIO(text))
-        for row in reader:
-            cleaned = {k.strip(): v for k, v in row.items() if k and isinstance(v, str) and v.strip()}
-            for key in ("priceTiers", "images"):
-                if isinstance(cleaned.get(key), str) and cleaned[key].lstrip().startswith("["):
-                    with contextlib.suppress(ValueError):
-                        cleaned[key] = _json(cleaned[key])
-            yield reader.line_num, cleaned, None
-        return
-    for number, line in enumerate(text.splitlines(), start=1):
+
+
+def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    reader = csv.DictReader(stream)
+    for row in reader:
+        cleaned = {k.strip(): v for k, v in row.items() if k and isinstance(v, str) and v.strip()}
+        for key in ("priceTiers", "images"):
+            if isinstance(cleaned.get(key), str) and cleaned[key].lstrip().startswith("["):
+                with contextlib.suppress(ValueError):
+                    cleaned[key] = _json(cleaned[key])
+        yield reader.line_num, cleaned, None
+
+
+def _json_lines(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+    for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
         try:
@@ -211,9 +217,24 @@ def _changes(existing: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, A
 
 
 async def import_products(store: Store, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+    """Read, check and write the file BATCH rows at a time, so memory stays flat however long it is. Good rows
+    are written even when others fail; `progress(written, read so far)` follows along."""
     report = ImportReport()
-    valid: list[_Row] = []
     seen: dict[tuple[tuple[str, str], str], int] = {}
+    producer_ids: dict[tuple[str, str], ObjectId] = {}
+    chunk: list[_Row] = []
+    written = 0
+
+    async def flush() -> None:
+        nonlocal written
+        new = [r for r in chunk if r.producer_key not in producer_ids]
+        producer_ids.update(await _ensure_producers(store, new, report))
+        await _write_products(store, chunk, producer_ids, report)
+        written += len(chunk)
+        chunk.clear()
+        if progress:
+            progress(written, report.rows)
+
     for line, row, problem in read_rows(path):
         report.rows += 1
         if row is None:
@@ -230,17 +251,11 @@ async def import_products(store: Store, path: Path, progress: Callable[[int, int
                 RowError(line, "externalId", f"duplicate externalId {item.external_id!r}: first seen at line {first}")
             )
             continue
-        valid.append(item)
-
-    producer_ids = await _ensure_producers(store, valid, report)
-    total = len(valid)
-    done = 0
-    for start in range(0, total, BATCH):
-        chunk = valid[start : start + BATCH]
-        await _write_products(store, chunk, producer_ids, report)
-        done += len(chunk)
-        if progress:
-            progress(done, total)
+        chunk.append(item)
+        if len(chunk) >= BATCH:
+            await flush()
+    if chunk:
+        await flush()
     report.errors.sort(key=lambda e: e.line)
     return report
 
