@@ -32,6 +32,7 @@ def create_app(
     `tracer_provider` to trace into it rather than as the OTEL_* variables say (api/tracing.py)."""
     settings = settings or Settings()
     services = Services.create(settings, store)
+    services.search.vocabulary_refresh = settings.vocabulary_refresh_seconds
     tracer = tracer_of(tracer_provider) if tracer_provider is not None else tracer_from_env()
     schema = build_schema(
         production=settings.env == "production",
@@ -49,6 +50,7 @@ def create_app(
         # moving it out of the collector's generations keeps full collections short under load.
         gc.freeze()
         yield
+        await services.search.close()
         await services.close()
 
     middleware = [

@@ -81,6 +81,9 @@ class Settings(BaseSettings):
     # The short execution path for plain fields (schema/execution.py); off means Strawberry's own execution.
     short_path: bool = Field(True, alias="OCOP_SHORT_PATH")
 
+    # Seconds after which a search starts a recount of the catalogue's words for typo correction (search/service.py).
+    vocabulary_refresh_seconds: float = Field(600.0, alias="OCOP_VOCABULARY_REFRESH_SECONDS", gt=0)
+
     # Seconds without a worker heartbeat after which /readyz reports search sync as down.
     sync_stale_after: float = Field(30.0, alias="OCOP_SYNC_STALE_AFTER")
 

@@ -1,4 +1,4 @@
-"""`python -m bench [--only import|api|lag|search|trade|failover|memory|revocation] [--rows N]`: the marketplace against the raw services.
+"""`python -m bench [--only import|api|lag|search|trade|failover|memory|revocation|stall] [--rows N]`: the marketplace against the raw services.
 
 Each benchmark uses a database and index prefix of its own and removes them at the end. The local
 MongoDB and Meilisearch are started if they are not running (and stopped again only if started here).
@@ -20,11 +20,21 @@ import httpx
 from pymongo import AsyncMongoClient
 
 from api.settings import PROJECT_ROOT, Settings
-from bench import api_bench, failover, import_bench, lag_bench, memory_bound, revocation, search_bench, trade_bench
+from bench import (
+    api_bench,
+    failover,
+    import_bench,
+    lag_bench,
+    memory_bound,
+    revocation,
+    search_bench,
+    stall,
+    trade_bench,
+)
 from bench.common import SummaryRow, markdown_table
 from devservices.local import LocalServices
 
-BENCHMARKS = ("import", "api", "lag", "search", "trade", "failover", "memory", "revocation")
+BENCHMARKS = ("import", "api", "lag", "search", "trade", "failover", "memory", "revocation", "stall")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -111,6 +121,7 @@ async def _run(args: argparse.Namespace, command: str, revision: str | None) -> 
         "failover": failover.run,
         "memory": memory_bound.run,
         "revocation": revocation.run,
+        "stall": stall.run,
     }
     summary: list[SummaryRow] = []
     for name in selected:

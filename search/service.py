@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,11 +24,19 @@ from search.filters import equals
 from search.highlights import HIGHLIGHT_PARAMS, highlights
 from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read
 from search.vietnamese import convert_keystrokes
-from search.vocabulary import Vocabulary
+from search.vocabulary import Vocabulary, VocabularyBuilder
 
 MAX_QUERY_LENGTH = 200
 MAX_RESULTS = 5000
 VOCABULARY_TTL = 600.0
+# A count that failed (MongoDB out of reach) is tried again this soon, not at every search.
+VOCABULARY_RETRY = 30.0
+# Texts read per cursor batch, and counted between two turns of the event loop (about 1 ms of work at
+# this size): requests are served between the steps, however large the catalogue.
+VOCABULARY_BATCH = 1000
+VOCABULARY_STEP = 200
+
+log = logging.getLogger("ocop.search")
 
 _RETRIEVE = [
     "id", "name", "description", "category", "group", "stars", "priceVnd", "priceTiers", "unit", "moq",
@@ -169,25 +179,78 @@ def visibility_filter(viewer: Viewer, include_drafts: bool) -> str:
 
 
 class ProductSearch:
-    def __init__(self, meili: MeiliClient, index_uid: str, store: Store | None = None) -> None:
+    def __init__(
+        self,
+        meili: MeiliClient,
+        index_uid: str,
+        store: Store | None = None,
+        *,
+        vocabulary_refresh: float = VOCABULARY_TTL,
+    ) -> None:
         self.meili = meili
         self.index_uid = index_uid
         self.store = store
+        self.vocabulary_refresh = vocabulary_refresh
         self._vocabulary: Vocabulary | None = None
-        self._vocabulary_at = 0.0
-        self._vocabulary_lock = asyncio.Lock()
+        self._counted_at = 0.0  # monotonic time of the last count done
+        self._failed_at: float | None = None  # and of the last one that failed since
+        self._counting: asyncio.Task[None] | None = None
 
-    async def vocabulary(self) -> Vocabulary | None:
-        """The catalogue's words, read from MongoDB and refreshed every few minutes."""
-        if self.store is None:
-            return None
-        if self._vocabulary is not None and time.monotonic() - self._vocabulary_at < VOCABULARY_TTL:
-            return self._vocabulary
-        async with self._vocabulary_lock:
-            if self._vocabulary is None or time.monotonic() - self._vocabulary_at >= VOCABULARY_TTL:
-                self._vocabulary = Vocabulary.from_texts(await self.store.products.published_texts())
-                self._vocabulary_at = time.monotonic()
+    def vocabulary(self) -> Vocabulary | None:
+        """The catalogue's words as last counted from MongoDB, returned at once, never waited for.
+
+        The first search starts counting them in the background, and a search after `vocabulary_refresh`
+        seconds starts a recount while the old vocabulary keeps serving; a new one replaces it whole when done.
+        Until the first count is done (seconds at a hundred thousand products), searches are not corrected
+        against the catalogue: a misspelt short syllable ("nuc mam", "ruou sjm") is searched as typed and finds
+        only what Meilisearch's own typo tolerance finds, often nothing below five letters. Everything else a
+        query goes through (accents, tones, Telex and VNI, synonyms, filters, sorting) does not depend on it.
+        Counting on demand rather than on a timer leaves an idle process, and one that never searches, without
+        a read of the whole catalogue every few minutes."""
+        if self.store is not None and self._counting is None and self._count_due(time.monotonic()):
+            self._counting = asyncio.create_task(self._count_words(self.store), name="vocabulary")
         return self._vocabulary
+
+    def _count_due(self, now: float) -> bool:
+        if self._failed_at is not None and now < self._failed_at + min(VOCABULARY_RETRY, self.vocabulary_refresh):
+            return False
+        return self._vocabulary is None or now >= self._counted_at + self.vocabulary_refresh
+
+    async def vocabulary_ready(self) -> Vocabulary | None:
+        """The vocabulary once a count under way (or started now) is done: for callers that need corrections
+        applied from the first search (tests, benchmarks), never for a request."""
+        self.vocabulary()
+        if self._counting is not None:
+            await asyncio.shield(self._counting)
+        return self._vocabulary
+
+    async def close(self) -> None:
+        """Stop a count under way, before the MongoDB client it reads with is closed."""
+        task, self._counting = self._counting, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    async def _count_words(self, store: Store) -> None:
+        builder = VocabularyBuilder()
+        began, texts = time.monotonic(), 0
+        try:
+            async with contextlib.aclosing(store.products.published_texts(VOCABULARY_BATCH)) as batches:
+                async for batch in batches:
+                    texts += len(batch)
+                    for start in range(0, len(batch), VOCABULARY_STEP):
+                        builder.add(batch[start : start + VOCABULARY_STEP])
+                        await asyncio.sleep(0)
+            self._vocabulary = builder.build()
+            self._counted_at, self._failed_at = time.monotonic(), None
+            log.info("catalogue vocabulary counted: %d texts in %.2f s", texts, self._counted_at - began)
+        except Exception as exc:
+            # Searches go on with the vocabulary they have (or none); the next one after the pause tries again.
+            log.warning("catalogue vocabulary not counted, retrying later: %s", type(exc).__name__)
+            self._failed_at = time.monotonic()
+        finally:
+            self._counting = None
 
     def plan(
         self,
@@ -240,7 +303,7 @@ class ProductSearch:
             sort,
             viewer,
             include_drafts,
-            await self.vocabulary(),
+            self.vocabulary(),
             highlight=highlight,
             every_word=every_word,
         )

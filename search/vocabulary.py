@@ -42,10 +42,9 @@ class Vocabulary:
 
     @classmethod
     def from_texts(cls, texts: Iterable[str]) -> Vocabulary:
-        counts: Counter[str] = Counter()
-        for text in texts:
-            counts.update(fold(w) for w in words(text))
-        return cls(counts)
+        builder = VocabularyBuilder()
+        builder.add(texts)
+        return builder.build()
 
     def __contains__(self, word: str) -> bool:
         return word in self.counts
@@ -92,6 +91,35 @@ class Vocabulary:
             changed = changed or fixed is not None
             out.append(fixed or word)
         return " ".join(out) if changed else None
+
+
+class VocabularyBuilder:
+    """Counts the words of texts handed over a few at a time, so that a catalogue can be read in batches and
+    counted in short steps between other work; only the counts are kept, never the texts."""
+
+    def __init__(self) -> None:
+        self._counts: Counter[str] = Counter()
+        # A catalogue repeats a few thousand distinct words: each is folded once, not at every occurrence.
+        self._folded: dict[str, str] = {}
+
+    def add(self, texts: Iterable[str]) -> None:
+        # One match over the joined texts rather than one per text; the space keeps words apart and keeps a
+        # combining mark from composing with the previous text's last letter.
+        written = Counter(words(" ".join(texts)))
+        folded = self._folded
+        counts = self._counts
+        for word, n in written.items():
+            key = folded.get(word)
+            if key is None:
+                key = folded[word] = fold(word)
+            counts[key] += n
+
+    def build(self) -> Vocabulary:
+        """The vocabulary of everything added; the builder is spent (a vocabulary never changes)."""
+        vocabulary = Vocabulary(self._counts)
+        self._counts = Counter()
+        self._folded = {}
+        return vocabulary
 
 
 def _slip(typed: str, meant: str) -> bool:

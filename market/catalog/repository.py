@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -299,12 +299,24 @@ class ProductRepository:
         docs = await self._collection.find(query, {"version": 1, "producerId": 1}).to_list(None)
         return [(d["_id"], d["version"], d["producerId"]) for d in docs]
 
-    async def published_texts(self) -> list[str]:
-        """Name and category of every published product: the words buyers' queries are corrected towards."""
-        docs = await self._collection.find(
-            {"status": ProductStatus.PUBLISHED.value}, {"name": 1, "category": 1, "_id": 0}
-        ).to_list(None)
-        return [f"{d['name']} {d.get('category', '')}" for d in docs]
+    async def published_texts(self, size: int = 1000) -> AsyncGenerator[list[str], None]:
+        """Name and category of every published product, `size` at a time from one cursor: the words buyers'
+        queries are corrected towards. Read in batches so that a large catalogue is never held whole."""
+        chunk: list[str] = []
+        cursor = self._collection.find(
+            {"status": ProductStatus.PUBLISHED.value}, {"name": 1, "category": 1, "_id": 0}, batch_size=size
+        )
+        try:
+            async for d in cursor:
+                chunk.append(f"{d['name']} {d.get('category', '')}")
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+        finally:
+            # A reader that stops early (a refresh cancelled at shutdown) frees the server's cursor now.
+            await cursor.close()
 
     async def is_empty(self) -> bool:
         return await self._collection.estimated_document_count() == 0
