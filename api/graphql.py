@@ -9,6 +9,7 @@ without a valid key is closed (4403), and so is every open connection of a key w
 from __future__ import annotations
 
 import contextlib
+import math
 from collections.abc import AsyncGenerator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -61,6 +62,14 @@ def error_response(message: str, code: str, status: int, *, retry_after: int | N
 
 
 _REFUSAL_CODES = {400: "BAD_REQUEST", 404: "NOT_FOUND", 405: "METHOD_NOT_ALLOWED"}
+
+
+class RateLimited(Exception):
+    """A batch asked for more operations than its sender's rate allows now."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"retry in {wait:.1f} s")
+        self.wait = wait
 
 
 @dataclass
@@ -180,6 +189,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     response = refusal_of(exc)
                 except PersistedQueryError as exc:
                     response = error_response(exc.message, exc.code, exc.status)
+                except RateLimited as exc:
+                    retry = max(1, math.ceil(exc.wait))
+                    response = error_response(
+                        f"too many requests; retry in {retry} s", "RATE_LIMITED", 429, retry_after=retry
+                    )
                 if isinstance(response, JSONResponse) and preferred(request.headers.get("accept")) == GRAPHQL_RESPONSE:
                     response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"  # a refusal, too
             response = apply_caching(request, response, self.services.settings.public_max_age)
@@ -269,7 +283,11 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         sub_response: Any,
     ) -> Any:
         if isinstance(request_data, list):
-            request.scope.setdefault("state", {})["batch"] = True  # read by process_result
+            state = request.scope.setdefault("state", {})
+            state["batch"] = True  # read by process_result
+            charge = state.get("rate_charge")
+            if charge is not None and len(request_data) > 1 and (wait := charge(len(request_data) - 1)):
+                raise RateLimited(wait)
         return await super().execute_operation(
             request, request_adapter, request_data, context, root_value, sub_response
         )

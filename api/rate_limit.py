@@ -80,6 +80,8 @@ class RateLimit:
         address = client_of(scope)
         key = _key_of(scope)
         wait = self._wait(address, key)
+        # A batch of N operations costs N tokens: the endpoint charges the other N - 1 once it has parsed it.
+        scope.setdefault("state", {})["rate_charge"] = lambda extra: self._charge(address, key, extra)
         if not wait:
             if scope["type"] == "websocket":
                 receive = self._paced(receive, address, key, scope)
@@ -111,6 +113,13 @@ class RateLimit:
             return message
 
         return paced
+
+    def _charge(self, address: str, key: str | None, extra: int) -> float:
+        """Take `extra` more tokens; the wait before the first one missing, or 0."""
+        for _ in range(extra):
+            if wait := self._wait(address, key):
+                return wait
+        return 0.0
 
     def _wait(self, address: str, key: str | None) -> float:
         now = time.monotonic()

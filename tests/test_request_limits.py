@@ -284,3 +284,12 @@ async def test_limited_requests_do_not_run(api: Api, store: Store, world: World,
     )
     assert_rate_limited(response)
     assert await products_of(store, world) == before
+
+
+async def test_a_batch_costs_one_token_per_operation(rate_limited: Any) -> None:
+    client = rate_limited((0.01, 100), (0.01, 5))("10.0.8.1")
+    five = [{"query": "{ __typename }"}] * 5
+    assert (await client.post("/graphql", json=five)).status_code == 200  # exactly the burst
+    refused = await client.post("/graphql", json=[{"query": "{ __typename }"}] * 2)
+    assert refused.status_code == 429 and refused.headers["retry-after"]
+    assert refused.json()["errors"][0]["extensions"]["code"] == "RATE_LIMITED"
