@@ -1,4 +1,4 @@
-"""`python -m bench [--only import|api|lag|search|trade|failover|memory|revocation|stall] [--rows N]`: the marketplace against the raw services.
+"""`python -m bench [--only import|api|lag|search|trade|failover|memory|revocation|stall|throughput] [--rows N]`: the marketplace against the raw services.
 
 Each benchmark uses a database and index prefix of its own and removes them at the end. The local
 MongoDB and Meilisearch are started if they are not running (and stopped again only if started here).
@@ -29,21 +29,30 @@ from bench import (
     revocation,
     search_bench,
     stall,
+    throughput,
     trade_bench,
 )
 from bench.common import SummaryRow, markdown_table
 from devservices.local import LocalServices
 
-BENCHMARKS = ("import", "api", "lag", "search", "trade", "failover", "memory", "revocation", "stall")
+BENCHMARKS = ("import", "api", "lag", "search", "trade", "failover", "memory", "revocation", "stall", "throughput")
+# Minutes long: run with --only.
+ON_REQUEST = ("throughput",)
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=BENCHMARKS, help="Run one benchmark only.")
     parser.add_argument("--rows", type=int, default=20_000, help="Products to import (default 20000).")
+    parser.add_argument(
+        "--connections", type=int, default=throughput.CONNECTIONS, help="throughput: concurrent requests."
+    )
+    parser.add_argument("--seconds", type=float, default=throughput.SECONDS, help="throughput: timed seconds per side.")
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
+    if args.connections < 1 or args.seconds <= 0:
+        parser.error("--connections must be at least 1 and --seconds positive")
     return args
 
 
@@ -111,7 +120,7 @@ def _summary(command: str, machine: str, rows: list[SummaryRow]) -> str:
 
 
 async def _run(args: argparse.Namespace, command: str, revision: str | None) -> None:
-    selected = [args.only] if args.only else list(BENCHMARKS)
+    selected = [args.only] if args.only else [b for b in BENCHMARKS if b not in ON_REQUEST]
     runners: dict[str, Callable[[], Awaitable[tuple[str, list[SummaryRow]]]]] = {
         "import": lambda: import_bench.run(args.rows),
         "api": api_bench.run,
@@ -122,6 +131,7 @@ async def _run(args: argparse.Namespace, command: str, revision: str | None) -> 
         "memory": memory_bound.run,
         "revocation": revocation.run,
         "stall": stall.run,
+        "throughput": lambda: throughput.run(args.connections, args.seconds),
     }
     summary: list[SummaryRow] = []
     for name in selected:
