@@ -50,8 +50,9 @@ class Indexer:
         """Changes when the document shape (or what feeds it) changes: the index must then be rebuilt."""
         raise NotImplementedError
 
-    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> set[ObjectId]:
-        """The document ids to rewrite after changes to these ids of these watched collections."""
+    def affected(self, changed: Mapping[str, set[ObjectId]]) -> AsyncIterator[set[ObjectId]]:
+        """The document ids to rewrite after changes to these ids of these watched collections, a batch at a
+        time: one change can fan out to any number of documents."""
         raise NotImplementedError
 
     async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
@@ -121,13 +122,16 @@ class ProductIndexer(Indexer):
     def fingerprint(self) -> str:
         return projection_fingerprint()
 
-    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> set[ObjectId]:
-        ids = set(changed.get("products", set()))
+    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> AsyncIterator[set[ObjectId]]:
+        products = changed.get("products", set())
+        if products:
+            yield set(products)
         producers = list(changed.get("producers", set()))
         if producers:
-            # A producer's name and verification are denormalised into each of its products' documents.
-            ids |= set(await self.store.products.ids_of_producers(producers))
-        return ids
+            # A producer's name and verification are denormalised into each of its products' documents; a
+            # producer may have the whole catalogue, so its products are read from a cursor, not as one list.
+            async for chunk in self.store.products.id_batches({"producerId": {"$in": producers}}, BATCH):
+                yield set(chunk) - products
 
     async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
         products = await self.store.products.get_many(ids)
@@ -155,8 +159,10 @@ class RfqIndexer(Indexer):
     def fingerprint(self) -> str:
         return rfq_fingerprint()
 
-    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> set[ObjectId]:
-        return set(changed.get("inquiries", set()))
+    async def affected(self, changed: Mapping[str, set[ObjectId]]) -> AsyncIterator[set[ObjectId]]:
+        inquiries = changed.get("inquiries", set())
+        if inquiries:
+            yield set(inquiries)
 
     async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
         inquiries = await self.store.trade.inquiries_by_id(ids)

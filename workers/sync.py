@@ -188,7 +188,11 @@ class SearchSync:
             {"$match": {"ns.coll": {"$in": list(self.indexer.watched)}}},
             {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "clusterTime": 1}},
         ]
-        async with await self.store.watch(pipeline, max_await_time_ms=self.max_await_ms, **options) as stream:
+        # Without a batch size one getMore returns up to 16 MB of events, all decoded at once: after a bulk
+        # import that is the whole backlog in memory. Fetch what one flush consumes, no more.
+        async with await self.store.watch(
+            pipeline, max_await_time_ms=self.max_await_ms, batch_size=self.batch_size, **options
+        ) as stream:
             last_commit = 0.0
             while not stop.is_set():
                 changed: dict[str, set[ObjectId]] = {name: set() for name in self.indexer.watched}
@@ -212,7 +216,8 @@ class SearchSync:
                     await self._rebuild_and_restart()
                     return False
                 if count:
-                    await self.indexer.apply(self.index_uid, await self.indexer.affected(changed))
+                    async for ids in self.indexer.affected(changed):
+                        await self.indexer.apply(self.index_uid, ids)
                     self.stats.events += count
                     self.stats.flushes += 1
                     self.stats.last_lag = max(0.0, time.time() - oldest.time) if oldest else 0.0
