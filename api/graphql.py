@@ -35,10 +35,9 @@ from strawberry.types.unset import UNSET, UnsetType
 from api import graphiql
 from api.auth import AuthUnavailable, InvalidApiKey, key_from_connection_params, key_from_headers
 from api.caching import apply_caching
-from api.media import GRAPHQL_RESPONSE, is_request_error, preferred
+from api.media import GRAPHQL_RESPONSE, is_request_error, locale_of, preferred
 from api.persisted import PersistedQueryError, document_id_as_extension
 from api.services import Services
-from market.core.messages import locale_of
 from schema.context import Context
 from schema.loaders import Loaders
 from schema.observability import note_error_code

@@ -18,10 +18,9 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def _sync_figures(services: Services) -> dict[str, object]:
     status = await services.store.sync_state(f"search:{services.products_index}").read()
-    heartbeat_age = (datetime.now(UTC) - status.heartbeat_at).total_seconds() if status.heartbeat_at else None
-    alive = (
-        status.owner is not None and heartbeat_age is not None and heartbeat_age <= services.settings.sync_stale_after
-    )
+    now = datetime.now(UTC)
+    heartbeat_age = status.heartbeat_age(now)
+    alive = status.worker_alive(now, services.settings.sync_stale_after)
     return {
         "worker": "running" if alive else "not running",
         "lagSeconds": status.lag_seconds,

@@ -217,7 +217,7 @@ class Exposition:
         for index, status in probe.indexes.items():
             if status is None:
                 continue  # MongoDB did not answer: no figure rather than a stale or made-up one
-            age = (probe.at - status.heartbeat_at).total_seconds() if status.heartbeat_at else None
+            age = status.heartbeat_age(probe.at)
             if status.lag_seconds is not None:
                 lag.add_metric((index,), status.lag_seconds)
             if status.last_success_at is not None:
@@ -225,13 +225,12 @@ class Exposition:
             if age is not None:
                 heartbeat.add_metric((index,), age)
             applied.add_metric((index,), status.applied_events)
-            alive = status.owner is not None and age is not None and age <= self.services.settings.sync_stale_after
-            running.add_metric((index,), int(alive))
+            running.add_metric((index,), int(status.worker_alive(probe.at, self.services.settings.sync_stale_after)))
             failing.add_metric((index,), int(status.last_error is not None))
         yield from (lag, success, heartbeat, applied, running, failing)
 
         products = probe.indexes.get(PRODUCTS)
-        age = (probe.at - products.heartbeat_at).total_seconds() if products and products.heartbeat_at else None
+        age = products.heartbeat_age(probe.at) if products else None
         yield GaugeMetricFamily(
             "ocop_search_sync_lag_seconds",
             "The products index's ocop_index_sync_lag_seconds (0 when unknown).",

@@ -482,24 +482,6 @@ def placeholders(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
-def locale_of(accept_language: str | None) -> Locale:
-    """Vietnamese when the most preferred language of an Accept-Language header is Vietnamese, else English."""
-    best, best_q = "", -1.0
-    for part in (accept_language or "").split(","):
-        tag, _, rest = part.strip().partition(";")
-        q = 1.0
-        for option in rest.split(";"):
-            name, _, value = option.strip().partition("=")
-            if name.strip().lower() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if tag and q > best_q:
-            best, best_q = tag.strip().lower(), q
-    return "vi" if best_q > 0 and (best == "vi" or best.startswith("vi-")) else "en"
-
-
 def _labels(**values: tuple[str, str]) -> dict[str, dict[Locale, str]]:
     return {value: {"en": en, "vi": vi} for value, (en, vi) in values.items()}
 

@@ -37,6 +37,15 @@ class SyncStatus:
     index_uid: str | None
     fingerprint: str | None
 
+    def heartbeat_age(self, now: datetime) -> float | None:
+        """Seconds since the worker last reported; None when it never did."""
+        return (now - self.heartbeat_at).total_seconds() if self.heartbeat_at else None
+
+    def worker_alive(self, now: datetime, stale_after: float) -> bool:
+        """A worker holds the lease and reported within `stale_after` seconds."""
+        age = self.heartbeat_age(now)
+        return self.owner is not None and age is not None and age <= stale_after
+
 
 class SyncStateStore:
     def __init__(self, db: AsyncDatabase[dict[str, Any]], name: str) -> None:

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from api.media import locale_of
 from market.catalog.validation import Checker
 from market.core.errors import DomainError, ErrorCode, FieldError, conflict, not_found
-from market.core.messages import ENUM_LABELS, MESSAGES, TERMS, Verbatim, locale_of, placeholders, render
+from market.core.messages import ENUM_LABELS, MESSAGES, TERMS, Verbatim, placeholders, render
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGES = ("market", "search", "schema", "api", "cli", "workers")
