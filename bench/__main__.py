@@ -32,8 +32,7 @@ from bench import (
     throughput,
     trade_bench,
 )
-from bench.common import SummaryRow, markdown_table
-from devservices.local import LocalServices
+from bench.common import SummaryRow, local_services, markdown_table
 
 BENCHMARKS = ("import", "api", "lag", "search", "trade", "failover", "memory", "revocation", "stall", "throughput")
 # Minutes long: run with --only.
@@ -145,13 +144,8 @@ async def _run(args: argparse.Namespace, command: str, revision: str | None) -> 
 
 def main(argv: list[str]) -> None:
     args = _arguments(argv)
-    local = LocalServices(Settings())
-    started = [s.name for s in local.start() if s.started]
-    try:
+    with local_services():
         asyncio.run(_run(args, _command(argv), _revision()))
-    finally:
-        if started:
-            local.stop(started)
 
 
 if __name__ == "__main__":

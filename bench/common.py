@@ -288,6 +288,21 @@ def catalogue_file(count: int, *, seed: int = SEED) -> Iterator[Path]:
 # --- the API and the worker as subprocesses ------------------------------------------------------
 
 
+@contextlib.contextmanager
+def local_services() -> Iterator[None]:
+    """The project's local MongoDB and Meilisearch for a benchmark run; those this call started are stopped
+    again afterwards."""
+    from devservices.local import LocalServices
+
+    local = LocalServices(Settings())
+    started = [s.name for s in local.start() if s.started]
+    try:
+        yield
+    finally:
+        if started:
+            local.stop(started)
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

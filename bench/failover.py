@@ -48,6 +48,7 @@ from api.settings import PROJECT_ROOT, Settings
 from bench.common import (
     SummaryRow,
     api_server,
+    local_services,
     ms,
     node_id,
     note,
@@ -701,14 +702,9 @@ def main(argv: list[str]) -> None:
         "--election-timeout-ms", type=int, default=None, help="electionTimeoutMillis (default: MongoDB's, 10 s)"
     )
     args = parser.parse_args(argv)
-    local = LocalServices(Settings())
-    started = [s.name for s in local.start() if s.started]
-    try:
+    with local_services():
         table, _ = asyncio.run(run(args.election_timeout_ms))
         print(table, flush=True)
-    finally:
-        if started:
-            local.stop(started)
 
 
 if __name__ == "__main__":

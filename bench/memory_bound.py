@@ -26,11 +26,11 @@ from bench.common import (
     bench_clients,
     child_process,
     free_port,
+    local_services,
     note,
     secs,
     text_table,
 )
-from devservices.local import LocalServices
 
 QUERIES = 50
 QUERY_BYTES = 900 * 1024
@@ -158,14 +158,9 @@ async def run() -> tuple[str, list[SummaryRow]]:
 
 
 def main() -> None:
-    local = LocalServices(Settings())
-    started = [s.name for s in local.start() if s.started]
-    try:
+    with local_services():
         table, _ = asyncio.run(run())
         print(table, flush=True)
-    finally:
-        if started:
-            local.stop(started)
 
 
 if __name__ == "__main__":

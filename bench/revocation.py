@@ -27,9 +27,17 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from api.settings import Settings
-from bench.common import Latencies, SummaryRow, api_client, api_server, bench_clients, ms, note, text_table
-from devservices.local import LocalServices
+from bench.common import (
+    Latencies,
+    SummaryRow,
+    api_client,
+    api_server,
+    bench_clients,
+    local_services,
+    ms,
+    note,
+    text_table,
+)
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key, revoke_api_key_as_operator
 from market.store import Store
@@ -155,14 +163,9 @@ async def run() -> tuple[str, list[SummaryRow]]:
 
 
 def main() -> None:
-    local = LocalServices(Settings())
-    started = [s.name for s in local.start() if s.started]
-    try:
+    with local_services():
         table, _ = asyncio.run(run())
         print(table, flush=True)
-    finally:
-        if started:
-            local.stop(started)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,7 @@ from bench.common import (
     catalogue_file,
     free_port,
     graphql,
+    local_services,
     note,
     percentile,
     secs,
@@ -43,7 +44,6 @@ from bench.common import (
     text_table,
 )
 from bench.memory_bound import memory_of, mib
-from devservices.local import LocalServices
 from market.catalog.importer import import_products
 from search.settings import PRODUCT_SETTINGS
 
@@ -230,14 +230,9 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     if args.products < 1:
         parser.error("--products must be at least 1")
-    local = LocalServices(Settings())
-    started = [s.name for s in local.start() if s.started]
-    try:
+    with local_services():
         table, _ = asyncio.run(run(args.products, args.code.resolve()))
         print(table, flush=True)
-    finally:
-        if started:
-            local.stop(started)
 
 
 if __name__ == "__main__":
