@@ -99,7 +99,11 @@ def not_found(field: str, what: str) -> DomainError:
 
 
 def forbidden(key: str, field: str | None = None, **params: Any) -> DomainError:
-    return DomainError.of(key, field, **params)
+    """A refusal for want of rights: `key` names one of the catalogue's FORBIDDEN messages."""
+    error = DomainError.of(key, field, **params)
+    if error.errors[0].code is not ErrorCode.FORBIDDEN:
+        raise ValueError(f"{key!r} is not a FORBIDDEN message")
+    return error
 
 
 def conflict(expected: int, current: int) -> DomainError:

@@ -33,3 +33,9 @@ def test_a_refusal_without_a_field_reads_as_its_message() -> None:
         quota.take("account")
     assert str(excinfo.value).startswith("an account may follow at most 1 subscriptions at once")
     assert str(forbidden("forbidden_board")) == "the RFQ board is for producers"
+
+
+def test_forbidden_only_builds_forbidden_errors() -> None:
+    assert forbidden("forbidden_board").errors[0].code is ErrorCode.FORBIDDEN
+    with pytest.raises(ValueError):
+        forbidden("stale_version", expected=1, current=2)
