@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 from pathlib import Path
+
+from devservices.commands import run_checked
 
 CHROMIUM = Path("/usr/bin/chromium")
 PACKAGE = "chromium"
 # apt-get update plus a first install of Chromium and its libraries on a slow mirror.
 INSTALL_TIMEOUT = 1800.0
-_OUTPUT_TAIL = 3000
 
 
 class BrowserError(RuntimeError):
@@ -46,21 +46,7 @@ def ensure_chromium() -> Path:
         [apt_get, *lock_wait, "install", "-y", "--no-install-recommends", PACKAGE],
     ]
     for command in steps:
-        try:
-            proc = subprocess.run(
-                command,
-                env=env,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=INSTALL_TIMEOUT,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError) as exc:
-            raise BrowserError(f"`{' '.join(command)}` could not run: {exc}") from exc
-        if proc.returncode != 0:
-            output = (proc.stderr or proc.stdout).strip()[-_OUTPUT_TAIL:]
-            raise BrowserError(f"`{' '.join(command)}` failed ({proc.returncode}):\n{output}")
+        run_checked(command, what=f"`{' '.join(command)}`", failure=BrowserError, timeout=INSTALL_TIMEOUT, env=env)
     if not _usable(CHROMIUM):
         raise BrowserError(f"apt-get installed {PACKAGE}, yet {CHROMIUM} is not an executable file.")
     return CHROMIUM

@@ -15,19 +15,18 @@ import fcntl
 import hashlib
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from api.graphiql import install_dir, missing_files
 from api.settings import Settings
+from devservices.commands import run_checked
 
 SOURCE = Path(__file__).resolve().parent / "graphiql"
 SOURCE_FILES = ("package.json", "package-lock.json", ".npmrc")
 STAMP = ".installed"
 NPM_TIMEOUT = 900.0
-_OUTPUT_TAIL = 3000
 
 
 class GraphiQLAssetsError(RuntimeError):
@@ -91,21 +90,7 @@ def ensure_installed(settings: Settings | None = None) -> Path:
 
 def _npm_ci(npm: str, directory: Path) -> None:
     command = [npm, "ci", "--omit=dev", "--no-audit", "--no-fund", "--ignore-scripts"]
-    try:
-        proc = subprocess.run(
-            command,
-            cwd=directory,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=NPM_TIMEOUT,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError) as exc:
-        raise GraphiQLAssetsError(f"`npm ci` for GraphiQL could not run: {exc}") from exc
-    if proc.returncode != 0:
-        output = (proc.stderr or proc.stdout).strip()[-_OUTPUT_TAIL:]
-        raise GraphiQLAssetsError(f"`npm ci` for GraphiQL failed ({proc.returncode}):\n{output}")
+    run_checked(command, what="`npm ci` for GraphiQL", failure=GraphiQLAssetsError, timeout=NPM_TIMEOUT, cwd=directory)
 
 
 @contextlib.contextmanager
