@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from api import graphiql
+from api import documents, graphiql, trace
 from api.body_limit import BodyLimit
 from api.cors import ALLOWED_HEADERS, Cors
 from api.graphql import GraphQLEndpoint
@@ -62,7 +62,7 @@ def create_app(
             expose_headers=["Retry-After", "X-Request-Id"],
             max_age=600,
         ),
-        Middleware(BodyLimit, max_bytes=settings.max_body_bytes),
+        Middleware(BodyLimit, max_bytes=settings.max_body_bytes, max_upload_bytes=settings.max_upload_bytes),
     ]
     if settings.rate_limit:
         limits = {
@@ -81,6 +81,8 @@ def create_app(
             Route("/readyz", readyz),
             Route("/metrics", Exposition(services).endpoint),
             *graphiql.routes(settings),
+            *documents.routes(),
+            *trace.routes(),
         ],
         lifespan=lifespan,
     )

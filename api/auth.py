@@ -1,6 +1,9 @@
-"""API-key authentication: `Authorization: Bearer <key>` (or `X-API-Key: <key>`) → a Principal.
+"""Authentication: `Authorization: Bearer <API key or access token>` (or `X-API-Key: <key>`) → a Principal.
 
-Only the SHA-256 of a key is stored. Resolved keys are cached so a busy client does not pay a MongoDB round
+A credential is an API key (`ocop_…`) or the access token of a signed-in session (`oat_…`, see
+market/accounts/sessions.py). Only the SHA-256 of either is stored.
+
+Resolved credentials are cached so a busy client does not pay a MongoDB round
 trip per request; the cache is trusted only while this process follows changes to keys (api/revocations.py),
 which drops a revoked key's entry as soon as the change arrives. The lookup has its own short deadline:
 with MongoDB out of reach a request is answered UNAVAILABLE quickly instead of waiting for the driver.
@@ -15,11 +18,14 @@ import pymongo
 from bson import ObjectId
 from pymongo.errors import PyMongoError
 
-from market.accounts.policy import Principal
-from market.accounts.records import Account
+from market.accounts.policy import Principal, principal_of
 from market.accounts.repository import hash_key
+from market.accounts.tokens import is_access_token
+from market.core.clock import utcnow
 from market.storage.faults import is_unavailable
 from market.store import Store
+
+__all__ = ["AuthUnavailable", "Authenticator", "InvalidApiKey", "principal_of"]
 
 CACHE_SECONDS = 30.0
 CACHE_SIZE = 10_000
@@ -31,17 +37,6 @@ class InvalidApiKey(Exception):
 
 class AuthUnavailable(Exception):
     """The key could not be checked: MongoDB did not answer in time."""
-
-
-def principal_of(account: Account, key_id: ObjectId | None = None) -> Principal:
-    return Principal(
-        account_id=account.id,
-        name=account.name,
-        role=account.role,
-        org_id=account.org_id,
-        province_code=account.province_code,
-        key_id=key_id,
-    )
 
 
 def key_from_headers(headers: Mapping[str, str]) -> str | None:
@@ -91,20 +86,39 @@ class Authenticator:
         generation = self._generation
         try:
             with pymongo.timeout(self.lookup_timeout):
-                found = await self.store.accounts.account_for_key(key)
+                principal = await self._lookup(key)
         except PyMongoError as exc:
             if is_unavailable(exc):
                 raise AuthUnavailable("the API key cannot be checked right now; retry in a moment") from exc
             raise
-        if found is None:
+        if principal is None:
             self._cache.pop(digest, None)
+            if is_access_token(key):
+                raise InvalidApiKey("the access token is not valid or has expired; refresh the session")
             raise InvalidApiKey("the API key is not valid")
-        principal = principal_of(found[1], found[0])
         if self.cache_trusted and generation == self._generation:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
-            self._cache[digest] = (now + self.cache_seconds, principal)
+            lifetime = self.cache_seconds
+            if principal.expires_at is not None:
+                lifetime = min(lifetime, (principal.expires_at - utcnow()).total_seconds())
+            self._cache[digest] = (now + lifetime, principal)
         return principal
+
+    async def _lookup(self, credential: str) -> Principal | None:
+        accounts = self.store.accounts
+        if is_access_token(credential):
+            signed_in = await accounts.account_for_session(credential)
+            if signed_in is None:
+                return None
+            session, account = signed_in
+            return principal_of(account, session.id, expires_at=session.access_expires_at, via_session=True)
+        found = await accounts.account_for_key(credential)
+        if found is None:
+            return None
+        key, account = found
+        await accounts.touch_key(key.id)
+        return principal_of(account, key.id, scope=key.scope, expires_at=key.expires_at)
 
     def forget(self, *, key_id: ObjectId | None = None, account_id: ObjectId | None = None) -> None:
         """Drop what the cache holds for this key or account; the next request reads MongoDB."""

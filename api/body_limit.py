@@ -2,7 +2,9 @@
 the limit is ever read into memory.
 
 The body is read here, up to the limit, and handed to the app as one message; a declared Content-Length
-above the limit is refused before anything is read.
+above the limit is refused before anything is read. File uploads (`multipart/form-data`, the GraphQL multipart
+request spec) have their own, larger bound (`OCOP_MAX_UPLOAD_BYTES`): a spreadsheet is bigger than any
+query, and no other request may use that room.
 
 A request's objects (Strawberry's execution context, its extensions, the request) refer to each other, so
 they, and the body and query text they hold, are freed by Python's cycle collector rather than when the
@@ -24,9 +26,10 @@ COLLECT_AFTER = 16 * 1024 * 1024
 
 
 class BodyLimit:
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, max_upload_bytes: int | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.max_upload_bytes = max_bytes if max_upload_bytes is None else max_upload_bytes
         self.large_bytes = 0  # of large bodies since the last collection
         self.collections = 0
 
@@ -34,9 +37,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.max_upload_bytes if _is_upload(scope) else self.max_bytes
         declared = _content_length(scope)
-        if declared is not None and declared > self.max_bytes:
-            await self._refuse(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._refuse(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -46,8 +50,8 @@ class BodyLimit:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                await self._refuse(scope, receive, send)
+            if size > limit:
+                await self._refuse(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -70,12 +74,19 @@ class BodyLimit:
                 self.collections += 1
                 gc.collect()
 
-    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
-        message = f"the request body is larger than {self.max_bytes} bytes"
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
+        message = f"the request body is larger than {limit} bytes"
         headers = {"Connection": "close"}
         response = error_response(message, "REQUEST_TOO_LARGE", 413)
         response.headers.update(headers)
         await response(scope, receive, send)
+
+
+def _is_upload(scope: Scope) -> bool:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return value.split(b";", 1)[0].strip().lower() == b"multipart/form-data"
+    return False
 
 
 def _content_length(scope: Scope) -> int | None:

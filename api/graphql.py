@@ -35,6 +35,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from api import graphiql
 from api.auth import AuthUnavailable, InvalidApiKey, key_from_connection_params, key_from_headers
 from api.caching import apply_caching
+from api.clients import client_of
 from api.media import GRAPHQL_RESPONSE, is_request_error, locale_of, preferred
 from api.persisted import PersistedQueryError, document_id_as_extension
 from api.services import Services
@@ -164,6 +165,9 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             connection_init_wait_timeout=CONNECTION_INIT_TIMEOUT,
             max_subscriptions_per_connection=MAX_SUBSCRIPTIONS_PER_CONNECTION,
             allowed_origins=allowed_origins,  # WebSocket upgrades from pages on other origins
+            # File uploads (the GraphQL multipart request spec). Keys travel in a header, never in cookies, so
+            # a cross-site form post carries no credentials.
+            multipart_uploads_enabled=True,
         )
         self.services = services
 
@@ -348,4 +352,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             request=request,
             response=response,
             locale=locale,
+            public_url=self.services.settings.public_url,
+            client_address=client_of(request.scope),
         )

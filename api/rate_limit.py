@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
 import math
 import time
 from collections import OrderedDict
@@ -20,6 +19,7 @@ from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import InvalidApiKey, key_from_headers
+from api.clients import client_of
 from api.graphql import error_response
 
 # Buckets kept; past this the least recently used goes. A bucket idle for burst/rate seconds is full again, so
@@ -127,18 +127,6 @@ class RateLimit:
         if not wait and key is not None:
             wait = self.per_key.take(key, now)
         return wait
-
-
-def client_of(scope: Scope) -> str:
-    """The client's address as the buckets count it. An IPv6 client usually holds a whole /64, so the /64 is
-    one client; otherwise it could take a fresh bucket for every address it owns."""
-    address = str((scope.get("client") or ("unknown",))[0])
-    if ":" not in address:
-        return address
-    try:
-        return str(ipaddress.ip_network(f"{address}/64", strict=False))
-    except ValueError:
-        return address
 
 
 def _connection_key(scope: Scope) -> str | None:

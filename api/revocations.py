@@ -95,7 +95,12 @@ class RevocationFeed:
             self.auth.forget(account_id=record_id)
             return
         self.auth.forget(key_id=record_id)
-        if self.sockets.count(record_id):
-            keys = await self.store.accounts.find_keys(key_id=record_id)
-            if not keys or keys[0].revoked:
-                await self.sockets.close_key(record_id, "API key revoked")
+        if not self.sockets.count(record_id):
+            return
+        if kind == "session":
+            if await self.store.accounts.session_ended(record_id):
+                await self.sockets.close_key(record_id, "session ended")
+            return
+        keys = await self.store.accounts.find_keys(key_id=record_id)
+        if not keys or keys[0].revoked:
+            await self.sockets.close_key(record_id, "API key revoked")

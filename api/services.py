@@ -31,6 +31,7 @@ class Services:
     def create(cls, settings: Settings, store: Store | None = None) -> Services:
         store = store or Store.connect(settings.resolved_mongodb_url, settings.db_name)
         store.trade.streams.per_owner = settings.max_subscriptions
+        store.mail.public_url = settings.mail_link_base
         meili = MeiliClient(settings.resolved_meili_url, settings.search_key)
         auth = Authenticator(store, lookup_timeout=settings.auth_timeout)
         sockets = OpenSockets()

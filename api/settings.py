@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     meili_port: int = Field(7701, alias="OCOP_MEILI_PORT")
     meili_bin: str | None = Field(None, alias="MEILI_BIN")
 
+    # Mail (market/mail/): the SMTP server the worker delivers through. Unset: the local development server on
+    # OCOP_SMTP_PORT, which `ocop services start` runs and which keeps every message under OCOP_HOME/mail.
+    smtp_url: str | None = Field(None, alias="OCOP_SMTP_URL")
+    smtp_port: int = Field(2525, alias="OCOP_SMTP_PORT")
+    mail_from: str = Field("OCOP Market <no-reply@ocop-market.local>", alias="OCOP_MAIL_FROM")
+
     db_name: str = Field("ocop", alias="OCOP_DB_NAME")
     index_prefix: str = Field("", alias="OCOP_INDEX_PREFIX")
 
@@ -75,6 +81,11 @@ class Settings(BaseSettings):
             "forwarded_allow_ips": self.forwarded_allow_ips or None,
         }
 
+    # The API's address as the public reaches it, e.g. https://api.example.vn: the base of the links the API
+    # hands out (document downloads, trace pages) and of the URL printed lots' QR codes carry. Unset: the
+    # address each request came to, which a QR code printed from a local address will not reach.
+    public_url: str | None = Field(None, alias="OCOP_PUBLIC_URL")
+
     # How many best-matching producers an open RFQ is sent to.
     rfq_invites: int = Field(10, alias="OCOP_RFQ_INVITES", ge=1, le=100)
 
@@ -89,6 +100,8 @@ class Settings(BaseSettings):
 
     # Bounds on what one client may take (api/body_limit.py, api/rate_limit.py, market/storage/changes.py).
     max_body_bytes: int = Field(1024 * 1024, alias="OCOP_MAX_BODY_BYTES", ge=1024)
+    # File uploads (multipart/form-data only): spreadsheets to import, documents.
+    max_upload_bytes: int = Field(20 * 1024 * 1024, alias="OCOP_MAX_UPLOAD_BYTES", ge=1024)
     max_subscriptions: int = Field(10, alias="OCOP_MAX_SUBSCRIPTIONS", ge=1)
     rate_limit: bool = Field(True, alias="OCOP_RATE_LIMIT")
     rate_per_key: float = Field(20.0, alias="OCOP_RATE_PER_KEY", gt=0)
@@ -134,6 +147,21 @@ class Settings(BaseSettings):
             return self.mongodb_url
         hosts = ",".join(f"127.0.0.1:{self.mongo_port + i}" for i in range(self.mongo_replicas))
         return f"mongodb://{hosts}/?replicaSet=rs0"
+
+    @property
+    def resolved_smtp_url(self) -> str:
+        return self.smtp_url or f"smtp://127.0.0.1:{self.smtp_port}"
+
+    @property
+    def mail_link_base(self) -> str:
+        """Where links in emails lead (verification, password reset, invitations): OCOP_PUBLIC_URL, else the
+        local API's address. An email has no request to take the address from."""
+        return self.public_url or f"http://{self.api_host}:{self.api_port}"
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local development SMTP server keeps every message it receives."""
+        return self.home.expanduser().resolve() / "mail"
 
     @property
     def resolved_meili_url(self) -> str:
@@ -184,6 +212,7 @@ class Settings(BaseSettings):
             OCOP_DB_NAME=self.db_name,
             OCOP_INDEX_PREFIX=self.index_prefix,
             OCOP_RATE_LIMIT=str(self.rate_limit).lower(),
+            OCOP_SMTP_URL=self.resolved_smtp_url,
         )
         return env
 

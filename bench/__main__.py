@@ -34,9 +34,21 @@ from bench import (
 )
 from bench.common import SummaryRow, local_services, markdown_table
 
-BENCHMARKS = ("import", "api", "lag", "search", "trade", "failover", "memory", "revocation", "stall", "throughput")
+BENCHMARKS = (
+    "import",
+    "import-memory",
+    "api",
+    "lag",
+    "search",
+    "trade",
+    "failover",
+    "memory",
+    "revocation",
+    "stall",
+    "throughput",
+)
 # Minutes long: run with --only.
-ON_REQUEST = ("throughput",)
+ON_REQUEST = ("throughput", "import-memory")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -122,6 +134,7 @@ async def _run(args: argparse.Namespace, command: str, revision: str | None) -> 
     selected = [args.only] if args.only else [b for b in BENCHMARKS if b not in ON_REQUEST]
     runners: dict[str, Callable[[], Awaitable[tuple[str, list[SummaryRow]]]]] = {
         "import": lambda: import_bench.run(args.rows),
+        "import-memory": lambda: import_bench.run_memory(args.rows),
         "api": api_bench.run,
         "lag": lag_bench.run,
         "search": search_bench.run,

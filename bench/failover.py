@@ -128,6 +128,7 @@ class ReplicaSet:
             OCOP_MONGO_REPLICAS=members,
             MEILI_URL=shared.resolved_meili_url,
             MEILI_MASTER_KEY=shared.resolved_meili_key,
+            OCOP_SMTP_URL=shared.resolved_smtp_url,
             OCOP_DB_NAME=f"ocop_failover_{tag}",
             OCOP_INDEX_PREFIX=f"{shared.index_prefix}failover_{tag}_",
         )

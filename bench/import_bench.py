@@ -219,3 +219,104 @@ def report(f: ImportFigures) -> tuple[str, list[SummaryRow]]:
 
 async def run(rows: int) -> tuple[str, list[SummaryRow]]:
     return report(await measure(rows))
+
+
+# --- peak memory of an import, by file format ---------------------------------------------------------------
+
+_IMPORT_ONE = """
+import asyncio, resource, sys
+from pathlib import Path
+from market.catalog.importer import import_products
+from market.store import Store
+
+async def main() -> None:
+    store = Store.connect(sys.argv[1], sys.argv[2])
+    await store.ensure_indexes()
+    report = await import_products(store, Path(sys.argv[3]))
+    await store.client.drop_database(sys.argv[2])
+    await store.close()
+    print(report.rows, report.created, report.failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+asyncio.run(main())
+"""
+
+
+@dataclass(slots=True)
+class MemoryFigure:
+    format: str
+    rows: int
+    created: int
+    peak_mib: float
+    seconds: float
+    file_mib: float
+
+
+async def _files_of(bench: Bench, path: Path, folder: Path) -> dict[str, Path]:
+    """The generated catalogue as each kind of file an office sends: imported once, then exported."""
+    from market.catalog.exporter import export_products
+    from market.catalog.policy import EVERYTHING
+    from market.catalog.repository import ProductFilter
+
+    await bench.store.ensure_indexes()
+    with path.open() as stream:
+        count = sum(1 for _ in stream)
+    _check(await import_products(bench.store, path), count, created=count)
+    files = {"jsonl": path}
+    for fmt in ("xlsx", "csv"):
+        files[fmt] = folder / f"products.{fmt}"
+        await export_products(bench.store, files[fmt], fmt, EVERYTHING, ProductFilter())  # type: ignore[arg-type]
+    # Excel's Vietnamese CSV: semicolons, Windows-1258.
+    text = files["csv"].read_text(encoding="utf-8-sig")
+    files["csv ; cp1258"] = folder / "products-vi.csv"
+    with files["csv ; cp1258"].open("w", encoding="cp1258", errors="replace", newline="") as out:
+        import csv
+        import io
+
+        writer = csv.writer(out, delimiter=";")
+        writer.writerows(csv.reader(io.StringIO(text)))
+    return files
+
+
+async def measure_memory(rows: int) -> list[MemoryFigure]:
+    """Each file imported by a fresh process into an empty database; its peak resident memory (ru_maxrss)."""
+    import asyncio
+    import sys
+    import tempfile
+
+    figures: list[MemoryFigure] = []
+    with catalogue_file(rows) as path, tempfile.TemporaryDirectory(prefix="ocop-bench-") as tmp:
+        async with bench_clients() as bench:
+            note(f"import memory: writing {rows:,} rows as XLSX and CSV")
+            files = await _files_of(bench, path, Path(tmp))
+            for name, file in files.items():
+                note(f"import memory: {name}")
+                db = f"{bench.settings.db_name}_mem"
+                with stopwatch() as sw:
+                    process = await asyncio.create_subprocess_exec(
+                        sys.executable, "-c", _IMPORT_ONE, bench.settings.resolved_mongodb_url, db, str(file),
+                        stdout=asyncio.subprocess.PIPE,
+                    )  # fmt: skip
+                    out, _ = await process.communicate()
+                read, created, _failed, peak_kib = (int(x) for x in out.split())
+                figures.append(
+                    MemoryFigure(name, read, created, peak_kib / 1024, sw.seconds, file.stat().st_size / 2**20)
+                )
+    return figures
+
+
+async def run_memory(rows: int) -> tuple[str, list[SummaryRow]]:
+    figures = await measure_memory(rows)
+    lines = [
+        (f.format, f"{f.file_mib:.1f} MiB", f"{f.rows:,} / {f.created:,}", f"{f.peak_mib:.0f} MiB", secs(f.seconds))
+        for f in figures
+    ]
+    table = text_table(
+        f"Import of {rows:,} products: peak memory of the importing process",
+        ("file", "size", "rows / created", "peak RSS", "time"),
+        lines,
+    )
+    summary = [
+        SummaryRow(f"Import {rows:,} rows from {f.format}: peak memory", f"{f.peak_mib:.0f} MiB ({secs(f.seconds)})")
+        for f in figures
+    ]
+    return table, summary

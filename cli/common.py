@@ -54,6 +54,7 @@ def hosts_of(url: str) -> str:
 async def clients(settings: Settings) -> Any:
     # The commands (the worker above all) read what a majority holds: nothing they act on is rolled back.
     store = Store.connect(settings.resolved_mongodb_url, settings.db_name, majority_reads=True)
+    store.mail.public_url = settings.mail_link_base
     meili = MeiliClient(settings.resolved_meili_url, settings.worker_key)
     try:
         yield store, meili

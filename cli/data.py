@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -12,27 +13,75 @@ from api.settings import Settings
 from cli.common import clients, console, err, keys_file, print_keys, progress_bar, run_async
 
 
-def import_products_command(path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True)) -> None:
-    """Bulk import products from JSON Lines or CSV (UTF-8). Exit 1 if any row failed."""
+def import_products_command(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, readable=True),
+    report: Path | None = typer.Option(
+        None,
+        "--report",
+        help="Write the refused rows, with the reasons in Vietnamese and English, to this .csv or .xlsx.",
+    ),
+) -> None:
+    """Bulk import products from XLSX, CSV (comma, semicolon or tab; UTF-8, UTF-16 or Windows-1258) or JSON
+    Lines, with Vietnamese or English column headers. Re-importing updates products by "Mã sản phẩm". Exit 1
+    if any row failed, 2 if the file was refused."""
+    from market.catalog.import_report import error_report
     from market.catalog.importer import import_products
 
     async def work(settings: Settings) -> Any:
         async with clients(settings) as (store, _):
             await store.ensure_indexes()
-            with progress_bar("import") as progress:
-                return await import_products(store, path, progress)
+            with contextlib.ExitStack() as stack:
+                sink = stack.enter_context(error_report(report)) if report is not None else None
+                progress = stack.enter_context(progress_bar("import")) if err.is_terminal else None
+                return await import_products(store, path, progress, errors_to=sink)
 
-    report = run_async(work)
-    for e in report.errors[:200]:
-        err.print(f"line {e.line}: {e.field or '-'}: {e.reason}")
-    if len(report.errors) > 200:
-        err.print(f"… and {len(report.errors) - 200} more errors")
+    result = run_async(work)
+    for e in result.errors[:200]:
+        err.print(f"line {e.line}: {e.field or '-'}: {e.reason}", highlight=False, markup=False)
+    if len(result.errors) > 200:
+        err.print(f"… and {len(result.errors) - 200} more errors")
     console.print(
-        f"rows {report.rows}: created {report.created}, updated {report.updated}, unchanged {report.unchanged}, "
-        f"failed {report.failed} (new producers: {report.producers_created})"
+        f"rows {result.rows}: created {result.created}, updated {result.updated}, unchanged {result.unchanged}, "
+        f"failed {result.failed} (new producers: {result.producers_created})",
+        highlight=False,
     )
-    if report.failed:
+    if report is not None and result.failed:
+        console.print(f"error report: {report}", highlight=False)
+    if result.failed:
         raise typer.Exit(1)
+
+
+def export_products_command(
+    output: Path = typer.Option(..., "--output", "-o", dir_okay=False, help="The file to write."),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv (UTF-8 with a byte order mark)."),
+    province: str | None = typer.Option(None, "--province", help="A province code or any current or old name."),
+    status: list[str] = typer.Option(
+        [], "--status", help="published, draft or archived; repeat for several (default: published and draft)."
+    ),
+) -> None:
+    """Export products with the import's Vietnamese column headers: edit the file and import it again."""
+    from market.catalog.exporter import export_products
+    from market.catalog.policy import EVERYTHING
+    from market.catalog.repository import ProductFilter
+    from market.catalog.validation import parse_status
+
+    if fmt not in ("xlsx", "csv"):
+        err.print(f"[red]error[/red] --format must be xlsx or csv, got {fmt!r}")
+        raise typer.Exit(2)
+    statuses = [parse_status(s) for s in status]
+    if any(s is None for s in statuses):
+        err.print(f"[red]error[/red] --status must be published, draft or archived, got {status!r}")
+        raise typer.Exit(2)
+    flt = ProductFilter(province=province, statuses=tuple(s for s in statuses if s is not None))
+
+    async def work(settings: Settings) -> Any:
+        async with clients(settings) as (store, _):
+            with contextlib.ExitStack() as stack:
+                progress = stack.enter_context(progress_bar("export")) if err.is_terminal else None
+                return await export_products(store, output, fmt, EVERYTHING, flt, progress)  # type: ignore[arg-type]
+
+    summary = run_async(work)
+    console.print(f"wrote {summary.products} products to {summary.path}", highlight=False)
 
 
 def seed_demo_command(

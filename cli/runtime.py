@@ -49,16 +49,30 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Drain everything pending, then exit 0."),
     timeout: float = typer.Option(300.0, help="With --once: give up (exit 1) after this many seconds."),
 ) -> None:
-    """Keep the search indexes (products, RFQ board) in sync with MongoDB, and close expired inquiries."""
+    """Keep the search indexes (products, RFQ board) in sync with MongoDB, deliver the mail in the outbox
+    (OCOP_SMTP_URL), and close expired inquiries."""
     import logging
 
     from api.logs import configure_logging
+    from market.mail.delivery import drain
+    from market.mail.smtp import SmtpSender
     from search.rfqs import RFQS
     from workers.expiry import sweep_expired
     from workers.indexer import RfqIndexer
+    from workers.mail import deliver_mail
     from workers.sync import SearchSync, SyncTimeout
 
     configure_logging()
+    settings = Settings()
+    try:
+        sender = SmtpSender(settings.resolved_smtp_url, mail_from=settings.mail_from)
+    except ValueError as exc:
+        err.print(f"[red]error[/red] {exc}", highlight=False)
+        raise typer.Exit(2) from exc
+    if settings.env == "production" and not settings.smtp_url:
+        logging.getLogger("ocop.mail").warning(
+            "OCOP_SMTP_URL is not set: mail goes to %s, the local development server", sender.target.display
+        )
 
     async def work(settings: Settings) -> None:
         stop = asyncio.Event()
@@ -73,6 +87,7 @@ def worker(
             jobs = [s.run(once=once, stop=stop, timeout=timeout if once else None) for s in syncs]
             if not once:
                 jobs.append(sweep_expired(store, stop))
+                jobs.append(deliver_mail(store, sender, stop))
             try:
                 await asyncio.gather(*jobs)
             except SyncTimeout as exc:
@@ -82,6 +97,11 @@ def worker(
             if once:
                 applied = sum(s.stats.events for s in syncs)
                 console.print(f"search indexes in sync: {applied} change(s) applied")
+                mail = await drain(store, sender)
+                console.print(
+                    f"mail: {mail.sent} sent, {mail.retried} waiting for a retry, {mail.failed} failed",
+                    highlight=False,
+                )
 
     run_async(work)
 
@@ -126,7 +146,10 @@ def run(
     saved_keys = keys_file(settings)
     if saved_keys.exists():
         print_keys(json.loads(saved_keys.read_text(encoding="utf-8")))
-    console.print(f"\n[bold]GraphiQL:[/bold] http://{host}:{port}/graphql   (Ctrl-C stops API and worker)\n")
+    console.print(f"\n[bold]GraphiQL:[/bold] http://{host}:{port}/graphql   (Ctrl-C stops API and worker)")
+    if not settings.smtp_url:
+        console.print(f"[bold]Mail:[/bold] `ocop mail list`, or the files in {settings.mail_dir}")
+    console.print()
     try:
         uvicorn.run(
             "api.app:create_app",

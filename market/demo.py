@@ -318,7 +318,9 @@ class TradeSeeder:
                 await decline_quotation(self.store, buyer, str(quotations[step["decline"]].id), step["reason"])
             elif "accept" in step:
                 quotation = quotations[step["accept"]]
-                deal = await accept_quotation(self.store, buyer, str(quotation.id), quotation.current.number)
+                accepted = await accept_quotation(self.store, buyer, str(quotation.id), quotation.current.number)
+                assert isinstance(accepted, Deal)  # demo buyers have no spending limit
+                deal = accepted
         if deal is not None:
             producer = self.members[deal.producer_id]  # it quoted, so its member exists
             for step in story.get("deal", []):

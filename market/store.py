@@ -19,11 +19,16 @@ from pymongo.monitoring import CommandListener
 from pymongo.read_concern import ReadConcern
 
 from market.accounts.repository import AccountRepository, BuyerOrgRepository
+from market.catalog.document_repository import DocumentRepository
+from market.catalog.lot_repository import LotRepository
 from market.catalog.repository import ProducerRepository, ProductRepository
+from market.mail.outbox import MailOutbox
+from market.membership.repository import ReviewQueue
 from market.storage.idempotency import IdempotencyKeys
 from market.storage.persisted_queries import PersistedQueries
 from market.storage.sync_state import SyncStateStore
 from market.trade.repository import TradeRepository
+from market.trade.sample_repository import SampleRequestRepository
 
 
 class HasIndexes(Protocol):
@@ -39,8 +44,13 @@ class Store:
         self.accounts = AccountRepository(self.db)
         self.buyers = BuyerOrgRepository(self.db)
         self.trade = TradeRepository(self.db)
+        self.documents = DocumentRepository(self.db)
+        self.lots = LotRepository(self.db)
+        self.sample_requests = SampleRequestRepository(self.db, self.trade.streams)
         self.persisted_queries = PersistedQueries(self.db)
         self.idempotency = IdempotencyKeys(client, self.db)
+        self.mail = MailOutbox(self.db)
+        self.reviews = ReviewQueue(self.db)
 
     @classmethod
     def connect(
@@ -77,6 +87,11 @@ class Store:
             self.trade,
             self.idempotency,
             self.persisted_queries,
+            self.documents,
+            self.lots,
+            self.sample_requests,
+            self.mail,
+            self.reviews,
         )
 
     async def ensure_indexes(self) -> None:

@@ -20,10 +20,17 @@ from strawberry.types import ExecutionContext
 
 from market.core.errors import DomainError
 from market.core.paging import MAX_PAGE
+from schema.accounts.audit import AuditQuery
+from schema.accounts.identity import IdentityMutation
+from schema.accounts.organisations import OrganisationMutation, OrganisationQuery
+from schema.accounts.privacy import PrivacyMutation, PrivacyQuery
 from schema.accounts.types import AccountMutation, AccountQuery
+from schema.catalog.documents import Document, DocumentMutation
+from schema.catalog.lots import Lot, LotMutation
 from schema.catalog.mutations import CatalogMutation
 from schema.catalog.queries import CatalogQuery
 from schema.catalog.search import SearchQuery
+from schema.catalog.transfer import TransferMutation, TransferQuery
 from schema.catalog.types import BuyerOrganisation, Producer, Product
 from schema.document_cache import DocumentCache, DocumentStore
 from schema.errors import CLIENT_CODES, classify, localize
@@ -32,7 +39,9 @@ from schema.labels import LabelsQuery
 from schema.observability import ObserveOperation, note_errors
 from schema.pagination import resolve_node
 from schema.scalars import SCALARS
+from schema.trade.approvals import ApprovalMutation, ApprovalQuery, PurchaseApproval
 from schema.trade.operations import TradeMutation, TradeQuery
+from schema.trade.samples import SampleMutation, SampleQuery, SampleRequest, SampleSubscription
 from schema.trade.stats import StatsQuery
 from schema.trade.subscriptions import TradeSubscription
 from schema.trade.types import Deal, Inquiry, Quotation, TradeEvent
@@ -79,7 +88,21 @@ class NodeQuery:
     "and trade events. With `Authorization: Bearer <key>` you see more, by your role. Bad arguments fail with a "
     "top-level error whose `extensions` hold `code` and `field`."
 )
-class Query(CatalogQuery, SearchQuery, AccountQuery, TradeQuery, StatsQuery, NodeQuery, LabelsQuery):
+class Query(
+    CatalogQuery,
+    SearchQuery,
+    AccountQuery,
+    OrganisationQuery,
+    AuditQuery,
+    PrivacyQuery,
+    TradeQuery,
+    ApprovalQuery,
+    SampleQuery,
+    StatsQuery,
+    TransferQuery,
+    NodeQuery,
+    LabelsQuery,
+):
     pass
 
 
@@ -87,7 +110,19 @@ class Query(CatalogQuery, SearchQuery, AccountQuery, TradeQuery, StatsQuery, Nod
     description="Writes. Each needs an API key (a top-level UNAUTHENTICATED error without one). Business and "
     "validation failures come back in the payload's `errors`, and then nothing is written."
 )
-class Mutation(CatalogMutation, TradeMutation, AccountMutation):
+class Mutation(
+    CatalogMutation,
+    DocumentMutation,
+    LotMutation,
+    TransferMutation,
+    TradeMutation,
+    SampleMutation,
+    ApprovalMutation,
+    AccountMutation,
+    IdentityMutation,
+    OrganisationMutation,
+    PrivacyMutation,
+):
     pass
 
 
@@ -96,7 +131,7 @@ class Mutation(CatalogMutation, TradeMutation, AccountMutation):
     "Each subscriber gets only what it may see. To resume without missing anything, subscribe again with `after` "
     "set to the last cursor received."
 )
-class Subscription(TradeSubscription):
+class Subscription(TradeSubscription, SampleSubscription):
     pass
 
 
@@ -172,7 +207,19 @@ def build_schema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
-        types=[Product, Producer, BuyerOrganisation, Inquiry, Quotation, Deal, TradeEvent],
+        types=[
+            Product,
+            Producer,
+            BuyerOrganisation,
+            Inquiry,
+            Quotation,
+            Deal,
+            TradeEvent,
+            PurchaseApproval,
+            Document,
+            Lot,
+            SampleRequest,
+        ],
         extensions=extensions,
         config=StrawberryConfig(
             relay_max_results=100,

@@ -23,7 +23,9 @@ class Context:
     request: Any = None
     response: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    client_address: str = "unknown"  # as the rate limits count it: what sign-in failures are counted by
     locale: str = "en"  # of the messages: "vi" or "en", from the request's Accept-Language
+    public_url: str | None = None  # OCOP_PUBLIC_URL: the base of absolute links (schema/links.py)
 
     def require_viewer(self) -> Principal:
         if self.viewer is None:

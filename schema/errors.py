@@ -62,6 +62,15 @@ describe_enum(
         "different input.",
         ErrorCode.TOO_MANY_SUBSCRIPTIONS: "Your account already holds as many open subscriptions as it may; "
         "end one first.",
+        ErrorCode.ORG_NOT_VERIFIED: "Your organisation is waiting for its provincial OCOP office (or was "
+        "rejected): trade actions and publishing open once it is verified.",
+        ErrorCode.INVALID_CREDENTIALS: "The email or the password is not right; the message never says which.",
+        ErrorCode.TOO_MANY_ATTEMPTS: "Too many failed sign-ins for this email or from this address; the message "
+        "says when to try again.",
+        ErrorCode.WEAK_PASSWORD: "The new password is too short, too simple, too common or too close to your name "
+        "or email.",
+        ErrorCode.INVALID_TOKEN: "A link's token or a session's refresh token is unknown, expired or already used.",
+        ErrorCode.LAST_OWNER: "An organisation keeps at least one owner: name another owner first.",
     },
 )
 

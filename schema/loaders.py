@@ -13,9 +13,11 @@ from bson import ObjectId
 from strawberry.dataloader import DataLoader
 
 from market.accounts.records import BuyerOrg
+from market.catalog.documents import Document
+from market.catalog.lots import Lot
 from market.catalog.records import Producer, Product
 from market.store import Store
-from market.trade.records import Deal, Inquiry, Quotation, TradeEvent
+from market.trade.records import Deal, Inquiry, Quotation, SampleRequest, TradeEvent
 
 T = TypeVar("T", bound=Any)
 
@@ -36,6 +38,20 @@ def _grouped(store: Store) -> Callable[[list[ObjectId]], Awaitable[list[list[Quo
         for quotation in await store.trade.quotations_of(list(set(inquiry_ids))):
             by_inquiry.setdefault(quotation.inquiry_id, []).append(quotation)
         return [by_inquiry[i] for i in inquiry_ids]
+
+    return load
+
+
+def _documents_by(
+    fetch: Callable[[list[ObjectId]], Awaitable[list[Document]]], key: Callable[[Document], ObjectId | None]
+) -> Callable[[list[ObjectId]], Awaitable[list[list[Document]]]]:
+    async def load(owner_ids: Sequence[ObjectId]) -> list[list[Document]]:
+        grouped: dict[ObjectId, list[Document]] = {i: [] for i in owner_ids}
+        for document in await fetch(list(set(owner_ids))):
+            owner = key(document)
+            if owner is not None:
+                grouped.setdefault(owner, []).append(document)
+        return [grouped[i] for i in owner_ids]
 
     return load
 
@@ -81,3 +97,24 @@ class Loaders:
     @cached_property
     def quotations_by_inquiry(self) -> DataLoader[ObjectId, list[Quotation]]:
         return DataLoader(load_fn=_grouped(self._store))
+
+    @cached_property
+    def document(self) -> DataLoader[ObjectId, Document | None]:
+        return DataLoader(load_fn=_by_id(self._store.documents.get_many))
+
+    @cached_property
+    def documents_by_product(self) -> DataLoader[ObjectId, list[Document]]:
+        return DataLoader(load_fn=_documents_by(self._store.documents.of_products, lambda d: d.product_id))
+
+    @cached_property
+    def documents_by_producer(self) -> DataLoader[ObjectId, list[Document]]:
+        """A producer's own documents, not its products'."""
+        return DataLoader(load_fn=_documents_by(self._store.documents.of_producers, lambda d: d.producer_id))
+
+    @cached_property
+    def lot(self) -> DataLoader[ObjectId, Lot | None]:
+        return DataLoader(load_fn=_by_id(self._store.lots.get_many))
+
+    @cached_property
+    def sample_request(self) -> DataLoader[ObjectId, SampleRequest | None]:
+        return DataLoader(load_fn=_by_id(self._store.sample_requests.get_many))

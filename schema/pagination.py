@@ -112,7 +112,10 @@ def global_id(type_name: str, node_id: str) -> str:
     return str(relay.GlobalID(type_name, node_id))
 
 
-NODE_TYPES = ("Product", "Producer", "BuyerOrganisation", "Inquiry", "Quotation", "Deal", "TradeEvent")
+NODE_TYPES = (
+    "Product", "Producer", "BuyerOrganisation", "Inquiry", "Quotation", "Deal", "TradeEvent", "Document", "Lot",
+    "SampleRequest", "PurchaseApproval",
+)  # fmt: skip
 
 
 async def resolve_node(info: Info[Any, Any], value: str, field: str) -> relay.Node | None:

@@ -13,8 +13,18 @@ from typing import Any
 
 from bson import ObjectId
 
-from market.catalog.records import Certification, PriceTier, Producer, Product, ProductGroup, ProductStatus
+from market.catalog.records import (
+    Certification,
+    PriceTier,
+    Producer,
+    Product,
+    ProductGroup,
+    ProductStatus,
+    Translation,
+)
 from market.core.provinces import load_provinces
+from search.attributes import pack_sizes, product_tags
+from search.glossary import glossary_fingerprint, load_glossary
 from search.query import province_token
 from search.synonyms import expand, synonyms_fingerprint
 from search.vietnamese import tone_spellings
@@ -23,11 +33,12 @@ from search.vietnamese import tone_spellings
 VERSION_FIELDS = ("version", "producerVersion")
 
 # Bump when the shape of the document changes; with the synonyms it decides when the index is rebuilt.
-PROJECTION_VERSION = 6
+PROJECTION_VERSION = 7
 
 
 def projection_fingerprint() -> str:
-    return hashlib.sha256(f"{PROJECTION_VERSION}:{synonyms_fingerprint()}".encode()).hexdigest()[:16]
+    sources = f"{PROJECTION_VERSION}:{synonyms_fingerprint()}:{glossary_fingerprint()}"
+    return hashlib.sha256(sources.encode()).hexdigest()[:16]
 
 
 def is_indexed(product: Product) -> bool:
@@ -47,6 +58,8 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
     if product.former_province and product.former_province != province_name:
         names.append(product.former_province)
     synonyms = expand(product.name, product.category)
+    concepts = load_glossary().concepts_in([product.name, product.category, product.unit])
+    english = product.translations.get("en")
     return {
         "id": str(product.id),
         "name": product.name,
@@ -76,6 +89,21 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "producerVerified": producer.verified,
         "status": product.status.value,
         "synonyms": synonyms,
+        "nameEn": english.name if english else None,
+        "descriptionEn": english.description if english else None,
+        # English for what the product is (search/data/glossary.txt), and one token per concept it names.
+        "english": list(dict.fromkeys(" ".join(words) for c in concepts for words in c.english)),
+        "conceptTokens": [c.token for c in concepts],
+        "places": producer.address.commune,
+        "tags": product_tags(
+            name=product.name,
+            category=product.category,
+            unit=product.unit,
+            description=product.description,
+            group=product.group.value,
+            province_names=names,
+        ),
+        "packSizes": pack_sizes(product.unit, product.name),
         # Tone-preserving forms (see search/vietnamese.py); typo tolerance is off on them.
         "toneName": tone_spellings(product.name),
         "toneText": tone_spellings(" ".join([product.category, *synonyms, *names])),
@@ -146,4 +174,10 @@ def product_from_document(doc: dict[str, Any]) -> Product:
         certified_at=date.fromisoformat(certified_at) if certified_at else None,
         valid_until=date.fromisoformat(valid_until) if valid_until else None,
         published_at=_ts(get("publishedAt")),
+        translations=translations_of(doc),
     )
+
+
+def translations_of(doc: dict[str, Any]) -> dict[str, Translation]:
+    name, description = doc.get("nameEn"), doc.get("descriptionEn")
+    return {"en": Translation(name=name, description=description)} if name or description else {}

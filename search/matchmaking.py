@@ -26,7 +26,9 @@ def matcher_for(search: ProductSearch) -> Matcher:
         # Every word of the RFQ must match (a typo-corrected reading still counts): "kẹo dừa" invites coconut
         # candy makers, not every maker of some candy.
         try:
-            page = await search.search(criteria.query, PageRequest(CANDIDATES), None, flt=flt, every_word=True)
+            page = await search.search(
+                criteria.query, PageRequest(CANDIDATES), None, flt=flt, every_word=True, interpret_query=False
+            )
         except DomainError as exc:
             raise DomainError([e.moved(_CRITERIA.get(e.field or "", e.field)) for e in exc.errors]) from exc
         by_producer: dict[object, Match] = {}

@@ -23,9 +23,11 @@ from typing import Any
 
 from market.core.provinces import load_provinces, province_key
 from search.filters import equals, one_of
+from search.settings import ENGLISH_FIELDS, PRODUCT_SETTINGS
 from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_token, words
 from search.vocabulary import Vocabulary
 
+VIETNAMESE_FIELDS = [f for f in PRODUCT_SETTINGS["searchableAttributes"] if f not in ENGLISH_FIELDS]
 WEIGHT_TYPO = 0.9
 WEIGHT_TYPED = 0.6
 
@@ -67,6 +69,8 @@ class Reading:
     text: str
     converted: str | None = None
     corrected: str | None = None
+    # Glossary concept tokens of the English terms typed (search/glossary.py), appended to the main query.
+    tokens: list[str] = field(default_factory=list)
 
     @property
     def best(self) -> str:
@@ -75,6 +79,15 @@ class Reading:
     @property
     def toned(self) -> bool:
         return any(has_marks(w) for w in words(self.best))
+
+    @property
+    def vietnamese(self) -> bool:
+        """Every word (as converted or corrected) is a Vietnamese syllable or a code, and no English term was
+        read: then English fields are not searched, where a last syllable would match English words by
+        prefix ("ca fe" finding "fermented" fish before "cà phê")."""
+        return not self.tokens and all(
+            is_syllable(w) or any(ch.isdigit() for ch in w) for w in words(self.corrected or self.best)
+        )
 
 
 @dataclass(slots=True)
@@ -135,14 +148,17 @@ def join_codes(text: str) -> str:
     return _SPLIT_CODE.sub(lambda m: m[0] if is_syllable(m[1]) else m[1] + m[2], text)
 
 
-def read(text: str, vocabulary: Vocabulary | None) -> Reading:
+def read(
+    text: str, vocabulary: Vocabulary | None, *, keep: frozenset[str] = frozenset(), tokens: list[str] | None = None
+) -> Reading:
+    """`keep`: folded words never corrected; `tokens`: concept tokens to append (see Reading)."""
     text = join_codes(text)
-    reading = Reading(text=text)
+    reading = Reading(text=text, tokens=list(tokens or ()))
     if not text:
         return reading
     reading.converted = convert_keystrokes(text)
     if vocabulary is not None:
-        reading.corrected = vocabulary.correct_text(reading.best)
+        reading.corrected = vocabulary.correct_text(reading.best, keep)
     return reading
 
 
@@ -210,10 +226,16 @@ def plan(
 ) -> Plan:
     """`every_word`: a document must match every word of the query (tones included), as matchmaking needs;
     by default Meilisearch may drop words from the end when too few documents match them all."""
+    vietnamese_only = bool(reading.text) and reading.vietnamese
 
     def query(q: str, weight: float | None = None, *, toned: bool = False) -> dict[str, Any]:
         q = mark_provinces(q)
-        body: dict[str, Any] = {"indexUid": index_uid, "q": with_tones(q) if toned else q, "filter": filters, **display}
+        if toned:
+            # Last, so that Meilisearch drops them first: they rank, they never exclude.
+            q = " ".join([with_tones(q), *reading.tokens]) if reading.tokens and q else with_tones(q)
+        body: dict[str, Any] = {"indexUid": index_uid, "q": q, "filter": filters, **display}
+        if vietnamese_only:
+            body["attributesToSearchOn"] = VIETNAMESE_FIELDS
         if every_word:
             body["matchingStrategy"] = "all"
         if weight is not None:

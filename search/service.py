@@ -21,7 +21,9 @@ from search.client import MeiliClient, MeiliError
 from search.documents import product_from_document
 from search.failures import search_failure
 from search.filters import equals
+from search.glossary import load_glossary
 from search.highlights import HIGHLIGHT_PARAMS, highlights
+from search.interpret import Chip, Interpretation, Named, interpret
 from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read
 from search.vietnamese import convert_keystrokes
 from search.vocabulary import Vocabulary, VocabularyBuilder
@@ -41,7 +43,8 @@ log = logging.getLogger("ocop.search")
 _RETRIEVE = [
     "id", "name", "description", "category", "group", "stars", "priceVnd", "priceTiers", "unit", "moq",
     "certifications", "certificateNo", "certifiedAt", "validUntil", "images", "externalId", "provinceCode",
-    "formerProvince", "producerId", "status", "createdAt", "updatedAt", "publishedAt", "version",
+    "formerProvince", "producerId", "status", "createdAt", "updatedAt", "publishedAt", "version", "nameEn",
+    "descriptionEn",
 ]  # fmt: skip
 _HIGHLIGHTED = ("name", "description")
 _HIGHLIGHTING = {
@@ -87,6 +90,14 @@ class SearchPage:
     estimated_total: int
     facets: dict[str, dict[str, int]] = field(default_factory=dict)
     price_range: tuple[int, int] | None = None
+    # What the query was read as (search/interpret.py), and whether it names a product the catalogue lacks.
+    chips: list[Chip] = field(default_factory=list)
+    missing: str | None = None
+    did_you_mean: str | None = None
+
+    @property
+    def no_exact_match(self) -> bool:
+        return self.missing is not None
 
 
 def clean_query(query: str) -> str:
@@ -178,6 +189,30 @@ def visibility_filter(viewer: Viewer, include_drafts: bool) -> str:
     return f"({published} OR ({draft} AND {equals('provinceCode', str(scope.province_code))}))"
 
 
+@dataclass(slots=True)
+class _Ran:
+    result: SearchPage
+    request: PageRequest
+    start: int
+
+    @property
+    def hits(self) -> list[SearchHit]:
+        return self.result.hits
+
+
+def _missing(interpretation: Interpretation | None, vocabulary: Vocabulary | None) -> Named | None:
+    """The product the query names that the catalogue does not carry, if any: the first one named (the head
+    of a Vietnamese noun phrase), or any named exactly (with accents, or in English). A word typed without
+    accents that is not the head may be another word ("mat ong chai nho": "nhỏ", small), so it is not
+    judged. Unknown until the catalogue's vocabulary is first counted."""
+    if interpretation is None or vocabulary is None or not interpretation.named:
+        return None
+    for position, named in enumerate(interpretation.named):
+        if (position == 0 or named.exact) and not any(c.label in vocabulary.concepts for c in named.concepts):
+            return named
+    return None
+
+
 class ProductSearch:
     def __init__(
         self,
@@ -233,7 +268,8 @@ class ProductSearch:
                 await task
 
     async def _count_words(self, store: Store) -> None:
-        builder = VocabularyBuilder()
+        glossary = load_glossary()
+        builder = VocabularyBuilder(lambda texts: (c.label for c in glossary.concepts_in(texts)))
         began, texts = time.monotonic(), 0
         try:
             async with contextlib.aclosing(store.products.published_texts(VOCABULARY_BATCH)) as batches:
@@ -263,10 +299,18 @@ class ProductSearch:
         *,
         highlight: bool = False,
         every_word: bool = False,
+        interpretation: Interpretation | None = None,
     ) -> Plan:
+        """With an `interpretation`, its remaining text is searched, with its filters and concept tokens."""
         filters = filter_expression(flt, visibility_filter(viewer, include_drafts))
+        text = clean_query(query)
+        tokens: list[str] = []
+        if interpretation is not None:
+            text, tokens = interpretation.text, interpretation.concept_tokens
+            filters += interpretation.filters
+        glossary = load_glossary()
         return plan(
-            read(clean_query(query), vocabulary),
+            read(text, vocabulary, keep=glossary.kept_words, tokens=tokens),
             filters,
             sort,
             index_uid=self.index_uid,
@@ -286,8 +330,11 @@ class ProductSearch:
         facets: Sequence[str] = (),
         highlight: bool = False,
         every_word: bool = False,
+        interpret_query: bool = True,
     ) -> SearchPage:
-        """`facets` lists the attributes to count (see search.query.FACETS; "priceVnd" gives the price range)."""
+        """`facets` lists the attributes to count (see search.query.FACETS; "priceVnd" gives the price range).
+        `interpret_query`: read stars, certifications, pack sizes and intents in the text as filters, and
+        answer a query for a product the catalogue lacks with nothing (see search/interpret.py)."""
         page = page.validated()
         start, end = cursor_bounds(page)
         if end is not None and end > MAX_RESULTS:
@@ -297,16 +344,35 @@ class ProductSearch:
         unknown = set(facets) - set(FACETS)
         if unknown:
             raise ValueError(f"not facet attributes: {sorted(unknown)}")
-        plan_ = self.plan(
-            query,
-            flt or SearchFilter(),
-            sort,
-            viewer,
-            include_drafts,
-            self.vocabulary(),
-            highlight=highlight,
-            every_word=every_word,
-        )
+        vocabulary = self.vocabulary()
+        interpretation = interpret(clean_query(query)) if interpret_query and query.strip() else None
+        missing = _missing(interpretation, vocabulary)
+        if interpretation is not None and missing is not None:
+            return SearchPage(
+                hits=[], has_next=False, has_previous=False, estimated_total=0,
+                chips=interpretation.chips, missing=missing.text,
+            )  # fmt: skip
+
+        def planned(reading: Interpretation | None) -> Plan:
+            return self.plan(
+                query, flt or SearchFilter(), sort, viewer, include_drafts, vocabulary,
+                highlight=highlight, every_word=every_word, interpretation=reading,
+            )  # fmt: skip
+
+        plan_ = planned(interpretation)
+        ran = await self._run(plan_, page, facets, highlight)
+        chips = interpretation.chips if interpretation else []
+        if not ran.hits and interpretation is not None and interpretation.filters and ran.start == 0:
+            # Nothing passes what the query was read as: the words as typed, the chips shown as not applied.
+            plan_ = planned(None)
+            ran = await self._run(plan_, page, facets, highlight)
+            chips = interpretation.without_filters()
+        result = ran.result
+        result.chips = chips
+        result.did_you_mean = plan_.reading.corrected if result.hits else None
+        return result
+
+    async def _run(self, plan_: Plan, page: PageRequest, facets: Sequence[str], highlight: bool) -> _Ran:
         try:
             total = min(await self._count(plan_), MAX_RESULTS) if needs_total(page) else None
             window = offset_window(page, total)
@@ -333,7 +399,7 @@ class ProductSearch:
         ]
         has_previous, has_next = window.flags(len(rows))
         price = stats.get("priceVnd")
-        return SearchPage(
+        result = SearchPage(
             hits=hits,
             has_next=has_next,
             has_previous=has_previous,
@@ -341,6 +407,7 @@ class ProductSearch:
             facets={k: v for k, v in distribution.items() if k != "priceVnd"},
             price_range=(int(price["min"]), int(price["max"])) if price else None,
         )
+        return _Ran(result, page, window.offset)
 
     @staticmethod
     def _params(plan_: Plan) -> dict[str, Any]:

@@ -11,14 +11,27 @@ from typing import Any
 PRODUCTS = "products"
 
 # Searched through accent folding (Meilisearch's normal behaviour).
-FOLDED_FIELDS = ["name", "synonyms", "category", "provinceNames", "producerName", "description"]
-# Searched with tones kept (Telex spelling, see search/vietnamese.py), and provinces as one word each
-# (see search.query.mark_provinces): exact words, never typos.
+FOLDED_FIELDS = ["name", "nameEn", "synonyms", "english", "category", "provinceNames", "producerName", "places", "unit"]
+# Searched last: long texts, whose words say less about what a product is than its name does.
+TEXT_FIELDS = ["description", "descriptionEn"]
+# Searched with tones kept (Telex spelling, see search/vietnamese.py), provinces as one word each (see
+# search.query.mark_provinces) and glossary concepts as one token each (search/glossary.py): exact words,
+# never typos.
 TONE_FIELDS = ["toneName", "toneText"]
 PROVINCE_FIELD = "provinceTokens"
+CONCEPT_FIELD = "conceptTokens"
+# Not searched for a query that is wholly Vietnamese (see search.query.Reading.vietnamese).
+ENGLISH_FIELDS = ("nameEn", "english", "descriptionEn")
 
 PRODUCT_SETTINGS: dict[str, Any] = {
-    "searchableAttributes": [*FOLDED_FIELDS[:2], *TONE_FIELDS, PROVINCE_FIELD, *FOLDED_FIELDS[2:]],
+    "searchableAttributes": [
+        *FOLDED_FIELDS[:4],
+        *TONE_FIELDS,
+        CONCEPT_FIELD,
+        PROVINCE_FIELD,
+        *FOLDED_FIELDS[4:],
+        *TEXT_FIELDS,
+    ],
     "filterableAttributes": [
         "id",  # the worker reads current versions by id before writing (see workers/indexer.py)
         "status",
@@ -31,6 +44,8 @@ PRODUCT_SETTINGS: dict[str, Any] = {
         "producerId",
         "producerVerified",
         "moq",
+        "tags",  # derived from the product's data (search/attributes.py)
+        "packSizes",
     ],
     "sortableAttributes": ["priceVnd", "stars", "createdAt", "name"],
     "displayedAttributes": ["*"],
@@ -38,7 +53,7 @@ PRODUCT_SETTINGS: dict[str, Any] = {
     "rankingRules": ["sort", "words", "typo", "proximity", "attribute", "exactness", "stars:desc"],
     # A one-letter difference in a Telex spelling is a different tone, and in a province token another
     # province: never a typo there.
-    "typoTolerance": {"disableOnAttributes": [*TONE_FIELDS, PROVINCE_FIELD]},
+    "typoTolerance": {"disableOnAttributes": [*TONE_FIELDS, PROVINCE_FIELD, CONCEPT_FIELD]},
     "faceting": {"maxValuesPerFacet": 200},
     "pagination": {"maxTotalHits": 5000},
 }

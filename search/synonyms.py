@@ -37,7 +37,7 @@ def parse(text: str) -> list[SynonymGroup]:
     groups = []
     for line in text.splitlines():
         line = line.strip()
-        if not line or line.startswith("#"):
+        if not line or line.startswith(("#", "!")):
             continue
         terms = []
         for raw in line.split(","):
@@ -49,6 +49,43 @@ def parse(text: str) -> list[SynonymGroup]:
         if len(terms) > 1:
             groups.append(SynonymGroup(tuple(terms)))
     return groups
+
+
+def parse_stop_phrases(text: str) -> frozenset[tuple[str, ...]]:
+    """The phrases of the `!` lines: their words belong to no shorter term ("lá dứa" is not "dứa")."""
+    phrases: set[tuple[str, ...]] = set()
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("!"):
+            phrases.update(tuple(_lower_words(raw)) for raw in line[1:].split(",") if _lower_words(raw))
+    return frozenset(phrases)
+
+
+def stop_spans(words: list[str], stops: frozenset[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """(start, end) of each stop phrase in `words`."""
+    spans = []
+    for phrase in stops:
+        size = len(phrase)
+        for i in range(len(words) - size + 1):
+            if tuple(words[i : i + size]) == phrase:
+                spans.append((i, i + size))
+    return spans
+
+
+def covered(words: list[str], stops: frozenset[tuple[str, ...]]) -> set[int]:
+    """Positions of `words` inside a stop phrase."""
+    return {i for start, end in stop_spans(words, stops) for i in range(start, end)}
+
+
+def splits(start: int, end: int, spans: list[tuple[int, int]]) -> bool:
+    """Whether a term at [start, end) takes part of a stop phrase without the whole of it: "dứa" of "lá
+    dứa" does, the glossary's own "lá dứa" (pandan) does not."""
+    return any(a < end and start < b and not (start <= a and b <= end) for a, b in spans)
+
+
+@cache
+def load_stop_phrases() -> frozenset[tuple[str, ...]]:
+    return parse_stop_phrases(_source())
 
 
 @cache
@@ -82,12 +119,22 @@ def _default_index() -> TermIndex:
     return index_terms(load_synonyms())
 
 
-def expand(name: str, category: str, groups: list[SynonymGroup] | None = None) -> list[str]:
-    """The synonym terms a product gains from its name and category (tone-exact)."""
+def expand(
+    name: str,
+    category: str,
+    groups: list[SynonymGroup] | None = None,
+    stops: frozenset[tuple[str, ...]] | None = None,
+) -> list[str]:
+    """The synonym terms a product gains from its name and category (tone-exact), leaving out words inside a
+    stop phrase."""
     index = index_terms(groups) if groups is not None else _default_index()
+    stops = load_stop_phrases() if stops is None else stops
     matched: dict[SynonymGroup, set[Term]] = {}
     for words in (_lower_words(name), _lower_words(category)):
+        hidden = covered(words, stops)
         for i, word in enumerate(words):
+            if i in hidden:
+                continue
             for term, group in index.get(word, ()):
                 if (i == 0 or not term.leading_only) and tuple(words[i : i + len(term.words)]) == term.words:
                     matched.setdefault(group, set()).add(term)

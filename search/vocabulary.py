@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import string
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from market.core.text import fold
 from search.vietnamese import words
@@ -34,8 +34,11 @@ def _adjacent(a: str, b: str) -> bool:
 
 
 class Vocabulary:
-    def __init__(self, counts: Counter[str]) -> None:
+    def __init__(self, counts: Counter[str], concepts: frozenset[str] = frozenset()) -> None:
         self.counts = counts
+        # The glossary concepts the catalogue carries (their labels), read tone-exactly from names and
+        # categories: what tells "no grapes here" from a misspelling.
+        self.concepts = concepts
         # Corrections already worked out, per word (a vocabulary never changes; it is replaced). Bounded:
         # only short ASCII words need work, and the memo is dropped when full.
         self._corrections: dict[str, str | None] = {}
@@ -81,13 +84,16 @@ class Vocabulary:
             candidates, key=lambda c: (self.counts[c] * (SLIP_BONUS if _slip(folded, c) else 1), c[0] == folded[0], c)
         )
 
-    def correct_text(self, text: str) -> str | None:
+    def correct_text(self, text: str, keep: frozenset[str] = frozenset()) -> str | None:
+        """`keep`: words never corrected, folded (product words of the glossary: "nho" is a grape, and no
+        slip for a word the catalogue happens to hold)."""
         changed = False
         out = []
         tokens = words(text)
         for i, word in enumerate(tokens):
             beside_number = any(t.isdigit() for t in tokens[max(0, i - 1) : i + 2])
-            fixed = None if beside_number else self.correct(word)  # "st 25" is a rice variety
+            kept = beside_number or fold(word) in keep  # "st 25" is a rice variety
+            fixed = None if kept else self.correct(word)
             changed = changed or fixed is not None
             out.append(fixed or word)
         return " ".join(out) if changed else None
@@ -97,14 +103,19 @@ class VocabularyBuilder:
     """Counts the words of texts handed over a few at a time, so that a catalogue can be read in batches and
     counted in short steps between other work; only the counts are kept, never the texts."""
 
-    def __init__(self) -> None:
+    def __init__(self, concepts_in: Callable[[list[str]], Iterable[str]] | None = None) -> None:
         self._counts: Counter[str] = Counter()
+        self._concepts_in = concepts_in
+        self._concepts: set[str] = set()
         # A catalogue repeats a few thousand distinct words: each is folded once, not at every occurrence.
         self._folded: dict[str, str] = {}
 
     def add(self, texts: Iterable[str]) -> None:
         # One match over the joined texts rather than one per text; the space keeps words apart and keeps a
         # combining mark from composing with the previous text's last letter.
+        texts = list(texts)
+        if self._concepts_in is not None:
+            self._concepts.update(self._concepts_in(texts))
         written = Counter(words(" ".join(texts)))
         folded = self._folded
         counts = self._counts
@@ -116,8 +127,9 @@ class VocabularyBuilder:
 
     def build(self) -> Vocabulary:
         """The vocabulary of everything added; the builder is spent (a vocabulary never changes)."""
-        vocabulary = Vocabulary(self._counts)
+        vocabulary = Vocabulary(self._counts, frozenset(self._concepts))
         self._counts = Counter()
+        self._concepts = set()
         self._folded = {}
         return vocabulary
 

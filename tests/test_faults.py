@@ -52,6 +52,7 @@ def own_mongo(tmp_path: Path, settings: Settings) -> Iterator[tuple[Settings, Lo
         OCOP_MONGO_PORT=free_port(),
         MEILI_URL=settings.resolved_meili_url,
         MEILI_MASTER_KEY=settings.resolved_meili_key,
+        OCOP_SMTP_URL=settings.resolved_smtp_url,
         OCOP_DB_NAME="ocop_faults",
         OCOP_INDEX_PREFIX=settings.index_prefix + "faults_",
         OCOP_RATE_LIMIT=False,

@@ -1,10 +1,13 @@
-"""The project's own MongoDB and Meilisearch: real binaries, temporary OCOP_HOME, unusual ports."""
+"""The project's own MongoDB, Meilisearch and SMTP server: real binaries, temporary OCOP_HOME, unusual ports."""
 
 from __future__ import annotations
 
+import importlib.metadata
+import smtplib
 import socket
 import subprocess
 from collections.abc import Iterator
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +16,12 @@ import pytest
 from pymongo import MongoClient
 
 from api.settings import Settings
-from devservices.local import MEILISEARCH, MONGODB, LocalServices, ServiceError, ServiceStatus
+from devservices.local import MEILISEARCH, MONGODB, SMTP, LocalServices, ServiceError, ServiceStatus
+from devservices.mailbox import Mailbox
 
 MONGO_PORT = 27118
 MEILI_PORT = 7801
+SMTP_PORT = 2625
 
 
 @pytest.fixture(scope="module")
@@ -27,16 +32,17 @@ def meili_bin() -> Path:
 
 @pytest.fixture
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("MONGODB_URL", "MEILI_URL", "MEILI_MASTER_KEY", "MEILI_BIN"):
+    for name in ("MONGODB_URL", "MEILI_URL", "MEILI_MASTER_KEY", "MEILI_BIN", "OCOP_SMTP_URL"):
         monkeypatch.delenv(name, raising=False)
 
 
-def _settings(home: Path, meili_bin: Path, mongo_port: int, meili_port: int) -> Settings:
+def _settings(home: Path, meili_bin: Path, mongo_port: int, meili_port: int, smtp_port: int = SMTP_PORT) -> Settings:
     return Settings(
         _env_file=None,
         OCOP_HOME=home,
         OCOP_MONGO_PORT=mongo_port,
         OCOP_MEILI_PORT=meili_port,
+        OCOP_SMTP_PORT=smtp_port,
         MEILI_BIN=str(meili_bin),
     )
 
@@ -77,7 +83,7 @@ def test_start_is_idempotent_and_stop_leaves_nothing(services: LocalServices) ->
     stale.write_text(f"{_dead_pid()}\n")
 
     first = _by_name(services.start())
-    assert set(first) == {MONGODB, MEILISEARCH}
+    assert set(first) == {MONGODB, MEILISEARCH, SMTP}
     for status in first.values():
         assert status.running and status.started and not status.external
         assert status.pid is not None and not _process_gone(status.pid)
@@ -85,6 +91,8 @@ def test_start_is_idempotent_and_stop_leaves_nothing(services: LocalServices) ->
         assert status.log_file is not None and status.log_file.exists()
     assert first[MONGODB].version == "6.0.5"
     assert first[MEILISEARCH].version == "1.21.0"
+    assert first[SMTP].version == importlib.metadata.version("aiosmtpd")
+    assert first[SMTP].data_dir == home / "mail"
     assert stale.read_text().strip() == str(first[MEILISEARCH].pid)
 
     client: MongoClient[dict[str, Any]] = MongoClient(
@@ -106,6 +114,15 @@ def test_start_is_idempotent_and_stop_leaves_nothing(services: LocalServices) ->
         )
         assert indexes.status_code == 200
         assert http.get(f"{services.settings.resolved_meili_url}/indexes").status_code == 401
+
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@example.vn", "b@example.vn", "Chào buổi sáng"
+    message.set_content("Nội dung")
+    with smtplib.SMTP("127.0.0.1", SMTP_PORT, timeout=10) as smtp:
+        smtp.send_message(message)
+    (received,) = Mailbox.of(services.settings).latest()
+    assert received.subject == "Chào buổi sáng" and received.text == "Nội dung\n"
+    assert received.envelope_to == ("b@example.vn",)
 
     second = _by_name(services.start())
     for name, status in second.items():
@@ -138,16 +155,18 @@ def test_external_urls_start_nothing(tmp_path: Path, meili_bin: Path, clean_env:
         OCOP_MEILI_PORT=MEILI_PORT,
         MONGODB_URL="mongodb://app:secret@db.invalid:27017/?replicaSet=rs0",
         MEILI_URL="http://search.invalid:7700",
+        OCOP_SMTP_URL="smtp+starttls://mailer:secret@mail.invalid:587",
     )
     local = LocalServices(settings)
     for statuses in (local.start(), local.status(), local.stop()):
         by_name = _by_name(statuses)
-        assert set(by_name) == {MONGODB, MEILISEARCH}
+        assert set(by_name) == {MONGODB, MEILISEARCH, SMTP}
         for status in by_name.values():
             assert status.external and not status.started and not status.running
             assert status.pid is None and status.state == "external"
         assert "secret" not in by_name[MONGODB].url
         assert by_name[MEILISEARCH].url == "http://search.invalid:7700"
+        assert by_name[SMTP].url == "smtp+starttls://mailer:***@mail.invalid:587"
     assert not home.exists()
 
 

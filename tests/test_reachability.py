@@ -44,6 +44,8 @@ from api.auth import principal_of
 from market.accounts.policy import Principal
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
+from market.catalog.documents import upload_document
+from market.catalog.lots import record_lot
 from market.core.paging import MAX_PAGE
 from market.storage.changes import encode_cursor
 from market.trade.deals import advance_deal, sign_mou
@@ -52,6 +54,7 @@ from market.trade.inquiries import Match, submit_inquiry
 from market.trade.pipeline import DealState
 from market.trade.quotations import accept_quotation, submit_quotation
 from market.trade.records import Criteria
+from market.trade.samples import accept_sample_request, convert_to_inquiry, request_samples
 from schema import MAX_ALIASES, MAX_DEPTH, MAX_TOKENS, build_schema
 from schema.context import Context
 from schema.loaders import Loaders
@@ -105,19 +108,24 @@ class World:
 # Which of the world's trade objects `node(id)` gives each role: pins the world, so that every check below has
 # something hidden to look for. Catalogue objects (products, producers, buyers) are public.
 TRADE = ("rfq", "direct:maker", "direct:outsider", "quote:rfq:maker", "quote:rfq:outsider", "quote:direct:maker",
-         "quote:direct:outsider", "deal:maker", "deal:outsider", "event")  # fmt: skip
-MAKER_SIDE = {"rfq", "direct:maker", "quote:rfq:maker", "quote:direct:maker", "deal:maker", "event"}
-OUTSIDER_SIDE = {"rfq", "direct:outsider", "quote:rfq:outsider", "quote:direct:outsider", "deal:outsider", "event"}
+         "quote:direct:outsider", "deal:maker", "deal:outsider", "event", "sample:maker", "sample:outsider",
+         "inquiry:sample", "doc:maker", "doc:product:maker", "lot:maker")  # fmt: skip
+# A producer's papers are for its side and for signed-in buyers; its lots for its side only.
+PAPERS = {"doc:maker", "doc:product:maker"}
+MAKER_SIDE = {"rfq", "direct:maker", "quote:rfq:maker", "quote:direct:maker", "deal:maker", "event", "sample:maker",
+              "inquiry:sample", "lot:maker"} | PAPERS  # fmt: skip
+OUTSIDER_SIDE = {"rfq", "direct:outsider", "quote:rfq:outsider", "quote:direct:outsider", "deal:outsider", "event",
+                 "sample:outsider"}  # fmt: skip
 SEES: dict[str, set[str]] = {
     "admin": set(TRADE),
-    "buyer": set(TRADE),
+    "buyer": set(TRADE) - {"lot:maker"},
     "maker": MAKER_SIDE,
     "office": MAKER_SIDE,  # Vĩnh Long: the candy makers' province
     "outsider": OUTSIDER_SIDE,
     "other_office": OUTSIDER_SIDE,  # Hà Nội: the outsider's province
     "rival": {"rfq", "event"},  # invited, never quoted: no competitor's quotation or deal
     "bystander": {"rfq", "event"},  # same group and province, not invited: the open RFQ is advertised to it
-    "other_buyer": {"event"},
+    "other_buyer": {"event"} | PAPERS,
     "anonymous": {"event"},
 }
 # What `node(id)` of a world object shows each role through fields that the rule narrows below the object's own
@@ -218,8 +226,42 @@ async def world(catalogue: Catalogue) -> World:
         objects[f"direct:{name}"] = gid("Inquiry", direct.id)
         objects[f"quote:direct:{name}"] = gid("Quotation", quote.id)
         objects[f"deal:{name}"] = gid("Deal", deal.id)
+    # Samples of both producers' products; the maker shipped its own and the buyer turned them into an inquiry.
+    for name in ("maker", "outsider"):
+        product_id = str(node_id_of(objects[f"product:{name}"]))
+        sample = await request_samples(
+            store, buyer, {"productId": product_id, "quantity": 4, "deliveryAddress": "Kho Co.op, TP HCM"}
+        )
+        objects[f"sample:{name}"] = gid("SampleRequest", sample.id)
+        if name == "maker":
+            await accept_sample_request(store, producer_members[name], str(sample.id), {"carrier": "GHN"})
+            inquiry = await convert_to_inquiry(store, buyer, str(sample.id), {"quantity": 200, "unit": "hộp"})
+            objects["inquiry:sample"] = gid("Inquiry", inquiry.id)
+    maker = producer_members["maker"]
+    own_paper = await upload_document(
+        store, maker, {"producerId": str(producers["maker"]), "type": "food_safety"}, PDF, file_name="attp.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+    objects["doc:maker"] = gid("Document", own_paper.id)
+    maker_product = str(node_id_of(objects["product:maker"]))
+    product_paper = await upload_document(
+        store, maker, {"productId": maker_product, "type": "lab_test"}, PDF, file_name="kiem-nghiem.pdf",
+        content_type="application/pdf",
+    )  # fmt: skip
+    objects["doc:product:maker"] = gid("Document", product_paper.id)
+    lot = await record_lot(
+        store, maker, {"productId": maker_product, "lotNumber": "R-1", "producedOn": date(2025, 6, 1)}
+    )
+    objects["lot:maker"] = gid("Lot", lot.id)
     await catalogue.sync_board()
     return World(keys=keys, principals=principals, objects=objects, since=encode_cursor(token))
+
+
+PDF = b"%PDF-1.4\n%%EOF\n"
+
+
+def node_id_of(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().split(":", 1)[1]
 
 
 async def _no_matchmaking(criteria: Criteria, limit: int) -> list[Match]:

@@ -89,6 +89,7 @@ def own_meili(settings: Settings, tmp_path: Path) -> Iterator[tuple[LocalService
         OCOP_MEILI_PORT=settings.meili_port + 100,
         MONGODB_URL=settings.resolved_mongodb_url,
         MEILI_BIN=str(LocalServices(settings).ensure_meili_binary()),
+        OCOP_SMTP_URL=settings.resolved_smtp_url,
         OCOP_DB_NAME=settings.db_name,
         OCOP_INDEX_PREFIX=settings.index_prefix + "own_",
     )
@@ -135,6 +136,7 @@ async def test_lost_resume_point_triggers_a_full_rebuild(tmp_path: Path, setting
         OCOP_MONGO_PORT=settings.mongo_port + 100,
         MEILI_URL=settings.resolved_meili_url,
         MEILI_MASTER_KEY=settings.resolved_meili_key,
+        OCOP_SMTP_URL=settings.resolved_smtp_url,
         OCOP_DB_NAME="expiry",
         OCOP_INDEX_PREFIX=settings.index_prefix + "expiry_",
     )

@@ -1,12 +1,22 @@
-"""The principal a request acts as. The rules of what it may do live in each domain's policy module."""
+"""The principal a request acts as, and the rules of who may do what inside an organisation: inviting,
+changing roles, removing members, setting spending limits, approving purchases and managing keys. The rules
+of trade and the catalogue live in those domains' policy modules, which ask `ensure_can_trade` first.
+
+Pure functions over the principal and roles; tests/unit/test_member_policy.py walks them as a table.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from bson import ObjectId
 
-from market.accounts.records import Role
+from market.accounts.records import Account, MemberRole, OrgStatus, Role
+from market.core.errors import DomainError, forbidden
+
+# Most rights first: an actor acts on roles ranked below its own, an owner on every role.
+RANK: dict[MemberRole, int] = {MemberRole.OWNER: 0, MemberRole.MANAGER: 1, MemberRole.MEMBER: 2, MemberRole.VIEWER: 3}
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,7 +26,12 @@ class Principal:
     role: Role
     org_id: ObjectId | None = None
     province_code: str | None = None
-    key_id: ObjectId | None = None  # the API key the request came with
+    key_id: ObjectId | None = None  # the API key, or the session, the request came with
+    org_role: MemberRole | None = None  # within the organisation, narrowed by the key's scope
+    org_status: OrgStatus = OrgStatus.VERIFIED
+    spending_limit_vnd: int | None = None
+    expires_at: datetime | None = None  # of the credential; no cache keeps the principal longer
+    via_session: bool = False  # signed in with a password, rather than an API key
 
     @property
     def is_admin(self) -> bool:
@@ -33,6 +48,131 @@ class Principal:
 Viewer = Principal | None
 
 
+def principal_of(
+    account: Account,
+    key_id: ObjectId | None = None,
+    *,
+    scope: MemberRole | None = None,
+    expires_at: datetime | None = None,
+    via_session: bool = False,
+) -> Principal:
+    """Who a request acts as: the account, through the key or session it came with."""
+    return Principal(
+        account_id=account.id,
+        name=account.name,
+        role=account.role,
+        org_id=account.org_id,
+        province_code=account.province_code,
+        key_id=key_id,
+        org_role=narrowed(account.org_role, scope),
+        org_status=account.org_status,
+        spending_limit_vnd=account.spending_limit_vnd,
+        expires_at=expires_at,
+        via_session=via_session,
+    )
+
+
+def narrowed(role: MemberRole | None, scope: MemberRole | None) -> MemberRole | None:
+    """The role a key acts with: its account's, or the key's scope where that is lower."""
+    if role is None or scope is None:
+        return role
+    return scope if RANK[scope] > RANK[role] else role
+
+
 def can_revoke_key(viewer: Viewer, key_account_id: ObjectId) -> bool:
     """Admins revoke any key; everyone else only the keys of their own account."""
     return viewer is not None and (viewer.is_admin or viewer.account_id == key_account_id)
+
+
+# --- acting for the organisation --------------------------------------------------------------------------
+
+
+def ensure_can_trade(viewer: Principal, action: str) -> None:
+    """Trade and publishing wait for the organisation's verification; viewers only read."""
+    if viewer.role not in (Role.PRODUCER, Role.BUYER):
+        return
+    if viewer.org_status is not OrgStatus.VERIFIED:
+        raise DomainError.of("org_not_verified", None, action=action, status=viewer.org_status.value.upper())
+    if viewer.org_role is MemberRole.VIEWER:
+        raise forbidden("forbidden_viewer_role", action=action)
+
+
+def may_invite(actor: MemberRole, role: MemberRole) -> bool:
+    """Owners invite any role; managers members and viewers."""
+    return actor is MemberRole.OWNER or (actor is MemberRole.MANAGER and RANK[role] > RANK[actor])
+
+
+def may_change_role(actor: MemberRole, current: MemberRole, new: MemberRole) -> bool:
+    """Owners change any role; managers move people between the roles below their own."""
+    if actor is MemberRole.OWNER:
+        return True
+    return actor is MemberRole.MANAGER and RANK[current] > RANK[actor] and RANK[new] > RANK[actor]
+
+
+def may_remove(actor: MemberRole, target: MemberRole, *, self_: bool) -> bool:
+    """Anyone may leave; owners remove anyone, managers those below them."""
+    return self_ or actor is MemberRole.OWNER or (actor is MemberRole.MANAGER and RANK[target] > RANK[actor])
+
+
+def may_set_limit(actor: MemberRole, target: MemberRole, *, self_: bool) -> bool:
+    """Nobody raises their own limit; owners set anyone else's, managers those below them."""
+    if self_:
+        return False
+    return actor is MemberRole.OWNER or (actor is MemberRole.MANAGER and RANK[target] > RANK[actor])
+
+
+def may_approve(actor: MemberRole) -> bool:
+    return actor in (MemberRole.OWNER, MemberRole.MANAGER)
+
+
+def may_manage_keys(actor: MemberRole) -> bool:
+    return actor is MemberRole.OWNER
+
+
+def acting_role(viewer: Viewer, org_id: ObjectId) -> MemberRole | None:
+    """The viewer's role in this organisation; admins act as owners of any. None: not a member."""
+    if viewer is None:
+        return None
+    if viewer.is_admin:
+        return MemberRole.OWNER
+    if viewer.is_member_of(org_id):
+        return viewer.org_role or MemberRole.MEMBER
+    return None
+
+
+def ensure_manager(viewer: Viewer, org_id: ObjectId, action: str) -> MemberRole:
+    """The viewer's role, if it may manage this organisation's members at all (owners and managers)."""
+    role = acting_role(viewer, org_id)
+    if role is None or RANK[role] > RANK[MemberRole.MANAGER]:
+        raise forbidden("forbidden_members", action=action)
+    return role
+
+
+def can_see_members(viewer: Viewer, org_id: ObjectId, province_code: str | None) -> bool:
+    """An organisation's members: its own members, the office of its province, admins."""
+    if viewer is None:
+        return False
+    if viewer.is_admin or viewer.is_member_of(org_id):
+        return True
+    return province_code is not None and viewer.coordinates(province_code)
+
+
+def may_review(viewer: Viewer, province_code: str | None) -> bool:
+    """Verifying or rejecting an organisation: admins, and the office of its province."""
+    if viewer is None:
+        return False
+    return viewer.is_admin or (province_code is not None and viewer.coordinates(province_code))
+
+
+def review_scope(viewer: Viewer) -> str | None:
+    """Whose queue of pending organisations: a coordinator's province, or None for an admin (all)."""
+    if viewer is not None and viewer.is_admin:
+        return None
+    if viewer is not None and viewer.role is Role.COORDINATOR and viewer.province_code:
+        return viewer.province_code
+    raise forbidden("forbidden_review")
+
+
+def can_read_audit(viewer: Viewer) -> str | None:
+    """The audit log: admins read all of it (None), coordinators their province's entries."""
+    return review_scope(viewer)

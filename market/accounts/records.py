@@ -20,6 +20,29 @@ class BuyerKind(StrEnum):
     OTHER = "other"
 
 
+class OrgStatus(StrEnum):
+    """Where an organisation stands with the marketplace. Organisations made by operators (the command line,
+    the demo) carry no status and count as verified."""
+
+    PENDING = "pending"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
+class OrgKind(StrEnum):
+    BUYER = "buyer"
+    PRODUCER = "producer"
+
+
+class MemberRole(StrEnum):
+    """A person's role inside their organisation, from most to least rights."""
+
+    OWNER = "owner"
+    MANAGER = "manager"
+    MEMBER = "member"
+    VIEWER = "viewer"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
     COORDINATOR = "coordinator"  # a provincial OCOP office, scoped to one province
@@ -36,6 +59,7 @@ class BuyerOrg:
     contact_email: str | None
     created_at: datetime
     version: int
+    status: OrgStatus = OrgStatus.VERIFIED
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> BuyerOrg:
@@ -47,6 +71,7 @@ class BuyerOrg:
             contact_email=doc.get("contactEmail"),
             created_at=doc["createdAt"],
             version=doc["version"],
+            status=OrgStatus(doc.get("status", OrgStatus.VERIFIED.value)),
         )
 
 
@@ -59,17 +84,33 @@ class Account:
     org_id: ObjectId | None
     province_code: str | None
     created_at: datetime
+    # Inside the organisation; accounts made before roles existed act as plain members.
+    org_role: MemberRole | None = None
+    # A copy of the organisation's status, kept on each member so that authentication reads one document.
+    org_status: OrgStatus = OrgStatus.VERIFIED
+    spending_limit_vnd: int | None = None
+    locale: str = "vi"
+    email_verified: bool = False
+    deleted: bool = False
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Account:
+        role = Role(doc["role"])
+        member = role in (Role.PRODUCER, Role.BUYER)
         return cls(
             id=doc["_id"],
             name=doc["name"],
             email=doc.get("email"),
-            role=Role(doc["role"]),
+            role=role,
             org_id=doc.get("orgId"),
             province_code=doc.get("provinceCode"),
             created_at=doc["createdAt"],
+            org_role=MemberRole(doc.get("orgRole", MemberRole.MEMBER.value)) if member else None,
+            org_status=OrgStatus(doc.get("orgStatus", OrgStatus.VERIFIED.value)),
+            spending_limit_vnd=doc.get("spendingLimitVnd"),
+            locale=doc.get("locale", "vi"),
+            email_verified=bool(doc.get("emailVerified")),
+            deleted=bool(doc.get("deleted")),
         )
 
 
@@ -84,6 +125,10 @@ class ApiKey:
     created_at: datetime
     revoked: bool
     revoked_at: datetime | None
+    # At most this role inside the organisation, whatever the account's own (an ERP reading, say).
+    scope: MemberRole | None = None
+    expires_at: datetime | None = None
+    last_used_at: datetime | None = None
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> ApiKey:
@@ -95,4 +140,30 @@ class ApiKey:
             created_at=doc["createdAt"],
             revoked=bool(doc.get("revoked")),
             revoked_at=doc.get("revokedAt"),
+            scope=MemberRole(doc["scope"]) if doc.get("scope") else None,
+            expires_at=doc.get("expiresAt"),
+            last_used_at=doc.get("lastUsedAt"),
+        )
+
+
+@dataclass(slots=True)
+class Session:
+    """A person signed in: hashes of its current access and refresh tokens, never the tokens."""
+
+    id: ObjectId
+    account_id: ObjectId
+    created_at: datetime
+    access_expires_at: datetime
+    refresh_expires_at: datetime
+    revoked: bool
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Session:
+        return cls(
+            id=doc["_id"],
+            account_id=doc["accountId"],
+            created_at=doc["createdAt"],
+            access_expires_at=doc["accessExpiresAt"],
+            refresh_expires_at=doc["refreshExpiresAt"],
+            revoked=bool(doc.get("revoked")),
         )

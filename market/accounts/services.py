@@ -6,9 +6,10 @@ from typing import TYPE_CHECKING
 
 from bson import ObjectId
 
-from market.accounts import policy
+from market.accounts import audit, policy
+from market.accounts.passwords import hash_password, strength_errors
 from market.accounts.policy import Principal
-from market.accounts.records import Account, ApiKey, Role
+from market.accounts.records import Account, ApiKey, MemberRole, Role
 from market.accounts.repository import KEY_PREFIX
 from market.core.errors import DomainError, not_found
 from market.core.ids import object_id_of
@@ -27,8 +28,11 @@ async def create_account(
     org_id: str | None = None,
     province: str | None = None,
     email: str | None = None,
+    org_role: MemberRole = MemberRole.OWNER,
+    password: str | None = None,
 ) -> Account:
-    """Members belong to an existing producer or buyer organisation; coordinators to a province."""
+    """Members belong to an existing producer or buyer organisation (as its owner unless `org_role` says
+    otherwise); coordinators to a province. With a password, the person can also sign in."""
     doc: dict[str, object] = {"name": nfc(name), "role": role.value}
     if not doc["name"]:
         raise DomainError.of("required", "name")
@@ -40,11 +44,13 @@ async def create_account(
         oid = object_id_of(org_id, ("Producer", "BuyerOrganisation"))
         if oid is None:
             raise DomainError.of("not_an_org_id", "org", got=org_id)
-        exists = (await store.producers.get(oid) if role is Role.PRODUCER else await store.buyers.get(oid)) is not None
-        if not exists:
+        org = await store.producers.get(oid) if role is Role.PRODUCER else await store.buyers.get(oid)
+        if org is None:
             what = "producer" if role is Role.PRODUCER else "buyer organisation"
             raise DomainError.of("no_org_with_id", "org", what=what, id=org_id)
         doc["orgId"] = oid
+        doc["orgRole"] = org_role.value
+        doc["orgStatus"] = org.status.value
     elif org_id:
         raise DomainError.of("org_not_allowed", "org", role=role.value)
     if role is Role.COORDINATOR:
@@ -52,6 +58,14 @@ async def create_account(
         if match is None:
             raise DomainError.of("province_required", "province")
         doc["provinceCode"] = match.province.code
+    if password is not None:
+        errors = strength_errors(password, "password", email=str(doc.get("email", "")), name=str(doc["name"]))
+        if errors:
+            raise DomainError(errors)
+        doc["passwordHash"] = await hash_password(password)
+        doc["emailVerified"] = bool(doc.get("email"))
+    if doc.get("email") and await store.accounts.email_taken(str(doc["email"])):
+        raise DomainError.of("email_taken", "email")
     return await store.accounts.insert(doc)
 
 
@@ -73,7 +87,7 @@ async def find_api_key(store: Store, reference: str, field: str = "key", *, view
     else:
         raise DomainError.of("key_reference", field)
     if viewer is not None:
-        found = [k for k in found if policy.can_revoke_key(viewer, k.account_id)]
+        found = [k for k in found if await _may_revoke(store, viewer, k)]
     if not found:
         raise not_found(field, "API key")
     if len(found) > 1:
@@ -81,17 +95,31 @@ async def find_api_key(store: Store, reference: str, field: str = "key", *, view
     return found[0]
 
 
+async def _may_revoke(store: Store, viewer: Principal, key: ApiKey) -> bool:
+    if policy.can_revoke_key(viewer, key.account_id):
+        return True
+    if viewer.org_id is None or viewer.org_role is not MemberRole.OWNER:
+        return False
+    holder = await store.accounts.get(key.account_id)
+    return holder is not None and holder.org_id == viewer.org_id and viewer.is_member_of(holder.org_id)
+
+
 async def revoke_api_key(store: Store, viewer: Principal, reference: str, field: str = "id") -> ApiKey:
     """Revoke a key for good, as an admin or the key's own account. Another account's key looks like one
     that does not exist. API processes stop accepting it within a couple of seconds and close its
     subscriptions (api/revocations.py)."""
     key = await find_api_key(store, reference, field, viewer=viewer)
-    return await _revoke(store, key, field)
+    revoked = await _revoke(store, key, field)
+    await audit.record(store, viewer, "api_key.revoked", "ApiKey", key.id, org_id=viewer.org_id)
+    return revoked
 
 
 async def revoke_api_key_as_operator(store: Store, reference: str) -> ApiKey:
     """`ocop revoke-api-key`: whoever runs the command line holds the database, and may revoke any key."""
-    return await _revoke(store, await find_api_key(store, reference), "key")
+    key = await find_api_key(store, reference)
+    revoked = await _revoke(store, key, "key")
+    await audit.record(store, None, "api_key.revoked", "ApiKey", key.id, operator=True)
+    return revoked
 
 
 async def _revoke(store: Store, key: ApiKey, field: str) -> ApiKey:

@@ -1,28 +1,48 @@
-"""Bulk import of OCOP products from JSON Lines or CSV.
+"""Bulk import of OCOP products from the files offices keep: XLSX, delimited text (comma, semicolon or tab;
+UTF-8, UTF-16 or Windows-1258, see market/core/table_files.py) with Vietnamese or English headers
+(market/catalog/columns.py), or JSON Lines.
 
 Rows are validated one by one; good rows are written with bulk writes and bad ones reported with their
-line, field and reason. Producers are matched by name within their province, or created. A re-import
-with the same (producer, externalId) updates the product in place and never duplicates it.
+line, field and reason (in Vietnamese and English, and with the row as the file had it to an `ErrorSink`,
+which writes the report an office corrects). A problem with the file itself (its encoding, an unknown
+column, a zip bomb) refuses it before any row is written. Producers are matched by name within their
+province, or created. A re-import with the same (producer, externalId) updates the product in place and
+never duplicates it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
+import re
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from bson import ObjectId
 
-from market.catalog.records import ProducerType, ProductGroup, ProductStatus
+from market.catalog.columns import DATE_KEYS, TEXT_KEYS, HeaderMap, match_headers
+from market.catalog.policy import ImportScope
+from market.catalog.records import Producer, ProducerType, ProductGroup, ProductStatus
 from market.catalog.services import clean_product, nest_fields
-from market.catalog.validation import MAX_MOQ, MAX_NAME, Checker, infer_producer_type, parse_producer_type
+from market.catalog.translations import translation_columns
+from market.catalog.validation import (
+    MAX_MOQ,
+    MAX_NAME,
+    Checker,
+    infer_producer_type,
+    parse_producer_type,
+    parse_status,
+)
 from market.core.clock import utcnow
-from market.core.errors import DomainError
+from market.core.errors import DomainError, FieldError
+from market.core.numbers import without_currency
+from market.core.provinces import load_provinces
+from market.core.table_files import Cell, open_table
 from market.core.text import fold, nfc
 
 REQUIRED = ("externalId", "name", "description", "category", "province", "producer", "ocopStars", "priceVnd", "unit")
@@ -50,7 +70,22 @@ if TYPE_CHECKING:
 class RowError:
     line: int
     field: str | None
-    reason: str
+    reason: str  # in English
+    reason_vi: str = ""
+    code: str = "INVALID"
+    column: str | None = None  # the file's own header for `field`
+
+    @classmethod
+    def of(cls, line: int, error: FieldError, column: str | None = None) -> RowError:
+        return cls(line, error.field, error.text("en"), error.text("vi"), error.code.value, column)
+
+
+class ErrorSink(Protocol):
+    """Where the rows that failed go, with their values as the file had them (the error report)."""
+
+    def header(self, columns: list[str]) -> None: ...
+
+    def row(self, line: int, values: list[str], errors: list[RowError]) -> None: ...
 
 
 @dataclass(slots=True)
@@ -61,6 +96,10 @@ class ImportReport:
     unchanged: int = 0
     producers_created: int = 0
     errors: list[RowError] = field(default_factory=list)
+    # What the file was read as: "xlsx", "delimited" or "jsonl"; its encoding and separator.
+    kind: str = ""
+    encoding: str | None = None
+    delimiter: str | None = None
 
     @property
     def failed(self) -> int:
@@ -81,46 +120,129 @@ def _json(text: str) -> Any:
     return json.loads(text, parse_float=Decimal)
 
 
+@dataclass(slots=True)
+class _Source:
+    """One row of the file: its fields by import key (None when unreadable), the problems found while
+    reading it, and its cells as written, for the error report."""
+
+    line: int
+    row: dict[str, Any] | None
+    errors: list[FieldError]
+    values: list[str]
+
+
+@dataclass(slots=True)
+class _Opened:
+    kind: str
+    encoding: str | None
+    delimiter: str | None
+    header: list[str]  # the columns of the error report's copy of each row
+    columns: HeaderMap | None
+    sources: Iterator[_Source]
+
+
+@contextmanager
+def _open(path: Path) -> Iterator[_Opened]:
+    with open_table(path) as table:
+        if table.kind == "jsonl":
+            assert table.encoding is not None
+            with path.open(encoding=table.encoding, newline="") as stream:
+                yield _Opened("jsonl", table.encoding, None, ["JSON"], None, _json_lines(stream))
+            return
+        columns = match_headers(table.header, table.header_line)
+        sources = (_from_cells(line, cells, columns) for line, cells in table.rows)
+        yield _Opened(table.kind, table.encoding, table.delimiter, table.header, columns, sources)
+
+
 def read_rows(path: Path) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    """(line number, row or None, parse error), read as the file streams by: memory does not grow with its
-    length. CSV list cells use `;` separators; blank cells are absent."""
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as stream:
-            if path.suffix.lower() == ".csv":
-                yield from _csv_rows(stream)
-            else:
-                yield from _json_lines(stream)
-    except UnicodeDecodeError as exc:
-        yield 0, None, f"the file is not UTF-8: {exc}"
+    """(line number, row or None, why it is unreadable), read as the file streams by: memory does not grow
+    with its length. List cells use `;` separators; blank cells are absent."""
+    with _open(path) as opened:
+        for source in opened.sources:
+            problem = "; ".join(e.message for e in source.errors) or None
+            yield source.line, source.row if problem is None else None, problem
 
 
-def _csv_rows(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
-    reader = csv.DictReader(stream)
-    for row in reader:
-        cleaned = {k.strip(): v for k, v in row.items() if k and isinstance(v, str) and v.strip()}
-        for key in ("priceTiers", "images"):
-            if isinstance(cleaned.get(key), str) and cleaned[key].lstrip().startswith("["):
-                with contextlib.suppress(ValueError):
-                    cleaned[key] = _json(cleaned[key])
-        yield reader.line_num, cleaned, None
+_DAY_MONTH_YEAR = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 
 
-def _json_lines(stream: TextIO) -> Iterator[tuple[int, dict[str, Any] | None, str | None]]:
+def _cell(key: str, value: Cell) -> tuple[Any, FieldError | None]:
+    """A cell as validation reads the same field of a JSON row; None when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # workbooks store every number as a float
+    if key in DATE_KEYS:
+        return _day(key, value)
+    if key in TEXT_KEYS and isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value), None
+    if isinstance(value, str):
+        if key in ("priceTiers", "images") and value.lstrip().startswith("["):
+            with contextlib.suppress(ValueError):
+                return _json(value), None
+        if key == "priceVnd":
+            return without_currency(value), None
+    return value, None
+
+
+def _day(key: str, value: Cell) -> tuple[Any, FieldError | None]:
+    if isinstance(value, datetime | date):
+        return value, None
+    text = str(value).strip()
+    if match := _DAY_MONTH_YEAR.fullmatch(text):
+        day, month, year = (int(g) for g in match.groups())
+        with contextlib.suppress(ValueError):
+            return date(year, month, day), None
+    else:
+        with contextlib.suppress(ValueError):
+            return date.fromisoformat(text), None
+    return None, FieldError.of("import_date", key, got=text)
+
+
+def _shown(value: Cell) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime) and value.time() == datetime.min.time():
+        return value.date().strftime("%d/%m/%Y")
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.strftime("%d/%m/%Y")
+    return str(value)
+
+
+def _from_cells(line: int, cells: list[Cell], columns: HeaderMap) -> _Source:
+    row: dict[str, Any] = {}
+    errors: list[FieldError] = []
+    for key, value in zip(columns.keys, cells, strict=False):
+        if key is None:
+            continue
+        cleaned, problem = _cell(key, value)
+        if problem is not None:
+            errors.append(problem)
+        elif cleaned is not None:
+            row[key] = cleaned
+    return _Source(line, row, errors, [_shown(c) for c in cells])
+
+
+def _json_lines(stream: TextIO) -> Iterator[_Source]:
     for number, line in enumerate(stream, start=1):
         if not line.strip():
             continue
+        text = line.rstrip("\r\n")
         try:
             row = _json(line)
         except json.JSONDecodeError as exc:
-            yield number, None, f"malformed JSON: {exc.msg} at column {exc.colno}"
+            error = FieldError.of("malformed_json_line", None, reason=exc.msg, column=exc.colno)
+            yield _Source(number, None, [error], [text])
             continue
         except ValueError as exc:  # an integer too long for Python to convert
-            yield number, None, f"unreadable JSON: {exc}"
+            yield _Source(number, None, [FieldError.of("unreadable_json_line", None, reason=str(exc))], [text])
             continue
         if not isinstance(row, dict):
-            yield number, None, "each line must be a JSON object"
+            yield _Source(number, None, [FieldError.of("json_line_not_object", None)], [text])
             continue
-        yield number, row, None
+        yield _Source(number, row, [], [text])
 
 
 @dataclass(slots=True)
@@ -145,7 +267,11 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
         producer_type = check.choice(
             "producerType", row["producerType"], parse_producer_type, required=False, label="producer type"
         )
-    data = {k: v for k, v in row.items() if k not in ("producer", "producerType", "commune", "ocopStars", "status")}
+    translations, translation_keys = translation_columns(row)
+    skipped = ("producer", "producerType", "commune", "ocopStars", "status", *translation_keys)
+    data = {k: v for k, v in row.items() if k not in skipped}
+    if translations is not None:
+        data["translations"] = translations
     data["stars"] = row.get("ocopStars")
     if "moq" in row:
         # A minimum order is a quantity, written in files with thousands separators like prices are.
@@ -161,10 +287,12 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
         check.raise_if_any()
         raise
     check.raise_if_any()
-    status = str(row.get("status") or ProductStatus.PUBLISHED.value).strip().lower()
-    if status not in (p.value for p in _IMPORT_STATUSES):
-        raise DomainError.of("import_status", "status", allowed=[p.value for p in _IMPORT_STATUSES], got=status)
-    product["status"] = status
+    status = parse_status(row.get("status") or ProductStatus.PUBLISHED.value)
+    if status not in _IMPORT_STATUSES:
+        got = str(row.get("status")).strip().lower()
+        raise DomainError.of("import_status", "status", allowed=[p.value for p in _IMPORT_STATUSES], got=got)
+    assert status is not None
+    product["status"] = status.value
     assert producer_name is not None
     province_code = product["provinceCode"]
     commune = nfc(str(row["commune"])) if row.get("commune") else None
@@ -207,6 +335,7 @@ _COMPARED = (
     "images",
     "certificate",
     "status",
+    "translations",
 )
 
 
@@ -216,14 +345,25 @@ def _changes(existing: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, A
     return set_fields, unset_fields
 
 
-async def import_products(store: Store, path: Path, progress: Callable[[int, int], None] | None = None) -> ImportReport:
+async def import_products(
+    store: Store,
+    path: Path,
+    progress: Callable[[int, int], None] | None = None,
+    *,
+    scope: ImportScope | None = None,
+    errors_to: ErrorSink | None = None,
+) -> ImportReport:
     """Read, check and write the file BATCH rows at a time, so memory stays flat however long it is. Good rows
-    are written even when others fail; `progress(written, read so far)` follows along."""
+    are written even when others fail; `progress(written, read so far)` follows along. `scope` (from
+    market.catalog.policy.import_scope) limits the rows a viewer may import; None imports everything."""
     report = ImportReport()
     seen: dict[tuple[tuple[str, str], str], int] = {}
     producer_ids: dict[tuple[str, str], ObjectId] = {}
     chunk: list[_Row] = []
     written = 0
+    own = await _own_producer(store, scope)
+    if own is not None:
+        producer_ids[_key_of(own)] = own.id
 
     async def flush() -> None:
         nonlocal written
@@ -235,29 +375,73 @@ async def import_products(store: Store, path: Path, progress: Callable[[int, int
         if progress:
             progress(written, report.rows)
 
-    for line, row, problem in read_rows(path):
-        report.rows += 1
-        if row is None:
-            report.errors.append(RowError(line, None, problem or "unreadable row"))
-            continue
-        try:
-            item = _validate(line, row)
-        except DomainError as exc:
-            report.errors.extend(RowError(line, e.field, e.message) for e in exc.errors)
-            continue
-        first = seen.setdefault((item.producer_key, item.external_id), line)
-        if first != line:
-            report.errors.append(
-                RowError(line, "externalId", f"duplicate externalId {item.external_id!r}: first seen at line {first}")
-            )
-            continue
-        chunk.append(item)
-        if len(chunk) >= BATCH:
+    with _open(path) as opened:
+        report.kind, report.encoding, report.delimiter = opened.kind, opened.encoding, opened.delimiter
+        if errors_to is not None:
+            errors_to.header(opened.header)
+        for source in opened.sources:
+            report.rows += 1
+            item, problems = _check(source, scope, own)
+            if item is not None:
+                first = seen.setdefault((item.producer_key, item.external_id), source.line)
+                if first != source.line:
+                    problems = [FieldError.of("duplicate_in_file", "externalId", got=item.external_id, first=first)]
+            if problems:
+                columns = opened.columns
+                errors = [
+                    RowError.of(source.line, e, columns.column_of(e.field) if columns else None) for e in problems
+                ]
+                report.errors.extend(errors)
+                if errors_to is not None:
+                    errors_to.row(source.line, source.values, errors)
+                continue
+            assert item is not None
+            chunk.append(item)
+            if len(chunk) >= BATCH:
+                await flush()
+        if chunk:
             await flush()
-    if chunk:
-        await flush()
     report.errors.sort(key=lambda e: e.line)
     return report
+
+
+def _key_of(producer: Producer) -> tuple[str, str]:
+    return producer.address.province_code, fold(producer.name)
+
+
+async def _own_producer(store: Store, scope: ImportScope | None) -> Producer | None:
+    """The producer whose members import, whose rows are all its own."""
+    if scope is None or scope.producer_id is None:
+        return None
+    producer = await store.producers.get(scope.producer_id)
+    if producer is None:
+        raise DomainError.of("forbidden_import_products", None)
+    return producer
+
+
+def _check(source: _Source, scope: ImportScope | None, own: Producer | None) -> tuple[_Row | None, list[FieldError]]:
+    """The row ready to write, or every reason it cannot be."""
+    if source.row is None:
+        return None, source.errors
+    row = source.row
+    if own is not None and not row.get("producer"):
+        row["producer"] = own.name  # a producer's own file need not name it on every row
+    try:
+        item = _validate(source.line, row)
+    except DomainError as exc:
+        return None, [*source.errors, *exc.errors]
+    if source.errors:
+        return None, source.errors
+    if own is not None:
+        if fold(item.producer_name) != fold(own.name):
+            return None, [FieldError.of("import_other_producer", "producer", got=item.producer_name, own=own.name)]
+        item.producer_key = _key_of(own)
+    if scope is not None and scope.province_code is not None and item.product["provinceCode"] != scope.province_code:
+        office = load_provinces().get(scope.province_code)
+        own_name = office.name if office is not None else scope.province_code
+        got = str(row.get("province", ""))
+        return None, [FieldError.of("import_other_province", "province", got=got, own=own_name)]
+    return item, []
 
 
 async def _ensure_producers(store: Store, rows: list[_Row], report: ImportReport) -> dict[tuple[str, str], ObjectId]:

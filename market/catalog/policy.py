@@ -1,4 +1,5 @@
-"""Who may see and change producers and products. Every catalog authorisation decision is made here."""
+"""Who may see and change producers and products, their documents and lots. Every catalog authorisation decision
+is made here."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ from dataclasses import dataclass
 
 from bson import ObjectId
 
-from market.accounts.policy import Viewer
+from market.accounts.policy import Viewer, ensure_can_trade
 from market.accounts.records import Role
 from market.catalog.records import Producer, Product, ProductStatus
 from market.core.errors import forbidden
@@ -39,6 +40,12 @@ def ensure_can_manage_products_of(viewer: Viewer, producer: Producer) -> None:
     """Create, edit, publish and archive products: the producer's members and admins."""
     if viewer is None or not (viewer.is_admin or viewer.is_member_of(producer.id)):
         raise forbidden("forbidden_manage_products")
+
+
+def ensure_can_publish(viewer: Viewer) -> None:
+    """Publishing puts a product in front of buyers: it waits for the producer's verification."""
+    if viewer is not None:
+        ensure_can_trade(viewer, "publish products")
 
 
 def can_see_contact(viewer: Viewer, producer: Producer) -> bool:
@@ -94,3 +101,72 @@ def draft_scope(viewer: Viewer) -> DraftScope | None:
     if viewer.role is Role.COORDINATOR and viewer.province_code:
         return DraftScope(province_code=viewer.province_code)
     return None
+
+
+# --- documents and lots --------------------------------------------------------------------------------
+
+
+def can_see_document(viewer: Viewer, product_id: ObjectId | None, producer: Producer, product: Product | None) -> bool:
+    """A producer's papers and its products' papers: its members, its province's OCOP office and admins see
+    them all; a signed-in buyer sees the producer's own papers and those of its published products, which is
+    what a buyer checks before listing a product. Other producers and the public see none."""
+    if viewer is None:
+        return False
+    if viewer.is_admin or viewer.is_member_of(producer.id) or viewer.coordinates(producer.address.province_code):
+        return True
+    if viewer.role is not Role.BUYER:
+        return False
+    return product_id is None or (product is not None and product.status is ProductStatus.PUBLISHED)
+
+
+def ensure_can_attach_documents(viewer: Viewer, producer: Producer) -> None:
+    """Attach and remove documents: the producer's members and admins."""
+    if viewer is None or not (viewer.is_admin or viewer.is_member_of(producer.id)):
+        raise forbidden("forbidden_documents")
+
+
+def can_see_lots(viewer: Viewer, producer: Producer) -> bool:
+    """A product's lots, with their trace codes: its producer's members, its province's OCOP office and admins.
+    The public reads one lot's trace page through its code, never the list."""
+    if viewer is None:
+        return False
+    return viewer.is_admin or viewer.is_member_of(producer.id) or viewer.coordinates(producer.address.province_code)
+
+
+# --- files in and out ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ImportScope:
+    """Which rows of a product file a viewer may import, and which products it may export: everything (admins,
+    and the `ocop` command), one producer's (its members), or one province's (its OCOP office, which keeps
+    the province's product list in spreadsheets and registers its producers). A row outside the scope is
+    refused with the reason; the others are imported."""
+
+    everything: bool = False
+    producer_id: ObjectId | None = None
+    province_code: str | None = None
+
+
+EVERYTHING = ImportScope(everything=True)
+
+
+def import_scope(viewer: Viewer) -> ImportScope:
+    """Bulk import and export of products. FORBIDDEN for anyone else than the three above."""
+    if viewer is not None:
+        if viewer.is_admin:
+            return EVERYTHING
+        if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+            return ImportScope(producer_id=viewer.org_id)
+        if viewer.role is Role.COORDINATOR and viewer.province_code:
+            return ImportScope(province_code=viewer.province_code)
+    raise forbidden("forbidden_import_products")
+
+
+def export_filter(scope: ImportScope) -> dict[str, object]:
+    """The MongoDB filter of the products a scope may export: drafts and archived ones included."""
+    if scope.producer_id is not None:
+        return {"producerId": scope.producer_id}
+    if scope.province_code is not None:
+        return {"provinceCode": scope.province_code}
+    return {}

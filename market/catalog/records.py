@@ -9,6 +9,7 @@ from typing import Any
 
 from bson import ObjectId
 
+from market.accounts.records import OrgStatus
 from market.core.clock import as_day
 
 
@@ -72,6 +73,18 @@ class PriceTier:
     unit_price_vnd: int
 
 
+# Languages a product's name and description may be given in besides Vietnamese, its own language.
+TRANSLATION_LOCALES = ("en",)
+
+
+@dataclass(frozen=True, slots=True)
+class Translation:
+    """A product's name and description in another language, as a producer or an importer wrote them."""
+
+    name: str | None = None
+    description: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class Address:
     province_code: str
@@ -98,6 +111,8 @@ class Producer:
     created_at: datetime
     updated_at: datetime
     version: int
+    # Registered through sign-up: PENDING until its provincial office verifies it.
+    status: OrgStatus = OrgStatus.VERIFIED
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Producer:
@@ -118,6 +133,7 @@ class Producer:
             created_at=doc["createdAt"],
             updated_at=doc["updatedAt"],
             version=doc["version"],
+            status=OrgStatus(doc.get("status", OrgStatus.VERIFIED.value)),
         )
 
 
@@ -147,6 +163,7 @@ class Product:
     valid_until: date | None = None
     external_id: str | None = None
     published_at: datetime | None = None
+    translations: dict[str, Translation] = field(default_factory=dict)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Product:
@@ -176,4 +193,14 @@ class Product:
             valid_until=as_day(cert.get("validUntil")),
             external_id=doc.get("externalId"),
             published_at=doc.get("publishedAt"),
+            translations=translations_from_doc(doc.get("translations")),
         )
+
+
+def translations_from_doc(value: Any) -> dict[str, Translation]:
+    """{"en": {"name": …, "description": …}} as stored, without empty entries."""
+    out: dict[str, Translation] = {}
+    for locale, item in (value or {}).items():
+        if isinstance(item, dict) and (item.get("name") or item.get("description")):
+            out[locale] = Translation(name=item.get("name") or None, description=item.get("description") or None)
+    return out

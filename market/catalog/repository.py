@@ -9,12 +9,13 @@ from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, UpdateOne
+from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from market.accounts.records import OrgStatus
 from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus
 from market.core.clock import utcnow
 from market.core.errors import DomainError
@@ -70,8 +71,23 @@ class ProducerRepository:
         docs = await self._collection.find({"_id": {"$in": ids}}).to_list(None)
         return [Producer.from_doc(d) for d in docs]
 
-    async def get(self, _id: ObjectId) -> Producer | None:
-        doc = await self._collection.find_one({"_id": _id})
+    async def get(self, _id: ObjectId, session: AsyncClientSession | None = None) -> Producer | None:
+        doc = await self._collection.find_one({"_id": _id}, session=session)
+        return Producer.from_doc(doc) if doc else None
+
+    async def set_status(
+        self, producer_id: ObjectId, status: OrgStatus, review: dict[str, Any], session: AsyncClientSession
+    ) -> Producer | None:
+        """Move a pending producer to `status` (verified too, when accepted); None if it was not pending."""
+        fields: dict[str, Any] = {"status": status.value, "review": review, "updatedAt": utcnow()}
+        if status is OrgStatus.VERIFIED:
+            fields["verified"] = True
+        doc = await self._collection.find_one_and_update(
+            {"_id": producer_id, "status": OrgStatus.PENDING.value},
+            {"$set": fields, "$inc": {"version": 1}},
+            session=session,
+            return_document=ReturnDocument.AFTER,
+        )
         return Producer.from_doc(doc) if doc else None
 
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Producer:
@@ -372,8 +388,35 @@ class ProductRepository:
         query = {
             "$or": [{"producerId": p, "externalId": {"$in": ids, "$type": "string"}} for p, ids in by_producer.items()]
         }
-        docs = await self._collection.find(query).to_list(None)
-        return {(d["producerId"], d["externalId"]): d for d in docs}
+        found = {(d["producerId"], d["externalId"]): d for d in await self._collection.find(query).to_list(None)}
+        # A product made through the API has no externalId, so an export names it by its id: the same file
+        # imported again updates it rather than adding a copy.
+        by_id = {(p, ObjectId(x)): x for p, x in keys if (p, x) not in found and ObjectId.is_valid(x) and len(x) == 24}
+        if by_id:
+            query = {"_id": {"$in": [oid for _, oid in by_id]}, "externalId": {"$exists": False}}
+            for d in await self._collection.find(query).to_list(None):
+                external_id = by_id.get((d["producerId"], d["_id"]))
+                if external_id is not None:
+                    found[(d["producerId"], external_id)] = d
+        return found
+
+    async def export_batches(
+        self, query: dict[str, Any], size: int = 1000
+    ) -> AsyncGenerator[list[dict[str, Any]], None]:
+        """The products matching `query` in the order they were added, `size` at a time from one cursor, so an
+        export of any length holds one batch."""
+        chunk: list[dict[str, Any]] = []
+        cursor = self._collection.find(query, sort=[("_id", ASCENDING)], batch_size=size)
+        try:
+            async for doc in cursor:
+                chunk.append(doc)
+                if len(chunk) >= size:
+                    yield chunk
+                    chunk = []
+            if chunk:
+                yield chunk
+        finally:
+            await cursor.close()
 
 
 async def _update_named(

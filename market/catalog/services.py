@@ -178,6 +178,9 @@ def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
         out["images"] = check.urls("images", data["images"]) or []
     if "externalId" in data:
         out["externalId"] = check.text("externalId", data["externalId"], required=False, max_len=MAX_SHORT)
+    if "translations" in data:
+        # Replaces every translation; an empty list (or null) removes them.
+        out["translations"] = check.translations("translations", data["translations"]) or None
     check.raise_if_any()
     return out
 
@@ -222,6 +225,7 @@ async def publish_product(store: Store, viewer: Viewer, product_id: str, expecte
     product = await _owned_product(store, viewer, product_id)
     if product.status is ProductStatus.PUBLISHED:
         raise DomainError.of("already_published", "id")
+    policy.ensure_can_publish(viewer)
     return await store.products.update(
         product.id,
         expected_version,

@@ -12,9 +12,17 @@ from collections.abc import Iterable
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from typing import Any, TypeVar
 
-from market.catalog.records import CERTIFICATE_VALIDITY_MONTHS, Certification, PriceTier, ProducerType, ProductGroup
+from market.catalog.records import (
+    CERTIFICATE_VALIDITY_MONTHS,
+    TRANSLATION_LOCALES,
+    Certification,
+    PriceTier,
+    ProducerType,
+    ProductGroup,
+    ProductStatus,
+)
 from market.core.errors import DomainError, FieldError
-from market.core.messages import Verbatim
+from market.core.messages import ENUM_LABELS, Verbatim
 from market.core.numbers import NotAWholeNumber, parse_whole_number
 from market.core.provinces import ProvinceMatch, load_provinces
 from market.core.text import fold, nfc
@@ -198,6 +206,31 @@ class Checker:
                 found.append(cert)
         return found
 
+    def translations(self, field: str, value: Any) -> dict[str, dict[str, str]] | None:
+        """`[{locale, name, description}]` as stored: `{"en": {"name": …, "description": …}}`. An entry with
+        neither text is dropped, so sending it removes that language."""
+        if value is None:
+            return {}
+        if not isinstance(value, list):
+            self.add("not_a_list", field)
+            return None
+        out: dict[str, dict[str, str]] = {}
+        for i, raw in enumerate(value):
+            item = raw if isinstance(raw, dict) else {}
+            locale = str(getattr(item.get("locale"), "value", item.get("locale")) or "").strip().lower()
+            if locale not in TRANSLATION_LOCALES:
+                self.add("unknown_value", f"{field}[{i}].locale", what="translation language", got=locale)
+                continue
+            if locale in out:
+                self.add("duplicate_translation", f"{field}[{i}].locale", got=locale)
+                continue
+            name = self.text(f"{field}[{i}].name", item.get("name"), required=False, max_len=MAX_NAME)
+            description = self.text(
+                f"{field}[{i}].description", item.get("description"), required=False, max_len=MAX_DESCRIPTION
+            )
+            out[locale] = {k: v for k, v in (("name", name), ("description", description)) if v}
+        return {k: v for k, v in out.items() if v}
+
     def urls(self, field: str, value: Any) -> list[str] | None:
         if value is None:
             return None
@@ -325,11 +358,23 @@ def _key(value: str) -> str:
     return re.sub(r"[\s_\-,.:/]+", " ", fold(value)).strip()
 
 
+def _labelled(enum: str) -> dict[str, str]:
+    """The API's Vietnamese and English labels of an enum's values (what an export writes), by key."""
+    return {_key(text): value.lower() for value, texts in ENUM_LABELS[enum].items() for text in texts.values()}
+
+
+_GROUP_LABELS = _labelled("ProductGroup")
+_PRODUCER_TYPE_LABELS = _labelled("ProducerType")
+_STATUS_LABELS = {**_labelled("ProductStatus"), "nhap": "draft", "cong khai": "published"}
+
+
 def parse_group(value: Any) -> ProductGroup | None:
     key = _key(str(value))
     for group in ProductGroup:
         if key.replace(" ", "_") == group.value:
             return group
+    if key in _GROUP_LABELS:
+        return ProductGroup(_GROUP_LABELS[key])
     return _GROUP_ALIASES.get(key)
 
 
@@ -338,7 +383,18 @@ def parse_producer_type(value: Any) -> ProducerType | None:
     for kind in ProducerType:
         if key.replace(" ", "_") == kind.value:
             return kind
+    if key in _PRODUCER_TYPE_LABELS:
+        return ProducerType(_PRODUCER_TYPE_LABELS[key])
     return _PRODUCER_TYPE_ALIASES.get(key)
+
+
+def parse_status(value: Any) -> ProductStatus | None:
+    """A product status as its code or its label in either language ("Đã đăng", "Bản nháp")."""
+    key = _key(str(value))
+    for status in ProductStatus:
+        if key == status.value:
+            return status
+    return ProductStatus(_STATUS_LABELS[key]) if key in _STATUS_LABELS else None
 
 
 def infer_producer_type(name: str) -> ProducerType:

@@ -31,3 +31,8 @@ def object_id_of(value: str, type_names: tuple[str, ...] = ()) -> ObjectId | Non
     if kind in type_names and ObjectId.is_valid(raw):
         return ObjectId(raw)
     return None
+
+
+def global_id_of(type_name: str, value: ObjectId) -> str:
+    """The global id the API hands out for this object (base64 of `Type:id`)."""
+    return base64.b64encode(f"{type_name}:{value}".encode()).decode()

@@ -98,6 +98,7 @@ MESSAGES: dict[str, Message] = {
     ),
     "unknown_province": _m("UNKNOWN_PROVINCE", "unknown province {got!r}", "không có tỉnh, thành phố nào là {got!r}"),
     "not_a_list": _m("INVALID", "{field} must be a list", "{field} phải là một danh sách"),
+    "duplicate_translation": _m("INVALID", "the {got} translation is given twice", "bản dịch {got} được nhập hai lần"),
     "too_many_tiers": _m(
         "INVALID", "{field} must be a list of at most {max} tiers", "{field} phải là danh sách tối đa {max} bậc giá"
     ),
@@ -114,6 +115,67 @@ MESSAGES: dict[str, Message] = {
         "{field} phải là {allowed:terms_or}, nhận được {got!r}",
     ),
     "key_length": _m("INVALID", "{field} must be 1–{max} characters", "{field} phải dài từ 1 đến {max} ký tự"),
+    # --- files to import (market/core/table_files.py, market/catalog/importer.py) ------------------------------
+    "file_empty": _m("INVALID", "the file has no header row", "tệp không có dòng tiêu đề"),
+    "file_not_a_workbook": _m(
+        "INVALID",
+        "the file is not a workbook that can be read ({reason})",
+        "tệp không phải là bảng tính đọc được ({reason})",
+    ),
+    "file_too_large_unpacked": _m(
+        "INVALID",
+        "the workbook unpacks to more than {max_mib} MiB or is compressed more than {ratio} times; it is refused "
+        "unread",
+        "bảng tính giải nén ra hơn {max_mib} MiB hoặc bị nén hơn {ratio} lần; tệp bị từ chối, không được đọc",
+    ),
+    "file_unknown_encoding": _m(
+        "INVALID",
+        "the text is in none of the encodings read here: UTF-8, UTF-16 or Windows-1258",
+        "văn bản không thuộc bảng mã nào đọc được: UTF-8, UTF-16 hoặc Windows-1258",
+    ),
+    "file_malformed_text": _m(
+        "INVALID", "line {line} cannot be read: {reason}", "không đọc được dòng {line}: {reason}"
+    ),
+    "unknown_column": _m(
+        "INVALID",
+        "unknown column {got!r} (line {line}); rename or remove it. Known columns: {known}",
+        "không rõ cột {got!r} (dòng {line}); hãy đổi tên hoặc xóa cột này. Các cột được nhận: {known}",
+    ),
+    "duplicate_column": _m(
+        "INVALID",
+        "columns {got!r} and {other!r} (line {line}) both give {target}",
+        "cột {got!r} và cột {other!r} (dòng {line}) cùng là {target}",
+    ),
+    "malformed_json_line": _m(
+        "INVALID", "malformed JSON: {reason} at column {column}", "JSON sai cú pháp: {reason} tại cột {column}"
+    ),
+    "unreadable_json_line": _m("INVALID", "unreadable JSON: {reason}", "không đọc được JSON: {reason}"),
+    "json_line_not_object": _m("INVALID", "each line must be a JSON object", "mỗi dòng phải là một đối tượng JSON"),
+    "duplicate_in_file": _m(
+        "DUPLICATE",
+        "duplicate externalId {got!r}: first seen at line {first}",
+        "externalId {got!r} bị trùng: đã có ở dòng {first}",
+    ),
+    "import_date": _m(
+        "INVALID",
+        "{field} must be a date as dd/mm/yyyy or YYYY-MM-DD, got {got!r}",
+        "{field} phải là ngày theo dạng dd/mm/yyyy hoặc YYYY-MM-DD, nhận được {got!r}",
+    ),
+    "report_format": _m(
+        "INVALID",
+        "{field} must end in .csv or .xlsx, got {got!r}",
+        "{field} phải có đuôi .csv hoặc .xlsx, nhận được {got!r}",
+    ),
+    "import_other_producer": _m(
+        "FORBIDDEN",
+        "this row names producer {got!r}; you may import only the products of {own!r}",
+        "dòng này ghi chủ thể {got!r}; bạn chỉ được nhập sản phẩm của {own!r}",
+    ),
+    "import_other_province": _m(
+        "FORBIDDEN",
+        "this row's province is {got!r}; your office imports only the products of {own!r}",
+        "tỉnh của dòng này là {got!r}; văn phòng của bạn chỉ được nhập sản phẩm của {own!r}",
+    ),
     # --- why a text is not a whole number (the `reason` of not_whole_number) ----------------------------------
     "nan": _m("INVALID", "it is not a number", "đây không phải là số"),
     "not_finite": _m("INVALID", "it is not a finite number", "đây không phải là số hữu hạn"),
@@ -332,6 +394,11 @@ MESSAGES: dict[str, Message] = {
         "only an admin or the provincial OCOP office may change verification",
         "chỉ quản trị viên hoặc văn phòng OCOP tỉnh mới được thay đổi việc xác minh",
     ),
+    "forbidden_import_products": _m(
+        "FORBIDDEN",
+        "only a producer's members, a provincial OCOP office or an admin may import or export products",
+        "chỉ thành viên của chủ thể, văn phòng OCOP tỉnh hoặc quản trị viên mới được nhập, xuất sản phẩm",
+    ),
     "forbidden_manage_products": _m(
         "FORBIDDEN",
         "only members of this producer or an admin may manage its products",
@@ -386,6 +453,50 @@ MESSAGES: dict[str, Message] = {
         "only the {parties:terms_or} may move this deal to {to}",
         "chỉ {parties:terms_or} mới được chuyển thương vụ này sang {to}",
     ),
+    # --- documents, lots and sample requests -----------------------------------------------------------------
+    "file_too_large": _m(
+        "OUT_OF_RANGE",
+        "{field} is larger than {max} bytes ({got} bytes)",
+        "{field} lớn quá {max} byte ({got} byte)",
+    ),
+    "file_type_not_allowed": _m(
+        "INVALID",
+        "{field} must be a {allowed:terms_or} file; its content is none of these",
+        "{field} phải là tệp {allowed:terms_or}; nội dung tệp không thuộc loại nào trong số này",
+    ),
+    "file_type_mismatch": _m(
+        "INVALID",
+        "{field} is declared as {declared} but its content is {detected}",
+        "{field} được khai báo là {declared} nhưng nội dung lại là {detected}",
+    ),
+    "document_target": _m(
+        "INVALID",
+        "give either productId (a product's document) or producerId (the producer's own)",
+        "chỉ nhập một trong hai: productId (giấy tờ của sản phẩm) hoặc producerId (giấy tờ của chủ thể)",
+    ),
+    "duplicate_lot": _m(
+        "DUPLICATE",
+        "this product already has a lot numbered {lotNumber}",
+        "sản phẩm này đã có lô số {lotNumber}",
+    ),
+    "sample_request_is": _m(
+        "INVALID_STATE", "the sample request is {status}", "yêu cầu gửi mẫu đang ở trạng thái {status}"
+    ),
+    "sample_already_converted": _m(
+        "INVALID_STATE",
+        "this sample request already led to an inquiry",
+        "yêu cầu gửi mẫu này đã được chuyển thành yêu cầu hỏi hàng",
+    ),
+    "forbidden_documents": _m(
+        "FORBIDDEN",
+        "only members of this producer or an admin may attach or remove its documents",
+        "chỉ thành viên của chủ thể này hoặc quản trị viên mới được đính kèm hoặc gỡ giấy tờ của chủ thể",
+    ),
+    "forbidden_sample_party": _m(
+        "FORBIDDEN",
+        "only the {party:term} of this sample request may {action:term}",
+        "chỉ {party:term} của yêu cầu gửi mẫu này mới được {action:term}",
+    ),
     # --- capacity -------------------------------------------------------------------------------------------
     "too_many_subscriptions": _m(
         "TOO_MANY_SUBSCRIPTIONS",
@@ -403,6 +514,135 @@ MESSAGES: dict[str, Message] = {
     "search_refused": _m(
         "INVALID", "{what:term} could not apply this {field}", "{what:term} không áp dụng được {field} này"
     ),
+    # --- identity: sign-up, sign-in, members ----------------------------------------------------------------
+    "org_not_verified": _m(
+        "ORG_NOT_VERIFIED",
+        "your organisation is not verified yet ({status}): you may {action:term} once the provincial OCOP office "
+        "has verified it",
+        "tổ chức của bạn chưa được xác minh ({status}): bạn có thể {action:term} sau khi văn phòng OCOP tỉnh xác "
+        "minh tổ chức",
+    ),
+    "forbidden_viewer_role": _m(
+        "FORBIDDEN",
+        "your role in the organisation (VIEWER) only reads; you may not {action:term}",
+        "vai trò của bạn trong tổ chức (VIEWER) chỉ được xem; bạn không được {action:term}",
+    ),
+    "forbidden_members": _m(
+        "FORBIDDEN",
+        "only the organisation's owners and managers may {action:term}",
+        "chỉ chủ sở hữu và quản lý của tổ chức mới được {action:term}",
+    ),
+    "forbidden_member_role": _m(
+        "FORBIDDEN",
+        "your role ({actor}) may not {action:term} for a {role} member",
+        "vai trò của bạn ({actor}) không được {action:term} đối với thành viên {role}",
+    ),
+    "forbidden_review": _m(
+        "FORBIDDEN",
+        "only an admin or a provincial OCOP office reviews organisations",
+        "chỉ quản trị viên hoặc văn phòng OCOP tỉnh mới được xét duyệt tổ chức",
+    ),
+    "forbidden_review_province": _m(
+        "FORBIDDEN",
+        "only an admin or the OCOP office of the organisation's province may review it",
+        "chỉ quản trị viên hoặc văn phòng OCOP của tỉnh nơi tổ chức đặt trụ sở mới được xét duyệt tổ chức này",
+    ),
+    "forbidden_self_approval": _m(
+        "FORBIDDEN",
+        "a purchase waits for someone else's approval than its requester's",
+        "giao dịch mua phải được người khác phê duyệt, không phải chính người đề nghị",
+    ),
+    "forbidden_people_only": _m(
+        "FORBIDDEN",
+        "only a person signed in with a password may {action:term}; an API key may not",
+        "chỉ người dùng đăng nhập bằng mật khẩu mới được {action:term}; khóa API thì không",
+    ),
+    "review_state": _m(
+        "INVALID_STATE",
+        "this organisation is {status}, not PENDING",
+        "tổ chức này đang ở trạng thái {status}, không phải PENDING",
+    ),
+    "email_invalid": _m("INVALID", "{field} is not an email address", "{field} không phải là địa chỉ email"),
+    "email_taken": _m(
+        "DUPLICATE",
+        "an account with this email already exists; sign in or reset the password",
+        "đã có tài khoản dùng email này; hãy đăng nhập hoặc đặt lại mật khẩu",
+    ),
+    "password_too_short": _m(
+        "WEAK_PASSWORD",
+        "{field} must have at least {min} characters",
+        "{field} phải có ít nhất {min} ký tự",
+    ),
+    "password_too_long": _m(
+        "WEAK_PASSWORD", "{field} must have at most {max} characters", "{field} chỉ được có tối đa {max} ký tự"
+    ),
+    "password_too_simple": _m(
+        "WEAK_PASSWORD",
+        "{field} needs letters and at least one digit or symbol",
+        "{field} cần có chữ cái và ít nhất một chữ số hoặc ký hiệu",
+    ),
+    "password_too_common": _m(
+        "WEAK_PASSWORD",
+        "{field} is too common or too close to your name or email",
+        "{field} quá phổ biến hoặc quá giống tên hay email của bạn",
+    ),
+    "invalid_credentials": _m(
+        "INVALID_CREDENTIALS",
+        "the email or the password is not right",
+        "email hoặc mật khẩu không đúng",
+    ),
+    "too_many_attempts": _m(
+        "TOO_MANY_ATTEMPTS",
+        "too many failed attempts; try again in {seconds} s",
+        "bạn đã thử sai quá nhiều lần; hãy thử lại sau {seconds} giây",
+    ),
+    "token_invalid": _m(
+        "INVALID_TOKEN",
+        "this {what:term} link is not valid, has expired or was already used; ask for a new one",
+        "liên kết {what:term} này không hợp lệ, đã hết hạn hoặc đã được dùng; hãy yêu cầu liên kết mới",
+    ),
+    "session_invalid": _m(
+        "INVALID_TOKEN",
+        "this session has ended; sign in again",
+        "phiên đăng nhập này đã kết thúc; hãy đăng nhập lại",
+    ),
+    "last_owner": _m(
+        "LAST_OWNER",
+        "an organisation keeps at least one owner: make someone else owner first",
+        "tổ chức phải luôn có ít nhất một chủ sở hữu: hãy chỉ định người khác làm chủ sở hữu trước",
+    ),
+    "kind_field_required": _m(
+        "REQUIRED",
+        "{field} is required for a {kind} organisation",
+        "{field} là bắt buộc đối với tổ chức loại {kind}",
+    ),
+    "kind_field_not_allowed": _m(
+        "INVALID",
+        "{field} applies to {other} organisations, not {kind}",
+        "{field} chỉ dùng cho tổ chức loại {other}, không dùng cho {kind}",
+    ),
+    "org_name_taken": _m(
+        "DUPLICATE",
+        "an organisation with this name is already registered",
+        "đã có tổ chức đăng ký với tên này",
+    ),
+    "already_member": _m(
+        "DUPLICATE",
+        "{email} already has an account; a person belongs to one organisation",
+        "{email} đã có tài khoản; mỗi người chỉ thuộc một tổ chức",
+    ),
+    "not_pending_approval": _m(
+        "INVALID_STATE",
+        "this purchase approval is {status}, not PENDING",
+        "yêu cầu phê duyệt mua hàng này đang ở trạng thái {status}, không phải PENDING",
+    ),
+    "expiry_in_past": _m("OUT_OF_RANGE", "{field} must be in the future", "{field} phải là thời điểm trong tương lai"),
+    "scope_above_role": _m(
+        "FORBIDDEN",
+        "a key cannot have more rights ({scope}) than your own role ({role})",
+        "khóa không thể có quyền ({scope}) cao hơn vai trò của bạn ({role})",
+    ),
+    "password_wrong": _m("INVALID_CREDENTIALS", "{field} is not right", "{field} không đúng"),
 }
 
 # Words a message names through a parameter, in each language.
@@ -419,13 +659,42 @@ TERMS: dict[str, dict[Locale, str]] = {
     "OCOP product group": {"en": "OCOP product group", "vi": "nhóm sản phẩm OCOP"},
     "producer type": {"en": "producer type", "vi": "loại hình chủ thể"},
     "certification": {"en": "certification", "vi": "chứng nhận"},
+    "translation language": {"en": "translation language", "vi": "ngôn ngữ bản dịch"},
     "search": {"en": "search", "vi": "tìm kiếm"},
     "the RFQ board": {"en": "the RFQ board", "vi": "bảng yêu cầu báo giá"},
+    "document": {"en": "document", "vi": "giấy tờ"},
+    "document type": {"en": "document type", "vi": "loại giấy tờ"},
+    "lot": {"en": "lot", "vi": "lô hàng"},
+    "sample request": {"en": "sample request", "vi": "yêu cầu gửi mẫu"},
+    "request samples": {"en": "request samples", "vi": "yêu cầu gửi mẫu"},
+    "accept it": {"en": "accept it", "vi": "chấp nhận yêu cầu"},
+    "decline it": {"en": "decline it", "vi": "từ chối yêu cầu"},
+    "convert it": {"en": "turn it into an inquiry", "vi": "chuyển thành yêu cầu hỏi hàng"},
     # parties
     "BUYER": {"en": "buyer", "vi": "bên mua"},
     "PRODUCER": {"en": "producer", "vi": "chủ thể sản xuất"},
+    "organisation": {"en": "organisation", "vi": "tổ chức"},
+    "member": {"en": "member", "vi": "thành viên"},
+    "invitation": {"en": "invitation", "vi": "lời mời"},
+    "email verification": {"en": "email verification", "vi": "xác minh email"},
+    "password reset": {"en": "password reset", "vi": "đặt lại mật khẩu"},
+    "purchase approval": {"en": "purchase approval", "vi": "yêu cầu phê duyệt mua hàng"},
     # actions
     "submit inquiries": {"en": "submit inquiries", "vi": "gửi yêu cầu"},
+    "publish products": {"en": "publish products", "vi": "đăng sản phẩm"},
+    "move deals": {"en": "move deals", "vi": "chuyển trạng thái thương vụ"},
+    "sign MoUs": {"en": "sign MoUs", "vi": "ký biên bản ghi nhớ"},
+    "send messages": {"en": "send messages", "vi": "gửi tin nhắn"},
+    "counter-offer": {"en": "counter-offer", "vi": "trả giá"},
+    "invite members": {"en": "invite members", "vi": "mời thành viên"},
+    "change roles": {"en": "change roles", "vi": "thay đổi vai trò"},
+    "remove members": {"en": "remove members", "vi": "xóa thành viên"},
+    "set spending limits": {"en": "set spending limits", "vi": "đặt hạn mức chi tiêu"},
+    "approve purchases": {"en": "approve purchases", "vi": "phê duyệt mua hàng"},
+    "manage API keys": {"en": "manage API keys", "vi": "quản lý khóa API"},
+    "change the password": {"en": "change the password", "vi": "đổi mật khẩu"},
+    "sign out": {"en": "sign out", "vi": "đăng xuất"},
+    "delete the account": {"en": "delete the account", "vi": "xóa tài khoản"},
     "quote": {"en": "quote", "vi": "báo giá"},
     "decline quotations": {"en": "decline quotations", "vi": "từ chối báo giá"},
     "accept quotations": {"en": "accept quotations", "vi": "chấp nhận báo giá"},
@@ -518,6 +787,16 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         CANCELLED=("Cancelled", "Đã hủy"),
         LOST=("Lost", "Không thành"),
     ),
+    "DocumentType": _labels(
+        OCOP_CERTIFICATE=("OCOP certificate", "Giấy chứng nhận OCOP"),
+        SELF_DECLARED_STANDARD=("Self-declared standard", "Bản tự công bố sản phẩm"),
+        FOOD_SAFETY=("Food-safety certificate", "Giấy chứng nhận an toàn thực phẩm"),
+        LAB_TEST=("Lab test report", "Phiếu kết quả kiểm nghiệm"),
+        VIETGAP=("VietGAP certificate", "Giấy chứng nhận VietGAP"),
+        ORGANIC=("Organic certificate", "Giấy chứng nhận hữu cơ"),
+        HALAL=("Halal certificate", "Giấy chứng nhận Halal"),
+        OTHER=("Other document", "Giấy tờ khác"),
+    ),
     "ErrorCode": _labels(
         REQUIRED=("Required", "Bắt buộc"),
         INVALID=("Invalid", "Không hợp lệ"),
@@ -533,6 +812,36 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         INVALID_TRANSITION=("Invalid step", "Bước chuyển không hợp lệ"),
         IDEMPOTENCY_KEY_REUSED=("Request key reused", "Khóa yêu cầu đã được dùng"),
         TOO_MANY_SUBSCRIPTIONS=("Too many subscriptions", "Quá nhiều luồng theo dõi"),
+        ORG_NOT_VERIFIED=("Organisation not verified yet", "Tổ chức chưa được xác minh"),
+        INVALID_CREDENTIALS=("Wrong email or password", "Sai email hoặc mật khẩu"),
+        TOO_MANY_ATTEMPTS=("Too many attempts", "Thử quá nhiều lần"),
+        WEAK_PASSWORD=("Password too weak", "Mật khẩu quá yếu"),
+        INVALID_TOKEN=("Link expired or already used", "Liên kết đã hết hạn hoặc đã được dùng"),
+        LAST_OWNER=("Last owner", "Chủ sở hữu cuối cùng"),
+    ),
+    "OrgStatus": _labels(
+        PENDING=("Waiting for verification", "Đang chờ xác minh"),
+        VERIFIED=("Verified", "Đã xác minh"),
+        REJECTED=("Rejected", "Bị từ chối"),
+    ),
+    "OrgKind": _labels(BUYER=("Buyer", "Bên mua"), PRODUCER=("Producer", "Chủ thể sản xuất")),
+    "MemberRole": _labels(
+        OWNER=("Owner", "Chủ sở hữu"),
+        MANAGER=("Manager", "Quản lý"),
+        MEMBER=("Member", "Thành viên"),
+        VIEWER=("Viewer", "Chỉ xem"),
+    ),
+    "ApprovalStatus": _labels(
+        PENDING=("Waiting for approval", "Đang chờ phê duyệt"),
+        APPROVED=("Approved", "Đã phê duyệt"),
+        REJECTED=("Rejected", "Bị từ chối"),
+    ),
+    "QueryChipKind": _labels(
+        STARS=("OCOP stars", "Hạng sao OCOP"),
+        CERTIFICATION=("Certification", "Chứng nhận"),
+        PROVINCE=("Province", "Tỉnh, thành phố"),
+        PACKAGING=("Packaging", "Quy cách đóng gói"),
+        INTENT=("Occasion", "Dịp, nhu cầu"),
     ),
     "InquiryClosedReason": _labels(
         EXPIRED=("Expired", "Hết hạn"),
@@ -600,6 +909,17 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         ACCEPTED=("Accepted", "Được chấp nhận"),
         DECLINED=("Declined", "Bị từ chối"),
     ),
+    "SampleRequestEventKind": _labels(
+        SAMPLE_REQUESTED=("Samples requested", "Đã yêu cầu gửi mẫu"),
+        SAMPLE_ACCEPTED=("Samples shipped", "Đã gửi mẫu"),
+        SAMPLE_DECLINED=("Sample request declined", "Yêu cầu gửi mẫu bị từ chối"),
+        SAMPLE_CONVERTED=("Turned into an inquiry", "Đã chuyển thành yêu cầu hỏi hàng"),
+    ),
+    "SampleRequestStatus": _labels(
+        REQUESTED=("Requested", "Đang chờ"),
+        ACCEPTED=("Shipped", "Đã gửi mẫu"),
+        DECLINED=("Declined", "Bị từ chối"),
+    ),
     "Role": _labels(
         ADMIN=("Administrator", "Quản trị viên"),
         COORDINATOR=("Provincial OCOP office", "Văn phòng OCOP tỉnh"),
@@ -607,3 +927,35 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         BUYER=("Buyer", "Bên mua"),
     ),
 }
+
+# The public trace page of a lot (api/trace_page.py), by text and language.
+TRACE_PAGE: dict[str, dict[Locale, str]] = _labels(
+    title=("Product traceability", "Truy xuất nguồn gốc sản phẩm"),
+    product=("Product", "Sản phẩm"),
+    category=("Category", "Loại sản phẩm"),
+    ocop=("OCOP rating", "Hạng OCOP"),
+    stars=("{n} stars", "{n} sao"),
+    certificate=("OCOP certificate", "Giấy chứng nhận OCOP"),
+    certificate_valid=("valid until {day}", "còn hiệu lực đến {day}"),
+    certificate_expired=("expired on {day}", "đã hết hiệu lực từ {day}"),
+    certificate_unknown=("validity not stated", "chưa ghi thời hạn"),
+    producer=("Producer", "Chủ thể sản xuất"),
+    verified=("verified by the provincial OCOP office", "đã được văn phòng OCOP tỉnh xác minh"),
+    place=("Where it is made", "Nơi sản xuất"),
+    formerly=("formerly {name}", "trước đây thuộc {name}"),
+    lot=("Lot", "Lô hàng"),
+    lot_number=("Lot number", "Số lô"),
+    produced_on=("Produced on", "Ngày sản xuất"),
+    expires_on=("Best before", "Hạn sử dụng"),
+    lot_expired=("past its expiry date", "đã quá hạn sử dụng"),
+    quantity=("Lot size", "Số lượng trong lô"),
+    notes=("Producer's notes", "Ghi chú của chủ thể"),
+    code=("Trace code", "Mã truy xuất"),
+    other_language=("Tiếng Việt", "English"),
+    not_found_title=("Code not found", "Không tìm thấy mã"),
+    not_found=(
+        "No lot has this trace code. Check the code printed under the QR label, or ask the seller.",
+        "Không có lô hàng nào mang mã truy xuất này. Hãy kiểm tra mã in dưới tem QR, hoặc hỏi người bán.",
+    ),
+    footer=("OCOP marketplace traceability", "Truy xuất nguồn gốc sàn OCOP"),
+)

@@ -126,3 +126,22 @@ def _from_json_number(value: Decimal) -> int:
     if value != value.to_integral_value():
         raise NotAWholeNumber("fraction")
     return int(value)
+
+
+_CURRENCY = re.compile(r"^\s*(?:₫|VNĐ|VND)?\s*(.*?)\s*(?:₫|đồng|đ|VNĐ|VND)?\s*$", re.IGNORECASE)
+
+
+def without_currency(text: str) -> str:
+    """An amount in đồng as a spreadsheet displays it (`45.000 ₫`, `45,000 đ`, `VND 45000`), as the number
+    `parse_vnd_text` reads: the marker removed, and thousands grouped with commas regrouped with dots. A
+    marker makes the comma unambiguous: the đồng has no minor unit, so `45,000 đ` cannot mean 45 đồng. Without
+    a marker the text comes back as it was, and `1,500` stays refused."""
+    match = _CURRENCY.fullmatch(text)
+    if match is None:
+        return text
+    number = match.group(1)
+    if number == text.strip():  # no marker
+        return text
+    if _COMMA_GROUPED.fullmatch(number):
+        return number.replace(",", ".")
+    return number

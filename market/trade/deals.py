@@ -70,6 +70,7 @@ async def advance_deal(
     if deal.version != expected_version:
         raise conflict(expected_version, deal.version)
     pipeline.check_transition(deal.state, to, party)
+    policy.ensure_can_move(viewer)
     check = Checker()
     cleaned_note = check.text("note", note, required=to in pipeline.NEEDS_REASON, max_len=1000) or ""
     terms = None

@@ -27,7 +27,7 @@ from market.storage.changes import Change, EndOfFeed, Feed, added, change_time, 
 from market.trade import policy
 from market.trade.deals import visible_deal
 from market.trade.pipeline import Party
-from market.trade.records import Deal, InquiryStatus, QuotationStatus
+from market.trade.records import Deal, InquiryStatus, QuotationStatus, SampleRequest, SampleRequestStatus
 
 if TYPE_CHECKING:
     from market.store import Store
@@ -202,5 +202,73 @@ async def deal_events(store: Store, viewer: Principal, deal_id: str, *, after: s
             return None
         seen = current.version
         return DealUpdate(current, change_time(change), encode_cursor(change["_id"]))
+
+    return Feed(stream, convert)
+
+
+# --- sample request events -----------------------------------------------------------------------------
+
+
+class SampleRequestEventKind(StrEnum):
+    SAMPLE_REQUESTED = "sample_requested"
+    SAMPLE_ACCEPTED = "sample_accepted"
+    SAMPLE_DECLINED = "sample_declined"
+    SAMPLE_CONVERTED = "sample_converted"  # it led to an inquiry
+
+
+@dataclass(frozen=True, slots=True)
+class SampleRequestEvent:
+    kind: SampleRequestEventKind
+    sample_request_id: ObjectId
+    at: datetime
+    cursor: str
+
+
+_ANSWERS = {
+    SampleRequestStatus.ACCEPTED.value: SampleRequestEventKind.SAMPLE_ACCEPTED,
+    SampleRequestStatus.DECLINED.value: SampleRequestEventKind.SAMPLE_DECLINED,
+}
+
+
+def sample_request_event_for(viewer: Principal, change: Change) -> SampleRequestEvent | None:
+    """The event for this viewer, or None: not visible (checked again here), or no news."""
+    doc = change.get("fullDocument")
+    if doc is None:
+        return None
+    if not policy.can_see_sample_request(viewer, SampleRequest.from_doc(doc)):
+        return None
+    kind: SampleRequestEventKind | None
+    if change["operationType"] == "insert":
+        kind = SampleRequestEventKind.SAMPLE_REQUESTED
+    else:
+        fields = updated_fields(change)
+        if fields.get("inquiryId") is not None:
+            kind = SampleRequestEventKind.SAMPLE_CONVERTED
+        else:
+            kind = _ANSWERS.get(fields.get("status", ""))
+    if kind is None:
+        return None
+    return SampleRequestEvent(kind, doc["_id"], change_time(change), encode_cursor(change["_id"]))
+
+
+async def sample_request_events(
+    store: Store, viewer: Principal, *, after: str | None = None
+) -> Feed[SampleRequestEvent]:
+    """What happens to the viewer's sample requests: new requests for the producer (and the buyer's colleagues),
+    the producer's answer and the inquiry it led to for both; the province's for an office, all for admins."""
+    visible = policy.trade_filter(
+        viewer,
+        buyer_field="fullDocument.buyerOrgId",
+        producer_field="fullDocument.producerId",
+        province_field="fullDocument.producerProvinceCode",
+    )
+    if visible is None:
+        raise forbidden("forbidden_no_organisation")
+    stream = await store.sample_requests.watch(
+        visible, owner=viewer.account_id, after=after, comment=_comment("sampleRequestEvents", viewer)
+    )
+
+    async def convert(change: Change) -> SampleRequestEvent | None:
+        return sample_request_event_for(viewer, change)
 
     return Feed(stream, convert)

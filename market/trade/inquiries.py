@@ -113,6 +113,11 @@ def _criteria_doc(criteria: Criteria) -> dict[str, Any]:
     }
 
 
+def idempotency_payload(data: Mapping[str, Any]) -> dict[str, str]:
+    """What a retry must repeat for its idempotency key to return the first result."""
+    return {k: str(v) for k, v in data.items()}
+
+
 async def submit_inquiry(
     store: Store,
     viewer: Viewer,
@@ -121,13 +126,17 @@ async def submit_inquiry(
     *,
     idempotency_key: str | None = None,
     invite_limit: int = DEFAULT_INVITED,
+    operation: str = "submitInquiry",
+    also: Callable[[AsyncClientSession, ObjectId], Awaitable[None]] | None = None,
 ) -> Inquiry:
+    """`also` writes, in the inquiry's own transaction, what else the new inquiry changes (a sample request
+    it came from); `operation` names the mutation its idempotency key belongs to."""
     buyer = policy.ensure_buyer(viewer, "submit inquiries")
-    payload = {k: str(v) for k, v in data.items()}
+    payload = idempotency_payload(data)
     if (
         done := await store.idempotency.replay(
             account_id=buyer.account_id,
-            operation="submitInquiry",
+            operation=operation,
             key=idempotency_key,
             payload=payload,
             load=store.trade.inquiry,
@@ -176,10 +185,13 @@ async def submit_inquiry(
     }
 
     async def insert(session: AsyncClientSession) -> ObjectId:
-        return await store.trade.insert_inquiry(doc, session)
+        inquiry_id = await store.trade.insert_inquiry(doc, session)
+        if also is not None:
+            await also(session, inquiry_id)
+        return inquiry_id
 
     inquiry_id, _ = await store.idempotency.once(
-        account_id=buyer.account_id, operation="submitInquiry", key=idempotency_key, payload=payload, work=insert
+        account_id=buyer.account_id, operation=operation, key=idempotency_key, payload=payload, work=insert
     )
     inquiry = await store.trade.inquiry(inquiry_id)
     assert inquiry is not None
@@ -222,7 +234,7 @@ def ensure_open(inquiry: Inquiry, action: str) -> None:
 
 async def close_inquiry(store: Store, viewer: Viewer, inquiry_id: str) -> Inquiry:
     inquiry = await visible_inquiry(store, viewer, inquiry_id)
-    policy.ensure_party(policy.inquiry_party(viewer, inquiry), Party.BUYER, "close it")
+    policy.ensure_party(viewer, policy.inquiry_party(viewer, inquiry), Party.BUYER, "close it")
     ensure_open(inquiry, "more changes")
     await store.trade.close_inquiry(inquiry.id, ClosedReason.BUYER_CLOSED.value)
     closed = await store.trade.inquiry(inquiry.id)
@@ -238,7 +250,7 @@ async def expire_inquiries(store: Store) -> int:
 async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapping[str, Any]) -> Message:
     """A message in the thread of one inquiry and one producer; the buyer may attach a counter-offer."""
     inquiry = await visible_inquiry(store, viewer, inquiry_id)
-    party = policy.ensure_can_write_thread(policy.inquiry_party(viewer, inquiry))
+    party = policy.ensure_can_write_thread(viewer, policy.inquiry_party(viewer, inquiry))
     assert viewer is not None
     invited = policy.invited(inquiry)
     check = Checker()

@@ -1,5 +1,5 @@
-"""Who sees and who may act on trade: inquiries and RFQs, quotations, threads, deals, trade events and
-statistics. Every trade authorisation decision is made here; queries, nested fields, `node(id)`, the RFQ
+"""Who sees and who may act on trade: inquiries and RFQs, quotations, threads, deals, sample requests, trade
+events and statistics. Every trade authorisation decision is made here; queries, nested fields, `node(id)`, the RFQ
 board, event reports and subscriptions all ask these functions.
 
 The rule in one sentence: a trade object is seen by its buyer organisation, by the producers it concerns,
@@ -15,12 +15,22 @@ from collections.abc import Sequence
 
 from bson import ObjectId
 
-from market.accounts.policy import Principal, Viewer
-from market.accounts.records import Role
+from market.accounts.policy import Principal, Viewer, ensure_can_trade, may_approve
+from market.accounts.records import MemberRole, Role
 from market.core.errors import DomainError, forbidden
 from market.trade import pipeline
 from market.trade.pipeline import DealState, Party
-from market.trade.records import Deal, Inquiry, InquiryKind, InquiryStatus, Invitation, Message, Quotation
+from market.trade.records import (
+    Deal,
+    Inquiry,
+    InquiryKind,
+    InquiryStatus,
+    Invitation,
+    Message,
+    PurchaseApproval,
+    Quotation,
+    SampleRequest,
+)
 
 # A MongoDB filter that matches nothing: the list of an account that may see none of it.
 NOTHING: dict[str, object] = {"_id": None}
@@ -139,19 +149,26 @@ def can_see_message(viewer: Viewer, message: Message) -> bool:
 
 
 def ensure_buyer(viewer: Viewer, action: str) -> Principal:
+    """A member of a buyer organisation, verified, with a role that acts."""
     if viewer is None or viewer.role is not Role.BUYER or viewer.org_id is None:
         raise forbidden("forbidden_not_buyer", action=action)
+    ensure_can_trade(viewer, action)
     return viewer
 
 
-def ensure_party(party: Party | None, wanted: Party, action: str) -> None:
+def ensure_party(viewer: Viewer, party: Party | None, wanted: Party, action: str) -> None:
+    """The viewer acts for the `wanted` side of this trade, and its organisation may trade."""
     if party is not wanted:
         raise forbidden("forbidden_not_party", party=wanted.value, action=action)
+    assert viewer is not None
+    ensure_can_trade(viewer, action)
 
 
-def ensure_can_write_thread(party: Party | None) -> Party:
+def ensure_can_write_thread(viewer: Viewer, party: Party | None) -> Party:
     if party is None:
         raise DomainError.of("forbidden_thread", None)
+    assert viewer is not None
+    ensure_can_trade(viewer, "send messages")
     return party
 
 
@@ -205,6 +222,11 @@ def deal_filter(viewer: Viewer) -> dict[str, object]:
     return NOTHING if found is None else found
 
 
+def ensure_can_move(viewer: Principal) -> None:
+    """A party's member moves a deal only when its organisation may trade and its role acts."""
+    ensure_can_trade(viewer, "move deals")
+
+
 def deal_moves(viewer: Viewer, deal: Deal) -> list[DealState]:
     """Where this viewer may move the deal now (what a UI shows as buttons); offices and admins none."""
     return pipeline.next_states(deal.state, deal_party(viewer, deal))
@@ -213,6 +235,35 @@ def deal_moves(viewer: Viewer, deal: Deal) -> list[DealState]:
 def ensure_can_sign_mou(viewer: Viewer, deal: Deal) -> Principal:
     if viewer is None or deal_party(viewer, deal) is None:
         raise DomainError.of("forbidden_mou", None)
+    return viewer
+
+
+# --- sample requests -------------------------------------------------------------------------------------
+
+
+def can_see_sample_request(viewer: Viewer, request: SampleRequest) -> bool:
+    """The same rule as every trade object: its buyer, its producer, that producer's provincial office, admins."""
+    return can_see_trade(viewer, request.buyer_org_id, [request.producer_id], [request.producer_province_code])
+
+
+def sample_request_party(viewer: Viewer, request: SampleRequest) -> Party | None:
+    return party_for(viewer, request.buyer_org_id, [request.producer_id])
+
+
+def sample_request_filter(viewer: Viewer) -> dict[str, object]:
+    """`can_see_sample_request` for the sample requests list."""
+    found = trade_filter(
+        viewer, buyer_field="buyerOrgId", producer_field="producerId", province_field="producerProvinceCode"
+    )
+    return NOTHING if found is None else found
+
+
+def ensure_sample_party(viewer: Viewer, request: SampleRequest, wanted: Party, action: str) -> Principal:
+    """The producer answers a sample request, the buyer turns it into an inquiry, when its organisation may
+    trade; offices and admins watch."""
+    if viewer is None or sample_request_party(viewer, request) is not wanted:
+        raise forbidden("forbidden_sample_party", party=wanted.value, action=action)
+    ensure_can_trade(viewer, action)
     return viewer
 
 
@@ -237,3 +288,46 @@ def ensure_can_read_stats(viewer: Viewer, province_code: str | None) -> None:
     if viewer is not None and province_code is not None and viewer.coordinates(province_code):
         return
     raise forbidden("forbidden_stats", "province")
+
+
+# --- purchase approvals --------------------------------------------------------------------------------------
+
+
+def needs_approval(viewer: Principal, value_vnd: int) -> bool:
+    """An acceptance above the member's own spending limit waits for approval."""
+    return viewer.spending_limit_vnd is not None and value_vnd > viewer.spending_limit_vnd
+
+
+def can_see_approval(viewer: Viewer, approval: PurchaseApproval) -> bool:
+    """Its requester, the owners and managers of the buyer organisation, and admins."""
+    if viewer is None:
+        return False
+    if viewer.is_admin or viewer.account_id == approval.requested_by:
+        return True
+    return viewer.is_member_of(approval.buyer_org_id) and may_approve(viewer.org_role or MemberRole.MEMBER)
+
+
+def approval_filter(viewer: Viewer) -> dict[str, object]:
+    """`can_see_approval` for the list of approvals."""
+    if viewer is None:
+        return NOTHING
+    if viewer.is_admin:
+        return {}
+    if viewer.role is Role.BUYER and viewer.org_id is not None:
+        if may_approve(viewer.org_role or MemberRole.MEMBER):
+            return {"buyerOrgId": viewer.org_id}
+        return {"buyerOrgId": viewer.org_id, "requestedBy": viewer.account_id}
+    return NOTHING
+
+
+def may_approve_as(role: MemberRole | None) -> bool:
+    return role is not None and may_approve(role)
+
+
+def ensure_can_decide(viewer: Principal, approval: PurchaseApproval) -> None:
+    """An owner or manager of the buyer organisation, other than the requester, whose organisation trades."""
+    if not (viewer.is_member_of(approval.buyer_org_id) and may_approve(viewer.org_role or MemberRole.MEMBER)):
+        raise forbidden("forbidden_members", action="approve purchases")
+    if viewer.account_id == approval.requested_by:
+        raise forbidden("forbidden_self_approval")
+    ensure_can_trade(viewer, "approve purchases")

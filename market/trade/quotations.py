@@ -13,16 +13,18 @@ from market.accounts.policy import Principal, Viewer
 from market.catalog.validation import MAX_MOQ, Checker
 from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, not_found
-from market.core.ids import parse_object_id
+from market.core.ids import global_id_of, parse_object_id
 from market.trade import policy
 from market.trade.inquiries import ensure_open, visible_inquiry
 from market.trade.pipeline import DealState, Party
 from market.trade.records import (
+    ApprovalStatus,
     ClosedReason,
     Deal,
     Inquiry,
     InquiryStatus,
     InvitationStatus,
+    PurchaseApproval,
     Quotation,
     QuotationRevision,
     QuotationStatus,
@@ -57,7 +59,7 @@ def _revision(data: Mapping[str, Any], number: int) -> dict[str, Any]:
 
 
 def _producer_side(viewer: Viewer, inquiry: Inquiry) -> ObjectId:
-    policy.ensure_party(policy.inquiry_party(viewer, inquiry), Party.PRODUCER, "quote")
+    policy.ensure_party(viewer, policy.inquiry_party(viewer, inquiry), Party.PRODUCER, "quote")
     assert viewer is not None and viewer.org_id is not None
     return viewer.org_id
 
@@ -118,7 +120,7 @@ async def _province(store: Store, quotation: Quotation) -> str | None:
 
 async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, reason: str) -> Quotation:
     quotation, inquiry = await visible_quotation(store, viewer, quotation_id)
-    policy.ensure_party(policy.quotation_party(viewer, quotation), Party.BUYER, "decline quotations")
+    policy.ensure_party(viewer, policy.quotation_party(viewer, quotation), Party.BUYER, "decline quotations")
     check = Checker()
     cleaned = check.text("reason", reason, required=True, max_len=500)
     check.raise_if_any()
@@ -133,64 +135,133 @@ async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, rea
 
 async def accept_quotation(
     store: Store, viewer: Viewer, quotation_id: str, revision: int, *, idempotency_key: str | None = None
-) -> Deal:
-    """Accept exactly this revision, in one transaction: the quotation, the inquiry and a new deal."""
+) -> Deal | PurchaseApproval:
+    """Accept exactly this revision, in one transaction: the quotation, the inquiry and a new deal. Above the
+    accepting member's spending limit, nothing is accepted yet: a purchase approval waits for an owner or a
+    manager of the organisation (market/trade/approvals.py)."""
     quotation, inquiry = await visible_quotation(store, viewer, quotation_id)
-    policy.ensure_party(policy.quotation_party(viewer, quotation), Party.BUYER, "accept quotations")
+    policy.ensure_party(viewer, policy.quotation_party(viewer, quotation), Party.BUYER, "accept quotations")
     assert viewer is not None
     payload = {"quotation": quotation_id, "revision": revision}
+    operation = "acceptQuotation"
     if (
-        deal := await store.idempotency.replay(
-            account_id=viewer.account_id,
-            operation="acceptQuotation",
-            key=idempotency_key,
-            payload=payload,
-            load=store.trade.deal,
+        done := await store.idempotency.replayed(
+            account_id=viewer.account_id, operation=operation, key=idempotency_key, payload=payload
         )
     ) is not None:
-        return deal
+        return await _accepted(store, done)
+    value = quotation.current.unit_price_for(inquiry.quantity) * inquiry.quantity
+    needs_approval = policy.needs_approval(viewer, value)
 
     async def write(session: AsyncClientSession) -> ObjectId:
-        # Read again inside the transaction: what we accept is what is stored now.
-        current = await store.trade.quotation(quotation.id, session)
-        fresh_inquiry = await store.trade.inquiry(inquiry.id, session)
-        assert current is not None and fresh_inquiry is not None
-        if current.status is not QuotationStatus.ACTIVE:
-            raise DomainError.of("quotation_is", "quotationId", status=str(current.status))
-        ensure_open(fresh_inquiry, "acceptance")
-        if current.current.number != revision:
-            raise DomainError.of(
-                "stale_revision",
-                "revision",
-                revision=revision,
-                latest=current.current.number,
-            )
-        if current.current.valid_until and current.current.valid_until < date.today():
-            raise DomainError.of("revision_expired", "revision")
-        accepted = await store.trade.set_quotation(
-            current,
-            {"status": QuotationStatus.ACCEPTED.value, "acceptedRevision": revision},
-            expected_version=current.version,
-            session=session,
-        )
-        if not accepted:
-            raise DomainError.of("quotation_changed", "quotationId")
-        await store.trade.set_invitation_status(
-            inquiry.id,
-            current.producer_id,
-            InvitationStatus.ACCEPTED,
-            also={"status": InquiryStatus.CLOSED.value, "closedReason": ClosedReason.ACCEPTED.value},
-            inc_version=True,
-            session=session,
-        )
-        return await _open_deal(store, session, viewer, fresh_inquiry, current, current.current)
+        current, fresh_inquiry = await check_acceptable(store, session, quotation, inquiry, revision)
+        if needs_approval:
+            doc = approval_doc(viewer, fresh_inquiry, current, revision, value)
+            approval_id = await store.trade.insert_approval(doc, session)
+            await _tell_approvers(store, session, {**doc, "_id": approval_id})
+            return approval_id
+        return await accept_in(store, session, viewer, fresh_inquiry, current, revision)
 
-    deal_id, _ = await store.idempotency.once(
-        account_id=viewer.account_id, operation="acceptQuotation", key=idempotency_key, payload=payload, work=write
+    result_id, _ = await store.idempotency.once(
+        account_id=viewer.account_id, operation=operation, key=idempotency_key, payload=payload, work=write
     )
-    deal = await store.trade.deal(deal_id)
-    assert deal is not None
-    return deal
+    return await _accepted(store, result_id)
+
+
+async def _tell_approvers(store: Store, session: AsyncClientSession, doc: dict[str, Any]) -> None:
+    """Mail the organisation's owners and managers that a purchase waits for them."""
+    organisation = await store.buyers.get(doc["buyerOrgId"], session)
+    for member in await store.accounts.members(doc["buyerOrgId"], session):
+        if member.email and member.id != doc["requestedBy"] and policy.may_approve_as(member.org_role):
+            await store.mail.enqueue(
+                to=member.email,
+                template="approval_requested",
+                locale=member.locale,
+                params={
+                    "name": member.name,
+                    "requester": doc["requestedByName"],
+                    "organisation": organisation.name if organisation else "",
+                    "amount": doc["valueVnd"],
+                    "quotation": global_id_of("Quotation", doc["quotationId"]),
+                },
+                session=session,
+            )
+
+
+async def _accepted(store: Store, result_id: ObjectId) -> Deal | PurchaseApproval:
+    """What an acceptance made: the deal, or the purchase approval it waits for."""
+    deal = await store.trade.deal(result_id)
+    if deal is not None:
+        return deal
+    approval = await store.trade.approval(result_id)
+    assert approval is not None
+    return approval
+
+
+async def check_acceptable(
+    store: Store, session: AsyncClientSession, quotation: Quotation, inquiry: Inquiry, revision: int
+) -> tuple[Quotation, Inquiry]:
+    """Read again inside the transaction: what is accepted is what is stored now."""
+    current = await store.trade.quotation(quotation.id, session)
+    fresh_inquiry = await store.trade.inquiry(inquiry.id, session)
+    assert current is not None and fresh_inquiry is not None
+    if current.status is not QuotationStatus.ACTIVE:
+        raise DomainError.of("quotation_is", "quotationId", status=str(current.status))
+    ensure_open(fresh_inquiry, "acceptance")
+    if current.current.number != revision:
+        raise DomainError.of("stale_revision", "revision", revision=revision, latest=current.current.number)
+    if current.current.valid_until and current.current.valid_until < date.today():
+        raise DomainError.of("revision_expired", "revision")
+    return current, fresh_inquiry
+
+
+def approval_doc(
+    viewer: Principal, inquiry: Inquiry, quotation: Quotation, revision: int, value: int
+) -> dict[str, Any]:
+    return {
+        "quotationId": quotation.id,
+        "revision": revision,
+        "inquiryId": inquiry.id,
+        "buyerOrgId": inquiry.buyer_org_id,
+        "producerId": quotation.producer_id,
+        "requestedBy": viewer.account_id,
+        "requestedByName": viewer.name,
+        "limitVnd": viewer.spending_limit_vnd,
+        "valueVnd": value,
+        "status": ApprovalStatus.PENDING.value,
+        "createdAt": utcnow(),
+        "version": 1,
+    }
+
+
+async def accept_in(
+    store: Store,
+    session: AsyncClientSession,
+    actor: Principal,
+    inquiry: Inquiry,
+    current: Quotation,
+    revision: int,
+    *,
+    approved_by: Principal | None = None,
+) -> ObjectId:
+    """Accept inside the caller's transaction, and open the deal; its id."""
+    accepted = await store.trade.set_quotation(
+        current,
+        {"status": QuotationStatus.ACCEPTED.value, "acceptedRevision": revision},
+        expected_version=current.version,
+        session=session,
+    )
+    if not accepted:
+        raise DomainError.of("quotation_changed", "quotationId")
+    await store.trade.set_invitation_status(
+        inquiry.id,
+        current.producer_id,
+        InvitationStatus.ACCEPTED,
+        also={"status": InquiryStatus.CLOSED.value, "closedReason": ClosedReason.ACCEPTED.value},
+        inc_version=True,
+        session=session,
+    )
+    return await _open_deal(store, session, actor, inquiry, current, current.current, approved_by)
 
 
 async def _open_deal(
@@ -200,6 +271,7 @@ async def _open_deal(
     inquiry: Inquiry,
     quotation: Quotation,
     revision: QuotationRevision,
+    approved_by: Principal | None,
 ) -> ObjectId:
     producer = await store.producers.get(quotation.producer_id)
     invitation = inquiry.invitation(quotation.producer_id)
@@ -223,7 +295,11 @@ async def _open_deal(
         "history": [
             {"at": now, "by": viewer.account_id, "byName": viewer.name, "party": Party.BUYER.value, "from": None,
              "to": DealState.NEGOTIATING.value, "note": f"accepted quotation revision {revision.number}"}
-        ],
+        ] + ([
+            {"at": now, "by": approved_by.account_id, "byName": approved_by.name, "party": Party.BUYER.value,
+             "from": None, "to": DealState.NEGOTIATING.value,
+             "note": f"approved the purchase of {viewer.name} above their spending limit"}
+        ] if approved_by is not None else []),
         "createdAt": now,
         "updatedAt": now,
         "version": 1,

@@ -358,3 +358,119 @@ class TradeEvent:
             created_at=doc["createdAt"],
             version=doc["version"],
         )
+
+
+class SampleRequestStatus(StrEnum):
+    REQUESTED = "requested"
+    ACCEPTED = "accepted"  # the producer ships samples
+    DECLINED = "declined"
+
+
+@dataclass(slots=True)
+class Shipping:
+    carrier: str
+    tracking_number: str | None
+    shipped_on: date
+
+
+@dataclass(slots=True)
+class SampleRequest:
+    id: ObjectId
+    buyer_org_id: ObjectId
+    created_by: ObjectId
+    product_id: ObjectId
+    producer_id: ObjectId
+    producer_province_code: str
+    quantity: int
+    unit: str
+    delivery_address: str
+    needed_by: date | None
+    note: str
+    status: SampleRequestStatus
+    shipping: Shipping | None
+    decline_reason: str | None
+    inquiry_id: ObjectId | None  # the inquiry it led to
+    created_at: datetime
+    updated_at: datetime
+    version: int
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> SampleRequest:
+        shipping = doc.get("shipping")
+        return cls(
+            id=doc["_id"],
+            buyer_org_id=doc["buyerOrgId"],
+            created_by=doc["createdBy"],
+            product_id=doc["productId"],
+            producer_id=doc["producerId"],
+            producer_province_code=doc["producerProvinceCode"],
+            quantity=doc["quantity"],
+            unit=doc["unit"],
+            delivery_address=doc["deliveryAddress"],
+            needed_by=as_day(doc.get("neededBy")),
+            note=doc.get("note", ""),
+            status=SampleRequestStatus(doc["status"]),
+            shipping=Shipping(
+                carrier=shipping["carrier"],
+                tracking_number=shipping.get("trackingNumber"),
+                shipped_on=as_day(shipping["shippedOn"]) or date.today(),
+            )
+            if shipping
+            else None,
+            decline_reason=doc.get("declineReason"),
+            inquiry_id=doc.get("inquiryId"),
+            created_at=doc["createdAt"],
+            updated_at=doc["updatedAt"],
+            version=doc["version"],
+        )
+
+
+class ApprovalStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(slots=True)
+class PurchaseApproval:
+    """An acceptance above the accepting member's spending limit, waiting for an owner or a manager."""
+
+    id: ObjectId
+    quotation_id: ObjectId
+    revision: int
+    inquiry_id: ObjectId
+    buyer_org_id: ObjectId
+    producer_id: ObjectId
+    requested_by: ObjectId
+    requested_by_name: str
+    limit_vnd: int | None
+    value_vnd: int
+    status: ApprovalStatus
+    created_at: datetime
+    version: int
+    decided_by_name: str | None = None
+    decided_at: datetime | None = None
+    reason: str | None = None
+    deal_id: ObjectId | None = None
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> PurchaseApproval:
+        return cls(
+            id=doc["_id"],
+            quotation_id=doc["quotationId"],
+            revision=doc["revision"],
+            inquiry_id=doc["inquiryId"],
+            buyer_org_id=doc["buyerOrgId"],
+            producer_id=doc["producerId"],
+            requested_by=doc["requestedBy"],
+            requested_by_name=doc["requestedByName"],
+            limit_vnd=doc.get("limitVnd"),
+            value_vnd=doc["valueVnd"],
+            status=ApprovalStatus(doc["status"]),
+            created_at=doc["createdAt"],
+            version=doc["version"],
+            decided_by_name=doc.get("decidedByName"),
+            decided_at=doc.get("decidedAt"),
+            reason=doc.get("reason"),
+            deal_id=doc.get("dealId"),
+        )

@@ -18,7 +18,17 @@ from market.storage.changes import OpenStream, StreamQuota, open_stream
 from market.storage.keyset import fetch_page
 from market.storage.versioned import versioned_update
 from market.trade.pipeline import DealState
-from market.trade.records import Deal, Inquiry, InquiryStatus, InvitationStatus, Message, Quotation, TradeEvent
+from market.trade.records import (
+    ApprovalStatus,
+    Deal,
+    Inquiry,
+    InquiryStatus,
+    InvitationStatus,
+    Message,
+    PurchaseApproval,
+    Quotation,
+    TradeEvent,
+)
 
 
 class TradeRepository:
@@ -29,6 +39,7 @@ class TradeRepository:
         self._quotations = db["quotations"]
         self._messages = db["messages"]
         self._deals = db["deals"]
+        self._approvals = db["purchase_approvals"]
         self._events = db["trade_events"]
 
     async def ensure_indexes(self) -> None:
@@ -61,6 +72,64 @@ class TradeRepository:
             ]
         )
         await self._events.create_indexes([IndexModel([("startsOn", DESCENDING)], name="starts")])
+        await self._approvals.create_indexes(
+            [IndexModel([("buyerOrgId", ASCENDING), ("status", ASCENDING), ("createdAt", DESCENDING)], name="org")]
+        )
+
+    # --- purchase approvals ------------------------------------------------------------------------------
+
+    async def insert_approval(self, doc: dict[str, Any], session: AsyncClientSession) -> ObjectId:
+        return (await self._approvals.insert_one(doc, session=session)).inserted_id
+
+    async def approval(self, _id: ObjectId, session: AsyncClientSession | None = None) -> PurchaseApproval | None:
+        doc = await self._approvals.find_one({"_id": _id}, session=session)
+        return PurchaseApproval.from_doc(doc) if doc else None
+
+    async def approvals(self, ids: list[ObjectId]) -> list[PurchaseApproval]:
+        return [PurchaseApproval.from_doc(d) for d in await self._approvals.find({"_id": {"$in": ids}}).to_list(None)]
+
+    async def decide_approval(self, approval_id: ObjectId, fields: dict[str, Any], session: AsyncClientSession) -> bool:
+        """Settle a pending approval; False if someone settled it first."""
+        result = await self._approvals.update_one(
+            {"_id": approval_id, "status": ApprovalStatus.PENDING.value},
+            {"$set": {**fields, "decidedAt": utcnow()}, "$inc": {"version": 1}},
+            session=session,
+        )
+        return result.modified_count == 1
+
+    async def approval_page(self, query: dict[str, Any], request: PageRequest) -> Page[PurchaseApproval]:
+        return await fetch_page(self._approvals, query, [("createdAt", -1)], request, PurchaseApproval.from_doc)
+
+    async def approval_count(self, query: dict[str, Any]) -> int:
+        return await self._approvals.count_documents(query)
+
+    async def by_person(self, account_id: ObjectId) -> dict[str, list[dict[str, Any]]]:
+        """What trade records hold about one person (a copy of their personal data): the inquiries they
+        submitted, the messages they wrote, the deal moves they made."""
+        inquiries = self._inquiries.find({"createdBy": account_id}, {"_id": 1, "createdAt": 1, "status": 1})
+        messages = self._messages.find({"authorId": account_id}, {"_id": 1, "createdAt": 1, "body": 1})
+        deals = self._deals.find({"history.by": account_id}, {"_id": 1, "history": 1})
+        moves = [
+            {"dealId": d["_id"], **{k: h.get(k) for k in ("at", "from", "to", "note")}}
+            for d in await deals.limit(1000).to_list(None)
+            for h in d.get("history", [])
+            if h.get("by") == account_id
+        ]
+        return {
+            "inquiries": await inquiries.limit(1000).to_list(None),
+            "messages": await messages.limit(1000).to_list(None),
+            "dealMoves": moves,
+        }
+
+    async def anonymise_person(self, account_id: ObjectId, name: str, session: AsyncClientSession) -> None:
+        """Replace a person's name in trade records; the records, and who acted for which side, stay."""
+        await self._messages.update_many({"authorId": account_id}, {"$set": {"authorName": name}}, session=session)
+        await self._deals.update_many(
+            {"history.by": account_id},
+            {"$set": {"history.$[mine].byName": name}},
+            array_filters=[{"mine.by": account_id}],
+            session=session,
+        )
 
     async def inquiry(self, _id: ObjectId, session: AsyncClientSession | None = None) -> Inquiry | None:
         doc = await self._inquiries.find_one({"_id": _id}, session=session)

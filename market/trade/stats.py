@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from market.accounts.policy import Viewer
@@ -27,6 +27,7 @@ __all__ = [
     "DEAL_STATES",
     "DELIVERED_STATES",
     "FormerProvinceStats",
+    "Period",
     "ProvinceStats",
     "StarCounts",
     "ocop_stats",
@@ -75,18 +76,57 @@ class ProvinceStats:
     former_provinces: list[FormerProvinceStats] = field(default_factory=list)  # empty for the whole country
 
 
-async def ocop_stats(store: Store, province: str | None, viewer: Viewer) -> ProvinceStats:
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Days from `since` to `until`, both included; either open. Products count by the day they were
+    certified, producers by the products they have certified in the period, inquiries and deals by the day
+    they were made."""
+
+    since: date | None = None
+    until: date | None = None
+
+    def __post_init__(self) -> None:
+        if self.since is not None and self.until is not None and self.until < self.since:
+            raise DomainError.of("before", "to", other="from")
+
+    @property
+    def bounded(self) -> bool:
+        return self.since is not None or self.until is not None
+
+    def match(self, path: str) -> dict[str, Any]:
+        """A MongoDB condition on the datetime at `path` (stored at midnight UTC of its day)."""
+        if not self.bounded:
+            return {}
+        bounds: dict[str, Any] = {}
+        if self.since is not None:
+            bounds["$gte"] = datetime(self.since.year, self.since.month, self.since.day, tzinfo=UTC)
+        if self.until is not None:
+            end = self.until + timedelta(days=1)
+            bounds["$lt"] = datetime(end.year, end.month, end.day, tzinfo=UTC)
+        return {path: bounds}
+
+
+ALL_TIME = Period()
+
+
+async def ocop_stats(store: Store, province: str | None, viewer: Viewer, period: Period = ALL_TIME) -> ProvinceStats:
     """Statistics of a current province, named by its code or by any current or old name (an old province
-    gives the current province it is part of), or of the whole country when `province` is None."""
+    gives the current province it is part of), or of the whole country when `province` is None; over all
+    time, or over `period`."""
     current = _resolve(province) if province is not None else None
     code = current.code if current is not None else None
     ensure_can_read_stats(viewer, code)
 
+    producers_of = (
+        store.products.aggregate(_certified_producers_pipeline(code, period))
+        if period.bounded
+        else store.producers.aggregate(_producers_pipeline(code))
+    )
     products, producers, inquiries, deals = await asyncio.gather(
-        store.products.aggregate(_products_pipeline(code)),
-        store.producers.aggregate(_producers_pipeline(code)),
-        store.trade.aggregate_inquiries(_inquiries_pipeline(code, datetime.now(UTC))),
-        store.trade.aggregate_deals(_deals_pipeline(code)),
+        store.products.aggregate(_products_pipeline(code, period)),
+        producers_of,
+        store.trade.aggregate_inquiries(_inquiries_pipeline(code, datetime.now(UTC), period)),
+        store.trade.aggregate_deals(_deals_pipeline(code, period)),
     )
 
     buckets = _FormerBuckets(current) if current is not None else None
@@ -149,8 +189,8 @@ async def ocop_stats(store: Store, province: str | None, viewer: Viewer) -> Prov
 # --- pipelines -------------------------------------------------------------------------------------------
 
 
-def _products_pipeline(code: str | None) -> list[dict[str, Any]]:
-    match: dict[str, Any] = {"status": ProductStatus.PUBLISHED.value}
+def _products_pipeline(code: str | None, period: Period = ALL_TIME) -> list[dict[str, Any]]:
+    match: dict[str, Any] = {"status": ProductStatus.PUBLISHED.value, **period.match("certificate.certifiedAt")}
     key: dict[str, Any] = {"stars": "$stars"}
     if code is not None:
         match["provinceCode"] = code
@@ -167,15 +207,33 @@ def _producers_pipeline(code: str | None) -> list[dict[str, Any]]:
     return [{"$match": match}, {"$group": {"_id": key, "count": {"$sum": 1}}}]
 
 
-def _inquiries_pipeline(code: str | None, now: datetime) -> list[dict[str, Any]]:
-    match: dict[str, Any] = {"status": InquiryStatus.OPEN.value, "expiresAt": {"$gt": now}}
+def _certified_producers_pipeline(code: str | None, period: Period) -> list[dict[str, Any]]:
+    """The producers of the products certified in `period`, grouped as `_producers_pipeline` groups them."""
+    match: dict[str, Any] = {"status": ProductStatus.PUBLISHED.value, **period.match("certificate.certifiedAt")}
+    if code is not None:
+        match["provinceCode"] = code
+    key: dict[str, Any] = {"type": "$producer.type"}
+    if code is not None:
+        key["former"] = "$producer.address.formerProvince"
+    return [
+        {"$match": match},
+        {"$group": {"_id": "$producerId"}},
+        {"$lookup": {"from": "producers", "localField": "_id", "foreignField": "_id", "as": "producer"}},
+        {"$unwind": "$producer"},
+        {"$group": {"_id": key, "count": {"$sum": 1}}},
+    ]
+
+
+def _inquiries_pipeline(code: str | None, now: datetime, period: Period = ALL_TIME) -> list[dict[str, Any]]:
+    match: dict[str, Any] = {"status": InquiryStatus.OPEN.value, "expiresAt": {"$gt": now}, **period.match("createdAt")}
     if code is not None:
         match = {"producerProvinceCodes": code, **match}
     return [{"$match": match}, {"$group": {"_id": None, "count": {"$sum": 1}}}]
 
 
-def _deals_pipeline(code: str | None) -> list[dict[str, Any]]:
+def _deals_pipeline(code: str | None, period: Period = ALL_TIME) -> list[dict[str, Any]]:
     match: dict[str, Any] = {} if code is None else {"producerProvinceCode": code}
+    match.update(period.match("createdAt"))
     return [
         {"$match": match},
         {

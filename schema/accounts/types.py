@@ -9,12 +9,15 @@ from strawberry.types import Info
 from market.accounts import services as accounts
 from market.accounts.policy import Principal
 from market.accounts.records import ApiKey as ApiKeyRecord
-from market.accounts.records import Role
+from market.accounts.records import MemberRole, OrgStatus, Role
 from market.core.provinces import load_provinces
+from market.membership import keys
+from schema.accounts.members import Organisation
 from schema.catalog.types import BuyerOrganisation, Producer, Province
 from schema.enums import describe_enum
 from schema.errors import UserError, returns_user_errors
-from schema.pagination import global_id
+from schema.pagination import After, CountedConnection, First, global_id, page_request, to_connection
+from schema.scalars import Vnd
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -43,6 +46,13 @@ class ApiKey:
     revoked: bool = strawberry.field(description="Whether the key has been revoked; a revoked key is refused (401).")
     revoked_at: datetime | None = strawberry.field(description="When it was revoked; null while it is valid.")
     current: bool = strawberry.field(description="Whether this request was made with this key.")
+    scope: MemberRole | None = strawberry.field(
+        default=None, description="The most the key may do in the organisation; null: as its account's role."
+    )
+    expires_at: datetime | None = strawberry.field(default=None, description="After it, the key is refused.")
+    last_used_at: datetime | None = strawberry.field(
+        default=None, description="When a request last came with it (to the minute); null if never."
+    )
 
     @classmethod
     def from_record(cls, record: ApiKeyRecord, viewer: Principal | None = None) -> "ApiKey":
@@ -54,7 +64,19 @@ class ApiKey:
             revoked=record.revoked,
             revoked_at=record.revoked_at,
             current=viewer is not None and viewer.key_id == record.id,
+            scope=record.scope,
+            expires_at=record.expires_at,
+            last_used_at=record.last_used_at,
         )
+
+
+@strawberry.type(description="The result of `createApiKey`: the key, shown this once, or the errors.")
+class CreateApiKeyPayload:
+    key: str | None = strawberry.field(
+        default=None, description="The secret: store it now, it is never shown again. Null on errors."
+    )
+    api_key: ApiKey | None = strawberry.field(default=None, description="What is stored about it.")
+    errors: list[UserError] = strawberry.field(default_factory=list, description="Why not; empty on success.")
 
 
 @strawberry.type(description="The account behind the API key of this request.")
@@ -90,6 +112,30 @@ class Me:
         records = await info.context.store.accounts.keys_of(self.principal.account_id)
         return [ApiKey.from_record(r, self.principal) for r in records]
 
+    @strawberry.field(description="Your role inside your organisation (narrowed by the key's scope); null outside one.")
+    def organisation_role(self) -> MemberRole | None:
+        return self.principal.org_role
+
+    @strawberry.field(description="Your organisation's status; VERIFIED for accounts outside one.")
+    def organisation_status(self) -> OrgStatus:
+        return self.principal.org_status
+
+    @strawberry.field(description="Your spending limit; acceptances above it wait for approval. Null: none.")
+    def spending_limit_vnd(self) -> Vnd | None:
+        limit = self.principal.spending_limit_vnd
+        return Vnd(limit) if limit is not None else None
+
+    @strawberry.field(description="Your organisation (producer or buyer), with its members; null outside one.")
+    async def organisation(self, info: Info["Context", None]) -> Organisation | None:
+        p = self.principal
+        if p.org_id is None:
+            return None
+        if p.role is Role.PRODUCER:
+            producer = await info.context.loaders.producer.load(p.org_id)
+            return Producer.from_record(producer) if producer else None
+        buyer = await info.context.loaders.buyer_org.load(p.org_id)
+        return BuyerOrganisation.from_record(buyer) if buyer else None
+
     @strawberry.field(description="The province a coordinator oversees; null for other roles.")
     def province(self) -> Province | None:
         code = self.principal.province_code
@@ -104,6 +150,18 @@ class AccountQuery:
         viewer = info.context.viewer
         return Me(principal=viewer) if viewer else None
 
+    @strawberry.field(
+        description="API keys, oldest first: an organisation's owner sees every member's keys, anyone else their "
+        "own, an admin their own."
+    )
+    async def api_keys(
+        self, info: Info["Context", None], first: First = None, after: After = None
+    ) -> CountedConnection[ApiKey]:
+        ctx = info.context
+        viewer = ctx.require_viewer()
+        listing = await keys.api_keys(ctx.store, viewer, page_request(first, after))
+        return to_connection(listing.page, lambda r: ApiKey.from_record(r, viewer), listing.count)
+
 
 @strawberry.type(description="The result of `revokeApiKey`: the revoked key, or the errors.")
 class RevokeApiKeyPayload:
@@ -117,6 +175,26 @@ class RevokeApiKeyPayload:
 
 @strawberry.type
 class AccountMutation:
+    @strawberry.mutation(
+        description="Create an API key for an integration (an ERP, a shop platform), as an organisation's owner or "
+        "an admin. The key acts as your account, at most with `scope`. `errors`: FORBIDDEN (not an owner, or a "
+        "scope above your role), REQUIRED, TOO_LONG, OUT_OF_RANGE (`expiresAt` in the past or beyond two years)."
+    )
+    @returns_user_errors(CreateApiKeyPayload)
+    async def create_api_key(
+        self,
+        info: Info["Context", None],
+        name: Annotated[str, strawberry.argument(description="What it is for, e.g. `SAP connector`.")],
+        scope: Annotated[
+            MemberRole | None, strawberry.argument(description="At most this role, e.g. VIEWER for read-only.")
+        ] = None,
+        expires_at: Annotated[datetime | None, strawberry.argument(description="When it stops working.")] = None,
+    ) -> CreateApiKeyPayload:
+        ctx = info.context
+        viewer = ctx.require_viewer()
+        secret, record = await keys.create_api_key(ctx.store, viewer, name, scope, expires_at)
+        return CreateApiKeyPayload(key=secret, api_key=ApiKey.from_record(record, viewer))
+
     @strawberry.mutation(
         description="Revoke an API key for good (admins: any key; others: their own account's). Every API "
         "process refuses it within a few seconds and closes its subscriptions (WebSocket code 4403); revoking it "

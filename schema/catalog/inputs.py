@@ -29,6 +29,7 @@ from market.catalog.validation import (
     MAX_TIERS,
 )
 from schema.enums import describe_enum
+from schema.labels import Locale
 from schema.scalars import Vnd
 
 # Limits come from the validation they describe, so a changed limit changes its documentation too.
@@ -73,6 +74,10 @@ PRICE_TIERS = (
 )
 CERTIFICATIONS = "Certifications held; a repeated one counts once."
 IMAGES = f"Image URLs, http or https, at most {MAX_IMAGES}."
+TRANSLATIONS = (
+    "The name and description in other languages, one entry per language (INVALID when one is repeated); "
+    "replaces every translation, and an entry with neither text removes that language."
+)
 EXTERNAL_ID = (
     f"Your own reference, at most {MAX_SHORT} characters, unique per producer (DUPLICATE otherwise); bulk "
     "re-imports match products on it."
@@ -96,6 +101,15 @@ def sent_fields(obj: object, renames: dict[str, str] | None = None) -> dict[str,
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
+
+
+@strawberry.input(description="A product's name and description in one other language than Vietnamese.")
+class ProductTranslationInput:
+    locale: Locale = strawberry.field(description="The language: EN (VI is the product's own name; INVALID).")
+    name: str | None = strawberry.field(default=None, description=f"The name in it, at most {MAX_NAME} characters.")
+    description: str | None = strawberry.field(
+        default=None, description=f"The description in it, plain text, at most {MAX_DESCRIPTION:,} characters."
+    )
 
 
 @strawberry.input(description="A tier of volume pricing: from `minQuantity` units on, each costs `unitPriceVnd`.")
@@ -166,6 +180,7 @@ class CreateProductInput:
     certifications: list[Certification] | None = strawberry.field(default=UNSET, description=CERTIFICATIONS)
     images: list[str] | None = strawberry.field(default=UNSET, description=IMAGES)
     external_id: str | None = strawberry.field(default=UNSET, description=EXTERNAL_ID)
+    translations: list[ProductTranslationInput] | None = strawberry.field(default=UNSET, description=TRANSLATIONS)
 
 
 @strawberry.input(
@@ -199,6 +214,7 @@ class UpdateProductInput:
     )
     images: list[str] | None = strawberry.field(default=UNSET, description=f"{IMAGES} Replaces the whole list.")
     external_id: str | None = strawberry.field(default=UNSET, description=EXTERNAL_ID)
+    translations: list[ProductTranslationInput] | None = strawberry.field(default=UNSET, description=TRANSLATIONS)
 
 
 @strawberry.input(

@@ -15,6 +15,7 @@ from schema.enums import describe_enum
 from schema.pagination import After, Before, First, Last, PageInfo, decode_global_id, global_id, page_request
 from schema.scalars import Vnd
 from search.documents import product_summary
+from search.interpret import Chip, ChipKind
 from search.query import SearchFilter, SearchSort
 from search.service import MAX_QUERY_LENGTH, MAX_RESULTS, SearchHit, SearchPage, encode_offset
 
@@ -33,6 +34,40 @@ describe_enum(
     },
     name="ProductSearchSort",
 )
+
+
+describe_enum(
+    ChipKind,
+    "What part of a search query was read as.",
+    {
+        ChipKind.STARS: "An OCOP rating (`5 sao`, `4★`, `OCOP 5 sao`): `value` is the stars, `3` to `5`.",
+        ChipKind.CERTIFICATION: "A certification in either language (`VietGAP`, `hữu cơ`, `organic`, `Halal`): "
+        "`value` is its `Certification` code.",
+        ChipKind.PROVINCE: "A current or pre-2025 province named in the text: `value` is the current province's "
+        "code. It ranks that province's products first and filters nothing.",
+        ChipKind.PACKAGING: "A pack size (`500ml`, `5 lít`, `1kg`: `value` in ml or g, e.g. `5000ml`) or a gift box "
+        "(`hộp quà`: `value` is `giftbox`).",
+        ChipKind.INTENT: "An occasion or intent (`quà Tết`, `ăn vặt`, `cho hãng bay`, `đặc sản miền Tây`, `gift`, "
+        "`snack`): `value` is the attribute products carry: `gift`, `souvenir`, `snack`, `inflight`, `region-mekong`, "
+        "`region-north`, `region-northwest`, `region-central`, `region-highlands`, `region-southeast`.",
+    },
+    name="QueryChipKind",
+)
+
+
+@strawberry.type(
+    description="A part of the query read as a filter or a ranking signal rather than as words, for a removable "
+    "chip: search again with the chip's `text` taken out of the query and the matching `filter` field set, or "
+    "with `interpret: false`."
+)
+class QueryChip:
+    kind: ChipKind = strawberry.field(description="What it was read as.")
+    value: str = strawberry.field(description="The value filtered on (see `QueryChipKind`).")
+    text: str = strawberry.field(description="The words of the query it came from, as typed.")
+    filtered: bool = strawberry.field(
+        description="True when it narrowed the results; false for a ranking signal (provinces) or when nothing "
+        "passed it, so the words were searched as typed instead."
+    )
 
 
 @strawberry.input(description="Narrows `searchProducts`; all given conditions must hold.")
@@ -147,6 +182,21 @@ class ProductSearchResult:
     price_range: PriceRange | None = strawberry.field(
         description="Lowest and highest unit price of all matches; null when nothing matches."
     )
+    interpreted_as: list[QueryChip] = strawberry.field(
+        description="The parts of the query read as stars, certifications, pack sizes, occasions, provinces; "
+        "empty with `interpret: false`."
+    )
+    no_exact_match: bool = strawberry.field(
+        description="True when the query names a product the catalogue does not carry (`nho`, `grape juice`): "
+        "`edges` is then empty rather than filled with look-alikes, and `missingProduct` says which."
+    )
+    missing_product: str | None = strawberry.field(
+        description="The product words of the query the catalogue has nothing of, as typed; null otherwise."
+    )
+    did_you_mean: str | None = strawberry.field(
+        description="The corrected query when a short word was read as a typo (`nuc mam` → `nuoc mam`), so a "
+        "UI can say what it searched for; null otherwise."
+    )
 
 
 @strawberry.type(description="A product name to offer while the buyer types.")
@@ -255,7 +305,15 @@ def _result(page: SearchPage) -> ProductSearchResult:
         price_range=PriceRange(min=Vnd(page.price_range[0]), max=Vnd(page.price_range[1]))
         if page.price_range
         else None,
+        interpreted_as=[_chip(c) for c in page.chips],
+        no_exact_match=page.no_exact_match,
+        missing_product=page.missing,
+        did_you_mean=page.did_you_mean,
     )
+
+
+def _chip(chip: Chip) -> QueryChip:
+    return QueryChip(kind=chip.kind, value=chip.value, text=chip.text, filtered=chip.filtered)
 
 
 # Which facet attributes each field of ProductFacets needs.
@@ -346,6 +404,15 @@ class SearchQuery:
                 "office, every one as an admin. No effect for anyone else."
             ),
         ] = False,
+        interpret: Annotated[
+            bool,
+            strawberry.argument(
+                description="Read stars (`5 sao`), certifications (`VietGAP`, `hữu cơ`), pack sizes (`500ml`, "
+                "`hộp quà`) and occasions (`quà Tết`, `ăn vặt`, `cho hãng bay`) in the query as filters "
+                "(reported in `interpretedAs`), drop filler words, and answer a query for a product the catalogue "
+                "lacks with nothing (`noExactMatch`). `false` searches the words as typed."
+            ),
+        ] = True,
     ) -> ProductSearchResult:
         ctx = info.context
         facets, highlight = _requested(info)
@@ -358,6 +425,7 @@ class SearchQuery:
             include_drafts=include_drafts,
             facets=facets,
             highlight=highlight,
+            interpret_query=interpret,
         )
         return _result(page)
 

@@ -2,7 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry import relay
@@ -12,14 +12,20 @@ from market.accounts.records import BuyerKind
 from market.accounts.records import BuyerOrg as BuyerOrgRecord
 from market.catalog import policy
 from market.catalog import records as catalog
+from market.catalog.lots import lot_list
 from market.catalog.records import Certification, ProducerType, ProductGroup, ProductStatus
 from market.core.provinces import Province as ProvinceRecord
 from market.core.provinces import load_provinces
+from schema.accounts.members import Organisation
 from schema.enums import describe_enum
+from schema.labels import Locale
 from schema.nodes import everyone, resolve_visible
+from schema.pagination import After, Before, CountedConnection, First, Last, page_request, to_connection
 from schema.scalars import Vnd
 
 if TYPE_CHECKING:
+    from schema.catalog.documents import Document
+    from schema.catalog.lots import Lot
     from schema.context import Context
 
 
@@ -137,6 +143,15 @@ class PriceTier:
     unit_price_vnd: Vnd = strawberry.field(description="Price of one unit at this quantity, in đồng.")
 
 
+@strawberry.type(description="A product's name and description in one other language.")
+class ProductTranslation:
+    locale: Locale = strawberry.field(description="The language.")
+    name: str | None = strawberry.field(description="The name in that language; null when not given.")
+    description: str | None = strawberry.field(
+        description="The description in that language, plain text; null when not given."
+    )
+
+
 @strawberry.type(description="A product's OCOP certificate.")
 class OcopCertificate:
     stars: int = strawberry.field(description="3 to 5. The province certifies 3–4★, the Ministry 5★.")
@@ -160,7 +175,7 @@ class OcopCertificate:
     description="An OCOP producer (chủ thể OCOP): enterprise, cooperative, group or household. Public: anyone "
     "may read producers, except their contact details."
 )
-class Producer(relay.Node):
+class Producer(Organisation):
     id: relay.NodeID[str]
     name: str = strawberry.field(description="Registered name, unique within its province, e.g. `HTX Dừa sáp Cầu Kè`.")
     type: ProducerType = strawberry.field(description="Legal form.")
@@ -206,6 +221,18 @@ class Producer(relay.Node):
             return None
         c = self.record.contact
         return Contact(person=c.person, phone=c.phone, email=c.email)
+
+    @strawberry.field(
+        description="The producer's own papers (its products' are on each product), newest first: for its members, "
+        "its province's OCOP office, admins and signed-in buyers; empty for anyone else."
+    )
+    async def documents(
+        self, info: Info["Context", None]
+    ) -> list[Annotated["Document", strawberry.lazy("schema.catalog.documents")]]:
+        from schema.catalog.documents import Document, visible_documents
+
+        records = await info.context.loaders.documents_by_producer.load(self.record.id)
+        return [Document.from_record(d) for d in await visible_documents(info, records)]
 
 
 @strawberry.type(
@@ -290,6 +317,37 @@ class Product(relay.Node):
     def province(self) -> ProvinceRef:
         return ProvinceRef.from_code(self.record.province_code, self.record.former_province)
 
+    @strawberry.field(
+        description="Papers attached to the product, newest first: for its producer's members, its province's OCOP "
+        "office, admins, and signed-in buyers while it is published; empty for anyone else."
+    )
+    async def documents(
+        self, info: Info["Context", None]
+    ) -> list[Annotated["Document", strawberry.lazy("schema.catalog.documents")]]:
+        from schema.catalog.documents import Document, visible_documents
+
+        records = await info.context.loaders.documents_by_product.load(self.record.id)
+        return [Document.from_record(d) for d in await visible_documents(info, records)]
+
+    @strawberry.field(
+        description="Production lots, latest production first, with their trace codes: for its producer's members, "
+        "its province's OCOP office and admins; empty for anyone else."
+    )
+    async def lots(
+        self,
+        info: Info["Context", None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+    ) -> CountedConnection[Annotated["Lot", strawberry.lazy("schema.catalog.lots")]]:
+        from schema.catalog.lots import Lot
+
+        listing = await lot_list(
+            info.context.store, info.context.viewer, self.record, page_request(first, after, last, before)
+        )
+        return to_connection(listing.page, Lot.from_record, listing.count)
+
     @strawberry.field(description="Volume prices, by ascending `minQuantity`; empty when the price is flat.")
     def price_tiers(self) -> list[PriceTier]:
         return [
@@ -297,9 +355,19 @@ class Product(relay.Node):
             for t in self.record.price_tiers
         ]
 
+    @strawberry.field(
+        description="The name and description in other languages than Vietnamese (English for now), as the "
+        "producer wrote them; empty when none. Search finds products by these too."
+    )
+    def translations(self) -> list[ProductTranslation]:
+        return [
+            ProductTranslation(locale=Locale(locale), name=t.name, description=t.description)
+            for locale, t in sorted(self.record.translations.items())
+        ]
+
 
 @strawberry.type(description="A buying organisation: supermarket chain, airline, distributor, … Public.")
-class BuyerOrganisation(relay.Node):
+class BuyerOrganisation(Organisation):
     id: relay.NodeID[str]
     record: strawberry.Private[BuyerOrgRecord]
 

@@ -15,6 +15,7 @@ from market.trade.pipeline import DealState
 from market.trade.quotations import DEFAULT_VALIDITY_DAYS
 from schema.catalog.inputs import PriceTierInput, sent_fields
 from schema.errors import UserError, returns_user_errors
+from schema.trade.approvals import AcceptQuotationPayload
 from schema.pagination import (
     After,
     Before,
@@ -473,13 +474,14 @@ class TradeMutation:
 
     @strawberry.mutation(
         description="Accept exactly this revision: closes the inquiry and opens a deal in NEGOTIATING, in one "
-        "step. The quotation's buyer only. `errors`: "
+        "step. Above your `spendingLimitVnd`, nothing is accepted yet: `approval` is set and waits for an owner or "
+        "a manager (`approvePurchase`). The quotation's buyer only. `errors`: ORG_NOT_VERIFIED, "
         + NOT_YOURS.format("quotation")
         + ", FORBIDDEN (not its buyer), CONFLICT (`revision` is not the latest, or the quotation changed "
         "meanwhile), INVALID_STATE (quotation no longer active, inquiry closed, or the revision's validity ended), "
         "IDEMPOTENCY_KEY_REUSED."
     )
-    @returns_user_errors(DealPayload)
+    @returns_user_errors(AcceptQuotationPayload)
     async def accept_quotation(
         self,
         info: Info["Context", None],
@@ -492,14 +494,14 @@ class TradeMutation:
             ),
         ],
         idempotency_key: IdempotencyKey = None,
-    ) -> DealPayload:
+    ) -> AcceptQuotationPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
         record = await quotations.accept_quotation(
             ctx.store, viewer, decode_global_id(id, "Quotation", "quotationId"), revision,
             idempotency_key=idempotency_key,
         )  # fmt: skip
-        return DealPayload(deal=Deal.from_record(record))
+        return AcceptQuotationPayload.of(record)
 
     @strawberry.mutation(
         description="Move a deal; see `Deal.allowedTransitions`. CANCELLED and LOST need a note; ORDERED needs "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +10,8 @@ import pytest
 import yaml
 
 from api.settings import Settings
+from market.mail.sender import sender_address
+from market.mail.smtp import SmtpTarget
 
 COMPOSE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 APP_SERVICES = ("setup", "api", "worker", "seed")
@@ -49,3 +52,27 @@ def test_the_api_and_the_worker_each_see_only_their_own_search_key(services: dic
     assert "api-key" in mounts["api"] and "worker-key" not in mounts["api"]
     assert "worker-key" in mounts["worker"] and "api-key" not in mounts["worker"]
     assert "--no-show" in services["setup"]["command"]  # the keys are not printed into the logs
+
+
+def _default(value: str) -> str:
+    """The default of a compose value written `${NAME:-default}`."""
+    match = re.fullmatch(r"\$\{[A-Z_]+:-(.*)\}", value)
+    assert match, f"{value!r} is not ${{NAME:-default}}"
+    return match.group(1)
+
+
+def test_only_the_worker_is_given_the_smtp_server(services: dict[str, Any]) -> None:
+    # The API writes mail to the outbox; the worker delivers it, and only it holds the relay's password.
+    holders = {name for name in APP_SERVICES if "OCOP_SMTP_URL" in services[name]["environment"]}
+    assert holders == {"worker"}
+    for name in ("api", "worker"):
+        assert {"OCOP_MAIL_FROM", "OCOP_PUBLIC_URL"} <= set(services[name]["environment"])
+
+
+def test_mail_defaults_agree_with_the_code_and_the_bundled_server(services: dict[str, Any]) -> None:
+    worker = services["worker"]["environment"]
+    assert _default(worker["OCOP_MAIL_FROM"]) == Settings.model_fields["mail_from"].default
+    sender_address(_default(worker["OCOP_MAIL_FROM"]))  # one address, as the worker requires
+    target = SmtpTarget.parse(_default(worker["OCOP_SMTP_URL"]))
+    assert target.host in services and target.port == 1025
+    assert services[target.host]["image"].startswith("axllent/mailpit:")

@@ -120,7 +120,15 @@ def test_the_english_message_is_the_catalogue_english() -> None:
 # --- every error of the code comes from the catalogue ------------------------------------------------------
 
 # Calls whose argument names a term of TERMS: function name → the index of that argument.
-_TERM_ARGUMENTS = {"not_found": 1, "parse_object_id": 2, "ensure_buyer": 1, "ensure_party": 2, "ensure_open": 1}
+_TERM_ARGUMENTS = {
+    "not_found": 1,
+    "parse_object_id": 2,
+    "ensure_buyer": 1,
+    "ensure_party": 3,
+    "ensure_open": 1,
+    "ensure_can_trade": 1,
+    "ensure_manager": 2,
+}
 _TERM_KEYWORDS = {"what", "label", "action", "party"}
 # Calls whose first argument is a message key.
 _KEYED = {"DomainError.of", "FieldError.of", "cls.of", "forbidden", "check.add", "self.add"}

@@ -39,6 +39,7 @@ OTHER_BUYER_ORG = ObjectId()
 MAKER = ObjectId()  # invited, quoted, has the deal; Vĩnh Long
 RIVAL = ObjectId()  # invited to the same RFQ, a competitor of MAKER; Đà Nẵng
 OUTSIDER = ObjectId()  # a producer that was not invited
+BUYER_MEMBER = principal(Role.BUYER, BUYER_ORG)
 MAKER_PROVINCE, RIVAL_PROVINCE, OTHER_PROVINCE = "86", "48", "01"
 
 
@@ -453,19 +454,19 @@ def test_ensure_buyer_refuses(role: str) -> None:
 )
 def test_ensure_party(party: Party | None, wanted: Party, allowed: bool) -> None:
     if allowed:
-        assert policy.ensure_party(party, wanted, "act") is None
+        assert policy.ensure_party(BUYER_MEMBER, party, wanted, "act") is None
         return
     with pytest.raises(DomainError) as excinfo:
-        policy.ensure_party(party, wanted, "act")
+        policy.ensure_party(BUYER_MEMBER, party, wanted, "act")
     assert forbidden_error(excinfo) == (ErrorCode.FORBIDDEN, None)
     assert f"only the {wanted.value.lower()} of this inquiry may act" in str(excinfo.value)
 
 
 def test_ensure_can_write_thread() -> None:
-    assert policy.ensure_can_write_thread(Party.BUYER) is Party.BUYER
-    assert policy.ensure_can_write_thread(Party.PRODUCER) is Party.PRODUCER
+    assert policy.ensure_can_write_thread(BUYER_MEMBER, Party.BUYER) is Party.BUYER
+    assert policy.ensure_can_write_thread(BUYER_MEMBER, Party.PRODUCER) is Party.PRODUCER
     with pytest.raises(DomainError) as excinfo:
-        policy.ensure_can_write_thread(None)
+        policy.ensure_can_write_thread(BUYER_MEMBER, None)
     assert forbidden_error(excinfo) == (ErrorCode.FORBIDDEN, None)
 
 
