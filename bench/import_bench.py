@@ -10,7 +10,10 @@ The raw path runs after the product path: both the collection and the index are 
 
 from __future__ import annotations
 
+import csv
+import io
 import time
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -268,13 +271,23 @@ async def _files_of(bench: Bench, path: Path, folder: Path) -> dict[str, Path]:
     # Excel's Vietnamese CSV: semicolons, Windows-1258.
     text = files["csv"].read_text(encoding="utf-8-sig")
     files["csv ; cp1258"] = folder / "products-vi.csv"
-    with files["csv ; cp1258"].open("w", encoding="cp1258", errors="replace", newline="") as out:
-        import csv
-        import io
-
-        writer = csv.writer(out, delimiter=";")
-        writer.writerows(csv.reader(io.StringIO(text)))
+    out = io.StringIO()
+    csv.writer(out, delimiter=";").writerows(csv.reader(io.StringIO(text)))
+    files["csv ; cp1258"].write_bytes(_cp1258(out.getvalue()))
     return files
+
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _cp1258(text: str) -> bytes:
+    """Text as Windows writes it in Windows-1258: vowel marks precomposed, tones as combining marks."""
+    out = []
+    for char in text:
+        parts = unicodedata.normalize("NFD", char)
+        tones = "".join(c for c in parts if c in _TONES)
+        out.append(unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES)) + tones)
+    return "".join(out).encode("cp1258", errors="replace")
 
 
 async def measure_memory(rows: int) -> list[MemoryFigure]:
@@ -298,9 +311,9 @@ async def measure_memory(rows: int) -> list[MemoryFigure]:
                     )  # fmt: skip
                     out, _ = await process.communicate()
                 read, created, _failed, peak_kib = (int(x) for x in out.split())
-                figures.append(
-                    MemoryFigure(name, read, created, peak_kib / 1024, sw.seconds, file.stat().st_size / 2**20)
-                )
+                figure = MemoryFigure(name, read, created, peak_kib / 1024, sw.seconds, file.stat().st_size / 2**20)
+                note(f"import memory: {name}: {read:,} rows, {created:,} created, peak {figure.peak_mib:.0f} MiB")
+                figures.append(figure)
     return figures
 
 

@@ -1,5 +1,8 @@
-"""Relevance of product search on the judged set in tests/relevance/: P@1 and MRR@10 for our search and,
-in the same run, for a Meilisearch index with default settings over the same products.
+"""Relevance of product search on the judged set in tests/relevance/: P@1, MRR@10 and nDCG@10 for our
+search and, in the same run, for a Meilisearch index with default settings over the same products.
+
+A query judged with no expected product (category `absent`: the catalogue lacks what it names) scores 1 on
+every measure when the answer is empty, and 0 otherwise.
 
     python -m bench.relevance [--show-misses]
 """
@@ -9,6 +12,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,17 +50,27 @@ class Score:
     queries: int = 0
     hits_at_1: int = 0
     reciprocal_ranks: float = 0.0
+    gains: float = 0.0  # sum of nDCG@10
     misses: list[tuple[str, str, list[str]]] = field(default_factory=list)
 
     def add(self, judged: Judged, ranked: list[str]) -> None:
         self.queries += 1
         top = ranked[:10]
+        if not judged.expect:
+            right = not top
+            self.hits_at_1 += right
+            self.reciprocal_ranks += right
+            self.gains += right
+            if not right:
+                self.misses.append((judged.category, judged.query, top[:3]))
+            return
         rank = next((i + 1 for i, name in enumerate(top) if name in judged.expect), None)
         if rank == 1:
             self.hits_at_1 += 1
         else:
             self.misses.append((judged.category, judged.query, top[:3]))
         self.reciprocal_ranks += 1 / rank if rank else 0.0
+        self.gains += ndcg_at_10(judged.expect, top)
 
     @property
     def p_at_1(self) -> float:
@@ -65,6 +79,18 @@ class Score:
     @property
     def mrr(self) -> float:
         return self.reciprocal_ranks / self.queries if self.queries else 0.0
+
+    @property
+    def ndcg(self) -> float:
+        return self.gains / self.queries if self.queries else 0.0
+
+
+def ndcg_at_10(expect: set[str], ranked: list[str]) -> float:
+    """Binary relevance: an expected product gains 1, discounted by log2(rank + 1); normalised by the best
+    possible list, which puts min(10, |expect|) expected products first."""
+    dcg = sum(1 / math.log2(i + 2) for i, name in enumerate(ranked[:10]) if name in expect)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(10, len(expect))))
+    return dcg / ideal
 
 
 def load_judgements(path: Path = QUERIES) -> list[Judged]:
@@ -147,13 +173,15 @@ async def hit_inflation(fixture: Fixture, judged: list[Judged]) -> dict[str, flo
 
 def table(ours: dict[str, Score], raw: dict[str, Score], inflation: dict[str, float]) -> str:
     lines = [
-        "| category | queries | P@1 ours | P@1 raw | MRR@10 ours | MRR@10 raw | hits ours/raw (median) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| category | queries | P@1 ours | P@1 raw | MRR@10 ours | MRR@10 raw | nDCG@10 ours | nDCG@10 raw "
+        "| hits ours/raw (median) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for category in sorted(ours, key=lambda c: (c == "all", c)):
         o, r = ours[category], raw[category]
         lines.append(
             f"| {category} | {o.queries} | {o.p_at_1:.2f} | {r.p_at_1:.2f} | {o.mrr:.2f} | {r.mrr:.2f} "
+            f"| {o.ndcg:.2f} | {r.ndcg:.2f} "
             f"| {f'{inflation[category]:.2f}' if category in inflation else '–'} |"
         )
     return "\n".join(lines)

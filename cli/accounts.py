@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
 from api.settings import Settings
 from cli.common import clients, console, err, run_async
-from market.accounts.records import Role
+from market.accounts.records import MemberRole, Role
 
 
 def create_account_command(
@@ -16,15 +18,26 @@ def create_account_command(
         None, help="Producer or buyer organisation id (raw, or the API's global id), for producer and buyer members."
     ),
     province: str = typer.Option(None, help="Province a coordinator oversees (old or new name, or code)."),
-    email: str = typer.Option(None),
+    email: str = typer.Option(None, help="The person's email; with a password they can sign in (`signIn`)."),
+    org_role: MemberRole = typer.Option(
+        MemberRole.OWNER, case_sensitive=False, help="Their role inside the organisation, for members."
+    ),
+    password_stdin: bool = typer.Option(
+        False, "--password-stdin", help="Read a password from standard input, so the person can sign in."
+    ),
 ) -> None:
     """Create an account. Its id is the last line of output."""
     from market.accounts.services import create_account
 
+    password = sys.stdin.readline().rstrip("\n") if password_stdin else None
+
     async def work(settings: Settings) -> str:
         async with clients(settings) as (store, _):
             await store.ensure_indexes()
-            account = await create_account(store, name=name, role=role, org_id=org, province=province, email=email)
+            account = await create_account(
+                store, name=name, role=role, org_id=org, province=province, email=email, org_role=org_role,
+                password=password,
+            )  # fmt: skip
             return str(account.id)
 
     console.print(run_async(work), highlight=False)

@@ -86,3 +86,8 @@ def print_keys(rows: list[dict[str, Any]]) -> None:
     for row in rows:
         who = f"{row['account']} ({row['organisation']})" if row["organisation"] else row["account"]
         console.print(f"  {row['role']:<12} {row['key']}   {who}", soft_wrap=True, highlight=False)
+    people = [row for row in rows if row.get("email")]
+    if people:
+        console.print("\n[bold]Demo sign-in[/bold] (`signIn(email, password)` in GraphiQL):")
+        for row in people:
+            console.print(f"  {row['role']:<12} {row['email']:<28} {row['password']}", soft_wrap=True, highlight=False)

@@ -113,7 +113,14 @@ def seed_demo_command(
             highlight=False,
         )
         rows = [
-            {"role": k.role.value, "account": k.account, "organisation": k.organisation, "key": k.key}
+            {
+                "role": k.role.value,
+                "account": k.account,
+                "organisation": k.organisation,
+                "key": k.key,
+                "email": k.email,
+                "password": k.password,
+            }
             for k in result.keys
         ]
         path = keys_file(settings)

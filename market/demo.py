@@ -13,7 +13,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from market.accounts.policy import Principal
+from market.accounts.policy import Principal, principal_of
 from market.accounts.records import Account, BuyerKind, BuyerOrg, Role
 from market.accounts.services import create_account, issue_api_key
 from market.catalog.importer import ImportReport, import_products
@@ -43,6 +43,8 @@ class DemoKey:
     account: str
     organisation: str | None
     key: str
+    email: str = ""
+    password: str = ""  # demo only: printed so that people can sign in
 
 
 @dataclass(slots=True)
@@ -74,7 +76,24 @@ async def is_empty(store: Store) -> bool:
 
 
 def principal(account: Account) -> Principal:
-    return Principal(account.id, account.name, account.role, account.org_id, account.province_code)
+    return principal_of(account)
+
+
+# Every demo person signs in with this password and their printed email; demo data only.
+DEMO_PASSWORD = "Mua-ban-dac-san-2025"
+
+
+async def _person(store: Store, email: str, **fields: Any) -> Account:
+    """The demo person with this email: made once, found again when the demo is loaded again."""
+    found = await store.accounts.credentials(email)
+    if found is not None:
+        return found[0]
+    return await create_account(store, email=email, password=DEMO_PASSWORD, **fields)
+
+
+async def _demo_key(store: Store, role: Role, account: Account, organisation: str | None) -> DemoKey:
+    key = await issue_api_key(store, account.id, "demo")
+    return DemoKey(role, account.name, organisation, key, account.email or "", DEMO_PASSWORD)
 
 
 async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = None) -> DemoResult:
@@ -101,33 +120,41 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
 
     keys: list[DemoKey] = []
     members: dict[ObjectId, Principal] = {}
-    admin = await create_account(store, name="Quản trị viên OCOP", role=Role.ADMIN)
-    keys.append(DemoKey(Role.ADMIN, admin.name, None, await issue_api_key(store, admin.id, "demo")))
+    admin = await _person(store, "quantri@ocop-demo.vn", name="Quản trị viên OCOP", role=Role.ADMIN)
+    keys.append(await _demo_key(store, Role.ADMIN, admin, None))
 
-    coordinator = await create_account(
-        store, name="Văn phòng Điều phối OCOP Vĩnh Long", role=Role.COORDINATOR, province="Vĩnh Long"
+    coordinator = await _person(
+        store,
+        "vinhlong@ocop-demo.vn",
+        name="Văn phòng Điều phối OCOP Vĩnh Long",
+        role=Role.COORDINATOR,
+        province="Vĩnh Long",
     )
-    keys.append(
-        DemoKey(Role.COORDINATOR, coordinator.name, "Vĩnh Long", await issue_api_key(store, coordinator.id, "demo"))
-    )
+    keys.append(await _demo_key(store, Role.COORDINATOR, coordinator, "Vĩnh Long"))
 
     producer = await store.producers.find_by_name(DEMO_PRODUCER) or await store.producers.first_named_like("htx")
     if producer is not None:
-        member = await create_account(store, name="Thành viên HTX", role=Role.PRODUCER, org_id=str(producer.id))
+        member = await _person(
+            store, "htx-caukedua@ocop-demo.vn", name="Thành viên HTX", role=Role.PRODUCER, org_id=str(producer.id)
+        )
         members[producer.id] = principal(member)
-        keys.append(DemoKey(Role.PRODUCER, member.name, producer.name, await issue_api_key(store, member.id, "demo")))
+        keys.append(await _demo_key(store, Role.PRODUCER, member, producer.name))
 
     chain = next((b for b in created_buyers.values() if b.kind is BuyerKind.SUPERMARKET_CHAIN), None)
     if chain is not None:
-        buyer = await create_account(store, name="Nhân viên thu mua", role=Role.BUYER, org_id=str(chain.id))
+        buyer = await _person(
+            store, "thumua@ocop-demo.vn", name="Nhân viên thu mua", role=Role.BUYER, org_id=str(chain.id)
+        )
         members[chain.id] = principal(buyer)
-        keys.append(DemoKey(Role.BUYER, buyer.name, chain.name, await issue_api_key(store, buyer.id, "demo")))
+        keys.append(await _demo_key(store, Role.BUYER, buyer, chain.name))
 
     other = created_buyers.get(OTHER_BUYER)
     if other is not None:
-        buyer = await create_account(store, name="Tổ cung ứng suất ăn", role=Role.BUYER, org_id=str(other.id))
+        buyer = await _person(
+            store, "cungung@ocop-demo.vn", name="Tổ cung ứng suất ăn", role=Role.BUYER, org_id=str(other.id)
+        )
         members[other.id] = principal(buyer)
-        keys.append(DemoKey(Role.BUYER, buyer.name, other.name, await issue_api_key(store, buyer.id, "demo")))
+        keys.append(await _demo_key(store, Role.BUYER, buyer, other.name))
 
     # The trade history is added once, to a database without any trade yet.
     seeded = False

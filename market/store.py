@@ -22,8 +22,11 @@ from market.accounts.repository import AccountRepository, BuyerOrgRepository
 from market.catalog.document_repository import DocumentRepository
 from market.catalog.lot_repository import LotRepository
 from market.catalog.repository import ProducerRepository, ProductRepository
+from market.events.outbox import EventOutbox
 from market.mail.outbox import MailOutbox
 from market.membership.repository import ReviewQueue
+from market.notifications.repository import NotificationRepository
+from market.notifications.webhook_repository import WebhookRepository
 from market.storage.idempotency import IdempotencyKeys
 from market.storage.persisted_queries import PersistedQueries
 from market.storage.sync_state import SyncStateStore
@@ -51,6 +54,9 @@ class Store:
         self.idempotency = IdempotencyKeys(client, self.db)
         self.mail = MailOutbox(self.db)
         self.reviews = ReviewQueue(self.db)
+        self.events = EventOutbox(self.db)
+        self.notifications = NotificationRepository(self.db, self.trade.streams)
+        self.webhooks = WebhookRepository(self.db)
 
     @classmethod
     def connect(
@@ -92,6 +98,9 @@ class Store:
             self.sample_requests,
             self.mail,
             self.reviews,
+            self.events,
+            self.notifications,
+            self.webhooks,
         )
 
     async def ensure_indexes(self) -> None:

@@ -6,13 +6,15 @@ from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
 from strawberry import relay
-from strawberry.relay.types import NodeType
 from strawberry.types import Info
 
 from market.core.errors import DomainError
 from market.core.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
 
 T = TypeVar("T")
+# What a list holds: Relay nodes mostly, and also items without a global id (members, keys, audit entries,
+# product changes), which page the same way. Relay's own types want nodes, hence the ignores below.
+Item = TypeVar("Item")
 
 FIRST_DESCRIPTION = f"Page size, {DEFAULT_PAGE} by default and at most {MAX_PAGE}; more is refused, not truncated."
 LAST_DESCRIPTION = (
@@ -58,19 +60,19 @@ class PageInfo(relay.PageInfo):
 
 
 @strawberry.type(name="Edge", description="One item of a page, with its place in the list.")
-class Edge(relay.Edge[NodeType], Generic[NodeType]):
+class Edge(relay.Edge[Item], Generic[Item]):  # type: ignore[type-var]
     cursor: str = strawberry.field(
         description="Opaque; pass it as `after` or `before` of the same list, in the same order, to page from "
         "this item."
     )
-    node: NodeType = strawberry.field(description="The item.")
+    node: Item = strawberry.field(description="The item.")
 
 
 @strawberry.type(name="Connection", description="A page of a list, with its total size computed only when asked for.")
-class CountedConnection(relay.Connection[NodeType], Generic[NodeType]):
+class CountedConnection(relay.Connection[Item], Generic[Item]):  # type: ignore[type-var]
     page_info: PageInfo = strawberry.field(description="Whether more pages follow or precede, and their cursors.")
     # Our edges are Relay edges; mypy objects only because list is invariant.
-    edges: list[Edge[NodeType]] = strawberry.field(  # type: ignore[assignment]
+    edges: list[Edge[Item]] = strawberry.field(  # type: ignore[assignment]
         description="The items of this page, in the list's order."
     )
     count_fn: strawberry.Private[Callable[[], Awaitable[int]]]
@@ -81,8 +83,8 @@ class CountedConnection(relay.Connection[NodeType], Generic[NodeType]):
 
 
 def to_connection(
-    page: Page[T], wrap: Callable[[T], NodeType], count: Callable[[], Awaitable[int]]
-) -> CountedConnection[NodeType]:
+    page: Page[T], wrap: Callable[[T], Item], count: Callable[[], Awaitable[int]]
+) -> CountedConnection[Item]:
     edges = [Edge(cursor=cursor, node=wrap(item)) for item, cursor in page.items]
     return CountedConnection(
         edges=edges,

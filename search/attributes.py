@@ -7,6 +7,8 @@ occasion and intent words (search/data/intents.txt) and pack sizes in a query be
 - `giftbox`: sold in a gift box or set;
 - `souvenir`: a handicraft, or made as a souvenir (quà lưu niệm);
 - `snack`: confectionery, cakes, dried fruit, jams, nuts and jerky, or described as eaten as a snack;
+- `bar-snack` (đồ nhắm): what goes with a drink: smoked meat, fermented pork, roasted nuts, dried squid and
+  crisp-dried seafood, or described as such;
 - `inflight`: portions an airline or a hotel minibar serves: said so, wrapped one by one, or at most 60 ml
   or 30 g;
 - `region-*`: the part of the country its province (the certificate's, old or new) lies in.
@@ -26,6 +28,10 @@ SNACK_CATEGORIES = frozenset(
     ["keo", "banh", "trai cay say", "mut", "dau phong", "lac", "o mai", "thit gac bep", "hat sen", "dua sap"]
 )
 SNACK_WORDS = ("an vat", "an choi", "nham nhi", "say gion", "say deo")
+BAR_SNACK_CATEGORIES = frozenset(["thit gac bep", "nem"])
+BAR_SNACK_NUT_CATEGORIES = frozenset(["dau phong", "lac"])  # roasted or coated, not raw kernels (nhân)
+BAR_SNACK_NAMES = ("muc mot nang", "kho muc", "ghe say")
+BAR_SNACK_WORDS = ("mon nham", "do nham", "moi nhau", "do nhau", "lai rai")
 INFLIGHT_WORDS = ("hang khong", "hang bay", "chuyen bay", "may bay", "goi rieng")
 INFLIGHT_MAX_ML = 60
 INFLIGHT_MAX_G = 30
@@ -121,6 +127,13 @@ def product_tags(
         tags.append("souvenir")
     if _key(category).strip() in SNACK_CATEGORIES or _has(packed, SNACK_WORDS) or _has(described, SNACK_WORDS):
         tags.append("snack")
+    if (
+        _key(category).strip() in BAR_SNACK_CATEGORIES
+        or (_key(category).strip() in BAR_SNACK_NUT_CATEGORIES and not _has(packed, ("nhan",)))
+        or _has(packed, BAR_SNACK_NAMES)
+        or _has(described, BAR_SNACK_WORDS)
+    ):
+        tags.append("bar-snack")
     if _has(packed, INFLIGHT_WORDS) or _has(described, INFLIGHT_WORDS) or _small_portion(pack_sizes(unit, name)):
         tags.append("inflight")
     tags.extend(regions(province_names))

@@ -33,7 +33,7 @@ from search.vietnamese import tone_spellings
 VERSION_FIELDS = ("version", "producerVersion")
 
 # Bump when the shape of the document changes; with the synonyms it decides when the index is rebuilt.
-PROJECTION_VERSION = 7
+PROJECTION_VERSION = 8
 
 
 def projection_fingerprint() -> str:
@@ -106,7 +106,7 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "packSizes": pack_sizes(product.unit, product.name),
         # Tone-preserving forms (see search/vietnamese.py); typo tolerance is off on them.
         "toneName": tone_spellings(product.name),
-        "toneText": tone_spellings(" ".join([product.category, *synonyms, *names])),
+        "toneText": tone_spellings(" ".join([product.category, *synonyms, *names, producer.address.commune or ""])),
         "createdAt": int(product.created_at.timestamp()),
         "updatedAt": int(product.updated_at.timestamp()),
         "publishedAt": int(product.published_at.timestamp()) if product.published_at else None,

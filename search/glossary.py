@@ -6,6 +6,9 @@ tone-exactly and longest term first, plus one concept token per concept ("honey"
 time an English term (multi-word ones first) is read as its concept: the token is appended to the query, so
 a product that *is* honey (matching "honey" and the token) ranks above one that merely has the English word
 in its name ("Cà phê Robusta Honey").
+
+A concept whose name starts with another concept's term is a kind of it: wild honey ("mật ong rừng") is
+honey ("mật ong"), so a product of the narrower concept carries the broader one's token and English too.
 """
 
 from __future__ import annotations
@@ -39,10 +42,12 @@ class VietTerm:
 
 @dataclass(frozen=True, slots=True)
 class Concept:
-    """One glossary line: Vietnamese terms (the first is the concept's name) and English terms."""
+    """One glossary line: Vietnamese terms (the first is the concept's name) and English terms. `standalone`:
+    not a kind of the concept its name starts with (rice paper, "bánh tráng", is no cake, "bánh")."""
 
     vietnamese: tuple[VietTerm, ...]
     english: tuple[tuple[str, ...], ...]
+    standalone: bool = False
 
     @property
     def label(self) -> str:
@@ -64,15 +69,16 @@ def parse(text: str) -> list[Concept]:
         if not line or line.startswith(("#", "!")) or "=" not in line:
             continue
         left, right = line.split("=", 1)
+        standalone = left.lstrip().startswith("~")
         viet = []
-        for raw in left.split(","):
+        for raw in left.lstrip().lstrip("~").split(","):
             raw = raw.strip()
             words = term_words(raw.lstrip("^"))
             if words:
                 viet.append(VietTerm(words, raw.startswith("^")))
         english = tuple(w for w in (term_words(raw) for raw in right.split(",")) if w)
         if viet:
-            concepts.append(Concept(tuple(viet), english))
+            concepts.append(Concept(tuple(viet), english, standalone))
     return concepts
 
 
@@ -102,6 +108,14 @@ class Glossary:
         for table in (self._viet, self._folded, self._english):
             for entries in table.values():
                 entries.sort(key=lambda e: -len(e[0].words if isinstance(e[0], VietTerm) else e[0]))
+        by_words = {term.words: concept for concept in concepts for term in concept.vietnamese}
+        self._broader: dict[Concept, tuple[Concept, ...]] = {}
+        for concept in (c for c in concepts if not c.standalone):
+            label = concept.vietnamese[0].words
+            prefixes = (by_words.get(label[:size]) for size in range(len(label) - 1, 0, -1))
+            broader = tuple(dict.fromkeys(c for c in prefixes if c is not None and c is not concept))
+            if broader:
+                self._broader[concept] = broader
         self._folded_stops = frozenset(tuple(fold(w) for w in phrase) for phrase in stops)
         self.english_words = frozenset(w for c in concepts for words in c.english for w in words)
         self.product_words = frozenset(fold(w) for c in concepts for t in c.vietnamese for w in t.words)
@@ -111,7 +125,8 @@ class Glossary:
     # --- index time -------------------------------------------------------------------------------------
 
     def concepts_in(self, texts: Iterable[str]) -> list[Concept]:
-        """The concepts named in each text, tone-exact, longest term first, outside stop phrases."""
+        """The concepts named in each text, tone-exact, longest term first, outside stop phrases, each followed
+        by the broader concepts it is a kind of."""
         found: list[Concept] = []
         for text in texts:
             words = list(term_words(text))
@@ -129,8 +144,9 @@ class Glossary:
                     i += 1
                     continue
                 size, concept = match
-                if concept not in found:
-                    found.append(concept)
+                for kind in (concept, *self._broader.get(concept, ())):
+                    if kind not in found:
+                        found.append(kind)
                 i += size
         return found
 

@@ -56,7 +56,10 @@ class Interpretation:
     text: str
     chips: list[Chip] = field(default_factory=list)
     named: list[Named] = field(default_factory=list)
-    concept_tokens: list[str] = field(default_factory=list)
+    concept_tokens: list[str] = field(default_factory=list)  # of the English terms typed
+    # The concept token of the product a Vietnamese query is about, typed exactly and followed or preceded by
+    # other words: it ranks the products that are it first, and unlike English tokens never filters.
+    head_tokens: list[str] = field(default_factory=list)
 
     @property
     def filters(self) -> list[str]:
@@ -233,7 +236,10 @@ def _read_products(interpretation: Interpretation, typed: list[str], glossary: G
             continue
         exact = len(concepts) == 1 and any(typed[start:end] == list(t.words) for t in concepts[0].vietnamese)
         found.append((start, Named(tuple(concepts), exact, " ".join(typed[start:end]))))
-    interpretation.named = [named for _, named in sorted(found, key=lambda f: f[0])]
+    found.sort(key=lambda f: f[0])
+    interpretation.named = [named for _, named in found]
+    if found and not english and found[0][1].exact and len(found[0][1].text.split()) < len(typed):
+        interpretation.head_tokens.append(found[0][1].concepts[0].token)
 
 
 def _mark_province(interpretation: Interpretation, kept: list[str]) -> None:

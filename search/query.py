@@ -71,6 +71,9 @@ class Reading:
     corrected: str | None = None
     # Glossary concept tokens of the English terms typed (search/glossary.py), appended to the main query.
     tokens: list[str] = field(default_factory=list)
+    # Concept tokens that only rank (search.interpret.Interpretation.head_tokens): appended last, never
+    # required, not even when every word must match.
+    ranking: list[str] = field(default_factory=list)
 
     @property
     def best(self) -> str:
@@ -149,11 +152,16 @@ def join_codes(text: str) -> str:
 
 
 def read(
-    text: str, vocabulary: Vocabulary | None, *, keep: frozenset[str] = frozenset(), tokens: list[str] | None = None
+    text: str,
+    vocabulary: Vocabulary | None,
+    *,
+    keep: frozenset[str] = frozenset(),
+    tokens: list[str] | None = None,
+    ranking: list[str] | None = None,
 ) -> Reading:
-    """`keep`: folded words never corrected; `tokens`: concept tokens to append (see Reading)."""
+    """`keep`: folded words never corrected; `tokens`, `ranking`: concept tokens to append (see Reading)."""
     text = join_codes(text)
-    reading = Reading(text=text, tokens=list(tokens or ()))
+    reading = Reading(text=text, tokens=list(tokens or ()), ranking=list(ranking or ()))
     if not text:
         return reading
     reading.converted = convert_keystrokes(text)
@@ -228,11 +236,12 @@ def plan(
     by default Meilisearch may drop words from the end when too few documents match them all."""
     vietnamese_only = bool(reading.text) and reading.vietnamese
 
-    def query(q: str, weight: float | None = None, *, toned: bool = False) -> dict[str, Any]:
+    def query(q: str, weight: float | None = None, *, toned: bool = False, ranked: bool = True) -> dict[str, Any]:
         q = mark_provinces(q)
         if toned:
             # Last, so that Meilisearch drops them first: they rank, they never exclude.
-            q = " ".join([with_tones(q), *reading.tokens]) if reading.tokens and q else with_tones(q)
+            extra = [*reading.tokens, *(reading.ranking if ranked and not every_word else ())]
+            q = " ".join([with_tones(q), *extra]) if extra and q else with_tones(q)
         body: dict[str, Any] = {"indexUid": index_uid, "q": q, "filter": filters, **display}
         if vietnamese_only:
             body["attributesToSearchOn"] = VIETNAMESE_FIELDS
@@ -243,7 +252,7 @@ def plan(
         return body
 
     if sort is not SearchSort.RELEVANCE:
-        single = query(reading.corrected or reading.best, toned=True)
+        single = query(reading.corrected or reading.best, toned=True, ranked=False)
         single["sort"] = _SORT_PARAMS[sort]
         # Sorted results are not ranked by relevance, so each must match every word (tones included).
         single["matchingStrategy"] = "all"

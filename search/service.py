@@ -305,12 +305,13 @@ class ProductSearch:
         filters = filter_expression(flt, visibility_filter(viewer, include_drafts))
         text = clean_query(query)
         tokens: list[str] = []
+        ranking: list[str] = []
         if interpretation is not None:
-            text, tokens = interpretation.text, interpretation.concept_tokens
+            text, tokens, ranking = interpretation.text, interpretation.concept_tokens, interpretation.head_tokens
             filters += interpretation.filters
         glossary = load_glossary()
         return plan(
-            read(text, vocabulary, keep=glossary.kept_words, tokens=tokens),
+            read(text, vocabulary, keep=glossary.kept_words, tokens=tokens, ranking=ranking),
             filters,
             sort,
             index_uid=self.index_uid,

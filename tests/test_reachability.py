@@ -42,7 +42,7 @@ from graphql import (
 
 from api.auth import principal_of
 from market.accounts.policy import Principal
-from market.accounts.records import Role
+from market.accounts.records import MemberRole, Role
 from market.accounts.services import create_account, issue_api_key
 from market.catalog.documents import upload_document
 from market.catalog.lots import record_lot
@@ -63,7 +63,8 @@ from search.settings import PRODUCTS
 from tests.conftest import Catalogue, gid
 
 ROLES = (
-    "admin", "office", "other_office", "maker", "rival", "bystander", "outsider", "buyer", "other_buyer", "anonymous",
+    "admin", "office", "other_office", "maker", "rival", "bystander", "outsider", "buyer", "limited_buyer",
+    "other_buyer", "anonymous",
 )  # fmt: skip
 
 # What a field is given when it asks for text: the empty query (browse) and a real one.
@@ -109,7 +110,7 @@ class World:
 # something hidden to look for. Catalogue objects (products, producers, buyers) are public.
 TRADE = ("rfq", "direct:maker", "direct:outsider", "quote:rfq:maker", "quote:rfq:outsider", "quote:direct:maker",
          "quote:direct:outsider", "deal:maker", "deal:outsider", "event", "sample:maker", "sample:outsider",
-         "inquiry:sample", "doc:maker", "doc:product:maker", "lot:maker")  # fmt: skip
+         "inquiry:sample", "doc:maker", "doc:product:maker", "lot:maker", "approval")  # fmt: skip
 # A producer's papers are for its side and for signed-in buyers; its lots for its side only.
 PAPERS = {"doc:maker", "doc:product:maker"}
 MAKER_SIDE = {"rfq", "direct:maker", "quote:rfq:maker", "quote:direct:maker", "deal:maker", "event", "sample:maker",
@@ -118,7 +119,8 @@ OUTSIDER_SIDE = {"rfq", "direct:outsider", "quote:rfq:outsider", "quote:direct:o
                  "sample:outsider"}  # fmt: skip
 SEES: dict[str, set[str]] = {
     "admin": set(TRADE),
-    "buyer": set(TRADE) - {"lot:maker"},
+    "buyer": set(TRADE) - {"lot:maker"},  # an owner of its organisation: approvals too
+    "limited_buyer": set(TRADE) - {"lot:maker"},  # a member: its organisation's trade, and its own approval
     "maker": MAKER_SIDE,
     "office": MAKER_SIDE,  # Vĩnh Long: the candy makers' province
     "outsider": OUTSIDER_SIDE,
@@ -136,11 +138,12 @@ QUOTED = {"quote:rfq:maker", "quote:rfq:outsider"}
 SHOWS: dict[tuple[str, str], dict[str, set[str]]] = {
     # A producer, invited or not, reads its own invitation and quotation only.
     ("rfq", "invitations.producer"): {
-        "admin": INVITED, "buyer": INVITED, "office": INVITED, "other_office": INVITED,
+        "admin": INVITED, "buyer": INVITED, "limited_buyer": INVITED, "office": INVITED, "other_office": INVITED,
         "maker": {"producer:maker"}, "rival": {"producer:rival"}, "outsider": {"producer:outsider"},
     },
     ("rfq", "quotations"): {
-        "admin": QUOTED, "buyer": QUOTED, "maker": {"quote:rfq:maker"}, "office": {"quote:rfq:maker"},
+        "admin": QUOTED, "buyer": QUOTED, "limited_buyer": QUOTED, "maker": {"quote:rfq:maker"},
+        "office": {"quote:rfq:maker"},
         "outsider": {"quote:rfq:outsider"}, "other_office": {"quote:rfq:outsider"},
     },
     # The report is for admins and the office of the event's province, which sees its own producers' deals.
@@ -226,6 +229,20 @@ async def world(catalogue: Catalogue) -> World:
         objects[f"direct:{name}"] = gid("Inquiry", direct.id)
         objects[f"quote:direct:{name}"] = gid("Quotation", quote.id)
         objects[f"deal:{name}"] = gid("Deal", deal.id)
+    # A colleague of the buyer with a spending limit accepted a quotation above it: a pending purchase approval.
+    limited = await member("limited_buyer", Role.BUYER, org_id=str(buyer.org_id), org_role=MemberRole.MEMBER)
+    limited_account = await store.accounts.update(limited.account_id, {"spendingLimitVnd": 1_000})
+    assert limited_account is not None
+    principals["limited_buyer"] = limited = principal_of(limited_account)
+    maker_product_id = str(node_id_of(objects["product:maker"]))
+    big = await submit_inquiry(
+        store, limited, {"productId": maker_product_id, "quantity": 10, "unit": "hộp"}, _no_matchmaking
+    )
+    big_quote = await submit_quotation(
+        store, producer_members["maker"], str(big.id), {"unitPriceVnd": 90000, "leadTimeDays": 3}
+    )
+    approval = await accept_quotation(store, limited, str(big_quote.id), 1)
+    objects["approval"] = gid("PurchaseApproval", approval.id)
     # Samples of both producers' products; the maker shipped its own and the buyer turned them into an inquiry.
     for name in ("maker", "outsider"):
         product_id = str(node_id_of(objects[f"product:{name}"]))

@@ -5,16 +5,24 @@ members and roles, integration keys, the audit log and personal data."""
 from __future__ import annotations
 
 import asyncio
+import json
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import pytest
+import uvicorn
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
 
+from api.app import create_app
+from api.revocations import REVOKED_CLOSE_CODE
 from api.settings import Settings
 from market.store import Store
 from tests.conftest import Api, World
-from tests.test_identity import PASSWORD, REGISTER, SIGN_IN, VERIFY, delivered, email, live, sign_in, token_in
+from tests.test_identity import PASSWORD, REGISTER, VERIFY, delivered, email, live, sign_in, token_in
 
 __all__ = ["live"]  # the fixture, shared with tests/test_identity.py
 
@@ -245,3 +253,40 @@ async def test_export_and_erase_my_data(live: Api, team: Team, store: Store) -> 
     await until_refused(live, live.keys[team.key])
     assert codes(await sign_in(live, team.owner)) == ["INVALID_CREDENTIALS"]
     assert await store.accounts.email_taken(team.owner) is False
+
+
+@pytest.fixture
+async def served(settings: Settings) -> AsyncIterator[str]:
+    """The API on a free port with its lifespan, as `ocop serve` runs it; its WebSocket URL."""
+    app = create_app(settings)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the server did not start"
+        await asyncio.sleep(0.02)
+    await app.state.services.revocations.following.wait()
+    yield f"ws://127.0.0.1:{port}/graphql"
+    server.should_exit = True
+    await task
+
+
+async def test_an_access_token_opens_a_subscription_and_signing_out_closes_it(
+    live: Api, team: Team, served: str
+) -> None:
+    token = live.keys[team.key]
+    async with connect(served, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}}))
+        assert json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] == "connection_ack"
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": "subscription { dealEvents { id } }"}})
+        )
+        out = await live.data("mutation { signOut { ok } }", as_=team.key)
+        assert out["signOut"]["ok"] is True
+        with pytest.raises(ConnectionClosed) as closed:
+            async with asyncio.timeout(2):
+                while True:  # whatever the subscription sends until the socket closes
+                    await ws.recv()
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == REVOKED_CLOSE_CODE

@@ -14,6 +14,7 @@ from bson import ObjectId
 
 from market.accounts.records import Account, MemberRole, OrgStatus, Role
 from market.core.errors import DomainError, forbidden
+from market.events.records import Audience
 
 # Most rights first: an actor acts on roles ranked below its own, an owner on every role.
 RANK: dict[MemberRole, int] = {MemberRole.OWNER: 0, MemberRole.MANAGER: 1, MemberRole.MEMBER: 2, MemberRole.VIEWER: 3}
@@ -176,3 +177,34 @@ def review_scope(viewer: Viewer) -> str | None:
 def can_read_audit(viewer: Viewer) -> str | None:
     """The audit log: admins read all of it (None), coordinators their province's entries."""
     return review_scope(viewer)
+
+
+# --- notifications and webhooks ----------------------------------------------------------------------------
+
+
+def may_manage_webhooks(actor: MemberRole) -> bool:
+    """Webhooks send the organisation's trade to another system: owners and managers decide that."""
+    return actor in (MemberRole.OWNER, MemberRole.MANAGER)
+
+
+def webhook_org(viewer: Viewer, action: str) -> ObjectId:
+    """The organisation whose webhooks the viewer manages: its own producer or buyer organisation, as an
+    owner or a manager. Admins, offices and anyone else have none."""
+    if (
+        viewer is None
+        or viewer.role not in (Role.PRODUCER, Role.BUYER)
+        or viewer.org_id is None
+        or not may_manage_webhooks(viewer.org_role or MemberRole.MEMBER)
+    ):
+        raise forbidden("forbidden_webhooks")
+    return viewer.org_id
+
+
+def organisation_audience(org_id: ObjectId) -> Audience:
+    """Its own verification: the organisation's members."""
+    return Audience.of(orgs=[org_id])
+
+
+def webhook_admins_audience(members: list[Account]) -> Audience:
+    """A webhook disabled: the people who may manage it."""
+    return Audience.of(accounts=[m.id for m in members if m.org_role is not None and may_manage_webhooks(m.org_role)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -125,6 +125,23 @@ class AccountRepository:
     async def members(self, org_id: ObjectId, session: AsyncClientSession | None = None) -> list[Account]:
         cursor = self.accounts.find({"orgId": org_id, "deleted": {"$ne": True}}, session=session)
         return [Account.from_doc(d) for d in await cursor.sort("createdAt", ASCENDING).limit(1000).to_list(None)]
+
+    async def audience(
+        self, org_ids: Sequence[ObjectId], province_codes: Sequence[str], account_ids: Sequence[ObjectId]
+    ) -> list[Account]:
+        """The people an event's audience names: members of these organisations, the offices (coordinators)
+        of these provinces, and these accounts; deleted ones never."""
+        branches: list[dict[str, Any]] = []
+        if org_ids:
+            branches.append({"orgId": {"$in": list(org_ids)}, "role": {"$in": ["producer", "buyer"]}})
+        if province_codes:
+            branches.append({"role": "coordinator", "provinceCode": {"$in": list(province_codes)}})
+        if account_ids:
+            branches.append({"_id": {"$in": list(account_ids)}})
+        if not branches:
+            return []
+        cursor = self.accounts.find({"$or": branches, "deleted": {"$ne": True}})
+        return [Account.from_doc(d) for d in await cursor.limit(5000).to_list(None)]
 
     async def member_page(self, org_id: ObjectId, request: PageRequest) -> Page[Account]:
         return await fetch_page(

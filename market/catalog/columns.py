@@ -99,6 +99,7 @@ class HeaderMap:
 def match_headers(header: list[str], line: int) -> HeaderMap:
     """Each header's import key; DomainError naming every unknown or repeated header."""
     errors: list[FieldError] = []
+    unknown: list[str] = []
     keys: list[str | None] = []
     seen: dict[str, str] = {}
     for text in header:
@@ -110,7 +111,7 @@ def match_headers(header: list[str], line: int) -> HeaderMap:
             keys.append(text)  # a product's English text, read by market/catalog/translations.py
             continue
         if column is None:
-            errors.append(FieldError.of("unknown_column", "file", got=text, line=line, known=known_headers()))
+            unknown.append(text)
             keys.append(None)
             continue
         if column.key and column.key in seen:
@@ -121,6 +122,8 @@ def match_headers(header: list[str], line: int) -> HeaderMap:
             )
         seen.setdefault(column.key, text)
         keys.append(column.key or None)
+    if unknown:
+        errors.insert(0, FieldError.of("unknown_column", "file", got=unknown, line=line, known=known_headers()))
     if errors:
         raise DomainError(errors)
     return HeaderMap(keys, list(header))

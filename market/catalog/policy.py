@@ -11,6 +11,7 @@ from market.accounts.policy import Viewer, ensure_can_trade
 from market.accounts.records import Role
 from market.catalog.records import Producer, Product, ProductStatus
 from market.core.errors import forbidden
+from market.events.records import Audience
 
 
 def can_manage_producer(viewer: Viewer, producer: Producer) -> bool:
@@ -79,6 +80,22 @@ def product_visibility_filter(viewer: Viewer) -> dict[str, object]:
     if viewer.role is Role.COORDINATOR and viewer.province_code:
         return {"$or": [published, {"provinceCode": viewer.province_code}]}
     return published
+
+
+def product_change_filter(viewer: Viewer) -> dict[str, object]:
+    """The product changes a viewer may see: those after which `can_see_product` lets it see the product, and
+    those before which it did (the viewer's copy must go; the change is a tombstone). The same cases as
+    `product_visibility_filter`, read on both sides of the change."""
+    published = ProductStatus.PUBLISHED.value
+    sides: list[dict[str, object]] = [{"status": published}, {"wasStatus": published}]
+    if viewer is not None:
+        if viewer.is_admin:
+            return {}
+        if viewer.role is Role.PRODUCER and viewer.org_id is not None:
+            sides.append({"producerId": viewer.org_id})
+        elif viewer.role is Role.COORDINATOR and viewer.province_code:
+            sides += [{"provinceCode": viewer.province_code}, {"wasProvinceCode": viewer.province_code}]
+    return {"$or": sides}
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,3 +187,9 @@ def export_filter(scope: ImportScope) -> dict[str, object]:
     if scope.province_code is not None:
         return {"provinceCode": scope.province_code}
     return {}
+
+
+def publication_audience(product: Product) -> Audience:
+    """A product published: its producer's members, and the OCOP office of its province, which oversees
+    that province's catalogue."""
+    return Audience.of(orgs=[product.producer_id], provinces=[product.province_code])

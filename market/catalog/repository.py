@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from bson import ObjectId
 from pymongo import ASCENDING, DESCENDING, IndexModel, InsertOne, ReturnDocument, UpdateOne
@@ -16,15 +17,20 @@ from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from market.accounts.records import OrgStatus
+from market.catalog.change_repository import ProductChangeLog
+from market.catalog.changes import TRACKED, after_update, change_row
 from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus
 from market.core.clock import utcnow
-from market.core.errors import DomainError
+from market.core.errors import DomainError, conflict, not_found
 from market.core.paging import Page, PageRequest, SortSpec
 from market.core.provinces import load_provinces
 from market.core.text import fold
 from market.storage.batches import id_batches
 from market.storage.keyset import fetch_page
+from market.storage.transactions import in_transaction
 from market.storage.versioned import versioned_update
+
+T = TypeVar("T")
 
 
 def province_query(text: str, field: str, *, code_path: str, former_path: str) -> dict[str, Any]:
@@ -206,11 +212,17 @@ class ProductFilter:
     min_stars: int | None = None
     producer_id: ObjectId | None = None
     statuses: tuple[ProductStatus, ...] = ()
+    updated_since: datetime | None = None
 
 
 class ProductRepository:
+    """Every product write is a transaction that also logs the change (market.catalog.changes), so the change
+    log holds exactly the writes that were made."""
+
     def __init__(self, db: AsyncDatabase[dict[str, Any]]) -> None:
         self._collection = db["products"]
+        self._client = db.client
+        self.changes = ProductChangeLog(db)
 
     async def ensure_indexes(self) -> None:
         await self._collection.create_indexes(
@@ -232,8 +244,19 @@ class ProductRepository:
                 ),
                 IndexModel([("formerProvince", ASCENDING), ("status", ASCENDING)], name="former_province"),
                 IndexModel([("group", ASCENDING), ("status", ASCENDING)], name="group"),
+                IndexModel([("updatedAt", ASCENDING)], name="updated"),
             ]
         )
+        await self.changes.ensure_indexes()
+
+    async def _logged(
+        self, work: Callable[[AsyncClientSession], Awaitable[T]], session: AsyncClientSession | None
+    ) -> T:
+        """`work` in a transaction: the caller's, when it passes a session inside one (to add writes of its
+        own to the same commit), or a new one."""
+        if session is not None and session.in_transaction:
+            return await work(session)
+        return await in_transaction(self._client, work)
 
     async def get(self, _id: ObjectId) -> Product | None:
         doc = await self._collection.find_one({"_id": _id})
@@ -245,14 +268,20 @@ class ProductRepository:
 
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Product:
         now = utcnow()
-        doc = {**doc, "nameKey": fold(doc["name"]), "createdAt": now, "updatedAt": now, "version": 1}
+        doc = {**doc, "_id": ObjectId(), "nameKey": fold(doc["name"]), "createdAt": now, "updatedAt": now}
+        doc["version"] = 1
         if doc["status"] == ProductStatus.PUBLISHED.value:
             doc["publishedAt"] = now
+
+        async def work(s: AsyncClientSession) -> None:
+            await self._collection.insert_one(doc, session=s)
+            await self.changes.record([change_row(None, doc)], s)
+
         try:
-            result = await self._collection.insert_one(doc, session=session)
+            await self._logged(work, session)
         except DuplicateKeyError as exc:
             raise duplicate_external_id() from exc
-        return Product.from_doc({**doc, "_id": result.inserted_id})
+        return Product.from_doc(doc)
 
     async def update(
         self,
@@ -260,12 +289,40 @@ class ProductRepository:
         expected_version: int | None,
         set_fields: dict[str, Any],
         unset_fields: list[str] | None = None,
+        session: AsyncClientSession | None = None,
     ) -> Product:
-        doc = await _update_named(
-            self._collection, _id, expected_version, set_fields, unset_fields, what="product",
-            duplicate=duplicate_external_id,
-        )  # fmt: skip
-        return Product.from_doc(doc)
+        async def work(s: AsyncClientSession) -> dict[str, Any]:
+            before = await self._collection.find_one({"_id": _id}, dict.fromkeys(TRACKED, 1), session=s)
+            doc = await _update_named(
+                self._collection, _id, expected_version, set_fields, unset_fields, what="product",
+                duplicate=duplicate_external_id, session=s,
+            )  # fmt: skip
+            await self.changes.record([change_row(before, doc)], s)
+            return doc
+
+        return Product.from_doc(await self._logged(work, session))
+
+    async def delete(
+        self, _id: ObjectId, expected_version: int, *, unpublished_only: bool, session: AsyncClientSession | None = None
+    ) -> None:
+        """Remove the product if it is still at `expected_version` (and, with `unpublished_only`, was never
+        published): NOT_FOUND or CONFLICT otherwise."""
+        query: dict[str, Any] = {"_id": _id, "version": expected_version}
+        if unpublished_only:
+            query["publishedAt"] = None
+
+        async def work(s: AsyncClientSession) -> None:
+            before = await self._collection.find_one_and_delete(query, projection=dict.fromkeys(TRACKED, 1), session=s)
+            if before is None:
+                current = await self._collection.find_one({"_id": _id}, {"version": 1}, session=s)
+                if current is None:
+                    raise not_found("id", "product")
+                if current["version"] == expected_version:
+                    raise DomainError.of("published_product_kept", "id")
+                raise conflict(expected_version, current["version"])
+            await self.changes.record([change_row(before, None)], s)
+
+        await self._logged(work, session)
 
     def query(self, flt: ProductFilter) -> dict[str, Any]:
         query: dict[str, Any] = {}
@@ -281,6 +338,8 @@ class ProductRepository:
             query["producerId"] = flt.producer_id
         if flt.statuses:
             query["status"] = {"$in": [s.value for s in flt.statuses]}
+        if flt.updated_since is not None:
+            query["updatedAt"] = {"$gte": flt.updated_since}
         return query
 
     async def page(
@@ -293,11 +352,30 @@ class ProductRepository:
     async def bulk_write(
         self, inserts: list[dict[str, Any]], updates: list[tuple[dict[str, Any], dict[str, Any]]]
     ) -> None:
-        """Inserts and (filter, update) pairs in one unordered bulk write."""
-        operations: list[InsertOne[dict[str, Any]] | UpdateOne] = [InsertOne(d) for d in inserts]
-        operations += [UpdateOne(query, update) for query, update in updates]
-        if operations:
-            await self._collection.bulk_write(operations, ordered=False)
+        """Inserts and versioned updates (filters on `_id` and `version`) in one unordered bulk write and one
+        commit, logged as one commit. An update whose product changed since it was read is skipped."""
+        for doc in inserts:
+            doc.setdefault("_id", ObjectId())
+
+        async def work(s: AsyncClientSession) -> None:
+            rows = [change_row(None, d) for d in inserts]
+            operations: list[InsertOne[dict[str, Any]] | UpdateOne] = [InsertOne(d) for d in inserts]
+            ids = [query["_id"] for query, _ in updates]
+            found = self._collection.find({"_id": {"$in": ids}}, dict.fromkeys(TRACKED, 1), session=s)
+            current = {d["_id"]: d for d in await found.to_list(None)} if ids else {}
+            for query, update in updates:
+                before = current.get(query["_id"])
+                # Read in this transaction: a write since would conflict with it, so the filter's version is
+                # the whole truth about whether the update applies.
+                if before is None or before["version"] != query.get("version", before["version"]):
+                    continue
+                operations.append(UpdateOne(query, update))
+                rows.append(change_row(before, after_update(before, update)))
+            if operations:
+                await self._collection.bulk_write(operations, ordered=False, session=s)
+                await self.changes.record(rows, s)
+
+        await self._logged(work, None)
 
     async def ids_of_producers(self, producer_ids: list[ObjectId]) -> list[ObjectId]:
         docs = await self._collection.find({"producerId": {"$in": producer_ids}}, {"_id": 1}).to_list(None)
@@ -428,6 +506,7 @@ async def _update_named(
     *,
     what: str,
     duplicate: Callable[[], DomainError],
+    session: AsyncClientSession | None = None,
 ) -> dict[str, Any]:
     """A versioned update of a producer or product, keeping its folded `nameKey` with its name; a unique
     index refusing the change becomes the record's own DUPLICATE error."""
@@ -436,7 +515,7 @@ async def _update_named(
     try:
         return await versioned_update(
             collection, _id, expected_version=expected_version, set_fields=set_fields, unset_fields=unset_fields,
-            what=what,
+            what=what, session=session,
         )  # fmt: skip
     except DuplicateKeyError as exc:
         raise duplicate() from exc

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Viewer
 from market.catalog import policy
@@ -30,9 +31,11 @@ from market.catalog.validation import (
 )
 from market.core.clock import midnight
 from market.core.errors import DomainError, not_found
-from market.core.ids import parse_object_id
+from market.core.ids import global_id_of, parse_object_id
 from market.core.paging import Listing, PageRequest
 from market.core.provinces import ProvinceMatch
+from market.events import names
+from market.storage.transactions import in_transaction
 
 if TYPE_CHECKING:
     from market.store import Store
@@ -226,11 +229,28 @@ async def publish_product(store: Store, viewer: Viewer, product_id: str, expecte
     if product.status is ProductStatus.PUBLISHED:
         raise DomainError.of("already_published", "id")
     policy.ensure_can_publish(viewer)
-    return await store.products.update(
-        product.id,
-        expected_version,
-        {"status": ProductStatus.PUBLISHED.value, "publishedAt": datetime.now(UTC)},
-    )
+
+    async def write(session: AsyncClientSession) -> Product:
+        published = await store.products.update(
+            product.id,
+            expected_version,
+            {"status": ProductStatus.PUBLISHED.value, "publishedAt": datetime.now(UTC)},
+            session=session,
+        )
+        payload = {
+            "product": global_id_of("Product", published.id),
+            "producer": global_id_of("Producer", published.producer_id),
+            "name": published.name,
+            "stars": published.stars,
+            "version": published.version,
+        }
+        await store.events.record(
+            names.PRODUCT_PUBLISHED, payload, policy.publication_audience(published), session,
+            subject={"Product": published.id},
+        )  # fmt: skip
+        return published
+
+    return await in_transaction(store.client, write)
 
 
 async def archive_product(store: Store, viewer: Viewer, product_id: str, expected_version: int | None) -> Product:
@@ -238,6 +258,18 @@ async def archive_product(store: Store, viewer: Viewer, product_id: str, expecte
     if product.status is ProductStatus.ARCHIVED:
         raise DomainError.of("already_archived", "id")
     return await store.products.update(product.id, expected_version, {"status": ProductStatus.ARCHIVED.value})
+
+
+async def delete_product(store: Store, viewer: Viewer, product_id: str, expected_version: int) -> ObjectId:
+    """Remove a product that never reached buyers, with nothing recorded against it. Once published, inquiries,
+    deals and mirrors may name it: it is archived instead (INVALID_STATE says so)."""
+    product = await _owned_product(store, viewer, product_id)
+    if product.published_at is not None:
+        raise DomainError.of("published_product_kept", "id")
+    if await store.lots.count(product.id) or await store.documents.of_products([product.id]):
+        raise DomainError.of("product_has_records", "id")
+    await store.products.delete(product.id, expected_version, unpublished_only=True)
+    return product.id
 
 
 # --- lists ---------------------------------------------------------------------------------------------

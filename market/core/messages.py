@@ -138,8 +138,8 @@ MESSAGES: dict[str, Message] = {
     ),
     "unknown_column": _m(
         "INVALID",
-        "unknown column {got!r} (line {line}); rename or remove it. Known columns: {known}",
-        "không rõ cột {got!r} (dòng {line}); hãy đổi tên hoặc xóa cột này. Các cột được nhận: {known}",
+        "unknown columns (line {line}): {got}; rename or remove them. Known columns: {known}",
+        "không rõ các cột (dòng {line}): {got}; hãy đổi tên hoặc xóa các cột này. Các cột được nhận: {known}",
     ),
     "duplicate_column": _m(
         "INVALID",
@@ -296,6 +296,16 @@ MESSAGES: dict[str, Message] = {
     ),
     "already_published": _m("INVALID_STATE", "the product is already published", "sản phẩm đã được đăng"),
     "already_archived": _m("INVALID_STATE", "the product is already archived", "sản phẩm đã được lưu trữ"),
+    "published_product_kept": _m(
+        "INVALID_STATE",
+        "a product that has been published cannot be deleted; archive it instead",
+        "không thể xóa sản phẩm đã từng được đăng; hãy lưu trữ sản phẩm",
+    ),
+    "product_has_records": _m(
+        "INVALID_STATE",
+        "the product has lots or documents recorded; archive it instead",
+        "sản phẩm đã có lô hàng hoặc hồ sơ; hãy lưu trữ sản phẩm",
+    ),
     "quotation_final": _m(
         "INVALID_STATE",
         "your quotation was {status}; it can no longer change",
@@ -643,7 +653,70 @@ MESSAGES: dict[str, Message] = {
         "khóa không thể có quyền ({scope}) cao hơn vai trò của bạn ({role})",
     ),
     "password_wrong": _m("INVALID_CREDENTIALS", "{field} is not right", "{field} không đúng"),
+    # --- notifications and webhooks ------------------------------------------------------------------------
+    "forbidden_webhooks": _m(
+        "FORBIDDEN",
+        "only owners and managers of a producer or buyer organisation may manage its webhooks",
+        "chỉ chủ sở hữu và quản lý của chủ thể sản xuất hoặc tổ chức mua hàng mới được quản lý webhook",
+    ),
+    "webhook_url_invalid": _m(
+        "INVALID",
+        "{field} must be an absolute http(s) URL without a user or password",
+        "{field} phải là URL http(s) đầy đủ, không kèm tên đăng nhập hay mật khẩu",
+    ),
+    "webhook_url_https": _m("INVALID", "{field} must use https", "{field} phải dùng https"),
+    "webhook_url_address": _m(
+        "INVALID",
+        "{field} points inside a network (private, loopback or link-local address)",
+        "{field} trỏ vào địa chỉ nội bộ (mạng riêng, loopback hoặc link-local)",
+    ),
+    "unknown_event": _m(
+        "INVALID",
+        "{got!r} is not an event name; known: {allowed}",
+        "{got!r} không phải là tên sự kiện; các tên hợp lệ: {allowed}",
+    ),
+    "events_required": _m("REQUIRED", "{field} must name at least one event", "{field} phải có ít nhất một sự kiện"),
+    "too_many_webhooks": _m(
+        "OUT_OF_RANGE",
+        "an organisation may have at most {max} webhooks",
+        "mỗi tổ chức chỉ được có tối đa {max} webhook",
+    ),
+    "too_many_notification_ids": _m(
+        "OUT_OF_RANGE", "{field}: at most {max} ids at once", "{field}: tối đa {max} id một lần"
+    ),
+    "unknown_locale": _m(
+        "INVALID", "{got!r} is not a language; use vi or en", "{got!r} không phải là ngôn ngữ; hãy dùng vi hoặc en"
+    ),
+    "ids_or_all": _m("INVALID", "give either ids or all: true", "hãy truyền ids hoặc all: true, không truyền cả hai"),
 }
+
+# What each business event says to a person, in-app and as an email's headline.
+EVENT_TITLES: dict[str, dict[Locale, str]] = {
+    "inquiry.invited": {"en": "You are invited to quote", "vi": "Bạn được mời báo giá"},
+    "inquiry.counter_offer": {"en": "The buyer made a counter-offer", "vi": "Bên mua đã đưa ra đề nghị giá mới"},
+    "inquiry.message": {"en": "A new message about an inquiry", "vi": "Có tin nhắn mới về yêu cầu báo giá"},
+    "quotation.submitted": {"en": "A producer sent a quotation", "vi": "Chủ thể sản xuất đã gửi báo giá"},
+    "quotation.revised": {"en": "A producer revised its quotation", "vi": "Chủ thể sản xuất đã điều chỉnh báo giá"},
+    "quotation.accepted": {"en": "Your quotation was accepted", "vi": "Báo giá của bạn đã được chấp nhận"},
+    "quotation.declined": {"en": "Your quotation was declined", "vi": "Báo giá của bạn đã bị từ chối"},
+    "deal.state_changed": {"en": "A deal moved on", "vi": "Thương vụ đã chuyển trạng thái"},
+    "mou.signed": {"en": "An MoU was signed", "vi": "Biên bản ghi nhớ (MoU) đã được ký"},
+    "product.published": {"en": "A product was published", "vi": "Sản phẩm đã được đăng bán"},
+    "organisation.verified": {"en": "Your organisation was verified", "vi": "Tổ chức của bạn đã được xác minh"},
+    "approval.requested": {"en": "A purchase waits for your approval", "vi": "Có đơn mua chờ bạn phê duyệt"},
+    "webhook.disabled": {"en": "A webhook was turned off", "vi": "Một webhook đã bị tắt"},
+    "certificate.expiring": {"en": "An OCOP certificate is expiring", "vi": "Giấy chứng nhận OCOP sắp hết hạn"},
+    "saved_search.matched": {"en": "A new product matches your search", "vi": "Có sản phẩm mới khớp tìm kiếm của bạn"},
+}
+
+
+def event_title(name: str, locale: str) -> str:
+    """The title of event `name`; an event without one reads as its name."""
+    titles = EVENT_TITLES.get(name)
+    if titles is None:
+        return name
+    return titles["vi" if locale == "vi" else "en"]
+
 
 # Words a message names through a parameter, in each language.
 TERMS: dict[str, dict[Locale, str]] = {

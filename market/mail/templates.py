@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
+from market.core.messages import event_title
+
 Locale = Literal["vi", "en"]
 LOCALES: tuple[Locale, ...] = ("vi", "en")
 
@@ -90,6 +92,26 @@ def _verified(values: Mapping[str, str], locale: Locale) -> dict[str, str]:
     return {
         "note_block": _line({"vi": "Ghi chú của cơ quan xác minh", "en": "Reviewer's note"}, values["note"], locale)
     }
+
+
+def _rfq(values: Mapping[str, str], locale: Locale) -> dict[str, str]:
+    return {
+        "target_block": _line({"vi": "Giá mục tiêu", "en": "Target price"}, values["target"], locale),
+        "message_block": _line({"vi": "Lời nhắn của bên mua", "en": "The buyer's message"}, values["message"], locale),
+    }
+
+
+def _event(values: Mapping[str, str], locale: Locale) -> dict[str, str]:
+    return {
+        "headline": event_title(values["event"], locale),
+        "details_block": _line({"vi": "Chi tiết", "en": "Details"}, values["details"], locale),
+    }
+
+
+_UNSUBSCRIBE: Mapping[Locale, str] = {
+    "vi": "Không muốn nhận email loại này nữa? Mở đường dẫn sau (không cần đăng nhập):\n{unsubscribe}",
+    "en": "Don't want these emails? Open this link (no sign-in needed):\n{unsubscribe}",
+}
 
 
 def _decided(values: Mapping[str, str], locale: Locale) -> dict[str, str]:
@@ -236,6 +258,54 @@ TEMPLATES: dict[str, Template] = {
                 "en": "Dear {name},\n\nYour purchase worth {amount} {decision_phrase}. {outcome}\n{reason_block}",
             },
             derive=_decided,
+        ),
+        Template(
+            name="rfq_invitation",
+            params=frozenset(
+                {"name", "producer", "buyer", "request", "quantity", "target", "message", "link", "unsubscribe"}
+            ),
+            subject={
+                "vi": "{buyer} mời {producer} báo giá: {request}",
+                "en": "{buyer} invites {producer} to quote: {request}",
+            },
+            body={
+                "vi": "Kính gửi {name},\n\n"
+                "{buyer} mời {producer} báo giá cho yêu cầu: {request}, số lượng {quantity}.\n"
+                "{target_block}{message_block}\n"
+                "Xem yêu cầu và gửi báo giá tại:\n{link}\n\n" + _UNSUBSCRIBE["vi"],
+                "en": "Dear {name},\n\n"
+                "{buyer} invites {producer} to quote for: {request}, quantity {quantity}.\n"
+                "{target_block}{message_block}\n"
+                "See the request and quote here:\n{link}\n\n" + _UNSUBSCRIBE["en"],
+            },
+            derive=_rfq,
+        ),
+        Template(
+            name="event_notice",
+            params=frozenset({"name", "event", "details", "link", "unsubscribe"}),
+            subject={"vi": "{headline}", "en": "{headline}"},
+            body={
+                "vi": "Kính gửi {name},\n\n{headline}.\n{details_block}\nXem chi tiết tại:\n{link}\n\n"
+                + _UNSUBSCRIBE["vi"],
+                "en": "Dear {name},\n\n{headline}.\n{details_block}\nSee it here:\n{link}\n\n" + _UNSUBSCRIBE["en"],
+            },
+            derive=_event,
+        ),
+        Template(
+            name="event_digest",
+            params=frozenset({"name", "count", "items", "link", "unsubscribe"}),
+            subject={
+                "vi": "Sàn OCOP: {count} thông báo mới trong ngày",
+                "en": "OCOP Market: {count} new notifications today",
+            },
+            body={
+                "vi": "Kính gửi {name},\n\nTrong ngày qua có {count} thông báo mới:\n\n{items}\n\n"
+                "Xem tất cả khi đăng nhập:\n{link}\n\n"
+                "Để đổi tần suất hoặc tắt email, hãy vào phần cài đặt thông báo, hoặc mở:\n{unsubscribe}",
+                "en": "Dear {name},\n\n{count} new notifications in the past day:\n\n{items}\n\n"
+                "See them all when signed in:\n{link}\n\n"
+                "To change how often you hear from us, go to your notification settings, or open:\n{unsubscribe}",
+            },
         ),
     )
 }

@@ -21,8 +21,10 @@ from market.accounts.sessions import send_email_verification
 from market.catalog.services import clean_producer, nest_fields
 from market.catalog.validation import MAX_NAME, Checker
 from market.core.errors import DomainError, FieldError, forbidden
+from market.core.ids import global_id_of
 from market.core.paging import Listing, Page, PageRequest
 from market.core.text import nfc
+from market.events import names
 from market.membership.organisations import Organisation, find_organisation
 from market.storage.transactions import in_transaction
 
@@ -183,6 +185,19 @@ async def review_organisation(
             before={"status": OrgStatus.PENDING.value},
             after={"status": status.value, "note": cleaned or None},
         )
+        if accept:
+            await store.events.record(
+                names.ORGANISATION_VERIFIED,
+                {
+                    "organisation": global_id_of(
+                        "BuyerOrganisation" if organisation.kind is OrgKind.BUYER else "Producer", organisation.id
+                    ),
+                    "name": organisation.name,
+                    "note": cleaned,
+                },
+                accounts_policy.organisation_audience(organisation.id),
+                session,
+            )
         for member in await store.accounts.members(organisation.id, session):
             if member.org_role is MemberRole.OWNER and member.email:
                 await store.mail.enqueue(

@@ -15,7 +15,7 @@ from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, conflict, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
-from market.trade import pipeline, policy
+from market.trade import announcements, pipeline, policy
 from market.trade.pipeline import DealState, OrderTerms
 from market.trade.records import Deal
 
@@ -98,6 +98,9 @@ async def advance_deal(
         entry = {"at": utcnow(), "by": viewer.account_id, "byName": viewer.name, "party": party.value,
                  "from": current.state.value, "to": to.value, "note": cleaned_note}  # fmt: skip
         await store.trade.update_deal(deal.id, expected_version, fields, push={"history": entry}, session=session)
+        moved = await store.trade.deal(deal.id, session)
+        assert moved is not None
+        await announcements.deal_moved(store, session, moved, current.state.value, party)
         return deal.id
 
     await store.idempotency.once(
@@ -149,6 +152,9 @@ async def sign_mou(
     async def write(session: AsyncClientSession) -> ObjectId:
         if not await store.trade.add_mou(deal.id, mou, session):
             raise DomainError.of("mou_exists", "id")
+        signed = await store.trade.deal(deal.id, session)
+        assert signed is not None
+        await announcements.mou_signed(store, session, signed)
         return deal.id
 
     await store.idempotency.once(

@@ -17,7 +17,8 @@ from market.core.clock import utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
-from market.trade import policy
+from market.storage.transactions import in_transaction
+from market.trade import announcements, policy
 from market.trade.pipeline import Party
 from market.trade.records import ClosedReason, Criteria, Inquiry, InquiryKind, InquiryStatus, Message
 
@@ -156,6 +157,7 @@ async def submit_inquiry(
         assert criteria is not None
         invitations = await matcher(criteria, invite_limit)
     producers = {p.id: p for p in await store.producers.get_many([m.producer_id for m in invitations])}
+    buyer_org = await store.buyers.get(buyer.org_id) if buyer.org_id is not None else None
     now = utcnow()
     doc: dict[str, Any] = {
         "kind": (InquiryKind.DIRECT if product_id else InquiryKind.OPEN).value,
@@ -186,6 +188,7 @@ async def submit_inquiry(
 
     async def insert(session: AsyncClientSession) -> ObjectId:
         inquiry_id = await store.trade.insert_inquiry(doc, session)
+        await announcements.inquiry_invited(store, session, inquiry_id, doc, buyer_org.name if buyer_org else "")
         if also is not None:
             await also(session, inquiry_id)
         return inquiry_id
@@ -289,7 +292,13 @@ async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapp
         "counterOffer": counter,
         "createdAt": utcnow(),
     }
-    return Message.from_doc({**doc, "_id": await store.trade.insert_message(doc)})
+
+    async def write(session: AsyncClientSession) -> ObjectId:
+        message_id = await store.trade.insert_message(doc, session)
+        await announcements.thread_message(store, session, message_id, doc)
+        return message_id
+
+    return Message.from_doc({**doc, "_id": await in_transaction(store.client, write)})
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,6 +18,7 @@ from bson import ObjectId
 from market.accounts.policy import Principal, Viewer, ensure_can_trade, may_approve
 from market.accounts.records import MemberRole, Role
 from market.core.errors import DomainError, forbidden
+from market.events.records import Audience
 from market.trade import pipeline
 from market.trade.pipeline import DealState, Party
 from market.trade.records import (
@@ -331,3 +332,37 @@ def ensure_can_decide(viewer: Principal, approval: PurchaseApproval) -> None:
     if viewer.account_id == approval.requested_by:
         raise forbidden("forbidden_self_approval")
     ensure_can_trade(viewer, "approve purchases")
+
+
+# --- who hears of trade events ------------------------------------------------------------------------------
+# Business events (market/events/) reach the parties a change concerns: the side that must act or learn of the
+# other's move. Offices and admins oversee trade through queries and statistics, not notifications. Each
+# invitation is its own event for its own producer, so no producer learns who else was invited.
+
+
+def invitation_audience(producer_id: ObjectId) -> Audience:
+    return Audience.of(orgs=[producer_id])
+
+
+def buyer_audience(buyer_org_id: ObjectId) -> Audience:
+    """Quotations submitted and revised: the buyer organisation the inquiry belongs to."""
+    return Audience.of(orgs=[buyer_org_id])
+
+
+def producer_audience(producer_id: ObjectId) -> Audience:
+    """A quotation declined or accepted: the producer that quoted."""
+    return Audience.of(orgs=[producer_id])
+
+
+def thread_audience(side: Party, buyer_org_id: ObjectId, producer_id: ObjectId) -> Audience:
+    """A message or counter-offer: the other side of the thread."""
+    return Audience.of(orgs=[producer_id] if side is Party.BUYER else [buyer_org_id])
+
+
+def deal_audience(deal: Deal) -> Audience:
+    return Audience.of(orgs=[deal.buyer_org_id, deal.producer_id])
+
+
+def approval_audience(requested_by: ObjectId, members: Sequence[tuple[ObjectId, MemberRole | None]]) -> Audience:
+    """A purchase waiting for approval: the organisation's owners and managers other than the requester."""
+    return Audience.of(accounts=[a for a, role in members if a != requested_by and may_approve_as(role)])

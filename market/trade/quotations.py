@@ -14,7 +14,8 @@ from market.catalog.validation import MAX_MOQ, Checker
 from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import global_id_of, parse_object_id
-from market.trade import policy
+from market.storage.transactions import in_transaction
+from market.trade import announcements, policy
 from market.trade.inquiries import ensure_open, visible_inquiry
 from market.trade.pipeline import DealState, Party
 from market.trade.records import (
@@ -92,6 +93,9 @@ async def submit_quotation(
     async def write(session: AsyncClientSession) -> ObjectId:
         quotation_id = await store.trade.add_revision(inquiry.id, producer_id, inquiry.buyer_org_id, revision, session)
         await store.trade.set_invitation_status(inquiry.id, producer_id, InvitationStatus.QUOTED, session=session)
+        written = await store.trade.quotation(quotation_id, session)
+        assert written is not None
+        await announcements.quotation_submitted(store, session, written)
         return quotation_id
 
     quotation_id, _ = await store.idempotency.once(
@@ -126,8 +130,18 @@ async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, rea
     check.raise_if_any()
     if quotation.status is not QuotationStatus.ACTIVE:
         raise DomainError.of("quotation_already", "quotationId", status=str(quotation.status))
-    await store.trade.set_quotation(quotation, {"status": QuotationStatus.DECLINED.value, "declineReason": cleaned})
-    await store.trade.set_invitation_status(inquiry.id, quotation.producer_id, InvitationStatus.DECLINED)
+
+    async def write(session: AsyncClientSession) -> None:
+        fields = {"status": QuotationStatus.DECLINED.value, "declineReason": cleaned}
+        await store.trade.set_quotation(quotation, fields, session=session)
+        await store.trade.set_invitation_status(
+            inquiry.id, quotation.producer_id, InvitationStatus.DECLINED, session=session
+        )
+        written = await store.trade.quotation(quotation.id, session)
+        assert written is not None
+        await announcements.quotation_answered(store, session, written, accepted=False, deal_id=None)
+
+    await in_transaction(store.client, write)
     declined = await store.trade.quotation(quotation.id)
     assert declined is not None
     return declined
@@ -171,7 +185,9 @@ async def accept_quotation(
 async def _tell_approvers(store: Store, session: AsyncClientSession, doc: dict[str, Any]) -> None:
     """Mail the organisation's owners and managers that a purchase waits for them."""
     organisation = await store.buyers.get(doc["buyerOrgId"], session)
-    for member in await store.accounts.members(doc["buyerOrgId"], session):
+    members = await store.accounts.members(doc["buyerOrgId"], session)
+    await announcements.approval_requested(store, session, doc["_id"], doc, members)
+    for member in members:
         if member.email and member.id != doc["requestedBy"] and policy.may_approve_as(member.org_role):
             await store.mail.enqueue(
                 to=member.email,
@@ -261,7 +277,12 @@ async def accept_in(
         inc_version=True,
         session=session,
     )
-    return await _open_deal(store, session, actor, inquiry, current, current.current, approved_by)
+    deal_id = await _open_deal(store, session, actor, inquiry, current, current.current, approved_by)
+    await announcements.quotation_answered(store, session, current, accepted=True, deal_id=deal_id)
+    deal = await store.trade.deal(deal_id, session)
+    assert deal is not None
+    await announcements.deal_moved(store, session, deal, None, Party.BUYER)
+    return deal_id
 
 
 async def _open_deal(

@@ -237,8 +237,8 @@ class TradeRepository:
         )  # fmt: skip
         return result.modified_count
 
-    async def insert_message(self, doc: dict[str, Any]) -> ObjectId:
-        inserted: ObjectId = (await self._messages.insert_one(doc)).inserted_id
+    async def insert_message(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> ObjectId:
+        inserted: ObjectId = (await self._messages.insert_one(doc, session=session)).inserted_id
         return inserted
 
     async def quotation_of(self, inquiry_id: ObjectId, producer_id: ObjectId) -> Quotation | None:

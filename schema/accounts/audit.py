@@ -32,7 +32,8 @@ class AuditEntry:
 
     @strawberry.field(description="When.")
     def at(self) -> datetime:
-        return self.entry["at"]  # type: ignore[no-any-return]
+        at: datetime = self.entry["at"]
+        return at
 
     @strawberry.field(description="What, e.g. `organisation.verified`.")
     def action(self) -> str:

@@ -90,7 +90,7 @@ class Organisation(relay.Node):
 
     @strawberry.field(description="PENDING until the provincial OCOP office verifies a signed-up organisation.")
     def status(self) -> OrgStatus:
-        return self.record.status  # type: ignore[no-any-return]
+        return OrgStatus(self.record.status)
 
     @strawberry.field(
         description="Its members, oldest first: for its own members, its provincial office and admins; null for "

@@ -196,7 +196,8 @@ class AccountMutation:
         return CreateApiKeyPayload(key=secret, api_key=ApiKey.from_record(record, viewer))
 
     @strawberry.mutation(
-        description="Revoke an API key for good (admins: any key; others: their own account's). Every API "
+        description="Revoke an API key for good (admins: any key; an organisation's owners: its members' keys; "
+        "others: their own account's). Every API "
         "process refuses it within a few seconds and closes its subscriptions (WebSocket code 4403); revoking it "
         "again changes nothing. `errors`: "
         "NOT_FOUND (no such key, or another account's), INVALID (not a key id, or a hint several keys share)."

@@ -1,7 +1,7 @@
 """Typed inputs of the catalog. Each converts to the mapping market.catalog validates, with only the
 fields the client sent: in an update, an omitted field stays as it is and `null` clears it."""
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import strawberry
@@ -233,6 +233,12 @@ class ProductFilter:
         default=None,
         description="Any of these statuses; when omitted, every product you may see. DRAFT and ARCHIVED only "
         "match products you may see: your producer's, your province's as its OCOP office, or all as an admin.",
+    )
+    updated_since: datetime | None = strawberry.field(
+        default=None,
+        description="Changed at or after this instant (ISO 8601 with an offset): a simple pull of what changed. "
+        "It cannot tell what was withdrawn or deleted, and concurrent writers' clocks may disagree by "
+        "milliseconds: to mirror the catalogue exactly, follow `productChanges`.",
     )
 
 

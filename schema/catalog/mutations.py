@@ -15,7 +15,7 @@ from schema.catalog.inputs import (
 )
 from schema.catalog.types import Producer, Product
 from schema.errors import UserError, returns_user_errors
-from schema.pagination import decode_global_id
+from schema.pagination import decode_global_id, global_id
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -46,6 +46,14 @@ class ProducerPayload:
 class ProductPayload:
     product: Product | None = strawberry.field(
         default=None, description="The product as saved; null when `errors` is not empty."
+    )
+    errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
+
+
+@strawberry.type(description="The result of `deleteProduct`: the id of the product removed, or the errors.")
+class DeleteProductPayload:
+    deleted_id: strawberry.ID | None = strawberry.field(
+        default=None, description="The Product id that was deleted; null when `errors` is not empty."
     )
     errors: list[UserError] = strawberry.field(default_factory=list, description=ERRORS)
 
@@ -156,3 +164,23 @@ class CatalogMutation:
             ctx.store, viewer, decode_global_id(id, "Product", "id"), expected_version
         )
         return ProductPayload(product=Product.from_record(record))
+
+    @strawberry.mutation(
+        description="Delete a product that was never published and has no lots or documents; `productChanges` "
+        "lists the deletion. A product that buyers may have seen is archived instead. Its producer's members and "
+        "admins. `errors`: " + PRODUCT_ERRORS + ", INVALID_STATE (it has been published, or has lots or "
+        "documents)."
+    )
+    @returns_user_errors(DeleteProductPayload)
+    async def delete_product(
+        self,
+        info: Info["Context", None],
+        id: PRODUCT_ID,
+        expected_version: Annotated[int, strawberry.argument(description=EXPECTED_VERSION)],
+    ) -> DeleteProductPayload:
+        ctx = info.context
+        viewer = ctx.require_viewer()
+        deleted = await catalog.delete_product(
+            ctx.store, viewer, decode_global_id(id, "Product", "id"), expected_version
+        )
+        return DeleteProductPayload(deleted_id=strawberry.ID(global_id("Product", str(deleted))))

@@ -7,10 +7,12 @@ from bson import ObjectId
 from strawberry.types import Info
 
 from market.catalog import services as catalog
+from market.catalog.changes import product_changes
 from market.catalog.repository import ProducerFilter as ProducerQuery
 from market.catalog.repository import ProductFilter as ProductQuery
 from market.catalog.repository import ProductSort as ProductSortValue
 from market.core.provinces import load_provinces
+from schema.catalog.changes import ProductChange
 from schema.catalog.inputs import ProducerFilter, ProductFilter, ProductSort
 from schema.catalog.types import Producer, Product, Province
 from schema.pagination import (
@@ -38,6 +40,7 @@ def _product_query(flt: ProductFilter | None) -> ProductQuery:
         min_stars=flt.min_stars,
         producer_id=producer,
         statuses=tuple(flt.status or ()),
+        updated_since=flt.updated_since,
     )
 
 
@@ -124,6 +127,32 @@ class CatalogQuery:
         for product, _ in listing.page.items:
             ctx.loaders.product.prime(product.id, product)
         return to_connection(listing.page, Product.from_record, listing.count)
+
+    @strawberry.field(
+        description="Every write of the products you may see, oldest first, in the order they were committed: "
+        "created, updated, published, unpublished (archived or back to draft) and deleted, bulk imports "
+        "included, so another system can keep a copy of the catalogue. Start without `after`, keep "
+        "`pageInfo.endCursor` (the last one you received when a page is empty) and ask again with it: you get "
+        "exactly what was written since. Cursors do not expire. A change to a product you could see before it "
+        "but not after (withdrawn, deleted) comes as a tombstone: `product` is null. The public sees published "
+        "products; a producer's members also its drafts, an OCOP office its province's, admins everything."
+    )
+    async def product_changes(
+        self,
+        info: Info["Context", None],
+        first: First = None,
+        after: Annotated[
+            str | None,
+            strawberry.argument(
+                description="A cursor of this list (an edge's `cursor` or `pageInfo.endCursor`): the page starts "
+                "just after it. Omit it to start at the beginning of the feed. Text that is not such a cursor is "
+                "a top-level INVALID error."
+            ),
+        ] = None,
+    ) -> CountedConnection[ProductChange]:
+        ctx = info.context
+        listing = await product_changes(ctx.store, ctx.viewer, page_request(first, after))
+        return to_connection(listing.page, ProductChange.from_record, listing.count)
 
     @strawberry.field(description="Browse producers, A to Z by name (accents ignored). Public.")
     async def producers(

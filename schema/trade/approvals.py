@@ -94,13 +94,13 @@ class PurchaseApproval(relay.Node):
 
     @strawberry.field(description="The quotation to accept.")
     async def quotation(self, info: Info["Context", None]) -> Quotation | None:
-        return await Quotation.resolve_node(info=info, node_id=str(self.record.quotation_id), required=False)
+        return (await Quotation.resolve_nodes(info=info, node_ids=[str(self.record.quotation_id)]))[0]
 
     @strawberry.field(description="The deal it opened, once approved.")
     async def deal(self, info: Info["Context", None]) -> Deal | None:
         if self.record.deal_id is None:
             return None
-        return await Deal.resolve_node(info=info, node_id=str(self.record.deal_id), required=False)
+        return (await Deal.resolve_nodes(info=info, node_ids=[str(self.record.deal_id)]))[0]
 
 
 @strawberry.type(
@@ -162,9 +162,7 @@ class ApprovalMutation:
     async def approve_purchase(self, info: Info["Context", None], id: APPROVAL_ID) -> PurchaseApprovalPayload:
         ctx = info.context
         record = await approvals.approve_purchase(ctx.store, ctx.require_viewer(), id)
-        deal = (
-            await Deal.resolve_node(info=info, node_id=str(record.deal_id), required=False) if record.deal_id else None
-        )
+        deal = (await Deal.resolve_nodes(info=info, node_ids=[str(record.deal_id)]))[0] if record.deal_id else None
         return PurchaseApprovalPayload(approval=PurchaseApproval.from_record(record), deal=deal)
 
     @strawberry.mutation(

@@ -15,7 +15,6 @@ from market.trade.pipeline import DealState
 from market.trade.quotations import DEFAULT_VALIDITY_DAYS
 from schema.catalog.inputs import PriceTierInput, sent_fields
 from schema.errors import UserError, returns_user_errors
-from schema.trade.approvals import AcceptQuotationPayload
 from schema.pagination import (
     After,
     Before,
@@ -27,6 +26,7 @@ from schema.pagination import (
     to_connection,
 )
 from schema.scalars import Vnd
+from schema.trade.approvals import AcceptQuotationPayload
 from schema.trade.types import Deal, Inquiry, Message, Quotation, TradeEvent
 from search.matchmaking import matcher_for
 from search.rfqs import board_narrowing

@@ -23,7 +23,13 @@ MIN_PER_CATEGORY = {
     "alphanumeric": 5,
     "joined": 4,
     "unicode": 3,
+    "english": 20,
+    "attributes": 20,
+    "intents": 15,
+    "absent": 8,
 }
+# Queries for products the catalogue lacks: the right answer is no product at all.
+ABSENT = "absent"
 
 
 def load_products() -> list[dict[str, Any]]:
@@ -52,7 +58,8 @@ def test_every_query_is_well_formed() -> None:
         assert isinstance(item["query"], str) and item["query"].strip(), item
         assert item["category"] in MIN_PER_CATEGORY, item
         assert isinstance(item["note"], str) and item["note"].strip(), item
-        assert isinstance(item["expect"], list) and item["expect"], item
+        assert isinstance(item["expect"], list), item
+        assert bool(item["expect"]) is (item["category"] != ABSENT), item
         assert len(item["expect"]) == len(set(item["expect"])), item
     duplicates = [q for q, n in Counter(item["query"] for item in queries).items() if n > 1]
     assert not duplicates
@@ -70,6 +77,14 @@ def test_expected_products_exist_and_are_published() -> None:
         for name in item["expect"]:
             assert name in by_name, (item["query"], name)
             assert by_name[name].get("status", "published") == "published", (item["query"], name)
+
+
+def test_absent_products_are_not_in_the_fixture() -> None:
+    """An absent query names no word of any published product's name."""
+    names = " ".join(p["name"].casefold() for p in load_products() if p.get("status", "published") == "published")
+    for item in load_queries():
+        if item["category"] == ABSENT:
+            assert f" {item['query'].casefold()} " not in f" {names} ", item
 
 
 def test_unicode_category_holds_decomposed_and_upper_case_queries() -> None:

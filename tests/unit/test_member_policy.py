@@ -10,10 +10,10 @@ from market.accounts.policy import Principal
 from market.accounts.records import MemberRole, OrgStatus, Role
 from market.core.errors import DomainError, ErrorCode
 
-O, M, E, V = MemberRole.OWNER, MemberRole.MANAGER, MemberRole.MEMBER, MemberRole.VIEWER
+O_, M, E, V = MemberRole.OWNER, MemberRole.MANAGER, MemberRole.MEMBER, MemberRole.VIEWER
 
 # actor → the roles it may invite
-INVITE = {O: {O, M, E, V}, M: {E, V}, E: set(), V: set()}
+INVITE = {O_: {O_, M, E, V}, M: {E, V}, E: set(), V: set()}
 
 
 @pytest.mark.parametrize("actor", list(MemberRole))
@@ -27,14 +27,14 @@ def test_invite(actor: MemberRole, role: MemberRole) -> None:
 @pytest.mark.parametrize("current", list(MemberRole))
 @pytest.mark.parametrize("new", list(MemberRole))
 def test_change_role(actor: MemberRole, current: MemberRole, new: MemberRole) -> None:
-    expected = actor is O or (actor is M and current in (E, V) and new in (E, V))
+    expected = actor is O_ or (actor is M and current in (E, V) and new in (E, V))
     assert policy.may_change_role(actor, current, new) is expected
 
 
 @pytest.mark.parametrize("actor", list(MemberRole))
 @pytest.mark.parametrize("target", list(MemberRole))
 def test_remove_and_leave(actor: MemberRole, target: MemberRole) -> None:
-    expected = actor is O or (actor is M and target in (E, V))
+    expected = actor is O_ or (actor is M and target in (E, V))
     assert policy.may_remove(actor, target, self_=False) is expected
     assert policy.may_remove(actor, target, self_=True) is True  # anyone may leave
 
@@ -42,12 +42,12 @@ def test_remove_and_leave(actor: MemberRole, target: MemberRole) -> None:
 @pytest.mark.parametrize("actor", list(MemberRole))
 @pytest.mark.parametrize("target", list(MemberRole))
 def test_spending_limits(actor: MemberRole, target: MemberRole) -> None:
-    expected = actor is O or (actor is M and target in (E, V))
+    expected = actor is O_ or (actor is M and target in (E, V))
     assert policy.may_set_limit(actor, target, self_=False) is expected
     assert policy.may_set_limit(actor, target, self_=True) is False  # nobody raises their own
 
 
-@pytest.mark.parametrize(("actor", "approves", "keys"), [(O, True, True), (M, True, False), (E, False, False),
+@pytest.mark.parametrize(("actor", "approves", "keys"), [(O_, True, True), (M, True, False), (E, False, False),
                                                          (V, False, False)])  # fmt: skip
 def test_approvals_and_keys(actor: MemberRole, approves: bool, keys: bool) -> None:
     assert policy.may_approve(actor) is approves
@@ -56,7 +56,7 @@ def test_approvals_and_keys(actor: MemberRole, approves: bool, keys: bool) -> No
 
 @pytest.mark.parametrize(
     ("role", "scope", "acting"),
-    [(O, None, O), (O, V, V), (M, E, E), (E, O, E), (V, M, V), (None, V, None)],
+    [(O_, None, O_), (O_, V, V), (M, E, E), (E, O_, E), (V, M, V), (None, V, None)],
 )
 def test_a_key_scope_only_narrows(role: MemberRole | None, scope: MemberRole | None, acting: MemberRole) -> None:
     assert policy.narrowed(role, scope) is acting
@@ -69,9 +69,9 @@ def member(role: MemberRole, status: OrgStatus = OrgStatus.VERIFIED, kind: Role 
 @pytest.mark.parametrize(
     ("principal", "code"),
     [
-        (member(O), None),
+        (member(O_), None),
         (member(E, kind=Role.PRODUCER), None),
-        (member(O, OrgStatus.PENDING), ErrorCode.ORG_NOT_VERIFIED),
+        (member(O_, OrgStatus.PENDING), ErrorCode.ORG_NOT_VERIFIED),
         (member(E, OrgStatus.REJECTED, Role.PRODUCER), ErrorCode.ORG_NOT_VERIFIED),
         (member(V), ErrorCode.FORBIDDEN),
         (Principal(ObjectId(), "admin", Role.ADMIN), None),
@@ -91,7 +91,7 @@ def test_review_belongs_to_the_province_office_and_admins() -> None:
     office = Principal(ObjectId(), "office", Role.COORDINATOR, province_code="86")
     admin = Principal(ObjectId(), "admin", Role.ADMIN)
     assert policy.may_review(office, "86") and not policy.may_review(office, "01")
-    assert policy.may_review(admin, "01") and not policy.may_review(member(O), "86")
+    assert policy.may_review(admin, "01") and not policy.may_review(member(O_), "86")
     assert policy.review_scope(office) == "86" and policy.review_scope(admin) is None
     with pytest.raises(DomainError):
-        policy.review_scope(member(O))
+        policy.review_scope(member(O_))

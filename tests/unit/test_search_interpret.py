@@ -29,6 +29,7 @@ def chips(query: str) -> list[tuple[str, str]]:
         ("kẹo dừa cho hãng bay", "kẹo dừa", [("intent", "inflight")]),
         ("đặc sản miền Tây", "", [("intent", "region-mekong")]),
         ("hộp quà trà", "trà", [("packaging", "giftbox")]),
+        ("đồ nhắm", "", [("intent", "bar-snack")]),  # not candy: what goes with a drink
     ],
 )
 def test_query_parts_become_filters(query: str, text: str, expected: list[tuple[str, str]]) -> None:
@@ -98,3 +99,34 @@ def test_product_tags_come_from_the_data() -> None:
         province_names=["Hà Nội"],
     )  # fmt: skip
     assert {"inflight", "region-north"} <= set(mini)
+
+
+def test_a_narrower_concept_is_a_kind_of_the_broader_one() -> None:
+    glossary = load_glossary()
+    assert [c.label for c in glossary.concepts_in(["Mật ong rừng U Minh Hạ"])] == ["mật ong rừng", "mật ong"]
+    assert "bánh" not in [c.label for c in glossary.concepts_in(["Bánh tráng nem mỏng"])]  # "~": no cake
+    assert "táo" not in [c.label for c in glossary.concepts_in(["Rượu táo mèo Bắc Hà"])]  # nor an apple
+
+
+def test_the_product_a_vietnamese_query_is_about_ranks_without_filtering() -> None:
+    assert interpret("nước mắm hàm ninh").head_tokens == ["ggnuocmam"]
+    assert interpret("nước mắm").head_tokens == []  # the words alone already say it
+    assert interpret("nuoc mam ham ninh").head_tokens == []  # typed without accents: not read exactly
+    assert interpret("honey ea kar").head_tokens == []  # English tokens already rank
+
+
+def test_a_dipping_sauce_is_not_fish_sauce() -> None:
+    labels = [c.label for c in load_glossary().concepts_in(["Nước mắm pha tỏi ớt Hàm Ninh"])]
+    assert "nước chấm" in labels and "nước mắm" not in labels
+
+
+def test_bar_snacks_are_what_goes_with_a_drink() -> None:
+    def tags(name: str, category: str) -> list[str]:
+        return product_tags(
+            name=name, category=category, unit="túi 500g", description="", group="food", province_names=[]
+        )
+
+    assert "bar-snack" in tags("Thịt trâu gác bếp Sơn La", "Thịt gác bếp")
+    assert "bar-snack" in tags("Lạc rang húng lìu", "Lạc")
+    assert "bar-snack" not in tags("Lạc nhân Nghi Lộc", "Lạc")  # raw kernels
+    assert "bar-snack" not in tags("Kẹo dừa sáp Cầu Kè", "Kẹo")
