@@ -10,7 +10,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from api import documents, graphiql, trace
+from api import documents, graphiql, trace, unsubscribe
 from api.body_limit import BodyLimit
 from api.cors import ALLOWED_HEADERS, Cors
 from api.graphql import GraphQLEndpoint
@@ -83,6 +83,7 @@ def create_app(
             *graphiql.routes(settings),
             *documents.routes(),
             *trace.routes(),
+            *unsubscribe.routes(),
         ],
         lifespan=lifespan,
     )

@@ -1,4 +1,4 @@
-"""`python -m bench [--only import|api|lag|search|trade|failover|memory|revocation|stall|throughput] [--rows N]`: the marketplace against the raw services.
+"""`python -m bench [--only import|api|lag|search|trade|failover|memory|revocation|stall|throughput|notify] [--rows N]`: the marketplace against the raw services.
 
 Each benchmark uses a database and index prefix of its own and removes them at the end. The local
 MongoDB and Meilisearch are started if they are not running (and stopped again only if started here).
@@ -26,6 +26,7 @@ from bench import (
     import_bench,
     lag_bench,
     memory_bound,
+    notify_bench,
     revocation,
     search_bench,
     stall,
@@ -46,6 +47,7 @@ BENCHMARKS = (
     "revocation",
     "stall",
     "throughput",
+    "notify",
 )
 # Minutes long: run with --only.
 ON_REQUEST = ("throughput", "import-memory")
@@ -144,6 +146,7 @@ async def _run(args: argparse.Namespace, command: str, revision: str | None) -> 
         "revocation": revocation.run,
         "stall": stall.run,
         "throughput": lambda: throughput.run(args.connections, args.seconds),
+        "notify": notify_bench.run,
     }
     summary: list[SummaryRow] = []
     for name in selected:

@@ -227,7 +227,7 @@ async def run(rows: int) -> tuple[str, list[SummaryRow]]:
 # --- peak memory of an import, by file format ---------------------------------------------------------------
 
 _IMPORT_ONE = """
-import asyncio, resource, sys
+import asyncio, sys
 from pathlib import Path
 from market.catalog.importer import import_products
 from market.store import Store
@@ -238,7 +238,9 @@ async def main() -> None:
     report = await import_products(store, Path(sys.argv[3]))
     await store.client.drop_database(sys.argv[2])
     await store.close()
-    print(report.rows, report.created, report.failed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across exec, so a child would report its parent's peak.
+    peak = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
+    print(report.rows, report.created, report.failed, peak)
 
 asyncio.run(main())
 """
@@ -267,7 +269,7 @@ async def _files_of(bench: Bench, path: Path, folder: Path) -> dict[str, Path]:
     files = {"jsonl": path}
     for fmt in ("xlsx", "csv"):
         files[fmt] = folder / f"products.{fmt}"
-        await export_products(bench.store, files[fmt], fmt, EVERYTHING, ProductFilter())  # type: ignore[arg-type]
+        await export_products(bench.store, files[fmt], fmt, EVERYTHING, ProductFilter())
     # Excel's Vietnamese CSV: semicolons, Windows-1258.
     text = files["csv"].read_text(encoding="utf-8-sig")
     files["csv ; cp1258"] = folder / "products-vi.csv"
@@ -291,7 +293,7 @@ def _cp1258(text: str) -> bytes:
 
 
 async def measure_memory(rows: int) -> list[MemoryFigure]:
-    """Each file imported by a fresh process into an empty database; its peak resident memory (ru_maxrss)."""
+    """Each file imported by a fresh process into an empty database; its peak resident memory (VmHWM)."""
     import asyncio
     import sys
     import tempfile

@@ -46,6 +46,10 @@ QUERIES = [
 # Accented queries (tone tokens), plus Telex and typos (federated alternatives).
 TONED = ["nước mắm", "kẹo dừa", "cà phê", "mật ong", "dứa", "lợn", "đường", "rượu sim", "khô cá", "bánh pía",
          "caf phee", "nuc mam"]  # fmt: skip
+# Queries with parts read as filters or concepts (search/interpret.py): stars, certifications, pack sizes,
+# occasions, English, communes, and a product the catalogue lacks.
+INTERPRETED = ["OCOP 5 sao nước mắm", "quà Tết", "honey", "dried shrimp", "nước mắm can 5 lít", "trà hữu cơ",
+               "đồ ăn vặt", "grape juice", "cà phê ea tu", "kẹo dừa cho hãng bay", "fish sauce", "gạo 5 sao"]  # fmt: skip
 PREFIXES = ["nuoc", "keo d", "ca ph", "mat o", "gao s", "tra", "muoi h", "banh t", "ruou", "kho c"]
 
 SEARCH = """
@@ -151,10 +155,28 @@ async def run() -> tuple[str, list[SummaryRow]]:
                 [handled(q) for q in TONED], [plain(q) for q in TONED], REQUESTS, WARMUP
             )
 
+            note("search: query interpretation on vs off, and vs one plain Meilisearch search")
+
+            def interpreted(q: str, on: bool) -> Callable[[], Awaitable[Any]]:
+                async def call() -> None:
+                    await service.search(q, PageRequest(20), None, flt=SEARCH_FILTER, interpret_query=on)
+
+                return call
+
+            reading, words_only = await sample_pair(
+                [interpreted(q, True) for q in INTERPRETED], [interpreted(q, False) for q in INTERPRETED],
+                REQUESTS, WARMUP,
+            )  # fmt: skip
+            reading_again, plain_interpreted = await sample_pair(
+                [interpreted(q, True) for q in INTERPRETED], [plain(q) for q in INTERPRETED], REQUESTS, WARMUP
+            )
+
     rows = [
         ("searchProducts (filter, sort, 3 facets)", search_ours, search_raw),
         ("suggestProducts", suggest_ours, suggest_raw),
         ("Vietnamese handling, accented queries", vietnamese, single),
+        ("interpretation on vs off (interpretable queries)", reading, words_only),
+        ("interpretation on vs one plain search", reading_again, plain_interpreted),
     ]
     table = text_table(
         f"search on {ROWS} products ({REQUESTS}+ sequential requests each, keep-alive)",
@@ -182,6 +204,12 @@ async def run() -> tuple[str, list[SummaryRow]]:
             ms(vietnamese.p50),
             f"{ms(single.p50)} (one plain search)",
             f"+{ms(vietnamese.p50 - single.p50)}",
+        ),
+        SummaryRow(
+            "Query interpretation (stars, certifications, sizes, occasions, English), interpretable queries, p50",
+            f"{ms(reading.p50)} on / {ms(words_only.p50)} off",
+            f"{ms(plain_interpreted.p50)} (one plain search; ours {ms(reading_again.p50)} in that pairing)",
+            f"+{ms(reading_again.p50 - plain_interpreted.p50)}",
         ),
     ]
     return table, summary

@@ -49,8 +49,9 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Drain everything pending, then exit 0."),
     timeout: float = typer.Option(300.0, help="With --once: give up (exit 1) after this many seconds."),
 ) -> None:
-    """Keep the search indexes (products, RFQ board) in sync with MongoDB, deliver the mail in the outbox
-    (OCOP_SMTP_URL), and close expired inquiries."""
+    """Keep the search indexes (products, RFQ board) in sync with MongoDB, fan business events out to
+    notifications, email and webhooks, deliver the mail in the outbox (OCOP_SMTP_URL), and close expired
+    inquiries."""
     import logging
 
     from api.logs import configure_logging
@@ -60,6 +61,7 @@ def worker(
     from workers.expiry import sweep_expired
     from workers.indexer import RfqIndexer
     from workers.mail import deliver_mail
+    from workers.notify import deliver_notifications, drain_notifications
     from workers.sync import SearchSync, SyncTimeout
 
     configure_logging()
@@ -88,6 +90,7 @@ def worker(
             if not once:
                 jobs.append(sweep_expired(store, stop))
                 jobs.append(deliver_mail(store, sender, stop))
+                jobs.append(deliver_notifications(store, stop, production=settings.env == "production"))
             try:
                 await asyncio.gather(*jobs)
             except SyncTimeout as exc:
@@ -97,6 +100,12 @@ def worker(
             if once:
                 applied = sum(s.stats.events for s in syncs)
                 console.print(f"search indexes in sync: {applied} change(s) applied")
+                notified = await drain_notifications(store, production=settings.env == "production")
+                console.print(
+                    f"notifications: {notified.events} event(s) fanned out, webhooks {notified.webhooks_delivered} "
+                    f"delivered, {notified.webhooks_waiting} waiting for a retry, {notified.webhooks_failed} failed",
+                    highlight=False,
+                )
                 mail = await drain(store, sender)
                 console.print(
                     f"mail: {mail.sent} sent, {mail.retried} waiting for a retry, {mail.failed} failed",

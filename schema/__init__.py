@@ -36,6 +36,7 @@ from schema.document_cache import DocumentCache, DocumentStore
 from schema.errors import CLIENT_CODES, classify, localize
 from schema.execution import DirectFieldsExecutionContext, mark_direct_fields
 from schema.labels import LabelsQuery
+from schema.notifications.operations import NotificationMutation, NotificationQuery, NotificationSubscription
 from schema.observability import ObserveOperation, note_errors
 from schema.pagination import resolve_node
 from schema.scalars import SCALARS
@@ -102,6 +103,7 @@ class Query(
     TransferQuery,
     NodeQuery,
     LabelsQuery,
+    NotificationQuery,
 ):
     pass
 
@@ -122,6 +124,7 @@ class Mutation(
     IdentityMutation,
     OrganisationMutation,
     PrivacyMutation,
+    NotificationMutation,
 ):
     pass
 
@@ -131,7 +134,7 @@ class Mutation(
     "Each subscriber gets only what it may see. To resume without missing anything, subscribe again with `after` "
     "set to the last cursor received."
 )
-class Subscription(TradeSubscription, SampleSubscription):
+class Subscription(TradeSubscription, SampleSubscription, NotificationSubscription):
     pass
 
 

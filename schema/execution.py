@@ -7,17 +7,24 @@ its generic value completion; with a few hundred fields a page, that was the lar
 after Meilisearch itself.
 
 A field is *direct* when Strawberry would only read an attribute for it: no resolver, arguments, permission
-classes or field extensions (or it is the default `Node.id`). An object whose selected fields are all
-direct is completed here in one recursive walk: attributes are read, scalars and enums coerced, lists and
-nested objects walked the same way. Anything unusual (a null in a non-null field, a failed coercion, a
-field with a resolver or a directive, an abstract type, a deferred fragment, a list that is not a list)
-abandons the walk for that object, and graphql-core completes it from the start, so results and errors are
-exactly Strawberry's (tests/test_execution.py runs the same queries both ways). The walk has no side
-effects, so redoing an object costs time only.
+classes or field extensions (or it is the default `Node.id`). A field with a plain synchronous resolver
+method that takes no arguments but `self` and perhaps `info` is direct too: it is called as Strawberry would
+call it, with one `Info` made per field of a selection rather than per object. Such resolvers only read
+(see `schema.loaders.ready`: a nested object already loaded comes back at once, anything else as an
+awaitable, which hands the object back).
+
+An object whose selected fields are all direct is completed here in one recursive walk: attributes are read
+or resolvers called, scalars and enums coerced, lists and nested objects walked the same way. Anything
+unusual (a null in a non-null field, a failed coercion, a field with another kind of resolver or a
+directive, an abstract type, a deferred fragment, a list that is not a list, an awaitable) abandons the walk
+for that object, and graphql-core completes it from the start, so results and errors are exactly
+Strawberry's (tests/test_execution.py runs the same queries both ways). The walk has no side effects, so
+redoing an object costs time only.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -34,6 +41,7 @@ from graphql import (
     get_named_type,
     is_leaf_type,
 )
+from graphql.execution.executor import to_nodes
 from graphql.pyutils import Path
 from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
@@ -60,6 +68,8 @@ class ShortPathCounts:
 COUNTS = ShortPathCounts()
 
 Reader = Callable[[Any], Any]
+# (execution context, parent type, the field's details) -> the field's reader in this selection
+Binder = Callable[["DirectFieldsExecutionContext", GraphQLObjectType, Any], Reader]
 # (execution context, the field's details, value) -> completed value or _MISSED
 Completer = Callable[["DirectFieldsExecutionContext", Any, Any], Any]
 DirectFields = list[tuple[str, Any, Reader, Completer]]
@@ -125,6 +135,16 @@ def _completer(return_type: GraphQLOutputType) -> Completer:
     return leaf
 
 
+def _pending(value: Any) -> bool:
+    """Whether a resolver answered with an awaitable (what it needs is not loaded yet): graphql-core then
+    resolves the field again and awaits that. A coroutine that will not be awaited is closed unstarted."""
+    if getattr(type(value), "__await__", None) is None:
+        return False
+    if inspect.iscoroutine(value):
+        value.close()
+    return True
+
+
 def _node_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
     """`Node.id` as Strawberry resolves it, for node types that keep its default `resolve_id` and
     `resolve_typename`."""
@@ -144,12 +164,42 @@ def _node_id_reader(origin: type[relay.Node], type_name: str) -> Reader | None:
     return read
 
 
-def _reader(graphql_type: GraphQLObjectType, field: GraphQLField) -> Reader | None:
+def _fixed(read: Reader) -> Binder:
+    return lambda context, parent_type, details: read
+
+
+def _resolver_binder(schema: strawberry.Schema, field: GraphQLField, definition: Any) -> Binder | None:
+    """A plain synchronous resolver method of `self` (and `info`) without arguments, permissions or field
+    extensions, called as Strawberry calls it."""
+    resolver = definition.base_resolver
+    if resolver is None or resolver.is_async or definition.extensions or definition.permission_classes:
+        return None
+    func = resolver.wrapped_func
+    if not inspect.isfunction(func) or inspect.isgeneratorfunction(func):
+        return None  # static and class methods, bound methods, generators
+    names = [p.name for p in resolver.signature.parameters.values()]
+    if names == ["self"]:
+        return _fixed(func)
+    if names != ["self", "info"] or resolver.signature.parameters["info"].kind is inspect.Parameter.POSITIONAL_ONLY:
+        return None
+    info_class = schema.config.info_class
+
+    def bind(context: DirectFieldsExecutionContext, parent_type: GraphQLObjectType, details: Any) -> Reader:
+        # One Info serves every object of the selection: resolvers read the request from it, not the path.
+        nodes = to_nodes(details)
+        path = Path(None, nodes[0].name.value, parent_type.name)
+        info = info_class(_raw_info=context.build_resolve_info(field, nodes, parent_type, path), _field=definition)
+        return lambda source: func(source, info=info)
+
+    return bind
+
+
+def _reader(schema: strawberry.Schema, graphql_type: GraphQLObjectType, field: GraphQLField) -> Binder | None:
     definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if definition is None or field.args:
         return None
     if getattr(field.resolve, "_is_default", False):  # Strawberry's marker for a field without resolver
-        return attrgetter(definition.python_name)
+        return _fixed(attrgetter(definition.python_name))
     origin_definition = graphql_type.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
     if (
         definition.python_name == "_id"
@@ -160,8 +210,9 @@ def _reader(graphql_type: GraphQLObjectType, field: GraphQLField) -> Reader | No
         and getattr(definition.base_resolver.wrapped_func, "__func__", None) is _NODE_ID_RESOLVER
         and not definition.extensions
     ):
-        return _node_id_reader(origin_definition.origin, graphql_type.name)
-    return None
+        read = _node_id_reader(origin_definition.origin, graphql_type.name)
+        return None if read is None else _fixed(read)
+    return _resolver_binder(schema, field, definition)
 
 
 def mark_direct_fields(schema: strawberry.Schema) -> int:
@@ -176,9 +227,9 @@ def mark_direct_fields(schema: strawberry.Schema) -> int:
             named = get_named_type(field.type)
             if not (is_leaf_type(named) or isinstance(named, GraphQLObjectType)):
                 continue  # interfaces and unions need type resolution
-            read = _reader(graphql_type, field)
-            if read is not None:
-                field.extensions[DIRECT] = (read, _completer(field.type))
+            bind = _reader(schema, graphql_type, field)
+            if bind is not None:
+                field.extensions[DIRECT] = (bind, _completer(field.type))
                 marked += 1
     return marked
 
@@ -190,6 +241,8 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._short_path = not (self.middleware_manager and self.middleware_manager.middlewares)
         # id(grouped field set) -> (the set, kept alive so that its id is not reused; its fields if all direct)
         self._direct_sets: dict[int, tuple[Any, DirectFields | None]] = {}
+        # id(field details) -> (the details, kept alive likewise; the field's reader and completer if direct)
+        self._direct_details: dict[int, tuple[Any, tuple[Reader, Completer] | None]] = {}
 
     def _direct_fields(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> DirectFields | None:
         cached = self._direct_sets.get(id(grouped_field_set))
@@ -207,10 +260,18 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
 
     def _direct(self, parent_type: GraphQLObjectType, field_details_list: Any) -> tuple[Reader, Completer] | None:
         """The field's reader and completer when it is direct and carries no directive, else None."""
-        if any(details.node.directives for details in field_details_list):
-            return None
-        field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
-        return field.extensions.get(DIRECT) if field else None
+        cached = self._direct_details.get(id(field_details_list))
+        if cached is not None:
+            return cached[1]
+        direct = None
+        if not any(details.node.directives for details in field_details_list):
+            field = self.schema.get_field(parent_type, field_details_list[0].node.name.value)
+            marked = field.extensions.get(DIRECT) if field else None
+            if marked is not None:
+                bind, complete = marked
+                direct = (bind(self, parent_type, field_details_list), complete)
+        self._direct_details[id(field_details_list)] = (field_details_list, direct)
+        return direct
 
     def _complete_object(self, fields: DirectFields, source: Any) -> Any:
         results = {}
@@ -218,6 +279,8 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
             try:
                 value = read(source)
             except Exception:
+                return _MISSED
+            if _pending(value):
                 return _MISSED
             completed = complete(self, field_details_list, value)
             if completed is _MISSED:
@@ -256,7 +319,8 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         if direct is not None:
             read, complete = direct
             try:
-                completed = complete(self, field_details_list, read(source))
+                value = read(source)
+                completed = _MISSED if _pending(value) else complete(self, field_details_list, value)
             except Exception:
                 completed = _MISSED
             if completed is not _MISSED:

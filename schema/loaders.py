@@ -5,6 +5,7 @@ objects costs one query per kind of record, whatever N is. Loaders hand back rec
 see one is the domain policy's question, asked by the node type.
 """
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
@@ -20,6 +21,43 @@ from market.store import Store
 from market.trade.records import Deal, Inquiry, Quotation, SampleRequest, TradeEvent
 
 T = TypeVar("T", bound=Any)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _held(loader: DataLoader[K, V], key: K) -> bool:
+    future = loader.cache_map.get(key) if loader.cache else None
+    return future is not None and future.done() and not future.cancelled() and future.exception() is None
+
+
+async def _settle(value: Any) -> Any:
+    return await value if inspect.isawaitable(value) else value
+
+
+def ready(loader: DataLoader[K, V], key: K, then: Callable[[V], Any]) -> Any:
+    """`then(value)` at once when the loader already holds the key's value, else an awaitable of it.
+
+    A nested field of a list page whose records a resolver loaded ahead (schema/trade/prefetch.py) is then
+    resolved without a coroutine, a task and a turn of the event loop per object: the short execution path
+    (schema/execution.py) completes the whole page in one walk. `then` may itself answer with an awaitable."""
+    if _held(loader, key):
+        return then(loader.cache_map.get(key).result())  # type: ignore[union-attr]
+
+    async def later() -> Any:
+        return await _settle(then(await loader.load(key)))
+
+    return later()
+
+
+def ready_many(loader: DataLoader[K, V], keys: Sequence[K], then: Callable[[list[V]], Any]) -> Any:
+    """`ready` for several keys: at once when the loader holds every one."""
+    if all(_held(loader, k) for k in keys):
+        return then([loader.cache_map.get(k).result() for k in keys])  # type: ignore[union-attr]
+
+    async def later() -> Any:
+        return await _settle(then(await loader.load_many(keys)))
+
+    return later()
 
 
 def _by_id(

@@ -9,7 +9,7 @@ from strawberry import relay
 from strawberry.types import Info
 
 from market.core.errors import DomainError
-from market.core.paging import DEFAULT_PAGE, MAX_PAGE, Page, PageRequest
+from market.core.paging import DEFAULT_PAGE, MAX_PAGE, Cursor, Page, PageRequest
 
 T = TypeVar("T")
 # What a list holds: Relay nodes mostly, and also items without a global id (members, keys, audit entries,
@@ -82,20 +82,40 @@ class CountedConnection(relay.Connection[Item], Generic[Item]):  # type: ignore[
         return await self.count_fn()
 
 
+class _PageEdge(Edge[Any]):
+    """An edge whose cursor is encoded only if a client selects it (market.core.paging.LazyCursor)."""
+
+    def __init__(self, node: Any, cursor: Cursor) -> None:
+        self.node = node
+        self._cursor = cursor
+
+    @property
+    def cursor(self) -> str:  # type: ignore[override]
+        return str(self._cursor)
+
+
+class _PageInfo(PageInfo):
+    """Page flags, with the cursors of the page's ends encoded only if selected."""
+
+    def __init__(self, page: Page[Any]) -> None:
+        self.has_next_page = page.has_next
+        self.has_previous_page = page.has_previous
+        self._page = page
+
+    @property
+    def start_cursor(self) -> str | None:  # type: ignore[override]
+        return str(self._page.items[0][1]) if self._page.items else None
+
+    @property
+    def end_cursor(self) -> str | None:  # type: ignore[override]
+        return str(self._page.items[-1][1]) if self._page.items else None
+
+
 def to_connection(
     page: Page[T], wrap: Callable[[T], Item], count: Callable[[], Awaitable[int]]
 ) -> CountedConnection[Item]:
-    edges = [Edge(cursor=cursor, node=wrap(item)) for item, cursor in page.items]
-    return CountedConnection(
-        edges=edges,
-        page_info=PageInfo(
-            has_next_page=page.has_next,
-            has_previous_page=page.has_previous,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
-        ),
-        count_fn=count,
-    )
+    edges: list[Edge[Item]] = [_PageEdge(wrap(item), cursor) for item, cursor in page.items]
+    return CountedConnection(edges=edges, page_info=_PageInfo(page), count_fn=count)
 
 
 def decode_global_id(value: str, type_name: str, field: str) -> str:

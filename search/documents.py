@@ -50,6 +50,11 @@ def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
+def day_number(value: date) -> int:
+    """A day as a number filters can compare: 2027-06-05 -> 20270605."""
+    return value.year * 10_000 + value.month * 100 + value.day
+
+
 def product_document(product: Product, producer: Producer) -> dict[str, Any]:
     provinces = load_provinces()
     province = provinces.get(product.province_code)
@@ -75,6 +80,9 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "certificateNo": product.certificate_no,
         "certifiedAt": _day(product.certified_at),
         "validUntil": _day(product.valid_until),
+        # Expiry is read against the day of the search (search.query.certificate_filter), never stored.
+        "validUntilDay": day_number(product.valid_until) if product.valid_until else None,
+        "pendingFiveStar": product.pending_five_star,
         "images": product.images,
         "externalId": product.external_id,
         "provinceCode": product.province_code,
@@ -133,6 +141,10 @@ def _certifications(values: list[str] | None) -> list[Certification]:
     return [_member(_CERTIFICATIONS, Certification, c) for c in values] if values else []
 
 
+# What `product_summary` cannot do without; its other fields default when a search did not retrieve them.
+SUMMARY_ATTRIBUTES = ("id", "name", "group", "stars", "priceVnd", "unit", "status", "version")
+
+
 def product_summary(doc: dict[str, Any]) -> dict[str, Any]:
     """The fields of a Product that a result page shows and that need no conversion beyond an enum lookup,
     under Product's attribute names, with `id` kept as the document's string."""
@@ -175,6 +187,7 @@ def product_from_document(doc: dict[str, Any]) -> Product:
         valid_until=date.fromisoformat(valid_until) if valid_until else None,
         published_at=_ts(get("publishedAt")),
         translations=translations_of(doc),
+        pending_five_star=bool(get("pendingFiveStar")),
     )
 
 

@@ -17,7 +17,7 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from market.core.text import fold, nfc
@@ -28,6 +28,10 @@ from search.synonyms import load_stop_phrases, splits, stop_spans
 CONCEPT_TOKEN_PREFIX = "gg"
 MAX_TERM_WORDS = 4
 _WORD = re.compile(r"[0-9a-zA-Z\u00c0-\u024f\u1e00-\u1eff'\-]+")
+
+
+# A query's words recur from search to search; folding one costs microseconds.
+fold_word = lru_cache(maxsize=8192)(fold)
 
 
 def term_words(text: str) -> tuple[str, ...]:
@@ -170,7 +174,8 @@ class Glossary:
         """(start, end, concepts) of the Vietnamese terms in a query's words: tone-exact where a word carries
         marks, and every reading of a word typed without them ("dua": dứa and dừa)."""
         out = []
-        spans = stop_spans(words, self.stops) + stop_spans([fold(w) for w in words], self._folded_stops)
+        unaccented = [fold_word(w) for w in words]
+        spans = stop_spans(words, self.stops) + stop_spans(unaccented, self._folded_stops)
         i = 0
         while i < len(words):
             best: tuple[int, list[Concept]] | None = None
@@ -179,7 +184,7 @@ class Glossary:
                 if tuple(words[i : i + size]) == term.words and not splits(i, i + size, spans):
                     best = (size, [concept])
                     break
-            if best is None and fold(words[i]) == words[i]:
+            if best is None and unaccented[i] == words[i]:
                 for folded, concept in self._folded.get(words[i], ()):
                     size = len(folded)
                     if tuple(words[i : i + size]) == folded and not splits(i, i + size, spans):

@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from market.catalog.records import CertificateStatus
+from market.core.clock import today
 from market.core.provinces import load_provinces, province_key
 from search.filters import equals, one_of
 from search.settings import ENGLISH_FIELDS, PRODUCT_SETTINGS
@@ -60,6 +62,20 @@ class SearchFilter:
     certifications: tuple[str, ...] = ()
     producer_id: str | None = None
     max_moq: int | None = None
+    certificate_statuses: tuple[CertificateStatus, ...] = ()
+
+
+def certificate_filter(statuses: tuple[CertificateStatus, ...]) -> str:
+    """Certificates in any of `statuses` on the day of the search; a document without an end date has not
+    expired (NOT keeps it)."""
+    day = today()
+    expired = f"validUntilDay < {day.year * 10_000 + day.month * 100 + day.day}"
+    by_status = {
+        CertificateStatus.EXPIRED: expired,
+        CertificateStatus.PENDING_5_STAR: f"(pendingFiveStar = true AND NOT {expired})",
+        CertificateStatus.VALID: f"(pendingFiveStar != true AND NOT {expired})",
+    }
+    return "(" + " OR ".join(by_status[s] for s in dict.fromkeys(statuses)) + ")"
 
 
 @dataclass(slots=True)
@@ -139,6 +155,8 @@ def filter_expression(flt: SearchFilter, visibility: str) -> list[str]:
         parts.append(equals("producerId", flt.producer_id))
     if flt.max_moq is not None:
         parts.append(f"moq <= {int(flt.max_moq)}")
+    if flt.certificate_statuses:
+        parts.append(certificate_filter(flt.certificate_statuses))
     return parts
 
 

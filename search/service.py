@@ -18,12 +18,13 @@ from market.core.paging import PageRequest
 from market.core.text import nfc
 from market.store import Store
 from search.client import MeiliClient, MeiliError
-from search.documents import product_from_document
+from search.documents import SUMMARY_ATTRIBUTES, product_from_document
 from search.failures import search_failure
 from search.filters import equals
 from search.glossary import load_glossary
 from search.highlights import HIGHLIGHT_PARAMS, highlights
-from search.interpret import Chip, Interpretation, Named, interpret
+from search.interpret import Chip, Interpretation, Named
+from search.plans import PlanCache, interpreted
 from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read
 from search.vietnamese import convert_keystrokes
 from search.vocabulary import Vocabulary, VocabularyBuilder
@@ -44,7 +45,7 @@ _RETRIEVE = [
     "id", "name", "description", "category", "group", "stars", "priceVnd", "priceTiers", "unit", "moq",
     "certifications", "certificateNo", "certifiedAt", "validUntil", "images", "externalId", "provinceCode",
     "formerProvince", "producerId", "status", "createdAt", "updatedAt", "publishedAt", "version", "nameEn",
-    "descriptionEn",
+    "descriptionEn", "pendingFiveStar",
 ]  # fmt: skip
 _HIGHLIGHTED = ("name", "description")
 _HIGHLIGHTING = {
@@ -57,9 +58,14 @@ _HIGHLIGHTING = {
 _ARGUMENTS = {"invalid_search_filter": "filter", "invalid_search_sort": "sort", "invalid_search_q": "query"}
 
 
-def _display(highlight: bool) -> dict[str, Any]:
-    # Highlighting and cropping cost Meilisearch about a millisecond a search: only when asked for.
-    return {"attributesToRetrieve": _RETRIEVE, **(_HIGHLIGHTING if highlight else {})}
+def _display(highlight: bool, attributes: Sequence[str] | None) -> dict[str, Any]:
+    """Highlighting and cropping cost Meilisearch about a millisecond a search, and every attribute retrieved
+    is encoded, sent and decoded for every hit (all of them: 18 KB a page of 20, mostly descriptions, for a
+    result list that shows names): only what the caller will read."""
+    retrieve = _RETRIEVE if attributes is None else sorted({*SUMMARY_ATTRIBUTES, *attributes})
+    if highlight and attributes is not None:
+        retrieve = sorted({*retrieve, *_HIGHLIGHTED})  # Meilisearch formats only retrieved attributes
+    return {"attributesToRetrieve": retrieve, **(_HIGHLIGHTING if highlight else {})}
 
 
 class SearchHit:
@@ -230,6 +236,7 @@ class ProductSearch:
         self._counted_at = 0.0  # monotonic time of the last count done
         self._failed_at: float | None = None  # and of the last one that failed since
         self._counting: asyncio.Task[None] | None = None
+        self._plans = PlanCache()
 
     def vocabulary(self) -> Vocabulary | None:
         """The catalogue's words as last counted from MongoDB, returned at once, never waited for.
@@ -300,8 +307,10 @@ class ProductSearch:
         highlight: bool = False,
         every_word: bool = False,
         interpretation: Interpretation | None = None,
+        attributes: Sequence[str] | None = None,
     ) -> Plan:
-        """With an `interpretation`, its remaining text is searched, with its filters and concept tokens."""
+        """With an `interpretation`, its remaining text is searched, with its filters and concept tokens.
+        `attributes`: the document attributes to retrieve (every one by default)."""
         filters = filter_expression(flt, visibility_filter(viewer, include_drafts))
         text = clean_query(query)
         tokens: list[str] = []
@@ -315,7 +324,7 @@ class ProductSearch:
             filters,
             sort,
             index_uid=self.index_uid,
-            display=_display(highlight),
+            display=_display(highlight, attributes),
             every_word=every_word,
         )
 
@@ -332,8 +341,11 @@ class ProductSearch:
         highlight: bool = False,
         every_word: bool = False,
         interpret_query: bool = True,
+        attributes: Sequence[str] | None = None,
     ) -> SearchPage:
         """`facets` lists the attributes to count (see search.query.FACETS; "priceVnd" gives the price range).
+        `attributes`: the document attributes the caller reads from the hits, besides those of
+        `search.documents.SUMMARY_ATTRIBUTES`; None for all (needed to read `SearchHit.product`).
         `interpret_query`: read stars, certifications, pack sizes and intents in the text as filters, and
         answer a query for a product the catalogue lacks with nothing (see search/interpret.py)."""
         page = page.validated()
@@ -346,7 +358,7 @@ class ProductSearch:
         if unknown:
             raise ValueError(f"not facet attributes: {sorted(unknown)}")
         vocabulary = self.vocabulary()
-        interpretation = interpret(clean_query(query)) if interpret_query and query.strip() else None
+        interpretation = interpreted(clean_query(query)) if interpret_query and query.strip() else None
         missing = _missing(interpretation, vocabulary)
         if interpretation is not None and missing is not None:
             return SearchPage(
@@ -355,10 +367,14 @@ class ProductSearch:
             )  # fmt: skip
 
         def planned(reading: Interpretation | None) -> Plan:
-            return self.plan(
-                query, flt or SearchFilter(), sort, viewer, include_drafts, vocabulary,
-                highlight=highlight, every_word=every_word, interpretation=reading,
-            )  # fmt: skip
+            flt_ = flt or SearchFilter()
+            shown = None if attributes is None else tuple(sorted(attributes))
+            scope = visibility_filter(viewer, include_drafts)
+            key = (query, flt_, sort, scope, highlight, every_word, shown, reading is None)
+            return self._plans.get(vocabulary, key, lambda: self.plan(
+                query, flt_, sort, viewer, include_drafts, vocabulary,
+                highlight=highlight, every_word=every_word, interpretation=reading, attributes=attributes,
+            ))  # fmt: skip
 
         plan_ = planned(interpretation)
         ran = await self._run(plan_, page, facets, highlight)

@@ -46,6 +46,8 @@ PRODUCT_SETTINGS: dict[str, Any] = {
         "moq",
         "tags",  # derived from the product's data (search/attributes.py)
         "packSizes",
+        "validUntilDay",  # expired certificates, against the day of the search
+        "pendingFiveStar",
     ],
     "sortableAttributes": ["priceVnd", "stars", "createdAt", "name"],
     "displayedAttributes": ["*"],

@@ -64,7 +64,10 @@ def parse_stop_phrases(text: str) -> frozenset[tuple[str, ...]]:
 def stop_spans(words: list[str], stops: frozenset[tuple[str, ...]]) -> list[tuple[int, int]]:
     """(start, end) of each stop phrase in `words`."""
     spans = []
+    present = set(words)
     for phrase in stops:
+        if phrase[0] not in present:
+            continue
         size = len(phrase)
         for i in range(len(words) - size + 1):
             if tuple(words[i : i + size]) == phrase:

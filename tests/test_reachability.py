@@ -47,6 +47,7 @@ from market.accounts.services import create_account, issue_api_key
 from market.catalog.documents import upload_document
 from market.catalog.lots import record_lot
 from market.core.paging import MAX_PAGE
+from market.notifications.fanout import fan_out_pending
 from market.storage.changes import encode_cursor
 from market.trade.deals import advance_deal, sign_mou
 from market.trade.events import create_trade_event
@@ -270,6 +271,9 @@ async def world(catalogue: Catalogue) -> World:
         store, maker, {"productId": maker_product, "lotNumber": "R-1", "producedOn": date(2025, 6, 1)}
     )
     objects["lot:maker"] = gid("Lot", lot.id)
+    # Every event above becomes the notifications of those it concerns, as the worker would write them.
+    while (await fan_out_pending(store)).events:
+        pass
     await catalogue.sync_board()
     return World(keys=keys, principals=principals, objects=objects, since=encode_cursor(token))
 

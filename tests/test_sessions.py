@@ -102,6 +102,15 @@ async def until_refused(live: Api, token: str) -> None:
     raise AssertionError("the token still works after 2 s")
 
 
+async def test_people_change_their_name_and_language(live: Api, team: Team) -> None:
+    update = 'mutation { updateMyProfile(name: "Phạm Văn Bình", language: EN) { ok errors { code } } }'
+    assert (await live.data(update, as_=team.key))["updateMyProfile"] == {"ok": True, "errors": []}
+    me = (await live.data("{ me { name email language signedIn } }", as_=team.key))["me"]
+    assert me["email"] == team.owner and me["language"] == "EN" and me["signedIn"] is True
+    blank = (await live.data('mutation { updateMyProfile(name: "  ") { ok errors { field code } } }', as_=team.key))
+    assert blank["updateMyProfile"] == {"ok": False, "errors": [{"field": "name", "code": "REQUIRED"}]}
+
+
 async def test_sign_out_ends_the_session_at_once(live: Api, team: Team) -> None:
     assert (await live.data(ME, as_=team.key))["me"]["organisationStatus"] == "VERIFIED"
     out = await live.data("mutation { signOut { ok errors { code } } }", as_=team.key)

@@ -5,8 +5,10 @@ Design (the README has the full argument):
   `producers` for the products index, `inquiries` for the RFQ board). Events only name the ids
   that changed; the indexer re-reads those documents, so `replace`, removed fields and out-of-band writes
   (a mongosh session, a migration) all propagate, and a replay is harmless.
-- The resume token is stored in MongoDB and advanced only after Meilisearch reported every task of the
-  batch as succeeded. A crash (even SIGKILL) at any point replays from the last token: nothing is lost,
+- Several batches are in flight to Meilisearch at once (workers/pipeline.py), and a backlog (a bulk write)
+  is read in larger batches. The resume token is stored in MongoDB and advanced only after Meilisearch
+  reported every task of the batch, and of every batch read before it, as succeeded. A crash (even
+  SIGKILL) at any point replays from the last token: nothing is lost,
   and because documents are keyed by id and re-read, nothing is duplicated.
 - A lease in the same state document keeps a second worker idle; token writes are fenced by the lease.
 - Index documents carry the MongoDB `version`; the indexer never lets an older one overwrite a newer one.
@@ -32,6 +34,7 @@ from market.storage.sync_state import LeaseLost
 from market.store import Store
 from search.client import MeiliClient, MeiliError
 from workers.indexer import Indexer, ProductIndexer
+from workers.pipeline import DEPTH, Flight, Pipeline
 from workers.rebuild import apply_settings, rebuild
 
 log = logging.getLogger("ocop.sync")
@@ -44,6 +47,9 @@ IDLE_COMMIT_SECONDS = 5.0
 # is the floor of the write-to-searchable delay; it is also the idle polling period (40 getMores a second
 # at 25 ms, each a fraction of a millisecond of server time).
 MAX_AWAIT_MS = 25
+# Events read at most into one batch while a backlog lasts (a bulk write); `batch_size` otherwise.
+BULK_BATCH = 8000
+TASK_TIMEOUT = 120.0
 
 
 @dataclass(slots=True)
@@ -86,6 +92,8 @@ class SearchSync:
         owner: str | None = None,
         indexer: Indexer | None = None,
         batch_size: int = 500,
+        bulk_batch_size: int = BULK_BATCH,
+        depth: int = DEPTH,
         max_await_ms: int = MAX_AWAIT_MS,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
@@ -96,6 +104,8 @@ class SearchSync:
         self.state = store.sync_state(f"search:{index_uid}")
         self.indexer = indexer or ProductIndexer(store, meili)
         self.batch_size = batch_size
+        self.bulk_batch_size = max(bulk_batch_size, batch_size)
+        self.depth = depth
         self.max_await_ms = max_await_ms
         self.on_progress = on_progress
         self.stats = SyncStats()
@@ -184,65 +194,96 @@ class SearchSync:
         options: dict[str, Any] = (
             {"start_at_operation_time": rewind} if rewind is not None else {"resume_after": status.resume_token}
         )
-        pipeline: list[dict[str, Any]] = [
+        pipeline_stages: list[dict[str, Any]] = [
             {"$match": {"ns.coll": {"$in": list(self.indexer.watched)}}},
             {"$project": {"operationType": 1, "ns": 1, "documentKey": 1, "clusterTime": 1}},
         ]
-        # Without a batch size one getMore returns up to 16 MB of events, all decoded at once: after a bulk
-        # import that is the whole backlog in memory. Fetch what one flush consumes, no more.
-        async with await self.store.watch(
-            pipeline, max_await_time_ms=self.max_await_ms, batch_size=self.batch_size, **options
-        ) as stream:
-            last_commit = 0.0
-            while not stop.is_set():
-                changed: dict[str, set[ObjectId]] = {name: set() for name in self.indexer.watched}
-                rebuild_needed = False
-                oldest: Timestamp | None = None
-                count = 0
-                while count < self.batch_size:
-                    event = await stream.try_next()
-                    if event is None:
-                        break
-                    count += 1
-                    oldest = oldest or event.get("clusterTime")
-                    kind = event["operationType"]
-                    coll = event.get("ns", {}).get("coll")
-                    if kind in ("drop", "rename", "dropDatabase", "invalidate"):
-                        rebuild_needed = True
-                    elif coll in changed:
-                        changed[coll].add(event["documentKey"]["_id"])
-                if rebuild_needed:
-                    self._note("a watched collection was dropped or renamed; rebuilding the index")
-                    await self._rebuild_and_restart()
-                    return False
-                if count:
-                    async for ids in self.indexer.affected(changed):
-                        await self.indexer.apply(self.index_uid, ids)
-                    self.stats.events += count
-                    self.stats.flushes += 1
-                    self.stats.last_lag = max(0.0, time.time() - oldest.time) if oldest else 0.0
-                now = time.monotonic()
-                if count or now - last_commit > IDLE_COMMIT_SECONDS:
-                    caught_up = count < self.batch_size
-                    lag = 0.0 if caught_up and not count else self.stats.last_lag
-                    await self.state.commit(
-                        self.owner,
-                        _as_dict(stream.resume_token),
-                        applied=count,
-                        lag_seconds=lag,
-                        index_uid=self.index_uid,
-                    )
-                    if rewind is not None:
-                        await self.state.clear_rewind(self.owner, rewind)
+        pipeline = Pipeline(self.depth)
+        try:
+            # Without a batch size one getMore returns up to 16 MB of events, all decoded at once: after a bulk
+            # import that is the whole backlog in memory. Fetch what one getMore of a batch consumes, no more.
+            async with await self.store.watch(
+                pipeline_stages, max_await_time_ms=self.max_await_ms, batch_size=self.batch_size, **options
+            ) as stream:
+                last_commit = 0.0
+                limit = self.batch_size
+                while not stop.is_set():
+                    changed: dict[str, set[ObjectId]] = {name: set() for name in self.indexer.watched}
+                    rebuild_needed = False
+                    oldest: Timestamp | None = None
+                    count = 0
+                    while count < limit:
+                        event = await stream.try_next()
+                        if event is None:
+                            break
+                        count += 1
+                        oldest = oldest or event.get("clusterTime")
+                        kind = event["operationType"]
+                        coll = event.get("ns", {}).get("coll")
+                        if kind in ("drop", "rename", "dropDatabase", "invalidate"):
+                            rebuild_needed = True
+                        elif coll in changed:
+                            changed[coll].add(event["documentKey"]["_id"])
+                    if rebuild_needed:
+                        self._note("a watched collection was dropped or renamed; rebuilding the index")
+                        pipeline.abandon()
+                        await self._rebuild_and_restart()
+                        return False
+                    backlog = count >= limit
+                    # A bulk write (an import, a producer rename) shows as a full read: read the backlog in
+                    # larger batches, fewer and larger Meilisearch tasks, until the stream runs dry again.
+                    limit = min(limit * 2, self.bulk_batch_size) if backlog else self.batch_size
+                    if count:
+                        pipeline.send(await self._send(changed, _as_dict(stream.resume_token), count, oldest))
+                    # Reading waits only for a full pipeline: the getMore's own wait paces the polling.
+                    flights = await pipeline.oldest() if pipeline.full else pipeline.acknowledged()
+                    now = time.monotonic()
+                    if flights:
+                        await self._acknowledge(flights, rewind)
                         rewind = None
-                    last_commit = now
-                if count == 0:
-                    if once:
-                        return True
-                    latest = await self.state.read()
-                    if latest.rewind_to is not None:
-                        return False  # a rebuild swapped the index; replay from its snapshot
+                        last_commit = now
+                    elif not count and not pipeline and now - last_commit > IDLE_COMMIT_SECONDS:
+                        # Nothing read and nothing in flight: the stream's token is safe to store as it is.
+                        await self.state.commit(
+                            self.owner, _as_dict(stream.resume_token), applied=0, lag_seconds=0.0,
+                            index_uid=self.index_uid,
+                        )  # fmt: skip
+                        if rewind is not None:
+                            await self.state.clear_rewind(self.owner, rewind)
+                            rewind = None
+                        last_commit = now
+                    if count == 0 and not pipeline:
+                        if once:
+                            return True
+                        latest = await self.state.read()
+                        if latest.rewind_to is not None:
+                            return False  # a rebuild swapped the index; replay from its snapshot
+        finally:
+            pipeline.abandon()  # an error or a stop: what was not acknowledged is replayed
         return False
+
+    async def _send(
+        self, changed: dict[str, set[ObjectId]], token: dict[str, Any] | None, count: int, oldest: Timestamp | None
+    ) -> Flight:
+        """Write the current state of what changed, without waiting for Meilisearch to index it."""
+        tasks: list[int] = []
+        async for ids in self.indexer.affected(changed):
+            tasks += (await self.indexer.apply(self.index_uid, ids, wait=False)).tasks
+        waiter = asyncio.ensure_future(self.meili.wait_tasks(tasks, timeout=TASK_TIMEOUT))
+        return Flight(token, count, oldest, waiter)
+
+    async def _acknowledge(self, flights: list[Flight], rewind: Timestamp | None) -> None:
+        """Store the token of the newest of these batches, all indexed, as are all read before them."""
+        events = sum(f.events for f in flights)
+        self.stats.events += events
+        self.stats.flushes += len(flights)
+        oldest = next((f.oldest for f in flights if f.oldest is not None), None)
+        self.stats.last_lag = max(0.0, time.time() - oldest.time) if oldest else 0.0
+        await self.state.commit(
+            self.owner, flights[-1].token, applied=events, lag_seconds=self.stats.last_lag, index_uid=self.index_uid
+        )
+        if rewind is not None:
+            await self.state.clear_rewind(self.owner, rewind)
 
 
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:

@@ -81,8 +81,11 @@ def narrowed(role: MemberRole | None, scope: MemberRole | None) -> MemberRole | 
 
 
 def can_revoke_key(viewer: Viewer, key_account_id: ObjectId) -> bool:
-    """Admins revoke any key; everyone else only the keys of their own account."""
-    return viewer is not None and (viewer.is_admin or viewer.account_id == key_account_id)
+    """Admins revoke any key; everyone else only the keys of their own account, unless acting as a viewer: a
+    read-only integration key must not take its account's other keys down with it."""
+    if viewer is None:
+        return False
+    return viewer.is_admin or (viewer.account_id == key_account_id and viewer.org_role is not MemberRole.VIEWER)
 
 
 # --- acting for the organisation --------------------------------------------------------------------------
@@ -92,10 +95,28 @@ def ensure_can_trade(viewer: Principal, action: str) -> None:
     """Trade and publishing wait for the organisation's verification; viewers only read."""
     if viewer.role not in (Role.PRODUCER, Role.BUYER):
         return
-    if viewer.org_status is not OrgStatus.VERIFIED:
+    if not org_verified(viewer):
         raise DomainError.of("org_not_verified", None, action=action, status=viewer.org_status.value.upper())
-    if viewer.org_role is MemberRole.VIEWER:
+    ensure_can_act(viewer, action)
+
+
+def org_verified(viewer: Principal) -> bool:
+    """Whether the viewer's organisation may trade and publish; admins and offices belong to none."""
+    return viewer.role not in (Role.PRODUCER, Role.BUYER) or viewer.org_status is OrgStatus.VERIFIED
+
+
+def ensure_can_act(viewer: Principal, action: str) -> None:
+    """Viewers (people, or keys scoped to VIEWER) only read: every change made for the organisation, drafts,
+    papers and imports included, takes another role. Unlike trade, it does not wait for verification."""
+    if viewer.role in (Role.PRODUCER, Role.BUYER) and viewer.org_role is MemberRole.VIEWER:
         raise forbidden("forbidden_viewer_role", action=action)
+
+
+def invitation_stands(inviter: Viewer, org_id: ObjectId, role: MemberRole) -> bool:
+    """An invitation speaks for its inviter: it is good while they could still send it. Removing a manager, or
+    taking their role away, voids the invitations they sent."""
+    actor = acting_role(inviter, org_id)
+    return actor is not None and may_invite(actor, role)
 
 
 def may_invite(actor: MemberRole, role: MemberRole) -> bool:

@@ -411,18 +411,26 @@ class AccountRepository:
 
     # --- failed sign-ins --------------------------------------------------------------------------------------
 
-    async def recent_failures(self, *keys: str) -> list[int]:
-        """Failures in the current window, for each key (`email:…`, `addr:…`)."""
-        found = {d["_id"]: d["count"] for d in await self._failures.find({"_id": {"$in": list(keys)}}).to_list(None)}
-        return [found.get(k, 0) for k in keys]
-
-    async def record_failure(self, *keys: str) -> None:
-        """One more failure under each key; a key's window starts at its first failure."""
+    async def count_attempt(self, *keys: str) -> list[int]:
+        """One more attempt under each key (`email:…`, `addr:…`), counted before the password is checked, and
+        the count under each, this attempt included. Counting first and atomically is what bounds a burst of
+        concurrent guesses: reading the count and recording a failure after the check would let every guess
+        of the burst read the same low count. A key's window starts at its first attempt."""
         expire = utcnow() + WINDOW
+        counts = []
         for key in keys:
-            await self._failures.update_one(
-                {"_id": key}, {"$inc": {"count": 1}, "$setOnInsert": {"expireAt": expire}}, upsert=True
+            doc = await self._failures.find_one_and_update(
+                {"_id": key},
+                {"$inc": {"count": 1}, "$setOnInsert": {"expireAt": expire}},
+                upsert=True,
+                return_document=ReturnDocument.AFTER,
             )
+            counts.append(int(doc["count"]) if doc else 1)
+        return counts
+
+    async def forgive_attempt(self, key: str) -> None:
+        """An attempt that succeeded does not count against its key."""
+        await self._failures.update_one({"_id": key, "count": {"$gt": 0}}, {"$inc": {"count": -1}})
 
     async def clear_failures(self, key: str) -> None:
         await self._failures.delete_one({"_id": key})

@@ -17,12 +17,13 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts import audit, throttle
 from market.accounts.passwords import hash_password, strength_errors, verify_password
-from market.accounts.people import email_errors, normal_email
+from market.accounts.people import email_errors, name_errors, normal_email
 from market.accounts.policy import Principal
 from market.accounts.records import Account
 from market.accounts.tokens import ACCESS_PREFIX, REFRESH_PREFIX, Purpose, new_secret
 from market.core.clock import utcnow
 from market.core.errors import DomainError, FieldError, forbidden
+from market.core.text import nfc
 from market.mail.links import RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH
 from market.storage.transactions import in_transaction
 
@@ -50,16 +51,16 @@ class SignedIn:
 async def sign_in(store: Store, email: str, password: str, *, address: str = "unknown") -> SignedIn:
     email = normal_email(email)
     keys = (f"email:{email}", f"addr:{address}")
-    by_email, by_address = await store.accounts.recent_failures(*keys)
-    if throttle.refused(by_email, by_address):
+    by_email, by_address = await store.accounts.count_attempt(*keys)
+    if throttle.refused(by_email - 1, by_address - 1):
         raise DomainError.of("too_many_attempts", None, seconds=int(throttle.WINDOW.total_seconds()))
     found = await store.accounts.credentials(email) if email else None
     ok = await verify_password(found[1] if found else None, password)
     if not ok or found is None:
-        await store.accounts.record_failure(*keys)
-        await asyncio.sleep(throttle.delay_seconds(max(by_email, by_address) + 1))
+        await asyncio.sleep(throttle.delay_seconds(max(by_email, by_address)))
         raise DomainError.of("invalid_credentials", "password")
     await store.accounts.clear_failures(keys[0])
+    await store.accounts.forgive_attempt(keys[1])
     return await _open(store, found[0])
 
 
@@ -200,3 +201,19 @@ async def verify_email(store: Store, token: str) -> Account:
 
 def password_errors(password: str, field: str, *, email: str, name: str) -> list[FieldError]:
     return strength_errors(password, field, email=email, name=name)
+
+
+async def update_profile(store: Store, viewer: Principal, *, name: str | None, locale: str | None) -> Account:
+    """A person's own name and the language of their emails."""
+    fields: dict[str, object] = {}
+    if name is not None:
+        cleaned = nfc(name)
+        if errors := name_errors(cleaned, "name"):
+            raise DomainError(errors)
+        fields["name"] = cleaned
+    if locale is not None:
+        fields["locale"] = locale
+    account = await store.accounts.update(viewer.account_id, fields)
+    if account is None:
+        raise DomainError.of("session_invalid", None)
+    return account

@@ -3,6 +3,7 @@ market.catalog.changes for why it is built this way)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from bson import ObjectId
@@ -26,6 +27,7 @@ class ProductChangeLog:
         self._counters = db["sequences"]
         # Only what a majority holds: a row a failover could still take back must not move a reader past it.
         self._reader = db.get_collection("productChanges", read_concern=ReadConcern("majority"))
+        self.turn = asyncio.Lock()
 
     async def ensure_indexes(self) -> None:
         await self._rows.create_indexes([IndexModel([*ORDER, ("_id", ASCENDING)], name="commit_order", unique=True)])

@@ -43,6 +43,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("certificateNo", "Số giấy chứng nhận", ("Số chứng nhận", "Số GCN")),
     Column("certifiedAt", "Ngày cấp", ("Ngày chứng nhận", "Ngày cấp giấy chứng nhận")),
     Column("validUntil", "Ngày hết hạn", ("Hiệu lực đến", "Có giá trị đến", "Hạn giấy chứng nhận")),
+    Column("pendingFiveStar", "Tiềm năng 5 sao", ("Chờ xét 5 sao", "Đề xuất 5 sao")),
     Column("images", "Hình ảnh", ("Ảnh",)),
     Column("status", "Trạng thái", ()),
     # Row numbers, which every office sheet starts with.

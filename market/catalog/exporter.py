@@ -75,6 +75,7 @@ def export_row(doc: dict[str, Any], producer: Producer | None) -> list[Any]:
         "certificateNo": cert.get("number"),
         "certifiedAt": as_day(cert.get("certifiedAt")),
         "validUntil": as_day(cert.get("validUntil")),
+        "pendingFiveStar": "có" if cert.get("pendingFiveStar") else None,
         "images": "; ".join(doc.get("images") or []),
         "status": _label("ProductStatus", doc["status"]),
     }

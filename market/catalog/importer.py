@@ -426,12 +426,18 @@ def _check(source: _Source, scope: ImportScope | None, own: Producer | None) -> 
     row = source.row
     if own is not None and not row.get("producer"):
         row["producer"] = own.name  # a producer's own file need not name it on every row
+    publishes = scope is None or scope.publishes
+    if not publishes and not row.get("status"):
+        row["status"] = ProductStatus.DRAFT.value  # what a row publishes by default, it keeps as a draft
     try:
         item = _validate(source.line, row)
     except DomainError as exc:
         return None, [*source.errors, *exc.errors]
     if source.errors:
         return None, source.errors
+    if not publishes and item.product["status"] == ProductStatus.PUBLISHED.value:
+        status = own.status.value.upper() if own is not None else "PENDING"
+        return None, [FieldError.of("org_not_verified", "status", action="publish products", status=status)]
     if own is not None:
         if fold(item.producer_name) != fold(own.name):
             return None, [FieldError.of("import_other_producer", "producer", got=item.producer_name, own=own.name)]

@@ -113,7 +113,7 @@ async def record_lot(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> L
         or not policy.can_see_product(viewer, product, producer.address.province_code)
     ):
         raise not_found("productId", "product")
-    policy.ensure_can_manage_products_of(viewer, producer)
+    policy.ensure_can_record_lots(viewer, producer)
     if product.status is ProductStatus.ARCHIVED:
         raise DomainError.of("archived_product", "productId")
     fields = _clean(data)

@@ -3,11 +3,11 @@ is made here."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bson import ObjectId
 
-from market.accounts.policy import Viewer, ensure_can_trade
+from market.accounts.policy import Viewer, ensure_can_act, ensure_can_trade, org_verified
 from market.accounts.records import Role
 from market.catalog.records import Producer, Product, ProductStatus
 from market.core.errors import forbidden
@@ -29,6 +29,8 @@ def ensure_can_create_producer(viewer: Viewer, province_code: str) -> None:
 def ensure_can_manage_producer(viewer: Viewer, producer: Producer) -> None:
     if not can_manage_producer(viewer, producer):
         raise forbidden("forbidden_change_producer")
+    assert viewer is not None
+    ensure_can_act(viewer, "change the producer")
 
 
 def ensure_can_verify_producer(viewer: Viewer, producer: Producer) -> None:
@@ -38,9 +40,18 @@ def ensure_can_verify_producer(viewer: Viewer, producer: Producer) -> None:
 
 
 def ensure_can_manage_products_of(viewer: Viewer, producer: Producer) -> None:
-    """Create, edit, publish and archive products: the producer's members and admins."""
+    """Create, edit, publish and archive products: the producer's members, but its viewers, and admins."""
     if viewer is None or not (viewer.is_admin or viewer.is_member_of(producer.id)):
         raise forbidden("forbidden_manage_products")
+    ensure_can_act(viewer, "change products")
+
+
+def ensure_can_record_lots(viewer: Viewer, producer: Producer) -> None:
+    """A lot opens a public trace page with the product's stars: that is publishing, and it waits for the
+    producer's verification like publishing does."""
+    ensure_can_manage_products_of(viewer, producer)
+    assert viewer is not None
+    ensure_can_trade(viewer, "record lots")
 
 
 def ensure_can_publish(viewer: Viewer) -> None:
@@ -137,9 +148,11 @@ def can_see_document(viewer: Viewer, product_id: ObjectId | None, producer: Prod
 
 
 def ensure_can_attach_documents(viewer: Viewer, producer: Producer) -> None:
-    """Attach and remove documents: the producer's members and admins."""
+    """Attach and remove documents: the producer's members, but its viewers, and admins. An unverified
+    producer attaches them too: they are what its provincial office reviews."""
     if viewer is None or not (viewer.is_admin or viewer.is_member_of(producer.id)):
         raise forbidden("forbidden_documents")
+    ensure_can_act(viewer, "attach documents")
 
 
 def can_see_lots(viewer: Viewer, producer: Producer) -> bool:
@@ -163,6 +176,8 @@ class ImportScope:
     everything: bool = False
     producer_id: ObjectId | None = None
     province_code: str | None = None
+    # False for an unverified producer: its rows come in as drafts, and a row asking to publish is refused.
+    publishes: bool = True
 
 
 EVERYTHING = ImportScope(everything=True)
@@ -178,6 +193,16 @@ def import_scope(viewer: Viewer) -> ImportScope:
         if viewer.role is Role.COORDINATOR and viewer.province_code:
             return ImportScope(province_code=viewer.province_code)
     raise forbidden("forbidden_import_products")
+
+
+def import_rights(viewer: Viewer) -> ImportScope:
+    """What a viewer's import may write: `import_scope`, for a role that acts (a viewer only exports), and
+    publishing only once its organisation is verified."""
+    scope = import_scope(viewer)
+    if viewer is None or scope.producer_id is None:
+        return scope
+    ensure_can_act(viewer, "import products")
+    return replace(scope, publishes=org_verified(viewer))
 
 
 def export_filter(scope: ImportScope) -> dict[str, object]:

@@ -67,6 +67,22 @@ CERTIFICATION_LABELS: dict[Certification, str] = {
 CERTIFICATE_VALIDITY_MONTHS = 36
 
 
+class CertificateStatus(StrEnum):
+    """Where a product's OCOP certificate stands beyond its stars."""
+
+    VALID = "valid"
+    # Rated 4★ by the province and proposed to the Ministry for 5★, not yet decided ("tiềm năng 5 sao").
+    PENDING_5_STAR = "pending_5_star"
+    EXPIRED = "expired"  # its last day of validity has passed: flagged to buyers, not hidden
+
+
+def certificate_status(valid_until: date | None, pending_five_star: bool, today: date) -> CertificateStatus:
+    """An expired certificate is expired whatever else is pending; an unknown end date is not expired."""
+    if valid_until is not None and valid_until < today:
+        return CertificateStatus.EXPIRED
+    return CertificateStatus.PENDING_5_STAR if pending_five_star else CertificateStatus.VALID
+
+
 @dataclass(frozen=True, slots=True)
 class PriceTier:
     min_quantity: int
@@ -164,6 +180,7 @@ class Product:
     external_id: str | None = None
     published_at: datetime | None = None
     translations: dict[str, Translation] = field(default_factory=dict)
+    pending_five_star: bool = False
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Product:
@@ -194,6 +211,7 @@ class Product:
             external_id=doc.get("externalId"),
             published_at=doc.get("publishedAt"),
             translations=translations_from_doc(doc.get("translations")),
+            pending_five_star=bool(cert.get("pendingFiveStar", False)),
         )
 
 

@@ -19,8 +19,8 @@ from pymongo.errors import DuplicateKeyError
 from market.accounts.records import OrgStatus
 from market.catalog.change_repository import ProductChangeLog
 from market.catalog.changes import TRACKED, after_update, change_row
-from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus
-from market.core.clock import utcnow
+from market.catalog.records import CertificateStatus, Producer, ProducerType, Product, ProductGroup, ProductStatus
+from market.core.clock import midnight, today, utcnow
 from market.core.errors import DomainError, conflict, not_found
 from market.core.paging import Page, PageRequest, SortSpec
 from market.core.provinces import load_provinces
@@ -213,6 +213,22 @@ class ProductFilter:
     producer_id: ObjectId | None = None
     statuses: tuple[ProductStatus, ...] = ()
     updated_since: datetime | None = None
+    certificate_statuses: tuple[CertificateStatus, ...] = ()
+
+
+def certificate_status_query(statuses: tuple[CertificateStatus, ...]) -> dict[str, Any]:
+    """Products whose certificate is in any of `statuses` today (see records.certificate_status)."""
+    day = midnight(today())
+    expired = {"certificate.validUntil": {"$lt": day}}
+    current = {"$or": [{"certificate.validUntil": {"$gte": day}}, {"certificate.validUntil": None}]}
+    pending = {"certificate.pendingFiveStar": True}
+    by_status: dict[CertificateStatus, dict[str, Any]] = {
+        CertificateStatus.EXPIRED: expired,
+        CertificateStatus.PENDING_5_STAR: {"$and": [current, pending]},
+        CertificateStatus.VALID: {"$and": [current, {"certificate.pendingFiveStar": {"$ne": True}}]},
+    }
+    clauses = [by_status[s] for s in dict.fromkeys(statuses)]
+    return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
 
 class ProductRepository:
@@ -256,7 +272,11 @@ class ProductRepository:
         own to the same commit), or a new one."""
         if session is not None and session.in_transaction:
             return await work(session)
-        return await in_transaction(self._client, work)
+        # Every product write takes the change log's counter, so concurrent ones conflict and MongoDB makes all
+        # but one start over. Taking turns in this process first keeps those retries to writers of other
+        # processes (8 concurrent writers, measured alternating with and without: about 1.5× the writes/s).
+        async with self.changes.turn:
+            return await in_transaction(self._client, work)
 
     async def get(self, _id: ObjectId) -> Product | None:
         doc = await self._collection.find_one({"_id": _id})
@@ -340,6 +360,8 @@ class ProductRepository:
             query["status"] = {"$in": [s.value for s in flt.statuses]}
         if flt.updated_since is not None:
             query["updatedAt"] = {"$gte": flt.updated_since}
+        if flt.certificate_statuses:
+            query = _and(query, certificate_status_query(flt.certificate_statuses))
         return query
 
     async def page(

@@ -171,6 +171,11 @@ def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
             out["certificate.certifiedAt"] = midnight(certified) if certified else None
         if "validUntil" in data or certified is not None:
             out["certificate.validUntil"] = midnight(valid) if valid else None
+    if "pendingFiveStar" in data:
+        # Stored only when pending (absent otherwise), so a file's blank column changes nothing on re-import.
+        out["certificate.pendingFiveStar"] = check.yes_no("pendingFiveStar", data["pendingFiveStar"]) or None
+        if out["certificate.pendingFiveStar"] and out.get("stars") == 5:
+            check.add("pending_five_star_rated", "pendingFiveStar")
     if "priceTiers" in data:
         tiers = check.price_tiers("priceTiers", data["priceTiers"])
         out["priceTiers"] = [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in tiers or []]
@@ -220,6 +225,11 @@ async def update_product(
     if product.status is ProductStatus.ARCHIVED:
         raise DomainError.of("archived_product", "id")
     fields = clean_product(data, partial=True)
+    stars = fields.get("stars", product.stars)
+    if fields.get("certificate.pendingFiveStar") and stars == 5:
+        raise DomainError.of("pending_five_star_rated", "pendingFiveStar")
+    if stars == 5 and product.pending_five_star and "certificate.pendingFiveStar" not in fields:
+        fields["certificate.pendingFiveStar"] = None  # the Ministry has decided
     set_fields, unset_fields = _split_update(fields)
     return await store.products.update(product.id, expected_version, set_fields, unset_fields)
 

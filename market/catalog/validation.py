@@ -41,6 +41,9 @@ MAX_TIERS = 10
 # date arithmetic (a default validity, a horizon) far from year 9999.
 EARLIEST_DAY = date(2018, 1, 1)
 HORIZON_YEARS = 10
+_YES = frozenset({"true", "yes", "y", "x", "1", "có", "co", "đúng"})
+_NO = frozenset({"false", "no", "n", "0", "không", "khong", "sai"})
+
 # Certificates run 36 months; a longer validity given by hand is allowed, up to this.
 MAX_CERTIFICATE_YEARS = 10
 
@@ -146,6 +149,20 @@ class Checker:
         if match is None:
             self.add("unknown_province", field, got=text)
         return match
+
+    def yes_no(self, field: str, value: Any) -> bool | None:
+        """True or False, or as a spreadsheet cell says it ("có", "không", "x", "yes", 1); blank is None."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().casefold()
+        if word in _YES:
+            return True
+        if word in _NO:
+            return False
+        self.add("not_a_yes_no", field, got=_shown(value))
+        return None
 
     def stars(self, field: str, value: Any, *, required: bool) -> int | None:
         return self.integer(field, value, required=required, minimum=3, maximum=5)

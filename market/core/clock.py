@@ -12,6 +12,11 @@ def utcnow() -> datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
+def today() -> date:
+    """The calendar day in UTC, the zone stored days are read in."""
+    return datetime.now(UTC).date()
+
+
 def midnight(day: date) -> datetime:
     """How a calendar day is stored: BSON has no date type."""
     return datetime(day.year, day.month, day.day, tzinfo=UTC)

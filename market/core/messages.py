@@ -84,6 +84,14 @@ MESSAGES: dict[str, Message] = {
         "OUT_OF_RANGE", "{field} {got} is too late to certify", "{field} {got} quá muộn để chứng nhận"
     ),
     "not_after": _m("INVALID", "{field} must be after {other}", "{field} phải sau {other}"),
+    "not_a_yes_no": _m(
+        "INVALID", "{field}: {got!r} is neither yes nor no", "{field}: {got!r} không phải là có hoặc không"
+    ),
+    "pending_five_star_rated": _m(
+        "INVALID",
+        "{field}: a product rated 5★ is no longer awaiting 5★",
+        "{field}: sản phẩm đã đạt 5★ thì không còn chờ xét 5★",
+    ),
     "before": _m("INVALID", "{field} is before {other}", "{field} sớm hơn {other}"),
     "certificate_too_long": _m(
         "OUT_OF_RANGE",
@@ -646,6 +654,13 @@ MESSAGES: dict[str, Message] = {
         "this purchase approval is {status}, not PENDING",
         "yêu cầu phê duyệt mua hàng này đang ở trạng thái {status}, không phải PENDING",
     ),
+    "approval_requester_gone": _m(
+        "INVALID_STATE",
+        "the person who asked for this purchase no longer buys for the organisation; reject it, and have "
+        "someone else accept the quotation",
+        "người đề nghị mua hàng này không còn mua hàng cho tổ chức; hãy từ chối yêu cầu và để người khác chấp "
+        "nhận báo giá",
+    ),
     "expiry_in_past": _m("OUT_OF_RANGE", "{field} must be in the future", "{field} phải là thời điểm trong tương lai"),
     "scope_above_role": _m(
         "FORBIDDEN",
@@ -683,6 +698,9 @@ MESSAGES: dict[str, Message] = {
     ),
     "too_many_notification_ids": _m(
         "OUT_OF_RANGE", "{field}: at most {max} ids at once", "{field}: tối đa {max} id một lần"
+    ),
+    "secret_too_short": _m(
+        "OUT_OF_RANGE", "{field} must be at least {min} characters", "{field} phải có ít nhất {min} ký tự"
     ),
     "unknown_locale": _m(
         "INVALID", "{got!r} is not a language; use vi or en", "{got!r} không phải là ngôn ngữ; hãy dùng vi hoặc en"
@@ -747,6 +765,8 @@ TERMS: dict[str, dict[Locale, str]] = {
     "BUYER": {"en": "buyer", "vi": "bên mua"},
     "PRODUCER": {"en": "producer", "vi": "chủ thể sản xuất"},
     "organisation": {"en": "organisation", "vi": "tổ chức"},
+    "webhook": {"en": "webhook", "vi": "webhook"},
+    "webhook delivery": {"en": "webhook delivery", "vi": "lần gửi webhook"},
     "member": {"en": "member", "vi": "thành viên"},
     "invitation": {"en": "invitation", "vi": "lời mời"},
     "email verification": {"en": "email verification", "vi": "xác minh email"},
@@ -757,6 +777,11 @@ TERMS: dict[str, dict[Locale, str]] = {
     "publish products": {"en": "publish products", "vi": "đăng sản phẩm"},
     "move deals": {"en": "move deals", "vi": "chuyển trạng thái thương vụ"},
     "sign MoUs": {"en": "sign MoUs", "vi": "ký biên bản ghi nhớ"},
+    "record lots": {"en": "record lots", "vi": "ghi nhận lô hàng"},
+    "change products": {"en": "change products", "vi": "thay đổi sản phẩm"},
+    "change the producer": {"en": "change the producer's profile", "vi": "thay đổi hồ sơ chủ thể"},
+    "attach documents": {"en": "attach documents", "vi": "đính kèm giấy tờ"},
+    "import products": {"en": "import products", "vi": "nhập sản phẩm"},
     "send messages": {"en": "send messages", "vi": "gửi tin nhắn"},
     "counter-offer": {"en": "counter-offer", "vi": "trả giá"},
     "invite members": {"en": "invite members", "vi": "mời thành viên"},
@@ -898,6 +923,17 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         REJECTED=("Rejected", "Bị từ chối"),
     ),
     "OrgKind": _labels(BUYER=("Buyer", "Bên mua"), PRODUCER=("Producer", "Chủ thể sản xuất")),
+    "EmailFrequency": _labels(
+        IMMEDIATE=("Right away", "Ngay lập tức"),
+        DAILY=("Daily digest", "Tổng hợp hằng ngày"),
+        OFF=("Off", "Tắt"),
+    ),
+    "WebhookDeliveryStatus": _labels(
+        PENDING=("Waiting", "Đang chờ gửi"),
+        DELIVERING=("Being sent", "Đang gửi"),
+        SUCCEEDED=("Delivered", "Đã gửi thành công"),
+        FAILED=("Failed", "Thất bại"),
+    ),
     "MemberRole": _labels(
         OWNER=("Owner", "Chủ sở hữu"),
         MANAGER=("Manager", "Quản lý"),

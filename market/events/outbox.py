@@ -13,7 +13,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bson import ObjectId
-from pymongo import ASCENDING, IndexModel, ReturnDocument
+from pymongo import ASCENDING, IndexModel
+from pymongo.asynchronous.change_stream import AsyncChangeStream
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -68,26 +69,29 @@ class EventOutbox:
         result = await self.events.insert_one(doc, session=session)
         return ObjectId(result.inserted_id)
 
+    async def watch_new(self) -> AsyncChangeStream[dict[str, Any]]:
+        """New events as they are committed: a worker wakes on them rather than at its next poll."""
+        return await self.events.watch([{"$match": {"operationType": "insert"}}], max_await_time_ms=1000)
+
     async def get(self, event_id: ObjectId) -> Event | None:
         doc = await self.events.find_one({"_id": event_id})
         return Event.from_doc(doc) if doc else None
 
     async def claim(self, owner: str, *, limit: int, now: datetime | None = None) -> list[Event]:
-        """Up to `limit` due events, oldest first, leased to `owner`."""
+        """Up to `limit` due events, oldest first, leased to `owner`, in three round trips: the ids due, the lease
+        on those still due (a worker claiming at the same time gets the others), and the events leased."""
         now = now or utcnow()
         until = now + timedelta(seconds=LEASE_SECONDS)
-        claimed = []
-        for _ in range(limit):
-            doc = await self.events.find_one_and_update(
-                {"dueAt": {"$lte": now}},
-                {"$set": {"dueAt": until, "leaseOwner": owner}, "$inc": {"attempts": 1}},
-                sort=[("dueAt", ASCENDING)],
-                return_document=ReturnDocument.AFTER,
-            )
-            if doc is None:
-                break
-            claimed.append(Event.from_doc(doc))
-        return claimed
+        due = self.events.find({"dueAt": {"$lte": now}}, {"_id": 1}).sort("dueAt", ASCENDING).limit(limit)
+        ids = [doc["_id"] for doc in await due.to_list(None)]
+        if not ids:
+            return []
+        await self.events.update_many(
+            {"_id": {"$in": ids}, "dueAt": {"$lte": now}},
+            {"$set": {"dueAt": until, "leaseOwner": owner}, "$inc": {"attempts": 1}},
+        )
+        leased = self.events.find({"_id": {"$in": ids}, "leaseOwner": owner, "dueAt": until})
+        return [Event.from_doc(doc) for doc in await leased.sort("occurredAt", ASCENDING).to_list(None)]
 
     async def mark_fanned_out(
         self, event_id: ObjectId, owner: str, session: AsyncClientSession, *, now: datetime | None = None

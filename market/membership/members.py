@@ -92,7 +92,12 @@ async def invite_member(store: Store, viewer: Viewer, email: str, role: MemberRo
 async def accept_invitation(store: Store, token: str, name: str, password: str, locale: str = "vi") -> Account:
     """Create the invited person's account, with the role and organisation of the invitation."""
     pending = await store.accounts.peek_token(Purpose.INVITATION, token.strip())
-    if pending is None:
+    inviter = await store.accounts.get(pending["invitedBy"]) if pending and pending.get("invitedBy") else None
+    if pending is None or not accounts_policy.invitation_stands(
+        accounts_policy.principal_of(inviter) if inviter is not None and not inviter.deleted else None,
+        pending["orgId"],
+        MemberRole(pending["role"]),
+    ):
         raise DomainError.of("token_invalid", "token", what="invitation")
     name = nfc(name)
     email = pending["email"]
@@ -177,8 +182,9 @@ async def remove_member(store: Store, viewer: Viewer, member_id: str) -> Account
         raise forbidden("forbidden_member_role", action="remove members", actor=actor.name, role=current.name)
 
     async def write(session: AsyncClientSession) -> Account:
+        # The email is freed, so the person may be invited again later, here or elsewhere.
         removed = await store.accounts.update(
-            target.id, {"removedFrom": organisation.id, "deleted": True}, session, unset=("orgId",)
+            target.id, {"removedFrom": organisation.id, "deleted": True}, session, unset=("orgId", "email")
         )
         if current is MemberRole.OWNER and await store.accounts.count_owners(organisation.id, session) == 0:
             raise DomainError.of("last_owner", "memberId")

@@ -20,7 +20,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market.accounts.records import Account
 from market.events import names
 from market.events.records import Event
-from market.mail.templates import format_amount
+from market.mail.templates import Locale, format_amount
 from market.notifications.links import INBOX_PATH, path_of
 from market.notifications.preferences import frequency
 from market.notifications.records import Frequency, Preferences, Webhook
@@ -72,7 +72,7 @@ class InApp:
 def details(event: Event, locale: str) -> str:
     """The figures of an event, in the reader's language; the headline comes from the event's title."""
     p = event.payload
-    lang = "vi" if locale == "vi" else "en"
+    lang: Locale = "vi" if locale == "vi" else "en"
     if event.name in (names.QUOTATION_SUBMITTED, names.QUOTATION_REVISED) and "revision" in p:
         price = format_amount(int(p["revision"]["unitPriceVnd"]), lang)
         return f"{price} / {'đơn vị' if lang == 'vi' else 'unit'}"

@@ -48,6 +48,11 @@ class Notification:
         )
 
 
+def stored_key(event: str) -> str:
+    """An event name as a key of a stored map: MongoDB reads a dot in a key as a path."""
+    return event.replace(".", ":")
+
+
 @dataclass(frozen=True, slots=True)
 class Preferences:
     """A person's choices; what they never chose falls back to `defaults.DEFAULT_EMAIL`."""
@@ -60,7 +65,7 @@ class Preferences:
     def from_doc(cls, account_id: ObjectId, doc: dict[str, Any] | None) -> Preferences:
         if not doc:
             return cls(account_id)
-        email = {name: Frequency(value) for name, value in (doc.get("email") or {}).items()}
+        email = {name.replace(":", "."): Frequency(value) for name, value in (doc.get("email") or {}).items()}
         return cls(account_id, email, doc.get("locale"))
 
 

@@ -15,7 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from market.core.clock import utcnow
 from market.core.paging import Page, PageRequest
 from market.events.records import Event
-from market.notifications.records import Frequency, Notification, Preferences
+from market.notifications.records import Frequency, Notification, Preferences, stored_key
 from market.storage.changes import OpenStream, StreamQuota, open_stream
 from market.storage.keyset import fetch_page
 
@@ -29,6 +29,7 @@ class NotificationRepository:
         self.preferences = db["notification_preferences"]
         self.keys = db["notification_keys"]
         self.streams = streams or StreamQuota()
+        self._signing_key: bytes | None = None
 
     async def ensure_indexes(self) -> None:
         await self.notifications.create_indexes(
@@ -101,9 +102,7 @@ class NotificationRepository:
         query: dict[str, Any] = {"accountId": account_id, "unread": True}
         if ids is not None:
             query["_id"] = {"$in": list(ids)}
-        result = await self.notifications.update_many(
-            query, {"$set": {"readAt": utcnow()}, "$unset": {"unread": ""}}
-        )
+        result = await self.notifications.update_many(query, {"$set": {"readAt": utcnow()}, "$unset": {"unread": ""}})
         return result.modified_count
 
     async def of_event(self, event_id: ObjectId) -> list[Notification]:
@@ -155,7 +154,7 @@ class NotificationRepository:
     async def save_preferences(
         self, account_id: ObjectId, email: dict[str, Frequency], locale: str | None
     ) -> Preferences:
-        fields: dict[str, Any] = {f"email.{name}": value.value for name, value in email.items()}
+        fields: dict[str, Any] = {f"email.{stored_key(name)}": value.value for name, value in email.items()}
         if locale is not None:
             fields["locale"] = locale
         fields["updatedAt"] = utcnow()
@@ -165,19 +164,24 @@ class NotificationRepository:
     async def turn_off(self, account_id: ObjectId, event: str) -> None:
         await self.preferences.update_one(
             {"_id": account_id},
-            {"$set": {f"email.{event}": Frequency.OFF.value, "updatedAt": utcnow()}},
+            {"$set": {f"email.{stored_key(event)}": Frequency.OFF.value, "updatedAt": utcnow()}},
             upsert=True,
         )
 
     async def signing_key(self) -> bytes:
-        """The key unsubscribe links are signed with: made once, shared by every process through MongoDB."""
+        """The key unsubscribe links are signed with: made once, shared by every process through MongoDB, and
+        kept in memory once read (it never changes)."""
+        if self._signing_key is not None:
+            return self._signing_key
         doc = await self.keys.find_one_and_update(
             {"_id": _KEY_ID},
             {"$setOnInsert": {"key": secrets.token_bytes(32), "createdAt": utcnow()}},
             upsert=True,
             return_document=True,
         )
-        return bytes(doc["key"])
+        assert doc is not None  # an upsert returning the document after it
+        self._signing_key = bytes(doc["key"])
+        return self._signing_key
 
 
 def next_digest(now: datetime) -> datetime:

@@ -70,9 +70,7 @@ class WebhookRepository:
         update: dict[str, Any] = {"$set": {**fields, "updatedAt": utcnow()}, "$inc": {"version": 1}}
         if unset:
             update["$unset"] = dict.fromkeys(unset, "")
-        doc = await self.webhooks.find_one_and_update(
-            {"_id": webhook_id}, update, return_document=ReturnDocument.AFTER
-        )
+        doc = await self.webhooks.find_one_and_update({"_id": webhook_id}, update, return_document=ReturnDocument.AFTER)
         return Webhook.from_doc(doc) if doc else None
 
     async def delete(self, webhook_id: ObjectId) -> None:
@@ -86,16 +84,14 @@ class WebhookRepository:
         """The enabled webhooks of these organisations that asked for `event`."""
         if not org_ids:
             return []
-        docs = await self.webhooks.find(
-            {"orgId": {"$in": list(org_ids)}, "events": event, "enabled": True}
-        ).to_list(None)
+        docs = await self.webhooks.find({"orgId": {"$in": list(org_ids)}, "events": event, "enabled": True}).to_list(
+            None
+        )
         return [Webhook.from_doc(d) for d in docs]
 
     async def failing(self, webhook_id: ObjectId, now: datetime) -> Webhook | None:
         """Note a failure: the webhook has been failing since its first failure after its last success."""
-        await self.webhooks.update_one(
-            {"_id": webhook_id, "failingSince": None}, {"$set": {"failingSince": now}}
-        )
+        await self.webhooks.update_one({"_id": webhook_id, "failingSince": None}, {"$set": {"failingSince": now}})
         return await self.get(webhook_id)
 
     async def healthy(self, webhook_id: ObjectId) -> None:
@@ -210,7 +206,9 @@ class WebhookRepository:
             },
         )
 
-    async def failed(self, delivery_id: ObjectId, owner: str, status_code: int | None, error: str, now: datetime) -> None:
+    async def failed(
+        self, delivery_id: ObjectId, owner: str, status_code: int | None, error: str, now: datetime
+    ) -> None:
         await self.deliveries.update_one(
             {"_id": delivery_id, "leaseOwner": owner},
             {

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from pymongo.asynchronous.collection import AsyncCollection
 
-from market.core.paging import Page, PageRequest, SortSpec, decode_cursor, encode_cursor, sort_signature
+from market.core.paging import Cursor, LazyCursor, Page, PageRequest, SortSpec, decode_cursor, sort_signature
 
 T = TypeVar("T")
 
@@ -64,7 +64,9 @@ async def fetch_page(
     docs = docs[:size]
     if backward:
         docs.reverse()
-    items = [(convert(doc), encode_cursor(signature, [_dig(doc, f) for f, _ in full_sort])) for doc in docs]
+    items: list[tuple[T, Cursor]] = [
+        (convert(doc), LazyCursor(signature, [_dig(doc, f) for f, _ in full_sort])) for doc in docs
+    ]
     # The far side of the page is known from the extra row. The near side is reported as going on whenever
     # a cursor was given, as the specification allows without a look: the row the cursor came from lies
     # there unless it was deleted since.

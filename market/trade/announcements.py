@@ -38,7 +38,12 @@ async def _record(
 
 
 async def inquiry_invited(
-    store: Store, session: AsyncClientSession, inquiry_id: ObjectId, doc: Mapping[str, Any], buyer_name: str
+    store: Store,
+    session: AsyncClientSession,
+    inquiry_id: ObjectId,
+    doc: Mapping[str, Any],
+    buyer_name: str,
+    producer_names: Mapping[ObjectId, str],
 ) -> None:
     """One event per invited producer, naming only its own invitation."""
     criteria = doc.get("criteria") or {}
@@ -47,6 +52,7 @@ async def inquiry_invited(
         payload = {
             "inquiry": global_id_of("Inquiry", inquiry_id),
             "producer": global_id_of("Producer", producer_id),
+            "producerName": producer_names.get(producer_id, ""),
             "kind": str(doc["kind"]).upper(),
             "buyerOrganisation": buyer_name,
             "quantity": doc["quantity"],
@@ -104,9 +110,7 @@ async def quotation_answered(
     else:
         payload["reason"] = quotation.decline_reason or ""
     name = names.QUOTATION_ACCEPTED if accepted else names.QUOTATION_DECLINED
-    await store.events.record(
-        name, payload, policy.producer_audience(quotation.producer_id), session, subject=subject
-    )
+    await store.events.record(name, payload, policy.producer_audience(quotation.producer_id), session, subject=subject)
 
 
 async def thread_message(

@@ -4,7 +4,8 @@ twice the same way returns the first decision."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
@@ -44,9 +45,11 @@ async def approve_purchase(store: Store, viewer: Viewer, approval_id: str) -> Pu
     requester = await store.accounts.get(approval.requested_by)
     quotation = await store.trade.quotation(approval.quotation_id)
     inquiry = await store.trade.inquiry(approval.inquiry_id)
-    if requester is None or quotation is None or inquiry is None:
+    if quotation is None or inquiry is None:
         raise not_found("id", "purchase approval")
-    actor = principal_of(requester)
+    actor = policy.ensure_requester_buys(
+        principal_of(requester) if requester is not None and not requester.deleted else None, approval
+    )
 
     async def write(session: AsyncClientSession) -> ObjectId:
         current, fresh = await check_acceptable(store, session, quotation, inquiry, approval.revision)
@@ -65,7 +68,8 @@ async def approve_purchase(store: Store, viewer: Viewer, approval_id: str) -> Pu
         )  # fmt: skip
         return deal_id
 
-    await in_transaction(store.client, write)
+    if (raced := await _decided_meanwhile(store, approval, write, ApprovalStatus.APPROVED)) is not None:
+        return raced
     await _tell_requester(store, approval, viewer.name, approved=True, reason="")
     decided = await store.trade.approval(approval.id)
     assert decided is not None
@@ -101,11 +105,30 @@ async def reject_purchase(store: Store, viewer: Viewer, approval_id: str, reason
             org_id=approval.buyer_org_id, after={"reason": cleaned},
         )  # fmt: skip
 
-    await in_transaction(store.client, write)
+    if (raced := await _decided_meanwhile(store, approval, write, ApprovalStatus.REJECTED)) is not None:
+        return raced
     await _tell_requester(store, approval, viewer.name, approved=False, reason=cleaned)
     decided = await store.trade.approval(approval.id)
     assert decided is not None
     return decided
+
+
+async def _decided_meanwhile(
+    store: Store,
+    approval: PurchaseApproval,
+    write: Callable[[AsyncClientSession], Awaitable[Any]],
+    wanted: ApprovalStatus,
+) -> PurchaseApproval | None:
+    """Run the decision; None when it was made here. Two people deciding at once the same way both get the
+    decision that won, as deciding again would give them: only a contrary decision is an error."""
+    try:
+        await in_transaction(store.client, write)
+    except DomainError:
+        current = await store.trade.approval(approval.id)
+        if current is None or current.status is not wanted:
+            raise
+        return current
+    return None
 
 
 async def _tell_requester(

@@ -188,7 +188,9 @@ async def submit_inquiry(
 
     async def insert(session: AsyncClientSession) -> ObjectId:
         inquiry_id = await store.trade.insert_inquiry(doc, session)
-        await announcements.inquiry_invited(store, session, inquiry_id, doc, buyer_org.name if buyer_org else "")
+        names = {p.id: p.name for p in producers.values()}
+        buyer_name = buyer_org.name if buyer_org else ""
+        await announcements.inquiry_invited(store, session, inquiry_id, doc, buyer_name, names)
         if also is not None:
             await also(session, inquiry_id)
         return inquiry_id

@@ -234,8 +234,10 @@ def deal_moves(viewer: Viewer, deal: Deal) -> list[DealState]:
 
 
 def ensure_can_sign_mou(viewer: Viewer, deal: Deal) -> Principal:
+    """Either party's member, when its organisation may trade and its role acts."""
     if viewer is None or deal_party(viewer, deal) is None:
         raise DomainError.of("forbidden_mou", None)
+    ensure_can_trade(viewer, "sign MoUs")
     return viewer
 
 
@@ -323,6 +325,18 @@ def approval_filter(viewer: Viewer) -> dict[str, object]:
 
 def may_approve_as(role: MemberRole | None) -> bool:
     return role is not None and may_approve(role)
+
+
+def ensure_requester_buys(requester: Principal | None, approval: PurchaseApproval) -> Principal:
+    """An approved purchase opens the deal in its requester's name: they must still be a member of the buyer
+    organisation in a role that acts. A requester who left, or became a viewer, leaves nothing to approve."""
+    if (
+        requester is None
+        or not requester.is_member_of(approval.buyer_org_id)
+        or requester.org_role is MemberRole.VIEWER
+    ):
+        raise DomainError.of("approval_requester_gone", "id")
+    return requester
 
 
 def ensure_can_decide(viewer: Principal, approval: PurchaseApproval) -> None:

@@ -170,6 +170,9 @@ async def accept_quotation(
     async def write(session: AsyncClientSession) -> ObjectId:
         current, fresh_inquiry = await check_acceptable(store, session, quotation, inquiry, revision)
         if needs_approval:
+            waiting = await store.trade.pending_approval_for(current.id, revision, session)
+            if waiting is not None:  # asked again: the same approval still waits
+                return waiting.id
             doc = approval_doc(viewer, fresh_inquiry, current, revision, value)
             approval_id = await store.trade.insert_approval(doc, session)
             await _tell_approvers(store, session, {**doc, "_id": approval_id})

@@ -73,7 +73,10 @@ class TradeRepository:
         )
         await self._events.create_indexes([IndexModel([("startsOn", DESCENDING)], name="starts")])
         await self._approvals.create_indexes(
-            [IndexModel([("buyerOrgId", ASCENDING), ("status", ASCENDING), ("createdAt", DESCENDING)], name="org")]
+            [
+                IndexModel([("buyerOrgId", ASCENDING), ("status", ASCENDING), ("createdAt", DESCENDING)], name="org"),
+                IndexModel([("quotationId", ASCENDING), ("status", ASCENDING)], name="quotation"),
+            ]
         )
 
     # --- purchase approvals ------------------------------------------------------------------------------
@@ -83,6 +86,13 @@ class TradeRepository:
 
     async def approval(self, _id: ObjectId, session: AsyncClientSession | None = None) -> PurchaseApproval | None:
         doc = await self._approvals.find_one({"_id": _id}, session=session)
+        return PurchaseApproval.from_doc(doc) if doc else None
+
+    async def pending_approval_for(
+        self, quotation_id: ObjectId, revision: int, session: AsyncClientSession | None = None
+    ) -> PurchaseApproval | None:
+        query = {"quotationId": quotation_id, "revision": revision, "status": ApprovalStatus.PENDING.value}
+        doc = await self._approvals.find_one(query, session=session)
         return PurchaseApproval.from_doc(doc) if doc else None
 
     async def approvals(self, ids: list[ObjectId]) -> list[PurchaseApproval]:

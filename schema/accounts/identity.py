@@ -9,6 +9,7 @@ from strawberry.types import Info
 from market.accounts import sessions
 from market.accounts.sessions import SignedIn
 from schema.errors import UserError, returns_user_errors
+from schema.labels import Locale
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -134,6 +135,24 @@ class IdentityMutation:
         password: Secret,
     ) -> DonePayload:
         await sessions.reset_password(info.context.store, token, password)
+        return DonePayload(ok=True)
+
+    @strawberry.mutation(
+        description="Change your display name or the language of your emails. `errors`: REQUIRED, TOO_LONG."
+    )
+    @returns_user_errors(DonePayload)
+    async def update_my_profile(
+        self,
+        info: Info["Context", None],
+        name: Annotated[str | None, strawberry.argument(description="Your display name; unchanged if null.")] = None,
+        language: Annotated[
+            Locale | None, strawberry.argument(description="Of your emails; unchanged if null.")
+        ] = None,
+    ) -> DonePayload:
+        ctx = info.context
+        await sessions.update_profile(
+            ctx.store, ctx.require_viewer(), name=name, locale=language.value if language else None
+        )
         return DonePayload(ok=True)
 
     @strawberry.mutation(

@@ -16,6 +16,7 @@ from schema.accounts.members import Organisation
 from schema.catalog.types import BuyerOrganisation, Producer, Province
 from schema.enums import describe_enum
 from schema.errors import UserError, returns_user_errors
+from schema.labels import Locale
 from schema.pagination import After, CountedConnection, First, global_id, page_request, to_connection
 from schema.scalars import Vnd
 
@@ -111,6 +112,20 @@ class Me:
     async def api_keys(self, info: Info["Context", None]) -> list[ApiKey]:
         records = await info.context.store.accounts.keys_of(self.principal.account_id)
         return [ApiKey.from_record(r, self.principal) for r in records]
+
+    @strawberry.field(description="The email you sign in with; null for accounts without one.")
+    async def email(self, info: Info["Context", None]) -> str | None:
+        account = await info.context.store.accounts.get(self.principal.account_id)
+        return account.email if account else None
+
+    @strawberry.field(description="The language of your emails.")
+    async def language(self, info: Info["Context", None]) -> Locale:
+        account = await info.context.store.accounts.get(self.principal.account_id)
+        return Locale(account.locale) if account and account.locale in ("vi", "en") else Locale.VI
+
+    @strawberry.field(description="Whether this request came with a signed-in session rather than an API key.")
+    def signed_in(self) -> bool:
+        return self.principal.via_session
 
     @strawberry.field(description="Your role inside your organisation (narrowed by the key's scope); null outside one.")
     def organisation_role(self) -> MemberRole | None:

@@ -9,6 +9,7 @@ from strawberry.types.unset import UNSET
 
 from market.catalog.records import (
     CERTIFICATE_VALIDITY_MONTHS,
+    CertificateStatus,
     Certification,
     ProducerType,
     ProductGroup,
@@ -63,6 +64,10 @@ PRICE = f"Unit price before volume tiers, {PRICE_RANGE}."
 UNIT = "Selling unit, e.g. `chai 500ml`, `hộp 250g`; at most 50 characters."
 DESCRIPTION = f"Plain text, at most {MAX_DESCRIPTION:,} characters."
 MOQ = f"Minimum order quantity in selling units, {QUANTITY_RANGE}."
+PENDING_FIVE_STAR = (
+    "Proposed to the Ministry for 5★ and awaiting its decision (tiềm năng 5 sao). Not for a 5★ product "
+    "(INVALID); rating it 5★ clears it."
+)
 CERTIFICATE_NO = f"The OCOP certificate's number, at most {MAX_SHORT} characters."
 CERTIFIED_AT = f"Day of OCOP certification, from {EARLIEST_DAY} to today."
 VALID_UNTIL = (
@@ -181,6 +186,7 @@ class CreateProductInput:
     images: list[str] | None = strawberry.field(default=UNSET, description=IMAGES)
     external_id: str | None = strawberry.field(default=UNSET, description=EXTERNAL_ID)
     translations: list[ProductTranslationInput] | None = strawberry.field(default=UNSET, description=TRANSLATIONS)
+    pending_five_star: bool | None = strawberry.field(default=UNSET, description=PENDING_FIVE_STAR)
 
 
 @strawberry.input(
@@ -215,6 +221,9 @@ class UpdateProductInput:
     images: list[str] | None = strawberry.field(default=UNSET, description=f"{IMAGES} Replaces the whole list.")
     external_id: str | None = strawberry.field(default=UNSET, description=EXTERNAL_ID)
     translations: list[ProductTranslationInput] | None = strawberry.field(default=UNSET, description=TRANSLATIONS)
+    pending_five_star: bool | None = strawberry.field(
+        default=UNSET, description=f"{PENDING_FIVE_STAR} `null` clears it."
+    )
 
 
 @strawberry.input(
@@ -233,6 +242,9 @@ class ProductFilter:
         default=None,
         description="Any of these statuses; when omitted, every product you may see. DRAFT and ARCHIVED only "
         "match products you may see: your producer's, your province's as its OCOP office, or all as an admin.",
+    )
+    certificate_status: list[CertificateStatus] | None = strawberry.field(
+        default=None, description="Certificates in any of these states today (EXPIRED: past `validUntil`)."
     )
     updated_since: datetime | None = strawberry.field(
         default=None,

@@ -41,6 +41,7 @@ def _product_query(flt: ProductFilter | None) -> ProductQuery:
         producer_id=producer,
         statuses=tuple(flt.status or ()),
         updated_since=flt.updated_since,
+        certificate_statuses=tuple(flt.certificate_status or ()),
     )
 
 

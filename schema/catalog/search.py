@@ -5,15 +5,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.types import Info
-from strawberry.types.nodes import SelectedField
 
 from market.catalog import records as catalog
-from market.catalog.records import Certification, ProductGroup
+from market.catalog.records import CertificateStatus, Certification, ProductGroup
 from market.core.provinces import load_provinces
 from schema.catalog.types import Product
 from schema.enums import describe_enum
 from schema.pagination import After, Before, First, Last, PageInfo, decode_global_id, global_id, page_request
 from schema.scalars import Vnd
+from schema.selection import selected as _selected
 from search.documents import product_summary
 from search.interpret import Chip, ChipKind
 from search.query import SearchFilter, SearchSort
@@ -91,6 +91,9 @@ class ProductSearchFilter:
     producer: strawberry.ID | None = strawberry.field(default=None, description="A Producer id: its products only.")
     max_moq: int | None = strawberry.field(
         default=None, description="Minimum order quantity at most this many selling units."
+    )
+    certificate_status: list[CertificateStatus] | None = strawberry.field(
+        default=None, description="Certificates in any of these states today (EXPIRED: past `validUntil`)."
     )
 
 
@@ -326,21 +329,28 @@ _FACET_ATTRIBUTES = {
 }
 
 
-def _selected(selections: list[Any]) -> dict[str, list[Any]]:
-    """Selected field names -> their sub-selections (fragments flattened)."""
-    out: dict[str, list[Any]] = {}
-    for selection in selections:
-        if isinstance(selection, SelectedField):
-            out.setdefault(selection.name, []).extend(selection.selections)
-        else:  # inline fragment or fragment spread
-            for name, sub in _selected(selection.selections).items():
-                out.setdefault(name, []).extend(sub)
-    return out
+# The index attributes each field of a search hit's node reads (IndexedProduct); any other field converts the
+# whole record, which needs every attribute. `search.documents.SUMMARY_ATTRIBUTES` are always retrieved.
+_NODE_ATTRIBUTES = {
+    "__typename": (), "id": (), "name": (), "group": (), "stars": (), "priceVnd": (), "unit": (), "status": (),
+    "version": (), "description": ("description",), "category": ("category",), "moq": ("moq",),
+    "certifications": ("certifications",), "images": ("images",), "externalId": ("externalId",),
+}  # fmt: skip
 
 
-def _requested(info: Info["Context", None]) -> tuple[list[str], bool]:
-    """The facet attributes and whether highlights are needed, from what the client selected: Meilisearch
-    only computes what will be shown."""
+def _attributes(top: dict[str, list[Any]]) -> list[str] | None:
+    """The index attributes the selected node fields read; None when a field needs them all."""
+    wanted: list[str] = []
+    for name in _selected(_selected(top.get("edges", [])).get("node", [])):
+        if name not in _NODE_ATTRIBUTES:
+            return None
+        wanted += _NODE_ATTRIBUTES[name]
+    return wanted
+
+
+def _requested(info: Info["Context", None]) -> tuple[list[str], bool, list[str] | None]:
+    """The facet attributes, whether highlights are needed and the attributes to retrieve, from what the
+    client selected: Meilisearch only computes and sends what will be shown."""
     top = _selected(info.selected_fields[0].selections)
     facets: list[str] = []
     for name, sub in _selected(top.get("facets", [])).items():
@@ -350,7 +360,7 @@ def _requested(info: Info["Context", None]) -> tuple[list[str], bool]:
     if "priceRange" in top:
         facets.append("priceVnd")
     highlight = "highlights" in _selected(top.get("edges", []))
-    return facets, highlight
+    return facets, highlight, _attributes(top)
 
 
 def _filter(flt: ProductSearchFilter | None) -> SearchFilter:
@@ -365,6 +375,7 @@ def _filter(flt: ProductSearchFilter | None) -> SearchFilter:
         certifications=tuple(c.value for c in flt.certifications or ()),
         producer_id=decode_global_id(flt.producer, "Producer", "filter.producer") if flt.producer else None,
         max_moq=flt.max_moq,
+        certificate_statuses=tuple(flt.certificate_status or ()),
     )
 
 
@@ -415,7 +426,7 @@ class SearchQuery:
         ] = True,
     ) -> ProductSearchResult:
         ctx = info.context
-        facets, highlight = _requested(info)
+        facets, highlight, attributes = _requested(info)
         page = await ctx.search.search(
             query,
             page_request(first, after, last, before),
@@ -426,6 +437,7 @@ class SearchQuery:
             facets=facets,
             highlight=highlight,
             interpret_query=interpret,
+            attributes=attributes,
         )
         return _result(page)
 

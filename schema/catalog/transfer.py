@@ -14,7 +14,7 @@ from strawberry.types import Info
 from market.catalog.exporter import export_products
 from market.catalog.import_report import error_report
 from market.catalog.importer import ImportReport, RowError, import_products
-from market.catalog.policy import import_scope
+from market.catalog.policy import import_rights, import_scope
 from market.catalog.records import ProductStatus
 from market.catalog.repository import ProductFilter
 from market.core.table_writer import MEDIA_TYPES, Format
@@ -156,7 +156,7 @@ class TransferMutation:
         ] = TableFormat.XLSX,
     ) -> ImportProductsPayload:
         ctx = info.context
-        scope = import_scope(ctx.require_viewer())
+        scope = import_rights(ctx.require_viewer())
         with tempfile.TemporaryDirectory(prefix="ocop-import-") as tmp:
             source = Path(tmp) / "upload"
             await _saved(file, source)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
+from bson import ObjectId
 from strawberry import relay
 from strawberry.types import Info
 
@@ -13,12 +14,14 @@ from market.accounts.records import BuyerOrg as BuyerOrgRecord
 from market.catalog import policy
 from market.catalog import records as catalog
 from market.catalog.lots import lot_list
-from market.catalog.records import Certification, ProducerType, ProductGroup, ProductStatus
+from market.catalog.records import CertificateStatus, Certification, ProducerType, ProductGroup, ProductStatus
+from market.core.clock import today
 from market.core.provinces import Province as ProvinceRecord
 from market.core.provinces import load_provinces
 from schema.accounts.members import Organisation
 from schema.enums import describe_enum
 from schema.labels import Locale
+from schema.loaders import ready
 from schema.nodes import everyone, resolve_visible
 from schema.pagination import After, Before, CountedConnection, First, Last, page_request, to_connection
 from schema.scalars import Vnd
@@ -61,6 +64,16 @@ describe_enum(
         "and admins. `publishProduct` makes it public.",
         ProductStatus.PUBLISHED: "Public: listed, searchable and open to inquiries.",
         ProductStatus.ARCHIVED: "Withdrawn from the catalogue and search; cannot be edited until published again.",
+    },
+)
+describe_enum(
+    CertificateStatus,
+    "Where a product's OCOP certificate stands beyond its stars, on the day asked.",
+    {
+        CertificateStatus.VALID: "Within its validity (or its end date is unknown), with no higher rating pending.",
+        CertificateStatus.PENDING_5_STAR: "Rated 4★ and proposed to the Ministry for 5★, not yet decided "
+        "(tiềm năng 5 sao); still within its validity.",
+        CertificateStatus.EXPIRED: "Its last day of validity has passed: the product stays listed, flagged.",
     },
 )
 describe_enum(
@@ -161,9 +174,21 @@ class OcopCertificate:
         description="Last day of validity: 36 months after certification unless stated. Null when unknown."
     )
 
+    pending_five_star: bool = strawberry.field(
+        description="Proposed to the Ministry for 5★ and awaiting its decision (tiềm năng 5 sao)."
+    )
+
     @strawberry.field(description="False once `validUntil` has passed.")
     def is_valid(self) -> bool:
-        return self.valid_until is None or self.valid_until >= date.today()
+        return self.valid_until is None or self.valid_until >= today()
+
+    @strawberry.field(description="True once `validUntil` has passed (UTC day); the product stays listed.")
+    def expired(self) -> bool:
+        return not self.is_valid()
+
+    @strawberry.field(description="VALID, PENDING_5_STAR or EXPIRED today; EXPIRED wins over a pending rating.")
+    def status(self) -> CertificateStatus:
+        return catalog.certificate_status(self.valid_until, self.pending_five_star, today())
 
 
 # Scalar fields are plain attributes, filled from the record when the object is built: graphql-core reads
@@ -233,6 +258,20 @@ class Producer(Organisation):
 
         records = await info.context.loaders.documents_by_producer.load(self.record.id)
         return [Document.from_record(d) for d in await visible_documents(info, records)]
+
+
+def producer_node(record: catalog.Producer | None) -> Producer | None:
+    return Producer.from_record(record) if record else None
+
+
+def visible_product(info: Info["Context", None], product_id: ObjectId) -> "Product | None":
+    """The product as `Product.resolve_nodes` gives it, at once when already loaded (schema.loaders.ready)."""
+    viewer = info.context.viewer
+
+    def visible(record: catalog.Product | None) -> Product | None:
+        return Product.from_record(record) if record and policy.can_see_product(viewer, record) else None
+
+    return ready(info.context.loaders.product, product_id, visible)
 
 
 @strawberry.type(
@@ -305,13 +344,16 @@ class Product(relay.Node):
     def certificate(self) -> OcopCertificate:
         r = self.record
         return OcopCertificate(
-            stars=r.stars, number=r.certificate_no, certified_at=r.certified_at, valid_until=r.valid_until
+            stars=r.stars,
+            number=r.certificate_no,
+            certified_at=r.certified_at,
+            valid_until=r.valid_until,
+            pending_five_star=r.pending_five_star,
         )
 
     @strawberry.field(description="Who makes it; null only if the producer record is gone.")
-    async def producer(self, info: Info["Context", None]) -> Producer | None:
-        record = await info.context.loaders.producer.load(self.record.producer_id)
-        return Producer.from_record(record) if record else None
+    def producer(self, info: Info["Context", None]) -> Producer | None:
+        return ready(info.context.loaders.producer, self.record.producer_id, producer_node)
 
     @strawberry.field(description="Where it is certified: its current province, and the pre-2025 one if it differs.")
     def province(self) -> ProvinceRef:

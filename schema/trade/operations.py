@@ -27,6 +27,7 @@ from schema.pagination import (
 )
 from schema.scalars import Vnd
 from schema.trade.approvals import AcceptQuotationPayload
+from schema.trade.prefetch import deals_ahead, inquiries_ahead
 from schema.trade.types import Deal, Inquiry, Message, Quotation, TradeEvent
 from search.matchmaking import matcher_for
 from search.rfqs import board_narrowing
@@ -270,6 +271,7 @@ class TradeQuery:
         listing = await inquiries.inbox(
             ctx.store, ctx.require_viewer(), page_request(first, after, last, before), open_only=open_only
         )
+        await inquiries_ahead(info, [i for i, _ in listing.page.items])
         return to_connection(listing.page, Inquiry.from_record, listing.count)
 
     @strawberry.field(
@@ -310,6 +312,7 @@ class TradeQuery:
         listing = await ctx.board.open_requests(
             ctx.store, ctx.require_viewer(), query, narrowing, page_request(first, after, last, before)
         )
+        await inquiries_ahead(info, [i for i, _ in listing.page.items])
         return to_connection(listing.page, Inquiry.from_record, listing.count)
 
     @strawberry.field(
@@ -352,6 +355,7 @@ class TradeQuery:
         ctx = info.context
         request = page_request(first, after, last, before)
         listing = await deals.deal_list(ctx.store, ctx.require_viewer(), request, state=state)
+        await deals_ahead(info, [d for d, _ in listing.page.items])
         return to_connection(listing.page, Deal.from_record, listing.count)
 
     @strawberry.field(description="Trade events, latest first. Public.")

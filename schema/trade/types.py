@@ -2,20 +2,31 @@
 
 from collections.abc import Iterable
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from bson import ObjectId
 from strawberry import relay
 from strawberry.types import Info
 
+from market.accounts.records import BuyerOrg as BuyerOrgRecord
+from market.catalog import records as catalog
 from market.core.provinces import load_provinces
 from market.trade import policy
 from market.trade import records as trade
 from market.trade.events import event_report
 from market.trade.pipeline import DealState, Party
-from schema.catalog.types import BuyerOrganisation, PriceTier, Producer, Product, Province
+from schema.catalog.types import (
+    BuyerOrganisation,
+    PriceTier,
+    Producer,
+    Product,
+    Province,
+    producer_node,
+    visible_product,
+)
 from schema.enums import describe_enum
+from schema.loaders import ready, ready_many
 from schema.nodes import everyone, resolve_visible
 from schema.pagination import decode_global_id
 from schema.scalars import Vnd
@@ -100,21 +111,23 @@ describe_enum(
 )
 
 
-async def _buyer(info: Info["Context", None], org_id: ObjectId) -> BuyerOrganisation | None:
-    record = await info.context.loaders.buyer_org.load(org_id)
-    return BuyerOrganisation.from_record(record) if record else None
+# The nested objects of trade records come back at once when a list loaded them ahead (schema.loaders.ready,
+# schema/trade/prefetch.py), else as awaitables.
 
 
-async def _producer(info: Info["Context", None], producer_id: ObjectId) -> Producer | None:
-    record = await info.context.loaders.producer.load(producer_id)
-    return Producer.from_record(record) if record else None
+def _buyer(info: Info["Context", None], org_id: ObjectId) -> BuyerOrganisation | None:
+    def wrap(record: BuyerOrgRecord | None) -> BuyerOrganisation | None:
+        return BuyerOrganisation.from_record(record) if record else None
+
+    return ready(info.context.loaders.buyer_org, org_id, wrap)
 
 
-async def _product(info: Info["Context", None], product_id: ObjectId | None) -> Product | None:
-    if product_id is None:
-        return None
-    nodes = await Product.resolve_nodes(info=info, node_ids=[str(product_id)])
-    return nodes[0]
+def _producer(info: Info["Context", None], producer_id: ObjectId) -> Producer | None:
+    return ready(info.context.loaders.producer, producer_id, producer_node)
+
+
+def _product(info: Info["Context", None], product_id: ObjectId | None) -> Product | None:
+    return None if product_id is None else visible_product(info, product_id)
 
 
 async def _visible_quotations(
@@ -156,8 +169,8 @@ class Invitation:
     status: trade.InvitationStatus = strawberry.field(description="Whether it has quoted, and how that ended.")
 
     @strawberry.field(description="The invited producer.")
-    async def producer(self, info: Info["Context", None]) -> Producer | None:
-        return await _producer(info, self.record.producer_id)
+    def producer(self, info: Info["Context", None]) -> Producer | None:
+        return _producer(info, self.record.producer_id)
 
     @strawberry.field(description="The producer's products that matched, those you may see.")
     async def matched_products(self, info: Info["Context", None]) -> list[Product]:
@@ -238,8 +251,8 @@ class Quotation(relay.Node):
         return [QuotationRevision.from_record(r) for r in self.record.revisions]
 
     @strawberry.field(description="The producer that quoted.")
-    async def producer(self, info: Info["Context", None]) -> Producer | None:
-        return await _producer(info, self.record.producer_id)
+    def producer(self, info: Info["Context", None]) -> Producer | None:
+        return _producer(info, self.record.producer_id)
 
     @strawberry.field(description="The inquiry it answers; null if you may not see it.")
     async def inquiry(self, info: Info["Context", None]) -> "Inquiry | None":
@@ -329,14 +342,14 @@ class Inquiry(relay.Node):
         return self.record.effective_closed_reason
 
     @strawberry.field(description="The buyer that sent it.")
-    async def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
-        return await _buyer(info, self.record.buyer_org_id)
+    def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
+        return _buyer(info, self.record.buyer_org_id)
 
     @strawberry.field(
         description="The product of a direct inquiry; null for an RFQ, or when you may no longer see the product."
     )
-    async def product(self, info: Info["Context", None]) -> Product | None:
-        return await _product(info, self.record.product_id)
+    def product(self, info: Info["Context", None]) -> Product | None:
+        return _product(info, self.record.product_id)
 
     @strawberry.field(description="What an RFQ asks for; null for a direct inquiry.")
     def criteria(self) -> RfqCriteria | None:
@@ -364,10 +377,21 @@ class Inquiry(relay.Node):
         description="Quotations you may see: the buyer and admins see all, a producer only its own, an OCOP "
         "office those of its province's producers."
     )
-    async def quotations(self, info: Info["Context", None]) -> list[Quotation]:
-        records = await info.context.loaders.quotations_by_inquiry.load(self.record.id)
-        visible = await _visible_quotations(info, records, [self.record] * len(records))
-        return [Quotation.from_record(q) for q in visible]
+    def quotations(self, info: Info["Context", None]) -> list[Quotation]:
+        viewer, inquiry, producers = info.context.viewer, self.record, info.context.loaders.producer
+
+        def visible(records: list[trade.Quotation]) -> Any:
+            # Visibility also depends on the quoting producer's province.
+            def wrap(makers: list[catalog.Producer | None]) -> list[Quotation]:
+                return [
+                    Quotation.from_record(q)
+                    for q, maker in zip(records, makers, strict=True)
+                    if policy.can_see_quotation(viewer, q, inquiry, maker.address.province_code if maker else None)
+                ]
+
+            return ready_many(producers, [q.producer_id for q in records], wrap)
+
+        return ready(info.context.loaders.quotations_by_inquiry, inquiry.id, visible)
 
     @strawberry.field(
         description="The negotiation thread with one producer, oldest first (the buyer names it; a producer sees "
@@ -506,19 +530,19 @@ class Deal(relay.Node):
         )
 
     @strawberry.field(description="The buyer side.")
-    async def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
-        return await _buyer(info, self.record.buyer_org_id)
+    def buyer_organisation(self, info: Info["Context", None]) -> BuyerOrganisation | None:
+        return _buyer(info, self.record.buyer_org_id)
 
     @strawberry.field(description="The producer side.")
-    async def producer(self, info: Info["Context", None]) -> Producer | None:
-        return await _producer(info, self.record.producer_id)
+    def producer(self, info: Info["Context", None]) -> Producer | None:
+        return _producer(info, self.record.producer_id)
 
     @strawberry.field(
         description="The product traded: the direct inquiry's, or the producer's first matched product of an "
         "RFQ; null when none or when you may not see it."
     )
-    async def product(self, info: Info["Context", None]) -> Product | None:
-        return await _product(info, self.record.product_id)
+    def product(self, info: Info["Context", None]) -> Product | None:
+        return _product(info, self.record.product_id)
 
     @strawberry.field(description="The inquiry it came from; null if you may not see it.")
     async def inquiry(self, info: Info["Context", None]) -> Inquiry | None:
@@ -535,8 +559,8 @@ class Booth:
     record: strawberry.Private[trade.Booth]
 
     @strawberry.field(description="The producer exhibiting.")
-    async def producer(self, info: Info["Context", None]) -> Producer | None:
-        return await _producer(info, self.record.producer_id)
+    def producer(self, info: Info["Context", None]) -> Producer | None:
+        return _producer(info, self.record.producer_id)
 
     @strawberry.field(description="The products shown there, those you may see.")
     async def products(self, info: Info["Context", None]) -> list[Product]:

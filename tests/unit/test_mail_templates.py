@@ -47,6 +47,31 @@ PARAMS: dict[str, dict[str, Any]] = {
         "quotation": "Kẹo dừa sáp, bản 2",
     },
     "purchase_decided": {"name": "Bình", "decision": "approved", "amount": 125_000_000, "reason": ""},
+    "rfq_invitation": {
+        "name": "Hoa",
+        "producer": "HTX Dừa sáp Cầu Kè",
+        "buyer": "Saigon Co.op",
+        "request": "kẹo dừa 4 sao",
+        "quantity": "500 hộp",
+        "target": "48.000 ₫",
+        "message": "Hộp quà Tết",
+        "link": "https://ocop.example.vn/inquiries/SW5xdWlyeTox",
+        "unsubscribe": "https://ocop.example.vn/unsubscribe?token=t",
+    },
+    "event_notice": {
+        "name": "Hoa",
+        "event": "deal.state_changed",
+        "details": "AGREED → ORDERED",
+        "link": "https://ocop.example.vn/deals/RGVhbDox",
+        "unsubscribe": "https://ocop.example.vn/unsubscribe?token=t",
+    },
+    "event_digest": {
+        "name": "Hoa",
+        "count": 2,
+        "items": "- A: https://ocop.example.vn/a\n- B: https://ocop.example.vn/b",
+        "link": "https://ocop.example.vn/notifications",
+        "unsubscribe": "https://ocop.example.vn/unsubscribe?token=t",
+    },
 }
 
 

@@ -1,0 +1,1 @@
+"""Notifications in the app, email preferences and webhooks (market/notifications/)."""
