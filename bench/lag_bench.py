@@ -1,5 +1,9 @@
 """Mutation-to-searchable lag, through the real API process and the real sync worker process.
 
+Measured one mutation at a time, and under a steady write rate (PACED_RATE writes a second, each started on
+its own clock and measured on its own, so a slow one does not slow the rate): the worker then has changes
+arriving while earlier ones are still being indexed.
+
 Each round sends a mutation over GraphQL as an admin, then polls Meilisearch every 5 ms with a raw
 search for a token unique to the round, until the product's document is found at the version the
 mutation returned. The lag runs from the mutation's response to the poll that found it, so it is exact
@@ -16,6 +20,7 @@ import random
 import secrets
 import string
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,6 +56,8 @@ from search.documents import product_document
 from search.settings import PRODUCT_SETTINGS
 
 ROUNDS = 200
+PACED_RATE = 20.0
+PACED_ROUNDS = 200
 SEED_ROWS = 200
 POLL_SECONDS = 0.005
 VISIBLE_TIMEOUT = 60.0
@@ -68,6 +75,8 @@ class LagFigures:
     update_rtt: Latencies
     publish_lag: Latencies
     create_publish_rtt: Latencies
+    raw_paced: Latencies
+    update_paced: Latencies
 
 
 @dataclass(slots=True)
@@ -136,16 +145,28 @@ async def _raw_index(bench: Bench, uid: str, documents: list[dict[str, Any]]) ->
     await bench.meili.wait_tasks(tasks, timeout=120)
 
 
-async def _raw_rounds(bench: Bench, rng: random.Random) -> Latencies:
-    """Write to MongoDB, then send the projected document to Meilisearch directly: no worker in between."""
+async def _paced(one: Callable[[int], Awaitable[float]], rounds: int, rate: float) -> Latencies:
+    """`one(i)` started every 1/rate seconds, whether or not the earlier ones are done."""
+    began = time.perf_counter()
+
+    async def at(i: int) -> float:
+        await asyncio.sleep(max(0.0, began + i / rate - time.perf_counter()))
+        return await one(i)
+
+    return Latencies(tuple(await asyncio.gather(*(at(i) for i in range(rounds)))))
+
+
+async def _raw_rounds(bench: Bench, rng: random.Random) -> tuple[Latencies, Latencies]:
+    """Write to MongoDB, then send the projected document to Meilisearch directly: no worker in between. One
+    at a time, then PACED_RATE a second."""
     uid = f"{bench.settings.index_prefix}raw_products"
     raw = bench.store.db["raw_products"]
     products = await bench.store.db["products"].find({"status": "published"}).to_list(None)
     producers = {d["_id"]: Producer.from_doc(d) for d in await bench.store.db["producers"].find().to_list(None)}
     await raw.insert_many([dict(p) for p in products])
     await _raw_index(bench, uid, [product_document(Product.from_doc(p), producers[p["producerId"]]) for p in products])
-    lags = []
-    for i in range(ROUNDS):
+
+    async def one(i: int) -> float:
         current = products[i % len(products)]
         token = _token(rng)
         updated = await raw.find_one_and_update(
@@ -158,8 +179,31 @@ async def _raw_rounds(bench: Bench, rng: random.Random) -> Latencies:
             raise RuntimeError(f"raw product {current['_id']} disappeared")
         document = product_document(Product.from_doc(updated), producers[updated["producerId"]])
         await bench.meili.add_documents(uid, [document])
-        lags.append(await _lag(bench.meili, uid, token, document["id"], document["version"], written))
-    return Latencies(tuple(lags))
+        return await _lag(bench.meili, uid, token, document["id"], document["version"], written)
+
+    sequential = Latencies(tuple([await one(i) for i in range(ROUNDS)]))
+    return sequential, await _paced(one, PACED_ROUNDS, PACED_RATE)
+
+
+async def _paced_update_rounds(
+    http: httpx.AsyncClient, bench: Bench, targets: list[Target], rng: random.Random
+) -> Latencies:
+    order = rng.sample(targets, len(targets))  # consecutive writes touch different products
+
+    async def one(i: int) -> float:
+        target = order[i % len(order)]
+        token = _token(rng)
+        variables = {
+            "id": product_gid(target.product_id),
+            "v": target.version,
+            "input": {"name": f"{target.name[:150]} {token}"},
+        }
+        product = await _mutate(http, UPDATE, variables)
+        answered = time.perf_counter()
+        target.version = product["version"]
+        return await _lag(bench.meili, bench.index_uid, token, str(target.product_id), target.version, answered)
+
+    return await _paced(one, PACED_ROUNDS, PACED_RATE)
 
 
 async def _wait_caught_up(bench: Bench, worker: Child, expected: int, timeout: float = 120.0) -> None:
@@ -233,7 +277,7 @@ async def measure() -> LagFigures:
         targets, producer, key = await _seed(bench)
         expected = await bench.store.db["products"].count_documents({"status": {"$ne": "archived"}})
         note(f"lag: {ROUNDS} × raw find_one_and_update + add_documents")
-        raw_lag = await _raw_rounds(bench, rng)
+        raw_lag, raw_paced = await _raw_rounds(bench, rng)
         note("lag: starting the worker and API subprocesses")
         async with worker_process(bench.settings) as worker, api_server(bench.settings) as url:
             await _wait_caught_up(bench, worker, expected)
@@ -242,7 +286,9 @@ async def measure() -> LagFigures:
                 update_lag, update_rtt = await _update_rounds(http, bench, targets, rng)
                 note(f"lag: {ROUNDS} × createProduct + publishProduct")
                 publish_lag, publish_rtt = await _create_publish_rounds(http, bench, producer, rng)
-    return LagFigures(raw_lag, update_lag, update_rtt, publish_lag, publish_rtt)
+                note(f"lag: {PACED_ROUNDS} × updateProduct at {PACED_RATE:g} writes/s")
+                update_paced = await _paced_update_rounds(http, bench, targets, rng)
+    return LagFigures(raw_lag, update_lag, update_rtt, publish_lag, publish_rtt, raw_paced, update_paced)
 
 
 def report(f: LagFigures) -> tuple[str, list[SummaryRow]]:
@@ -258,6 +304,8 @@ def report(f: LagFigures) -> tuple[str, list[SummaryRow]]:
             row("updateProduct → searchable", f.update_lag),
             row("createProduct + publishProduct round trips", f.create_publish_rtt),
             row("publishProduct → searchable", f.publish_lag),
+            row(f"raw → searchable at {PACED_RATE:g} writes/s", f.raw_paced),
+            row(f"updateProduct → searchable at {PACED_RATE:g} writes/s", f.update_paced),
         ],
     )
 
@@ -277,6 +325,12 @@ def report(f: LagFigures) -> tuple[str, list[SummaryRow]]:
             lag(f.publish_lag),
             "the same floor",
             f"{ratio(f.publish_lag.p50, f.raw_lag.p50)} (p50)",
+        ),
+        SummaryRow(
+            f"`updateProduct` → searchable at {PACED_RATE:g} writes/s, p50 / p95 / max",
+            lag(f.update_paced),
+            f"{lag(f.raw_paced)} (the raw floor at the same rate)",
+            f"{ratio(f.update_paced.p50, f.raw_paced.p50)} (p50)",
         ),
     ]
     return table, summary

@@ -37,7 +37,7 @@ async def _settle(value: Any) -> Any:
 def ready(loader: DataLoader[K, V], key: K, then: Callable[[V], Any]) -> Any:
     """`then(value)` at once when the loader already holds the key's value, else an awaitable of it.
 
-    A nested field of a list page whose records a resolver loaded ahead (schema/trade/prefetch.py) is then
+    A nested field of a list page whose records a resolver loaded ahead (schema/prefetch.py) is then
     resolved without a coroutine, a task and a turn of the event loop per object: the short execution path
     (schema/execution.py) completes the whole page in one walk. `then` may itself answer with an awaitable."""
     if _held(loader, key):

@@ -20,7 +20,7 @@ from typing import Any
 
 from bson import Timestamp
 
-DEPTH = 8
+DEPTH = 1
 
 
 @dataclass(slots=True)

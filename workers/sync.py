@@ -48,7 +48,7 @@ IDLE_COMMIT_SECONDS = 5.0
 # at 25 ms, each a fraction of a millisecond of server time).
 MAX_AWAIT_MS = 25
 # Events read at most into one batch while a backlog lasts (a bulk write); `batch_size` otherwise.
-BULK_BATCH = 8000
+BULK_BATCH = 500
 TASK_TIMEOUT = 120.0
 
 

@@ -42,6 +42,7 @@ class ProductChangeLog:
         head = await self._counters.find_one_and_update(
             {"_id": COUNTER}, {"$inc": {"seq": 1}}, upsert=True, return_document=ReturnDocument.AFTER, session=session
         )
+        assert head is not None  # an upsert returning the document after it always has one
         at = utcnow()
         docs = [{**row, "_id": ObjectId(), "seq": head["seq"], "i": i, "at": at} for i, row in enumerate(rows)]
         await self._rows.insert_many(docs, session=session)

@@ -25,6 +25,7 @@ from schema.pagination import (
     page_request,
     to_connection,
 )
+from schema.prefetch import producers_ahead
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -87,8 +88,9 @@ class CatalogQuery:
         info: Info["Context", None],
         id: Annotated[strawberry.ID, strawberry.argument(description="A Product id.")],
     ) -> Product | None:
-        nodes = await Product.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Product", "id")])
-        return nodes[0]
+        node = (await Product.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Product", "id")]))[0]
+        await producers_ahead(info, [node.record] if node else [], page=False)
+        return node
 
     @strawberry.field(
         description="One producer; null when it does not exist. An id of another type is a top-level INVALID error."
@@ -127,6 +129,7 @@ class CatalogQuery:
         )
         for product, _ in listing.page.items:
             ctx.loaders.product.prime(product.id, product)
+        await producers_ahead(info, [p for p, _ in listing.page.items], page=True)
         return to_connection(listing.page, Product.from_record, listing.count)
 
     @strawberry.field(

@@ -25,9 +25,9 @@ from schema.pagination import (
     page_request,
     to_connection,
 )
+from schema.prefetch import deals_ahead, inquiries_ahead
 from schema.scalars import Vnd
 from schema.trade.approvals import AcceptQuotationPayload
-from schema.trade.prefetch import deals_ahead, inquiries_ahead
 from schema.trade.types import Deal, Inquiry, Message, Quotation, TradeEvent
 from search.matchmaking import matcher_for
 from search.rfqs import board_narrowing

@@ -112,7 +112,7 @@ describe_enum(
 
 
 # The nested objects of trade records come back at once when a list loaded them ahead (schema.loaders.ready,
-# schema/trade/prefetch.py), else as awaitables.
+# schema/prefetch.py), else as awaitables.
 
 
 def _buyer(info: Info["Context", None], org_id: ObjectId) -> BuyerOrganisation | None:

@@ -1,4 +1,5 @@
-"""Loading ahead what the selected fields of a page of inquiries or deals will read.
+"""Loading ahead what the selected fields of a product, or of a page of products, inquiries or deals, will
+read.
 
 Resolved one object at a time, an inbox page of 50 inquiries with their product, its producer, the invited
 producers and the quotations awaits about 200 nested fields, each a coroutine, a task and a turn of the event
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from strawberry.types import Info
 
+from market.catalog import records as catalog
 from market.trade import records as trade
-from schema.selection import node_fields, selected
+from schema.selection import node_fields, selected, top_fields
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -59,3 +61,10 @@ async def deals_ahead(info: Info["Context", None], deals: list[trade.Deal]) -> N
         loads.append(loaders.producer.load_many([d.producer_id for d in deals]))
     if loads:
         await asyncio.gather(*loads)
+
+
+async def producers_ahead(info: Info["Context", None], products: list[catalog.Product], *, page: bool) -> None:
+    """The producers of a product (`page` false) or of a page of products, when their `producer` is selected."""
+    fields = node_fields(info) if page else top_fields(info)
+    if "producer" in fields and products:
+        await info.context.loaders.producer.load_many([p.producer_id for p in products])
