@@ -20,6 +20,8 @@ from market.catalog.importer import ImportReport, import_products
 from market.catalog.records import Product
 from market.core.provinces import load_provinces
 from market.core.text import nfc
+from market.notifications.channels import InApp
+from market.notifications.fanout import fan_out_pending
 from market.store import Store
 from market.trade.deals import advance_deal, sign_mou
 from market.trade.events import create_trade_event
@@ -161,6 +163,9 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
     if await store.trade.has_no_inquiries():
         history = json.loads((DEMO_DIR / "trade.json").read_text(encoding="utf-8"))
         await TradeSeeder(store, created_buyers, members, principal(admin)).run(history)
+        # The history's events become in-app notifications only: nobody is emailed about trade of the past.
+        while (await fan_out_pending(store, channels=(InApp(),))).events:
+            pass
         seeded = True
     return DemoResult(
         report=report,

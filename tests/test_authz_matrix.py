@@ -16,6 +16,7 @@ from market.accounts.services import create_account, issue_api_key
 from market.trade.inquiries import Match, submit_inquiry
 from market.trade.quotations import accept_quotation, submit_quotation
 from market.trade.records import Criteria
+from schema.execution import COUNTS
 from tests.conftest import Catalogue, CommandCounter
 
 ROLES = ("buyer", "other_buyer", "maker", "rival", "outsider", "office", "other_office", "admin", "anonymous")
@@ -203,6 +204,17 @@ async def test_inbox_and_deal_pages_cost_constant_round_trips(
     assert sorted(small) == sorted(large) and len(large) <= 6, large
     small, large = await commands_for(deals, 2), await commands_for(deals, 12)
     assert sorted(small) == sorted(large) and len(large) <= 7, large
+
+    # The page's records are loaded ahead (schema/prefetch.py): its nested fields answer at once, and the short
+    # execution path completes the whole page in one walk, handing nothing back to graphql-core.
+    page = """query($n: Int) { inquiries(first: $n) { edges { node { id status quantity unit
+      product { name priceVnd producer { name verified } } invitations { status producer { name } }
+      quotations { current { unitPriceVnd leadTimeDays } } buyerOrganisation { name } } } } }"""
+    before = (COUNTS.objects, COUNTS.fields, COUNTS.handed_back)
+    edges = (await catalogue.api.data(page, {"n": 12}, as_=scene["keys"]["buyer"]))["inquiries"]["edges"]
+    assert len(edges) == 12 and all(e["node"]["product"]["producer"]["name"] for e in edges)
+    assert all(e["node"]["quotations"][0]["current"]["unitPriceVnd"] == 1000 for e in edges)
+    assert (COUNTS.objects, COUNTS.fields, COUNTS.handed_back) == (before[0] + 1, before[1], before[2])
 
 
 # --- paths that must ask the same policy as `inquiry(id)` and `deal(id)`: the RFQ board and event reports --------

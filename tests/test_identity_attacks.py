@@ -19,6 +19,8 @@ from bson import ObjectId
 
 from api.clients import client_of
 from api.settings import Settings
+from devservices.mailbox import Mailbox
+from market.accounts import throttle
 from market.accounts.records import MemberRole, OrgStatus, Role
 from market.accounts.services import create_account, issue_api_key
 from market.catalog.records import ProducerType, ProductStatus
@@ -43,7 +45,9 @@ KEY = """mutation($n: String!, $s: MemberRole) { createApiKey(name: $n, scope: $
 REVOKE = "mutation($id: ID!) { revokeApiKey(id: $id) { errors { field code } } }"
 RESET = "mutation($e: String!) { requestPasswordReset(email: $e) { ok errors { field code message } } }"
 ERASE = "mutation($p: String!) { deleteMyAccount(password: $p) { ok errors { code } } }"
-SUBMIT = "mutation($input: SubmitInquiryInput!) { submitInquiry(input: $input) { inquiry { id } errors { field code } } }"
+SUBMIT = (
+    "mutation($input: SubmitInquiryInput!) { submitInquiry(input: $input) { inquiry { id } errors { field code } } }"
+)
 QUOTE = """mutation($i: ID!, $p: Vnd!) { submitQuotation(inquiryId: $i, input: {unitPriceVnd: $p, leadTimeDays: 7}) {
   quotation { id current { number } } errors { code } } }"""
 ACCEPT = """mutation($id: ID!, $r: Int!) { acceptQuotation(id: $id, revision: $r) {
@@ -224,6 +228,17 @@ async def test_password_reset_answers_alike_for_known_unknown_and_passwordless_e
     assert answers == [{"ok": True, "errors": []}] * 3
 
 
+async def test_password_reset_mails_cannot_flood_an_inbox(
+    live: Api, world: World, store: Store, settings: Settings
+) -> None:
+    buyer_org = await org(store, Role.BUYER)
+    _, _, known = await person(live, store, buyer_org, Role.BUYER, MemberRole.OWNER, password=PASSWORD)
+    for variant in (known, known.upper(), f" {known}", known, known, known):
+        assert (await live.data(RESET, {"e": variant}))["requestPasswordReset"] == {"ok": True, "errors": []}
+    await delivered(store, settings, known)
+    assert len(Mailbox.of(settings).latest(to=known)) == throttle.RESET_MAILS
+
+
 async def test_sign_up_with_a_taken_email_says_so_as_documented(live: Api, world: World, store: Store) -> None:
     """registerOrganisation answers DUPLICATE on `owner.email` for an email that has an account, in any case:
     the issue makes emails unique and the mutation documents DUPLICATE, so a sign-up form can say "sign in
@@ -259,19 +274,13 @@ async def from_address(live: Api) -> AsyncIterator[Any]:
         await c.aclose()
 
 
-def fresh_ipv4() -> str:
-    return f"198.51.100.{secrets.randbelow(250) + 1}-{tag()}".split("-")[0]
-
-
 async def test_email_variants_share_one_throttle(live: Api, world: World, store: Store, from_address: Any) -> None:
     buyer_org = await org(store, Role.BUYER)
     _, _, address = await person(live, store, buyer_org, Role.BUYER, MemberRole.OWNER, password=PASSWORD)
     variants = [address, address.upper(), f"  {address}", f"{address}\t", address.title()]
     client = from_address(f"2001:db8:{secrets.randbelow(9000) + 1000}::1")
     for n in range(10):
-        assert codes(await sign_in(client, variants[n % len(variants)], f"guess number {n}")) == [
-            "INVALID_CREDENTIALS"
-        ]
+        assert codes(await sign_in(client, variants[n % len(variants)], f"guess number {n}")) == ["INVALID_CREDENTIALS"]
     assert codes(await sign_in(client, address)) == ["TOO_MANY_ATTEMPTS"]
 
 
@@ -462,9 +471,7 @@ async def test_a_scoped_key_acts_only_within_its_scope(api: Api, trade: Trade) -
     api.keys["erp"] = created["key"]
     other = (await api.data(KEY, {"n": "Shop"}, as_=trade.owner))["createApiKey"]
     assert codes((await api.data(KEY, {"n": "more"}, as_="erp"))["createApiKey"]) == ["FORBIDDEN"]
-    assert codes((await api.data(INVITE, {"e": email("x"), "r": "VIEWER"}, as_="erp"))["inviteMember"]) == [
-        "FORBIDDEN"
-    ]
+    assert codes((await api.data(INVITE, {"e": email("x"), "r": "VIEWER"}, as_="erp"))["inviteMember"]) == ["FORBIDDEN"]
     assert codes((await api.data(SUBMIT, {"input": {"productId": trade.product, "quantity": 1, "unit": "hộp"}},
                                  as_="erp"))["submitInquiry"]) == ["FORBIDDEN"]  # fmt: skip
     # A read-only key revokes no key of its account, itself included: to it they look like no key at all.
@@ -517,7 +524,7 @@ async def scoped(api: Api, owner: str, scope: str) -> str:
 
 async def test_a_producer_viewer_changes_nothing(api: Api, trade: Trade, world: World, store: Store) -> None:
     draft = await product(store, ObjectId(world.producer_id), ProductStatus.DRAFT)
-    version = (await store.products.get(ObjectId(json_id(draft))))
+    version = await store.products.get(ObjectId(json_id(draft)))
     assert version is not None
     producer = await store.producers.get(ObjectId(world.producer_id))
     assert producer is not None
@@ -592,23 +599,22 @@ async def test_an_unverified_producer_publishes_through_no_path(
     assert [(e["field"], e["code"]) for e in published["rowErrors"]] == [("status", "ORG_NOT_VERIFIED")]
     drafts = await upload(api, IMPORT, {}, "sp.jsonl", import_file(producer.name), owner)
     assert drafts["created"] == 1 and drafts["rowErrors"] == []
-    assert await store.db["products"].count_documents(
-        {"producerId": producer_id, "status": ProductStatus.PUBLISHED.value}
-    ) == 0
+    assert (
+        await store.db["products"].count_documents({"producerId": producer_id, "status": ProductStatus.PUBLISHED.value})
+        == 0
+    )
 
 
 # --- approvals ------------------------------------------------------------------------------------------------
 
 
 async def limited(api: Api, trade: Trade, limit: int = 1000) -> None:
-    answer = (await api.data(LIMIT, {"id": gid("Member", trade.member_id), "l": limit}, as_=trade.owner))
+    answer = await api.data(LIMIT, {"id": gid("Member", trade.member_id), "l": limit}, as_=trade.owner)
     assert answer["setSpendingLimit"]["errors"] == []
 
 
 async def waiting(api: Api, trade: Trade, quotation: str | None = None) -> str:
-    answer = (await api.data(ACCEPT, {"id": quotation or trade.quotation, "r": 1}, as_=trade.member))[
-        "acceptQuotation"
-    ]
+    answer = (await api.data(ACCEPT, {"id": quotation or trade.quotation, "r": 1}, as_=trade.member))["acceptQuotation"]
     assert answer["errors"] == [] and answer["approval"]["status"] == "PENDING", answer
     return str(answer["approval"]["id"])
 
@@ -626,9 +632,6 @@ async def test_approvals_are_decided_only_by_their_own_organisation(api: Api, tr
     for who in (stranger, "coordinator", "producer", trade.viewer):
         node = await api.data("query($id: ID!) { node(id: $id) { id } }", {"id": approval}, as_=who)
         assert node["node"] is None, who
-    # the member's own scoped key is the member too
-    own = (await api.data(KEY, {"n": "mine"}, as_="admin"))  # admins may make keys; members may not
-    assert own["createApiKey"]["errors"] == []
 
 
 async def test_approving_after_the_quotation_moved_on(api: Api, trade: Trade) -> None:
@@ -742,14 +745,15 @@ async def test_exported_data_is_only_the_persons_own(api: Api, trade: Trade, sto
     for other in others:
         assert other.email is not None and other.email not in exported
         assert str(other.id) not in exported
-    assert "passwordHash" not in exported and "hash" not in json.loads(exported)["apiKeys"][0] if json.loads(
-        exported)["apiKeys"] else True  # fmt: skip
+    assert "passwordHash" not in exported and '"hash"' not in exported
 
 
 # --- invitations ----------------------------------------------------------------------------------------------
 
 
-async def invitation(live: Api, store: Store, settings: Settings, inviter: str, role: str = "MEMBER") -> tuple[str, str]:
+async def invitation(
+    live: Api, store: Store, settings: Settings, inviter: str, role: str = "MEMBER"
+) -> tuple[str, str]:
     address = email("invited")
     assert (await live.data(INVITE, {"e": address, "r": role}, as_=inviter))["inviteMember"]["errors"] == []
     return address, token_in(await delivered(store, settings, address))
@@ -808,3 +812,19 @@ async def test_an_expired_quotation_cannot_be_approved(api: Api, trade: Trade, s
     )
     answer = (await api.data(APPROVE, {"id": approval}, as_=trade.owner))["approvePurchase"]
     assert codes(answer) == ["INVALID_STATE"] and answer["deal"] is None
+
+
+async def test_an_erased_person_leaves_no_name_in_approvals_or_deals(
+    api: Api, live: Api, trade: Trade, store: Store
+) -> None:
+    requester = await signed_in(live, store, trade.buyer_org, MemberRole.MEMBER)
+    name = (await store.accounts.get(requester.account_id)).name  # type: ignore[union-attr]
+    await store.accounts.update(requester.account_id, {"spendingLimitVnd": 1000})
+    live.keys["requester"] = requester.session["accessToken"]
+    accepted = (await live.data(ACCEPT, {"id": trade.quotation, "r": 1}, as_="requester"))["acceptQuotation"]
+    approved = (await api.data(APPROVE, {"id": accepted["approval"]["id"]}, as_=trade.owner))["approvePurchase"]
+    assert approved["errors"] == []
+    assert (await live.data(ERASE, {"p": PASSWORD}, as_="requester"))["deleteMyAccount"]["ok"] is True
+    approval = await store.db["purchase_approvals"].find_one({"requestedBy": requester.account_id})
+    deal = await store.db["deals"].find_one({"_id": ObjectId(json_id(approved["deal"]["id"]))})
+    assert name not in json.dumps([approval, deal], default=str)

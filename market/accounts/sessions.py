@@ -124,8 +124,11 @@ async def request_password_reset(store: Store, email: str) -> None:
     email = normal_email(email)
     if errors := email_errors(email, "email"):
         raise DomainError(errors)
+    # Counted for every email, known or not, so that neither the answer nor its work tells them apart; past
+    # the limit nothing is sent, and no one can fill a person's inbox with reset mails.
+    (asked,) = await store.accounts.count_attempt(f"reset:{email}")
     found = await store.accounts.credentials(email)
-    if found is None:
+    if found is None or asked > throttle.RESET_MAILS:
         return
     account = found[0]
     secret = new_secret()

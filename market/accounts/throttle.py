@@ -9,6 +9,7 @@ WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 10  # failures in WINDOW after which sign-in with this email is refused until it passes
 ADDRESS_LIMIT = 50  # failures from one address (guessing across many emails)
 FREE_FAILURES = 3
+RESET_MAILS = 3  # password reset mails to one email in WINDOW; more requests answer the same and send none
 
 
 def delay_seconds(failures: int) -> float:

@@ -36,9 +36,15 @@ COLUMNS: tuple[Column, ...] = (
     Column("producerType", "Loại hình chủ thể", ("Loại hình",)),
     Column("ocopStars", "Số sao", ("Hạng sao", "Xếp hạng", "Sao", "stars")),
     Column("priceVnd", "Giá (VNĐ)", ("Giá bán", "Giá", "Đơn giá", "Giá (đồng)", "Giá bán (VNĐ)", "price")),
-    Column("unit", "Đơn vị tính", ("ĐVT", "Quy cách")),
+    Column("unit", "Đơn vị tính", ("ĐVT",)),
     Column("moq", "Số lượng tối thiểu", ("Đơn hàng tối thiểu", "SL tối thiểu")),
     Column("priceTiers", "Giá theo số lượng", ("Bậc giá",)),
+    # A row with any of these is one variant (pack size) of its product; rows with the same "Mã sản phẩm" are
+    # the product's variants, and their price, unit, minimum order and tiers are the variant's.
+    Column("variantId", "Mã quy cách", ("Mã biến thể", "Mã phân loại")),
+    Column("packaging", "Quy cách", ("Quy cách đóng gói", "Bao bì", "Kiểu đóng gói", "Đóng gói")),
+    Column("netQuantity", "Dung tích/Khối lượng", ("Khối lượng tịnh", "Dung tích", "Khối lượng", "Thể tích")),
+    Column("gtin", "Mã vạch", ("GTIN", "Barcode", "EAN", "Mã vạch GTIN")),
     Column("certifications", "Chứng nhận", ("Chứng nhận khác", "Tiêu chuẩn")),
     Column("certificateNo", "Số giấy chứng nhận", ("Số chứng nhận", "Số GCN")),
     Column("certifiedAt", "Ngày cấp", ("Ngày chứng nhận", "Ngày cấp giấy chứng nhận")),
@@ -53,8 +59,11 @@ COLUMNS: tuple[Column, ...] = (
 EXPORTED: tuple[Column, ...] = tuple(c for c in COLUMNS if c.key)
 DATE_KEYS = frozenset({"certifiedAt", "validUntil"})
 TEXT_KEYS = frozenset(
-    {"externalId", "name", "description", "category", "province", "commune", "producer", "unit", "certificateNo"}
-)
+    {
+        "externalId", "name", "description", "category", "province", "commune", "producer", "unit",
+        "certificateNo", "variantId", "packaging", "netQuantity", "gtin",
+    }
+)  # fmt: skip
 # Error fields named after the value rather than the column.
 _FIELD_COLUMN = {"stars": "ocopStars"}
 

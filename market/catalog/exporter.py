@@ -19,7 +19,7 @@ from bson import ObjectId
 
 from market.catalog import policy
 from market.catalog.columns import EXPORTED
-from market.catalog.records import CERTIFICATION_LABELS, Certification, Producer, ProductStatus
+from market.catalog.records import CERTIFICATION_LABELS, Certification, Producer, ProductStatus, variants_from_doc
 from market.catalog.repository import ProductFilter
 from market.core.clock import as_day
 from market.core.messages import ENUM_LABELS
@@ -33,6 +33,7 @@ BATCH = 1000
 # The English text of a product, in the columns market/catalog/translations.py reads.
 TRANSLATION_HEADERS = ("Tên tiếng Anh", "Mô tả tiếng Anh")
 HEADER = [*(c.header for c in EXPORTED), *TRANSLATION_HEADERS]
+EXPORTED_KEYS = [c.key for c in EXPORTED]
 # An import never archives, so an export leaves archived products out unless asked for them.
 DEFAULT_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.DRAFT)
 
@@ -48,8 +49,36 @@ def _label(enum: str, value: str) -> str:
     return ENUM_LABELS[enum][value.upper()]["vi"]
 
 
+def export_rows(doc: dict[str, Any], producer: Producer | None) -> list[list[Any]]:
+    """One product as rows of HEADER cells: one row, or one per variant, which carries the variant's price,
+    unit, minimum order and tiers and repeats the product's other cells."""
+    row = export_row(doc, producer)
+    variants = variants_from_doc(doc.get("variants"))
+    if not variants:
+        return [row]
+    rows = []
+    for variant in variants:
+        cells = dict(zip(EXPORTED_KEYS, row, strict=False))
+        cells.update(
+            variantId=variant.id,
+            packaging=variant.packaging,
+            netQuantity=variant.net_quantity.shown() if variant.net_quantity else None,
+            gtin=variant.gtin,
+            priceVnd=variant.price_vnd,
+            unit=variant.unit,
+            moq=variant.moq,
+            priceTiers=_tiers(variant.to_doc()["priceTiers"]),
+        )
+        rows.append([*(cells[k] for k in EXPORTED_KEYS), *row[len(EXPORTED_KEYS) :]])
+    return rows
+
+
+def _tiers(tiers: list[dict[str, int]] | None) -> str | None:
+    return json.dumps(tiers, ensure_ascii=False) if tiers else None
+
+
 def export_row(doc: dict[str, Any], producer: Producer | None) -> list[Any]:
-    """One product as the cells of HEADER."""
+    """One product as the cells of HEADER, without its variants."""
     cert = doc.get("certificate") or {}
     province = doc.get("formerProvince")
     if not province:
@@ -70,7 +99,7 @@ def export_row(doc: dict[str, Any], producer: Producer | None) -> list[Any]:
         "priceVnd": doc["priceVnd"],
         "unit": doc["unit"],
         "moq": doc.get("moq", 1),
-        "priceTiers": json.dumps(doc["priceTiers"], ensure_ascii=False) if doc.get("priceTiers") else None,
+        "priceTiers": _tiers(doc.get("priceTiers")),
         "certifications": "; ".join(CERTIFICATION_LABELS[Certification(c)] for c in doc.get("certifications") or []),
         "certificateNo": cert.get("number"),
         "certifiedAt": as_day(cert.get("certifiedAt")),
@@ -78,6 +107,10 @@ def export_row(doc: dict[str, Any], producer: Producer | None) -> list[Any]:
         "pendingFiveStar": "có" if cert.get("pendingFiveStar") else None,
         "images": "; ".join(doc.get("images") or []),
         "status": _label("ProductStatus", doc["status"]),
+        "variantId": None,
+        "packaging": None,
+        "netQuantity": None,
+        "gtin": None,
     }
     return [*(values[c.key] for c in EXPORTED), english.get("name"), english.get("description")]
 
@@ -106,7 +139,8 @@ async def export_products(
             producer_ids = list({d["producerId"] for d in docs})
             producers: dict[ObjectId, Producer] = {p.id: p for p in await store.producers.get_many(producer_ids)}
             for doc in docs:
-                writer.row(export_row(doc, producers.get(doc["producerId"])))
+                for row in export_rows(doc, producers.get(doc["producerId"])):
+                    writer.row(row)
             written += len(docs)
             if progress:
                 progress(written, total)

@@ -27,7 +27,7 @@ from bson import ObjectId
 
 from market.catalog.columns import DATE_KEYS, TEXT_KEYS, HeaderMap, match_headers
 from market.catalog.policy import ImportScope
-from market.catalog.records import Producer, ProducerType, ProductGroup, ProductStatus
+from market.catalog.records import Producer, ProducerType, ProductGroup, ProductStatus, variants_from_doc
 from market.catalog.services import clean_product, nest_fields
 from market.catalog.translations import translation_columns
 from market.catalog.validation import (
@@ -38,6 +38,8 @@ from market.catalog.validation import (
     parse_producer_type,
     parse_status,
 )
+from market.catalog.variant_rows import PER_VARIANT, Group, Groups, as_row_error, is_variant_row, variant_item
+from market.catalog.variants import with_ids
 from market.core.clock import utcnow
 from market.core.errors import DomainError, FieldError
 from market.core.numbers import without_currency
@@ -253,11 +255,15 @@ class _Row:
     producer_fields: dict[str, Any]
     product: dict[str, Any]
     external_id: str
+    group: Group | None = None  # its variant rows, when it has some
 
 
 def _validate(line: int, row: dict[str, Any]) -> _Row:
     check = Checker()
+    variant_row = is_variant_row(row)
     for key in REQUIRED:
+        if variant_row and key == "unit":
+            continue  # a variant sells as its packaging and net quantity when the row gives no unit
         value = row.get(key)
         if value is None or (isinstance(value, str) and not nfc(value)):
             check.add("required", key)
@@ -273,17 +279,23 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
     if translations is not None:
         data["translations"] = translations
     data["stars"] = row.get("ocopStars")
-    if "moq" in row:
+    if variant_row:
+        data = {k: v for k, v in data.items() if k not in PER_VARIANT}
+        data["variants"] = [variant_item(row)]
+        # Stand-ins: a product with variants takes its price and unit from the first one.
+        data.update(priceVnd=1, unit="-")
+    elif "moq" in row:
         # A minimum order is a quantity, written in files with thousands separators like prices are.
         data["moq"] = check.integer("moq", row["moq"], required=False, minimum=1, maximum=MAX_MOQ, grouped=True)
     if not row.get("group"):
         data["group"] = infer_group(str(row.get("category", "")), str(row.get("name", "")))
     try:
-        product = clean_product(data, partial=False)
+        product = clean_product(data, partial=False, any_variant_id=True)
     except DomainError as exc:
         # Report every problem of the row once: the required-key check and the field checks overlap.
         reported = {e.field for e in check.errors}
-        check.errors.extend(e for e in exc.errors if e.field not in reported and e.field != "externalId")
+        found = [as_row_error(e) for e in exc.errors]
+        check.errors.extend(e for e in found if e.field not in reported and e.field != "externalId")
         check.raise_if_any()
         raise
     check.raise_if_any()
@@ -336,6 +348,7 @@ _COMPARED = (
     "certificate",
     "status",
     "translations",
+    "variants",
 )
 
 
@@ -360,18 +373,35 @@ async def import_products(
     seen: dict[tuple[tuple[str, str], str], int] = {}
     producer_ids: dict[tuple[str, str], ObjectId] = {}
     chunk: list[_Row] = []
+    groups = Groups()
     written = 0
     own = await _own_producer(store, scope)
     if own is not None:
         producer_ids[_key_of(own)] = own.id
+    columns: HeaderMap | None = None
 
-    async def flush() -> None:
+    def refuse(line: int, values: list[str], problems: list[FieldError]) -> None:
+        errors = [RowError.of(line, e, columns.column_of(e.field) if columns else None) for e in problems]
+        report.errors.extend(errors)
+        if errors_to is not None:
+            errors_to.row(line, values, errors)
+
+    async def flush(hold: Group | None) -> None:
+        """Write the chunk, but for the product of `hold`, whose next rows may follow."""
         nonlocal written
-        new = [r for r in chunk if r.producer_key not in producer_ids]
+        ready = [r for r in chunk if r.group is None or r.group is not hold]
+        chunk[:] = [r for r in chunk if r.group is not None and r.group is hold]
+        for row in ready:
+            if row.group is not None and row.group.refused_at is not None:
+                at = row.group.refused_at
+                for line, values in row.group.lines:
+                    refuse(line, values, [FieldError.of("variant_group_refused", None, line=at)])
+        ready = [r for r in ready if r.group is None or r.group.refused_at is None]
+        groups.written([r.group for r in ready if r.group is not None])
+        new = [r for r in ready if r.producer_key not in producer_ids]
         producer_ids.update(await _ensure_producers(store, new, report))
-        await _write_products(store, chunk, producer_ids, report)
-        written += len(chunk)
-        chunk.clear()
+        await _write_products(store, ready, producer_ids, report)
+        written += len(ready)
         if progress:
             progress(written, report.rows)
 
@@ -379,28 +409,43 @@ async def import_products(
         report.kind, report.encoding, report.delimiter = opened.kind, opened.encoding, opened.delimiter
         if errors_to is not None:
             errors_to.header(opened.header)
+        columns = opened.columns
+        last: Group | None = None
         for source in opened.sources:
             report.rows += 1
+            row = source.row
+            if row is not None and is_variant_row(row) and (group := groups.pending(row)) is not None:
+                # One more variant of a product read above.
+                last = group
+                problems = group.add(source.line, row) if group.refused_at is None else []
+                if problems:
+                    group.refused_at = source.line
+                    refuse(source.line, source.values, problems)
+                else:
+                    group.lines.append((source.line, source.values))
+                continue
+            if row is not None and is_variant_row(row) and (late := groups.past(row)) is not None:
+                refuse(source.line, source.values, [late])
+                continue
             item, problems = _check(source, scope, own)
             if item is not None:
                 first = seen.setdefault((item.producer_key, item.external_id), source.line)
                 if first != source.line:
                     problems = [FieldError.of("duplicate_in_file", "externalId", got=item.external_id, first=first)]
             if problems:
-                columns = opened.columns
-                errors = [
-                    RowError.of(source.line, e, columns.column_of(e.field) if columns else None) for e in problems
-                ]
-                report.errors.extend(errors)
-                if errors_to is not None:
-                    errors_to.row(source.line, source.values, errors)
+                if row is not None and is_variant_row(row):
+                    groups.refused(row, source.line)
+                refuse(source.line, source.values, problems)
                 continue
-            assert item is not None
+            assert item is not None and row is not None
+            last = None
+            if is_variant_row(row):
+                item.group = last = groups.start(row, source.line, source.values, item.product)
             chunk.append(item)
             if len(chunk) >= BATCH:
-                await flush()
+                await flush(last)
         if chunk:
-            await flush()
+            await flush(None)
     report.errors.sort(key=lambda e: e.line)
     return report
 
@@ -482,6 +527,10 @@ async def _write_products(
         doc["producerId"] = producer_id
         doc["nameKey"] = fold(doc["name"])
         current = existing.get((producer_id, row.external_id))
+        if "variants" in doc:
+            # Rows without a variant code keep the ids of the product's variants of the same pack size.
+            before = variants_from_doc(current.get("variants") if current else None)
+            doc["variants"] = [v.to_doc() for v in with_ids(variants_from_doc(doc["variants"]), before)]
         if current is None:
             doc.update(createdAt=now, updatedAt=now, version=1)
             if doc["status"] == ProductStatus.PUBLISHED.value:

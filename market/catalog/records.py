@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
@@ -87,6 +88,101 @@ def certificate_status(valid_until: date | None, pending_five_star: bool, today:
 class PriceTier:
     min_quantity: int
     unit_price_vnd: int
+
+
+class Measure(StrEnum):
+    """What a pack's net quantity is measured in."""
+
+    ML = "ml"
+    L = "l"
+    G = "g"
+    KG = "kg"
+
+
+# Each measure in the base unit pack sizes are compared in (search filters: "5000ml", "1200g").
+MEASURE_BASE: dict[Measure, tuple[str, int]] = {
+    Measure.ML: ("ml", 1),
+    Measure.L: ("ml", 1000),
+    Measure.G: ("g", 1),
+    Measure.KG: ("g", 1000),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class NetQuantity:
+    """The net content of one pack: 500 ml, 250 g, 1.2 kg."""
+
+    value: Decimal
+    measure: Measure
+
+    def shown(self) -> str:
+        """As a label prints it and an import reads it back: "500 ml", "1,2 kg"."""
+        return f"{format(self.value.normalize(), 'f').replace('.', ',')} {self.measure.value}"
+
+    def pack_size(self) -> str | None:
+        """In base units, one spelling per quantity ("5 l" -> "5000ml"); None below one base unit."""
+        base, factor = MEASURE_BASE[self.measure]
+        amount = self.value * factor
+        if amount <= 0 or amount != amount.to_integral_value():
+            return None
+        return f"{int(amount)}{base}"
+
+    def to_doc(self) -> dict[str, Any]:
+        # Stored as a number, the way the API shows it; a Decimal is not a BSON type.
+        number = int(self.value) if self.value == self.value.to_integral_value() else float(self.value)
+        return {"value": number, "measure": self.measure.value}
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> NetQuantity:
+        return cls(Decimal(str(doc["value"])), Measure(doc["measure"]))
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One pack size of a product, with its own price, volume tiers, minimum order and barcode. `id` stays the
+    same while the producer edits the variant, so inquiries, quotations and deals can name it."""
+
+    id: str
+    packaging: str  # "hộp quà", "chai", "can"
+    unit: str  # the selling unit, "hộp quà 250g" by default
+    price_vnd: int
+    moq: int = 1
+    net_quantity: NetQuantity | None = None
+    price_tiers: tuple[PriceTier, ...] = ()
+    gtin: str | None = None
+
+    def to_doc(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "id": self.id,
+            "packaging": self.packaging,
+            "unit": self.unit,
+            "priceVnd": self.price_vnd,
+            "moq": self.moq,
+            "priceTiers": [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in self.price_tiers],
+        }
+        if self.net_quantity is not None:
+            doc["netQuantity"] = self.net_quantity.to_doc()
+        if self.gtin is not None:
+            doc["gtin"] = self.gtin
+        return doc
+
+    @classmethod
+    def from_doc(cls, doc: dict[str, Any]) -> Variant:
+        net = doc.get("netQuantity")
+        return cls(
+            id=doc["id"],
+            packaging=doc["packaging"],
+            unit=doc["unit"],
+            price_vnd=doc["priceVnd"],
+            moq=doc.get("moq", 1),
+            net_quantity=NetQuantity.from_doc(net) if net else None,
+            price_tiers=tuple(PriceTier(t["minQuantity"], t["unitPriceVnd"]) for t in doc.get("priceTiers") or []),
+            gtin=doc.get("gtin"),
+        )
+
+
+def variants_from_doc(value: Any) -> list[Variant]:
+    return [Variant.from_doc(v) for v in value or []]
 
 
 # Languages a product's name and description may be given in besides Vietnamese, its own language.
@@ -181,6 +277,11 @@ class Product:
     published_at: datetime | None = None
     translations: dict[str, Translation] = field(default_factory=dict)
     pending_five_star: bool = False
+    # Pack sizes; with any, `price_vnd`, `unit`, `moq` and `price_tiers` are the first one's.
+    variants: list[Variant] = field(default_factory=list)
+
+    def variant(self, variant_id: str) -> Variant | None:
+        return next((v for v in self.variants if v.id == variant_id), None)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Product:
@@ -212,6 +313,7 @@ class Product:
             published_at=doc.get("publishedAt"),
             translations=translations_from_doc(doc.get("translations")),
             pending_five_star=bool(cert.get("pendingFiveStar", False)),
+            variants=variants_from_doc(doc.get("variants")),
         )
 
 

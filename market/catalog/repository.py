@@ -165,6 +165,16 @@ class ProducerRepository:
         ).to_list(None)
         return {(d["address"]["provinceCode"], d["nameKey"]): d["_id"] for d in docs}
 
+    async def places(self) -> list[tuple[str, str]]:
+        """(commune as written, province code) of every producer that gave its commune: the place names
+        search maps to provinces. One row per distinct pair, however many producers share it."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"address.commune": {"$type": "string"}}},
+            {"$group": {"_id": {"commune": "$address.commune", "province": "$address.provinceCode"}}},
+        ]
+        rows = await (await self._collection.aggregate(pipeline)).to_list(None)
+        return [(r["_id"]["commune"], r["_id"]["province"]) for r in rows]
+
     async def insert_many(self, docs: list[dict[str, Any]]) -> list[ObjectId]:
         result = await self._collection.insert_many(docs, ordered=False)
         return list(result.inserted_ids)
@@ -261,6 +271,8 @@ class ProductRepository:
                 IndexModel([("formerProvince", ASCENDING), ("status", ASCENDING)], name="former_province"),
                 IndexModel([("group", ASCENDING), ("status", ASCENDING)], name="group"),
                 IndexModel([("updatedAt", ASCENDING)], name="updated"),
+                # A quotation names a variant of one of the quoting producer's products.
+                IndexModel([("producerId", ASCENDING), ("variants.id", ASCENDING)], name="producer_variant"),
             ]
         )
         await self.changes.ensure_indexes()
@@ -436,6 +448,11 @@ class ProductRepository:
 
     async def is_empty(self) -> bool:
         return await self._collection.estimated_document_count() == 0
+
+    async def with_variant(self, producer_id: ObjectId, variant_id: str) -> Product | None:
+        """The producer's product that has this variant."""
+        doc = await self._collection.find_one({"producerId": producer_id, "variants.id": variant_id})
+        return Product.from_doc(doc) if doc else None
 
     async def find_by_name(self, producer_id: ObjectId, name: str) -> Product | None:
         doc = await self._collection.find_one({"producerId": producer_id, "name": name})

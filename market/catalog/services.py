@@ -7,7 +7,7 @@ leaves the field alone and `None` clears an optional field.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +16,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Viewer
 from market.catalog import policy
-from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus
+from market.catalog.records import Producer, ProducerType, Product, ProductGroup, ProductStatus, Variant
 from market.catalog.repository import ProducerFilter, ProductFilter, ProductSort
 from market.catalog.validation import (
     MAX_DESCRIPTION,
@@ -29,6 +29,7 @@ from market.catalog.validation import (
     parse_group,
     parse_producer_type,
 )
+from market.catalog.variants import VariantChecker, headline
 from market.core.clock import midnight
 from market.core.errors import DomainError, not_found
 from market.core.ids import global_id_of, parse_object_id
@@ -39,6 +40,10 @@ from market.storage.transactions import in_transaction
 
 if TYPE_CHECKING:
     from market.store import Store
+
+
+# What a product with variants takes from its first one.
+PRICED_BY_VARIANTS = ("priceVnd", "unit", "moq", "priceTiers")
 
 
 def _province_fields(match: ProvinceMatch, code_path: str, former_path: str) -> dict[str, Any]:
@@ -129,7 +134,10 @@ async def _producer(store: Store, producer_id: str | ObjectId, field: str) -> Pr
 # --- products ----------------------------------------------------------------------------------------
 
 
-def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
+def clean_product(
+    data: Mapping[str, Any], *, partial: bool, variants: Iterable[Variant] = (), any_variant_id: bool = False
+) -> dict[str, Any]:
+    """`variants`: the product's variants now, whose ids a new list keeps (market/catalog/variants.py)."""
     check = Checker()
     out: dict[str, Any] = {}
 
@@ -189,6 +197,13 @@ def clean_product(data: Mapping[str, Any], *, partial: bool) -> dict[str, Any]:
     if "translations" in data:
         # Replaces every translation; an empty list (or null) removes them.
         out["translations"] = check.translations("translations", data["translations"]) or None
+    if "variants" in data:
+        # Replaces every variant; an empty list (or null) removes them, and the product keeps the first one's
+        # price and unit as its own.
+        listed = VariantChecker(check, "variants", variants, any_id=any_variant_id).variants(data["variants"])
+        out["variants"] = [v.to_doc() for v in listed] if listed else None
+        if listed:
+            out.update(headline(listed))
     check.raise_if_any()
     return out
 
@@ -224,7 +239,12 @@ async def update_product(
     product = await _owned_product(store, viewer, product_id)
     if product.status is ProductStatus.ARCHIVED:
         raise DomainError.of("archived_product", "id")
-    fields = clean_product(data, partial=True)
+    if product.variants and "variants" not in data:
+        # The first variant's price and unit are the product's: they change with it.
+        for key in PRICED_BY_VARIANTS:
+            if key in data:
+                raise DomainError.of("priced_by_variants", key)
+    fields = clean_product(data, partial=True, variants=product.variants)
     stars = fields.get("stars", product.stars)
     if fields.get("certificate.pendingFiveStar") and stars == 5:
         raise DomainError.of("pending_five_star_rated", "pendingFiveStar")

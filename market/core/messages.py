@@ -111,6 +111,67 @@ MESSAGES: dict[str, Message] = {
         "INVALID", "{field} must be a list of at most {max} tiers", "{field} phải là danh sách tối đa {max} bậc giá"
     ),
     "same_tier_quantity": _m("INVALID", "two tiers have the same minQuantity", "hai bậc giá có cùng minQuantity"),
+    "too_many_variants": _m(
+        "INVALID",
+        "{field} must be a list of at most {max} variants, got {got}",
+        "{field} phải là danh sách tối đa {max} quy cách, nhận được {got}",
+    ),
+    "not_a_variant_id": _m(
+        "INVALID", "{got!r} is not a variant id", "{got!r} không phải là mã quy cách (id của biến thể)"
+    ),
+    "not_a_net_quantity": _m(
+        "INVALID",
+        "{field} must be an amount with ml, l, g or kg (500 ml, 1,2 kg), got {got!r}",
+        "{field} phải là một lượng kèm ml, l, g hoặc kg (500 ml, 1,2 kg), nhận được {got!r}",
+    ),
+    "net_quantity_range": _m(
+        "OUT_OF_RANGE",
+        "{field} must be above 0 and at most {max}, with at most {decimals} decimals, got {got}",
+        "{field} phải lớn hơn 0 và không quá {max}, tối đa {decimals} chữ số thập phân, nhận được {got}",
+    ),
+    "gtin_length": _m(
+        "INVALID",
+        "{field} must be a GTIN of {lengths} digits, got {got!r}",
+        "{field} phải là mã GTIN gồm {lengths} chữ số, nhận được {got!r}",
+    ),
+    "gtin_check_digit": _m(
+        "INVALID",
+        "{field} {got} has a wrong check digit: the last digit should be {expected}",
+        "{field} {got} sai số kiểm tra: chữ số cuối phải là {expected}",
+    ),
+    "duplicate_variant": _m(
+        "DUPLICATE",
+        "variant {first} already has this packaging and net quantity",
+        "quy cách {first} đã có cùng bao bì và khối lượng tịnh",
+    ),
+    "duplicate_variant_value": _m(
+        "DUPLICATE", "{field} repeats that of variant {first}", "{field} trùng với quy cách {first}"
+    ),
+    "priced_by_variants": _m(
+        "INVALID",
+        "{field} of a product with variants is its first variant's: change the variants instead",
+        "{field} của sản phẩm có nhiều quy cách là của quy cách đầu tiên: hãy sửa các quy cách",
+    ),
+    "variant_needs_product": _m(
+        "INVALID",
+        "{field} names a variant of a product: give productId too",
+        "{field} là quy cách của một sản phẩm: cần có cả productId",
+    ),
+    "variant_rows_apart": _m(
+        "INVALID",
+        "the variant rows of {got!r} must follow each other (its first row is line {first})",
+        "các dòng quy cách của {got!r} phải liền nhau (dòng đầu tiên là dòng {first})",
+    ),
+    "variant_row_differs": _m(
+        "INVALID",
+        "{field} differs from the product's first row (line {first})",
+        "{field} khác với dòng đầu tiên của sản phẩm (dòng {first})",
+    ),
+    "variant_group_refused": _m(
+        "INVALID",
+        "another variant row of this product was refused (line {line}): the product is not imported",
+        "một dòng quy cách khác của sản phẩm này bị từ chối (dòng {line}): sản phẩm không được nhập",
+    ),
     "too_many_urls": _m(
         "INVALID", "{field} must be a list of at most {max} URLs", "{field} phải là danh sách tối đa {max} URL"
     ),
@@ -756,6 +817,7 @@ TERMS: dict[str, dict[Locale, str]] = {
     "document": {"en": "document", "vi": "giấy tờ"},
     "document type": {"en": "document type", "vi": "loại giấy tờ"},
     "lot": {"en": "lot", "vi": "lô hàng"},
+    "variant": {"en": "variant", "vi": "quy cách"},
     "sample request": {"en": "sample request", "vi": "yêu cầu gửi mẫu"},
     "request samples": {"en": "request samples", "vi": "yêu cầu gửi mẫu"},
     "accept it": {"en": "accept it", "vi": "chấp nhận yêu cầu"},
@@ -944,6 +1006,12 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         PENDING=("Waiting for approval", "Đang chờ phê duyệt"),
         APPROVED=("Approved", "Đã phê duyệt"),
         REJECTED=("Rejected", "Bị từ chối"),
+    ),
+    "Measure": _labels(
+        ML=("Millilitres", "Mi-li-lít (ml)"),
+        L=("Litres", "Lít (l)"),
+        G=("Grams", "Gam (g)"),
+        KG=("Kilograms", "Ki-lô-gam (kg)"),
     ),
     "QueryChipKind": _labels(
         STARS=("OCOP stars", "Hạng sao OCOP"),

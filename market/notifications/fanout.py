@@ -82,10 +82,15 @@ async def fan_out_one(
 
 
 async def fan_out_pending(
-    store: Store, *, limit: int = DEFAULT_BATCH, now: datetime | None = None, owner: str | None = None
+    store: Store,
+    *,
+    limit: int = DEFAULT_BATCH,
+    now: datetime | None = None,
+    owner: str | None = None,
+    channels: tuple[Channel, ...] = CHANNELS,
 ) -> FanOutReport:
-    """Claim up to `limit` due events and fan each out. An event whose fan-out fails for a reason other than
-    an outage is retried later with backoff, and logged."""
+    """Claim up to `limit` due events and fan each out, by `channels` (all of them unless told). An event whose
+    fan-out fails for a reason other than an outage is retried later with backoff, and logged."""
     owner = owner or worker_name()
     report = FanOutReport()
     gate = asyncio.Semaphore(CONCURRENCY)
@@ -93,7 +98,7 @@ async def fan_out_pending(
     async def one(event: Event) -> None:
         async with gate:
             try:
-                await fan_out_one(store, event, owner, report)
+                await fan_out_one(store, event, owner, report, channels)
             except LeaseLost:
                 return
             except PyMongoError as exc:

@@ -168,6 +168,18 @@ class NotificationRepository:
             upsert=True,
         )
 
+    # --- a person's data ---------------------------------------------------------------------------------
+
+    async def of_person(self, account_id: ObjectId) -> dict[str, Any]:
+        """Everything kept about one person here: their preferences and their notifications."""
+        preferences = await self.preferences.find_one({"_id": account_id}) or {}
+        docs = await self.notifications.find({"accountId": account_id}).sort("_id", DESCENDING).to_list(None)
+        return {"preferences": preferences, "items": docs}
+
+    async def forget(self, account_id: ObjectId, session: AsyncClientSession) -> None:
+        await self.notifications.delete_many({"accountId": account_id}, session=session)
+        await self.preferences.delete_one({"_id": account_id}, session=session)
+
     async def signing_key(self) -> bytes:
         """The key unsubscribe links are signed with: made once, shared by every process through MongoDB, and
         kept in memory once read (it never changes)."""

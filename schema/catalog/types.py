@@ -14,7 +14,14 @@ from market.accounts.records import BuyerOrg as BuyerOrgRecord
 from market.catalog import policy
 from market.catalog import records as catalog
 from market.catalog.lots import lot_list
-from market.catalog.records import CertificateStatus, Certification, ProducerType, ProductGroup, ProductStatus
+from market.catalog.records import (
+    CertificateStatus,
+    Certification,
+    Measure,
+    ProducerType,
+    ProductGroup,
+    ProductStatus,
+)
 from market.core.clock import today
 from market.core.provinces import Province as ProvinceRecord
 from market.core.provinces import load_provinces
@@ -93,6 +100,16 @@ describe_enum(
     },
 )
 describe_enum(
+    Measure,
+    "What a pack's net quantity is measured in.",
+    {
+        Measure.ML: "Millilitres (ml).",
+        Measure.L: "Litres (l, lít).",
+        Measure.G: "Grams (g, gam).",
+        Measure.KG: "Kilograms (kg).",
+    },
+)
+describe_enum(
     BuyerKind,
     "What kind of buyer an organisation is.",
     {
@@ -154,6 +171,47 @@ class Contact:
 class PriceTier:
     min_quantity: int = strawberry.field(description="The order quantity, in selling units, from which it applies.")
     unit_price_vnd: Vnd = strawberry.field(description="Price of one unit at this quantity, in đồng.")
+
+
+@strawberry.type(description="The net content of one pack, e.g. 500 ml or 1.2 kg.")
+class NetQuantity:
+    value: float = strawberry.field(description="The amount, e.g. `500` or `1.2`.")
+    measure: Measure = strawberry.field(description="What it is measured in.")
+
+
+@strawberry.type(
+    description="One pack size of a product (a variant): its packaging, net content, price and barcode. Inquiries "
+    "and quotations name it by `id`."
+)
+class ProductVariant:
+    id: strawberry.ID = strawberry.field(
+        description="Stable while the producer edits the variant; `variantId` in inquiries and quotations."
+    )
+    packaging: str = strawberry.field(description="The packaging, e.g. `hộp quà`, `chai`, `can`.")
+    unit: str = strawberry.field(description="The selling unit, e.g. `hộp quà 250g`.")
+    net_quantity: NetQuantity | None = strawberry.field(description="The net content of one pack; null when none.")
+    price_vnd: Vnd = strawberry.field(description="Price of one unit in đồng, before volume tiers.")
+    price_tiers: list[PriceTier] = strawberry.field(description="Volume prices, by ascending `minQuantity`.")
+    moq: int = strawberry.field(description="Minimum order quantity in units of this variant; 1 when none.")
+    gtin: str | None = strawberry.field(
+        description="Its barcode (GTIN-8, -12, -13 or -14, check digit verified); null when none."
+    )
+
+    @classmethod
+    def from_record(cls, v: catalog.Variant) -> "ProductVariant":
+        net = v.net_quantity
+        return cls(
+            id=strawberry.ID(v.id),
+            packaging=v.packaging,
+            unit=v.unit,
+            net_quantity=NetQuantity(value=float(net.value), measure=net.measure) if net else None,
+            price_vnd=Vnd(v.price_vnd),
+            price_tiers=[
+                PriceTier(min_quantity=t.min_quantity, unit_price_vnd=Vnd(t.unit_price_vnd)) for t in v.price_tiers
+            ],
+            moq=v.moq,
+            gtin=v.gtin,
+        )
 
 
 @strawberry.type(description="A product's name and description in one other language.")
@@ -396,6 +454,13 @@ class Product(relay.Node):
             PriceTier(min_quantity=t.min_quantity, unit_price_vnd=Vnd(t.unit_price_vnd))
             for t in self.record.price_tiers
         ]
+
+    @strawberry.field(
+        description="Its pack sizes, in the producer's order; empty when it is sold in one (`priceVnd`, `unit`). "
+        "With variants, `priceVnd`, `unit`, `moq` and `priceTiers` are the first variant's."
+    )
+    def variants(self) -> list[ProductVariant]:
+        return [ProductVariant.from_record(v) for v in self.record.variants]
 
     @strawberry.field(
         description="The name and description in other languages than Vietnamese (English for now), as the "

@@ -95,3 +95,40 @@ def test_review_belongs_to_the_province_office_and_admins() -> None:
     assert policy.review_scope(office) == "86" and policy.review_scope(admin) is None
     with pytest.raises(DomainError):
         policy.review_scope(member(O_))
+
+
+@pytest.mark.parametrize(
+    ("principal", "acts"),
+    [
+        (member(O_), True),
+        (member(E, OrgStatus.PENDING, Role.PRODUCER), True),  # drafts, papers and imports wait for nobody
+        (member(V), False),
+        (member(V, kind=Role.PRODUCER), False),
+        (Principal(ObjectId(), "office", Role.COORDINATOR, province_code="86"), True),
+    ],
+)
+def test_viewers_change_nothing(principal: Principal, acts: bool) -> None:
+    if acts:
+        policy.ensure_can_act(principal, "change products")
+        return
+    with pytest.raises(DomainError) as excinfo:
+        policy.ensure_can_act(principal, "change products")
+    assert excinfo.value.errors[0].code is ErrorCode.FORBIDDEN
+
+
+@pytest.mark.parametrize("inviter", list(MemberRole))
+@pytest.mark.parametrize("role", list(MemberRole))
+def test_an_invitation_stands_while_its_inviter_could_send_it(inviter: MemberRole, role: MemberRole) -> None:
+    sender = member(inviter)
+    assert sender.org_id is not None
+    assert policy.invitation_stands(sender, sender.org_id, role) is (role in INVITE[inviter])
+    assert policy.invitation_stands(sender, ObjectId(), role) is False  # moved to another organisation
+    assert policy.invitation_stands(None, sender.org_id, role) is False  # removed, or erased
+
+
+def test_a_read_only_key_revokes_no_key() -> None:
+    owner, read_only = member(O_), member(V)
+    assert policy.can_revoke_key(owner, owner.account_id)
+    assert not policy.can_revoke_key(read_only, read_only.account_id)
+    assert not policy.can_revoke_key(owner, ObjectId())
+    assert policy.can_revoke_key(Principal(ObjectId(), "admin", Role.ADMIN), ObjectId())
