@@ -21,8 +21,10 @@ from market.catalog.records import (
     ProductGroup,
     ProductStatus,
     Translation,
+    variants_from_doc,
 )
 from market.core.provinces import load_provinces
+from market.core.text import nfc
 from search.attributes import pack_sizes, product_tags
 from search.glossary import glossary_fingerprint, load_glossary
 from search.query import province_token
@@ -33,7 +35,7 @@ from search.vietnamese import tone_spellings
 VERSION_FIELDS = ("version", "producerVersion")
 
 # Bump when the shape of the document changes; with the synonyms it decides when the index is rebuilt.
-PROJECTION_VERSION = 8
+PROJECTION_VERSION = 9
 
 
 def projection_fingerprint() -> str:
@@ -63,7 +65,8 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
     if product.former_province and product.former_province != province_name:
         names.append(product.former_province)
     synonyms = expand(product.name, product.category)
-    concepts = load_glossary().concepts_in([product.name, product.category, product.unit])
+    packs = " ".join(f"{v.packaging} {v.unit}" for v in product.variants)
+    concepts = load_glossary().concepts_in([product.name, product.category, product.unit, packs])
     english = product.translations.get("en")
     return {
         "id": str(product.id),
@@ -106,12 +109,17 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "tags": product_tags(
             name=product.name,
             category=product.category,
-            unit=product.unit,
+            unit=f"{product.unit} {packs}",
             description=product.description,
             group=product.group.value,
             province_names=names,
         ),
-        "packSizes": pack_sizes(product.unit, product.name),
+        "packSizes": variant_pack_sizes(product),
+        # The variants: shown with each hit, their packaging searched and counted (a facet), their prices in the
+        # price filter and range.
+        "variants": [v.to_doc() for v in product.variants],
+        "packaging": list(dict.fromkeys(packaging_value(v.packaging) for v in product.variants)),
+        "prices": sorted({product.price_vnd, *(v.price_vnd for v in product.variants)}),
         # Tone-preserving forms (see search/vietnamese.py); typo tolerance is off on them.
         "toneName": tone_spellings(product.name),
         "toneText": tone_spellings(" ".join([product.category, *synonyms, *names, producer.address.commune or ""])),
@@ -121,6 +129,21 @@ def product_document(product: Product, producer: Producer) -> dict[str, Any]:
         "version": product.version,
         "producerVersion": producer.version,
     }
+
+
+def packaging_value(text: str) -> str:
+    """A packaging as the facet counts it and the filter takes it: "Hộp quà" and "hộp  quà" are one."""
+    return nfc(text).casefold()
+
+
+def variant_pack_sizes(product: Product) -> list[str]:
+    """The pack sizes written in the product's unit and name, and those of its variants."""
+    sizes = pack_sizes(product.unit, product.name, *(v.unit for v in product.variants))
+    for variant in product.variants:
+        size = variant.net_quantity.pack_size() if variant.net_quantity else None
+        if size and size not in sizes:
+            sizes.append(size)
+    return sizes
 
 
 def _ts(value: Any) -> datetime | None:
@@ -188,6 +211,7 @@ def product_from_document(doc: dict[str, Any]) -> Product:
         published_at=_ts(get("publishedAt")),
         translations=translations_of(doc),
         pending_five_star=bool(get("pendingFiveStar")),
+        variants=variants_from_doc(get("variants")),
     )
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from market.catalog.records import CertificateStatus
 from market.core.clock import today
 from market.core.provinces import load_provinces, province_key
+from market.core.text import nfc
 from search.filters import equals, one_of
 from search.settings import ENGLISH_FIELDS, PRODUCT_SETTINGS
 from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_token, words
@@ -33,7 +34,8 @@ VIETNAMESE_FIELDS = [f for f in PRODUCT_SETTINGS["searchableAttributes"] if f no
 WEIGHT_TYPO = 0.9
 WEIGHT_TYPED = 0.6
 
-FACETS = ["provinceCode", "formerProvinceCode", "stars", "group", "certifications", "priceVnd"]
+# "prices" gives the price range (its stats), of the products' and their variants' prices.
+FACETS = ["provinceCode", "formerProvinceCode", "stars", "group", "certifications", "packaging", "prices"]
 
 
 class SearchSort(StrEnum):
@@ -63,6 +65,7 @@ class SearchFilter:
     producer_id: str | None = None
     max_moq: int | None = None
     certificate_statuses: tuple[CertificateStatus, ...] = ()
+    packaging: tuple[str, ...] = ()  # the variants' packaging, as the facet counts it
 
 
 def certificate_filter(statuses: tuple[CertificateStatus, ...]) -> str:
@@ -145,10 +148,13 @@ def filter_expression(flt: SearchFilter, visibility: str) -> list[str]:
         parts.append(one_of("group", list(flt.groups)))
     if flt.min_stars is not None:
         parts.append(f"stars >= {int(flt.min_stars)}")
-    if flt.price_min is not None:
-        parts.append(f"priceVnd >= {int(flt.price_min)}")
-    if flt.price_max is not None:
-        parts.append(f"priceVnd <= {int(flt.price_max)}")
+    # A product passes when its price or one of its variants' is in the range (one value within both bounds).
+    if flt.price_min is not None and flt.price_max is not None:
+        parts.append(f"prices {int(flt.price_min)} TO {int(flt.price_max)}")
+    elif flt.price_min is not None:
+        parts.append(f"prices >= {int(flt.price_min)}")
+    elif flt.price_max is not None:
+        parts.append(f"prices <= {int(flt.price_max)}")
     if flt.certifications:
         parts.append(one_of("certifications", list(flt.certifications)))
     if flt.producer_id:
@@ -157,6 +163,8 @@ def filter_expression(flt: SearchFilter, visibility: str) -> list[str]:
         parts.append(f"moq <= {int(flt.max_moq)}")
     if flt.certificate_statuses:
         parts.append(certificate_filter(flt.certificate_statuses))
+    if flt.packaging:
+        parts.append(one_of("packaging", [nfc(p).casefold() for p in flt.packaging]))
     return parts
 
 

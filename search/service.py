@@ -24,6 +24,7 @@ from search.filters import equals
 from search.glossary import load_glossary
 from search.highlights import HIGHLIGHT_PARAMS, highlights
 from search.interpret import Chip, Interpretation, Named
+from search.places import with_place
 from search.plans import PlanCache, interpreted
 from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read
 from search.vietnamese import convert_keystrokes
@@ -45,7 +46,7 @@ _RETRIEVE = [
     "id", "name", "description", "category", "group", "stars", "priceVnd", "priceTiers", "unit", "moq",
     "certifications", "certificateNo", "certifiedAt", "validUntil", "images", "externalId", "provinceCode",
     "formerProvince", "producerId", "status", "createdAt", "updatedAt", "publishedAt", "version", "nameEn",
-    "descriptionEn", "pendingFiveStar",
+    "descriptionEn", "pendingFiveStar", "variants",
 ]  # fmt: skip
 _HIGHLIGHTED = ("name", "description")
 _HIGHLIGHTING = {
@@ -285,6 +286,7 @@ class ProductSearch:
                     for start in range(0, len(batch), VOCABULARY_STEP):
                         builder.add(batch[start : start + VOCABULARY_STEP])
                         await asyncio.sleep(0)
+            builder.add_places(await store.producers.places())
             self._vocabulary = builder.build()
             self._counted_at, self._failed_at = time.monotonic(), None
             log.info("catalogue vocabulary counted: %d texts in %.2f s", texts, self._counted_at - began)
@@ -343,7 +345,7 @@ class ProductSearch:
         interpret_query: bool = True,
         attributes: Sequence[str] | None = None,
     ) -> SearchPage:
-        """`facets` lists the attributes to count (see search.query.FACETS; "priceVnd" gives the price range).
+        """`facets` lists the attributes to count (see search.query.FACETS; "prices" gives the price range).
         `attributes`: the document attributes the caller reads from the hits, besides those of
         `search.documents.SUMMARY_ATTRIBUTES`; None for all (needed to read `SearchHit.product`).
         `interpret_query`: read stars, certifications, pack sizes and intents in the text as filters, and
@@ -359,6 +361,8 @@ class ProductSearch:
             raise ValueError(f"not facet attributes: {sorted(unknown)}")
         vocabulary = self.vocabulary()
         interpretation = interpreted(clean_query(query)) if interpret_query and query.strip() else None
+        if interpretation is not None and vocabulary is not None:
+            interpretation = with_place(interpretation, vocabulary.places)
         missing = _missing(interpretation, vocabulary)
         if interpretation is not None and missing is not None:
             return SearchPage(
@@ -415,13 +419,13 @@ class ProductSearch:
             for i, row in enumerate(rows[: window.size])
         ]
         has_previous, has_next = window.flags(len(rows))
-        price = stats.get("priceVnd")
+        price = stats.get("prices")
         result = SearchPage(
             hits=hits,
             has_next=has_next,
             has_previous=has_previous,
             estimated_total=int(body.get("estimatedTotalHits", len(hits))),
-            facets={k: v for k, v in distribution.items() if k != "priceVnd"},
+            facets={k: v for k, v in distribution.items() if k != "prices"},
             price_range=(int(price["min"]), int(price["max"])) if price else None,
         )
         return _Ran(result, page, window.offset)

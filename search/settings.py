@@ -11,7 +11,10 @@ from typing import Any
 PRODUCTS = "products"
 
 # Searched through accent folding (Meilisearch's normal behaviour).
-FOLDED_FIELDS = ["name", "nameEn", "synonyms", "english", "category", "provinceNames", "producerName", "places", "unit"]
+FOLDED_FIELDS = [
+    "name", "nameEn", "synonyms", "english", "category", "provinceNames", "producerName", "places", "unit",
+    "packaging",  # of the variants
+]  # fmt: skip
 # Searched last: long texts, whose words say less about what a product is than its name does.
 TEXT_FIELDS = ["description", "descriptionEn"]
 # Searched with tones kept (Telex spelling, see search/vietnamese.py), provinces as one word each (see
@@ -46,6 +49,8 @@ PRODUCT_SETTINGS: dict[str, Any] = {
         "moq",
         "tags",  # derived from the product's data (search/attributes.py)
         "packSizes",
+        "packaging",  # the variants' packaging, a facet
+        "prices",  # the product's price and its variants'
         "validUntilDay",  # expired certificates, against the day of the search
         "pendingFiveStar",
     ],

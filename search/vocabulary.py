@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 
 from market.core.text import fold
+from search.places import PlaceIndex
 from search.vietnamese import words
 
 MAX_CORRECTED_LENGTH = 4
@@ -34,8 +35,12 @@ def _adjacent(a: str, b: str) -> bool:
 
 
 class Vocabulary:
-    def __init__(self, counts: Counter[str], concepts: frozenset[str] = frozenset()) -> None:
+    def __init__(
+        self, counts: Counter[str], concepts: frozenset[str] = frozenset(), places: PlaceIndex | None = None
+    ) -> None:
         self.counts = counts
+        # The communes and districts of the producers' addresses, by province (search/places.py).
+        self.places = places or PlaceIndex()
         # The glossary concepts the catalogue carries (their labels), read tone-exactly from names and
         # categories: what tells "no grapes here" from a misspelling.
         self.concepts = concepts
@@ -107,6 +112,7 @@ class VocabularyBuilder:
         self._counts: Counter[str] = Counter()
         self._concepts_in = concepts_in
         self._concepts: set[str] = set()
+        self._addresses: list[tuple[str, str]] = []
         # A catalogue repeats a few thousand distinct words: each is folded once, not at every occurrence.
         self._folded: dict[str, str] = {}
 
@@ -125,9 +131,14 @@ class VocabularyBuilder:
                 key = folded[word] = fold(word)
             counts[key] += n
 
+    def add_places(self, addresses: Iterable[tuple[str, str]]) -> None:
+        """(commune as written, province code) of the producers' addresses."""
+        self._addresses.extend(addresses)
+
     def build(self) -> Vocabulary:
         """The vocabulary of everything added; the builder is spent (a vocabulary never changes)."""
-        vocabulary = Vocabulary(self._counts, frozenset(self._concepts))
+        vocabulary = Vocabulary(self._counts, frozenset(self._concepts), PlaceIndex(self._addresses))
+        self._addresses = []
         self._counts = Counter()
         self._concepts = set()
         self._folded = {}

@@ -827,4 +827,4 @@ async def test_an_erased_person_leaves_no_name_in_approvals_or_deals(
     assert (await live.data(ERASE, {"p": PASSWORD}, as_="requester"))["deleteMyAccount"]["ok"] is True
     approval = await store.db["purchase_approvals"].find_one({"requestedBy": requester.account_id})
     deal = await store.db["deals"].find_one({"_id": ObjectId(json_id(approved["deal"]["id"]))})
-    assert name not in json.dumps([approval, deal], default=str)
+    assert name not in json.dumps([approval, deal], default=str, ensure_ascii=False)

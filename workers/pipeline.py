@@ -20,7 +20,7 @@ from typing import Any
 
 from bson import Timestamp
 
-DEPTH = 1
+DEPTH = 8
 
 
 @dataclass(slots=True)

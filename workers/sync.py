@@ -43,12 +43,11 @@ log = logging.getLogger("ocop.sync")
 # ChangeStreamFatalError.
 RESUME_POINT_LOST = {286, 260, 280}
 IDLE_COMMIT_SECONDS = 5.0
-# How long one getMore waits for new events. A batch is flushed when a getMore comes back empty, so this
-# is the floor of the write-to-searchable delay; it is also the idle polling period (40 getMores a second
-# at 25 ms, each a fraction of a millisecond of server time).
+# How long one getMore waits for new events: the idle polling period (40 getMores a second at 25 ms, each a
+# fraction of a millisecond of server time). A batch is sent as soon as the events of a getMore are read.
 MAX_AWAIT_MS = 25
 # Events read at most into one batch while a backlog lasts (a bulk write); `batch_size` otherwise.
-BULK_BATCH = 500
+BULK_BATCH = 8000
 TASK_TIMEOUT = 120.0
 
 
@@ -224,6 +223,8 @@ class SearchSync:
                             rebuild_needed = True
                         elif coll in changed:
                             changed[coll].add(event["documentKey"]["_id"])
+                        if count < self.batch_size and _drained(stream):
+                            break  # a few writes: send them now, rather than wait a getMore's time for more
                     if rebuild_needed:
                         self._note("a watched collection was dropped or renamed; rebuilding the index")
                         pipeline.abandon()
@@ -289,6 +290,14 @@ class SearchSync:
 async def _sleep(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), timeout=seconds)
+
+
+def _drained(stream: Any) -> bool:
+    """Whether the events of the last getMore are all read. Reading on would send another getMore and wait up
+    to its time for more, and a write waited as long before the batch holding it was sent. PyMongo keeps the
+    buffer private: where it cannot be seen, reading goes on until a getMore comes back empty."""
+    buffered = getattr(getattr(stream, "_cursor", None), "_data", None)
+    return buffered is not None and len(buffered) == 0
 
 
 def _as_dict(token: Any) -> dict[str, Any] | None:

@@ -502,7 +502,7 @@ class ProductRepository:
         for producer_id, external_id in keys:
             by_producer.setdefault(producer_id, []).append(external_id)
         # "$type" matches the unique index's partial filter, so MongoDB can use it.
-        query = {
+        query: dict[str, Any] = {
             "$or": [{"producerId": p, "externalId": {"$in": ids, "$type": "string"}} for p, ids in by_producer.items()]
         }
         found = {(d["producerId"], d["externalId"]): d for d in await self._collection.find(query).to_list(None)}
@@ -512,9 +512,9 @@ class ProductRepository:
         if by_id:
             query = {"_id": {"$in": [oid for _, oid in by_id]}, "externalId": {"$exists": False}}
             for d in await self._collection.find(query).to_list(None):
-                external_id = by_id.get((d["producerId"], d["_id"]))
-                if external_id is not None:
-                    found[(d["producerId"], external_id)] = d
+                named = by_id.get((d["producerId"], d["_id"]))
+                if named is not None:
+                    found[(d["producerId"], named)] = d
         return found
 
     async def export_batches(

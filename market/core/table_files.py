@@ -2,8 +2,9 @@
 and separators Excel writes.
 
 What a file is comes from its bytes, never from its name or from the user:
-- a ZIP archive is a workbook, read with python-calamine after its declared sizes have been checked (a small
-  archive that unpacks to gigabytes is refused before anything is unpacked), and then its actual sizes;
+- a ZIP archive is a workbook, streamed row by row from its first sheet's XML (market/core/xlsx_reader.py)
+  after its declared sizes have been checked (a small archive that unpacks to gigabytes is refused before
+  anything is unpacked), and then its actual sizes;
 - text is UTF-8 (with or without a byte order mark), UTF-16 (Excel's "Unicode Text", which has a BOM), or
   Windows-1258 (Excel's Vietnamese "CSV" on Windows) when it is not valid UTF-8. The whole file is checked
   before the first row is handed out, so a file in no known encoding is refused with nothing imported;
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from market.core.errors import DomainError
+from market.core.xlsx_reader import sheet_rows
 
 Kind = Literal["xlsx", "delimited", "jsonl"]
 Cell = str | int | float | bool | date | datetime | time | timedelta | None
@@ -121,28 +123,23 @@ def _bomb(limit: int) -> DomainError:
 
 @contextmanager
 def _workbook(path: Path) -> Iterator[Table]:
-    from python_calamine import CalamineError, CalamineWorkbook
-
     try:
-        workbook = CalamineWorkbook.from_path(str(path))
-    except (CalamineError, OSError, ValueError) as exc:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError) as exc:
         raise DomainError.of("file_not_a_workbook", FIELD, reason=type(exc).__name__) from exc
-    try:
-        names = [m.name for m in workbook.sheets_metadata if str(m.typ).endswith("WorkSheet")]
-        if not names:
-            raise DomainError.of("file_not_a_workbook", FIELD, reason="no worksheet")
-        # The first sheet as Excel shows it: hidden ones are lookup lists, not the data.
-        visible = [m.name for m in workbook.sheets_metadata if str(m.visible).endswith("Visible")]
-        try:
-            sheet = workbook.get_sheet_by_name(next((n for n in names if n in visible), names[0]))
-        except CalamineError as exc:
-            raise DomainError.of("file_not_a_workbook", FIELD, reason=type(exc).__name__) from exc
-        start_row = (sheet.start or (0, 0))[0]
-        rows = ((start_row + i + 1, cells) for i, cells in enumerate(sheet.iter_rows()))
+    with archive:
+        rows = sheet_rows(archive)
         header_line, header = _header(rows)
-        yield Table("xlsx", None, None, header, header_line, _data_rows(rows))
-    finally:
-        workbook.close()
+        yield Table("xlsx", None, None, header, header_line, _padded(_data_rows(rows), len(header)))
+
+
+def _padded(rows: Iterator[tuple[int, list[Cell]]], width: int) -> Iterator[tuple[int, list[Cell]]]:
+    """Rows as wide as the header: a sheet leaves out the empty cells at the end of a row, and the error
+    report shows each row under its header."""
+    for line, cells in rows:
+        if len(cells) < width:
+            cells.extend([None] * (width - len(cells)))
+        yield line, cells
 
 
 # --- text --------------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Viewer
-from market.catalog.records import ProductStatus
+from market.catalog.records import ProductStatus, Variant
 from market.catalog.validation import MAX_MOQ, Checker, parse_certification, parse_group
 from market.core.clock import utcnow
 from market.core.errors import DomainError, not_found
@@ -78,6 +78,8 @@ def _clean(data: Mapping[str, Any]) -> tuple[dict[str, Any], Criteria | None, st
     criteria = None
     if bool(product_ref) == bool(raw_criteria):
         check.add("product_or_criteria", "productId")
+    if data.get("variantId") and not product_ref:
+        check.add("variant_needs_product", "variantId")
     elif raw_criteria:
         criteria = _criteria(check, raw_criteria)
     out: dict[str, Any] = {
@@ -147,11 +149,16 @@ async def submit_inquiry(
     fields, criteria, product_ref = _clean(data)
     invitations: list[Match]
     product_id = None
+    variant: Variant | None = None
     if product_ref is not None:
         product_id = parse_object_id(product_ref, "productId", "product")
         product = await store.products.get(product_id)
         if product is None or product.status is not ProductStatus.PUBLISHED:
             raise not_found("productId", "product")
+        if data.get("variantId"):
+            variant = product.variant(str(data["variantId"]))
+            if variant is None:
+                raise not_found("variantId", "variant")
         invitations = [Match(product.producer_id, [product.id], f"direct inquiry about {product.name}")]
     else:
         assert criteria is not None
@@ -164,6 +171,7 @@ async def submit_inquiry(
         "buyerOrgId": buyer.org_id,
         "createdBy": buyer.account_id,
         "productId": product_id,
+        "variant": variant.to_doc() if variant else None,
         "criteria": _criteria_doc(criteria) if criteria else None,
         "quantity": fields["quantity"],
         "unit": fields["unit"],

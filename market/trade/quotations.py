@@ -10,6 +10,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Principal, Viewer
+from market.catalog.records import Product, Variant
 from market.catalog.validation import MAX_MOQ, Checker
 from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, not_found
@@ -88,6 +89,9 @@ async def submit_quotation(
     if existing is not None and existing.status is not QuotationStatus.ACTIVE:
         raise DomainError.of("quotation_final", "inquiryId", status=str(existing.status))
     revision = _revision(data, len(existing.revisions) + 1 if existing else 1)
+    if data.get("variantId"):
+        product, variant = await _quoted_variant(store, inquiry, producer_id, str(data["variantId"]))
+        revision.update(variant=variant.to_doc(), productId=product.id)
     assert viewer is not None
 
     async def write(session: AsyncClientSession) -> ObjectId:
@@ -104,6 +108,22 @@ async def submit_quotation(
     quotation = await store.trade.quotation(quotation_id)
     assert quotation is not None
     return quotation
+
+
+async def _quoted_variant(
+    store: Store, inquiry: Inquiry, producer_id: ObjectId, variant_id: str
+) -> tuple[Product, Variant]:
+    """The variant a quotation names: of the direct inquiry's product, or of any of the quoting producer's
+    products for an RFQ; NOT_FOUND on `variantId` otherwise."""
+    if inquiry.product_id is not None:
+        product = await store.products.get(inquiry.product_id)
+        found = product.variant(variant_id) if product is not None and product.producer_id == producer_id else None
+    else:
+        product = await store.products.with_variant(producer_id, variant_id)
+        found = product.variant(variant_id) if product is not None else None
+    if product is None or found is None:
+        raise not_found("variantId", "variant")
+    return product, found
 
 
 async def visible_quotation(store: Store, viewer: Viewer, quotation_id: str) -> tuple[Quotation, Inquiry]:
@@ -299,7 +319,12 @@ async def _open_deal(
 ) -> ObjectId:
     producer = await store.producers.get(quotation.producer_id)
     invitation = inquiry.invitation(quotation.producer_id)
-    product_id = inquiry.product_id or (invitation.product_ids[0] if invitation and invitation.product_ids else None)
+    product_id = (
+        revision.product_id
+        or inquiry.product_id
+        or (invitation.product_ids[0] if invitation and invitation.product_ids else None)
+    )
+    variant = revision.variant or (inquiry.variant if product_id == inquiry.product_id else None)
     unit_price = revision.unit_price_for(inquiry.quantity)
     now = utcnow()
     doc = {
@@ -307,6 +332,7 @@ async def _open_deal(
         "quotationId": quotation.id,
         "quotationRevision": revision.number,
         "productId": product_id,
+        "variant": variant.to_doc() if variant else None,
         "buyerOrgId": inquiry.buyer_org_id,
         "producerId": quotation.producer_id,
         "producerProvinceCode": producer.address.province_code if producer else None,
@@ -322,7 +348,7 @@ async def _open_deal(
         ] + ([
             {"at": now, "by": approved_by.account_id, "byName": approved_by.name, "party": Party.BUYER.value,
              "from": None, "to": DealState.NEGOTIATING.value,
-             "note": f"approved the purchase of {viewer.name} above their spending limit"}
+             "note": "approved the purchase above the requester's spending limit"}
         ] if approved_by is not None else []),
         "createdAt": now,
         "updatedAt": now,

@@ -9,7 +9,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from market.catalog.records import PriceTier
+from market.catalog.records import PriceTier, Variant
 from market.core.clock import as_day, as_utc
 from market.trade.pipeline import DealState, Party
 
@@ -81,6 +81,7 @@ class Inquiry:
     producer_province_codes: list[str]
     created_at: datetime
     version: int
+    variant: Variant | None = None  # the product's variant a direct inquiry names, as it was then
 
     @property
     def effective_status(self) -> InquiryStatus:
@@ -134,7 +135,12 @@ class Inquiry:
             producer_province_codes=list(doc.get("producerProvinceCodes", [])),
             created_at=doc["createdAt"],
             version=doc["version"],
+            variant=_variant(doc.get("variant")),
         )
+
+
+def _variant(doc: dict[str, Any] | None) -> Variant | None:
+    return Variant.from_doc(doc) if doc else None
 
 
 @dataclass(slots=True)
@@ -147,6 +153,9 @@ class QuotationRevision:
     valid_until: date | None
     note: str
     created_at: datetime
+    # The variant quoted, as it was then, and its product (for an RFQ, any of the producer's products).
+    variant: Variant | None = None
+    product_id: ObjectId | None = None
 
     def unit_price_for(self, quantity: int) -> int:
         """The tier price for this quantity (the largest tier it reaches), else the unit price."""
@@ -192,6 +201,8 @@ class Quotation:
                     valid_until=as_day(r.get("validUntil")),
                     note=r.get("note", ""),
                     created_at=r["createdAt"],
+                    variant=_variant(r.get("variant")),
+                    product_id=r.get("productId"),
                 )
                 for r in doc["revisions"]
             ],
@@ -274,6 +285,7 @@ class Deal:
     created_at: datetime
     updated_at: datetime
     version: int
+    variant: Variant | None = None  # the variant traded, as quoted (or as the inquiry named it)
 
     @classmethod
     def from_doc(cls, doc: dict[str, Any]) -> Deal:
@@ -319,6 +331,7 @@ class Deal:
             created_at=doc["createdAt"],
             updated_at=doc["updatedAt"],
             version=doc["version"],
+            variant=_variant(doc.get("variant")),
         )
 
 

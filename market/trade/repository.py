@@ -140,6 +140,10 @@ class TradeRepository:
             array_filters=[{"mine.by": account_id}],
             session=session,
         )
+        for who in ("requested", "decided"):
+            await self._approvals.update_many(
+                {f"{who}By": account_id}, {"$set": {f"{who}ByName": name}}, session=session
+            )
 
     async def inquiry(self, _id: ObjectId, session: AsyncClientSession | None = None) -> Inquiry | None:
         doc = await self._inquiries.find_one({"_id": _id}, session=session)

@@ -11,6 +11,7 @@ from market.catalog.records import (
     CERTIFICATE_VALIDITY_MONTHS,
     CertificateStatus,
     Certification,
+    Measure,
     ProducerType,
     ProductGroup,
     ProductStatus,
@@ -29,6 +30,7 @@ from market.catalog.validation import (
     MAX_SHORT,
     MAX_TIERS,
 )
+from market.catalog.variants import MAX_NET_VALUE, MAX_PACKAGING, MAX_UNIT, MAX_VARIANTS, NET_DECIMALS
 from schema.enums import describe_enum
 from schema.labels import Locale
 from schema.scalars import Vnd
@@ -83,6 +85,10 @@ TRANSLATIONS = (
     "The name and description in other languages, one entry per language (INVALID when one is repeated); "
     "replaces every translation, and an entry with neither text removes that language."
 )
+VARIANTS = (
+    f"Its pack sizes, at most {MAX_VARIANTS}, in the order buyers see them. With any, the product's `priceVnd`, "
+    "`unit`, `moq` and `priceTiers` are the first variant's (values sent for them are replaced)."
+)
 EXTERNAL_ID = (
     f"Your own reference, at most {MAX_SHORT} characters, unique per producer (DUPLICATE otherwise); bulk "
     "re-imports match products on it."
@@ -100,6 +106,23 @@ def sent_fields(obj: object, renames: dict[str, str] | None = None) -> dict[str,
             value = [vars(v) if hasattr(v, "__dataclass_fields__") else v for v in value]
             value = [{_camel(k): x for k, x in v.items()} if isinstance(v, dict) else v for v in value]
         out[key] = value
+    return out
+
+
+def product_fields(obj: object) -> dict[str, Any]:
+    """`sent_fields` of a product input, its variants (with their net quantities and tiers) as mappings."""
+    data = sent_fields(obj)
+    if isinstance(data.get("variants"), list):
+        data["variants"] = [_variant(v) for v in data["variants"]]
+    return data
+
+
+def _variant(entry: dict[str, Any]) -> dict[str, Any]:
+    out = dict(entry)
+    if out.get("netQuantity") is not None:
+        out["netQuantity"] = sent_fields(out["netQuantity"])
+    if out.get("priceTiers") is not None:
+        out["priceTiers"] = [sent_fields(t) for t in out["priceTiers"]]
     return out
 
 
@@ -121,6 +144,44 @@ class ProductTranslationInput:
 class PriceTierInput:
     min_quantity: int = strawberry.field(description=f"The order quantity it applies from, {QUANTITY_RANGE} units.")
     unit_price_vnd: Vnd = strawberry.field(description=f"Price of one unit from that quantity on, {PRICE_RANGE}.")
+
+
+@strawberry.input(description="The net content of one pack, e.g. `{value: 500, measure: ML}`.")
+class NetQuantityInput:
+    value: float = strawberry.field(
+        description=f"The amount, above 0 and at most {MAX_NET_VALUE:,}, with at most {NET_DECIMALS} decimals."
+    )
+    measure: Measure = strawberry.field(description="What it is measured in.")
+
+
+@strawberry.input(
+    description="One pack size of a product. Errors name it as `variants[i].field`, e.g. `variants[1].gtin`."
+)
+class ProductVariantInput:
+    id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The id of the product's variant this entry keeps (NOT_FOUND when the product has none such). "
+        "Without it, the entry keeps the id of the variant of the same packaging and net quantity, or gets a new "
+        "one.",
+    )
+    packaging: str = strawberry.field(
+        description=f"The packaging, e.g. `hộp quà`, `chai`, `can`; at most {MAX_PACKAGING} characters. No two "
+        "variants may have the same packaging and net quantity (DUPLICATE)."
+    )
+    net_quantity: NetQuantityInput | None = strawberry.field(default=None, description="The net content of one pack.")
+    unit: str | None = strawberry.field(
+        default=None,
+        description=f"The selling unit, at most {MAX_UNIT} characters; the packaging and net quantity when omitted "
+        "(`hộp quà 250g`).",
+    )
+    price_vnd: Vnd = strawberry.field(description=f"Price of one unit, {PRICE_RANGE}.")
+    price_tiers: list[PriceTierInput] | None = strawberry.field(default=None, description=PRICE_TIERS)
+    moq: int | None = strawberry.field(default=None, description=f"{MOQ} 1 when omitted.")
+    gtin: str | None = strawberry.field(
+        default=None,
+        description="Its barcode: a GTIN of 8, 12, 13 or 14 digits (spaces and dashes ignored) whose check digit "
+        "is right (INVALID otherwise); no two variants with the same one (DUPLICATE).",
+    )
 
 
 @strawberry.input(
@@ -187,6 +248,7 @@ class CreateProductInput:
     external_id: str | None = strawberry.field(default=UNSET, description=EXTERNAL_ID)
     translations: list[ProductTranslationInput] | None = strawberry.field(default=UNSET, description=TRANSLATIONS)
     pending_five_star: bool | None = strawberry.field(default=UNSET, description=PENDING_FIVE_STAR)
+    variants: list[ProductVariantInput] | None = strawberry.field(default=UNSET, description=VARIANTS)
 
 
 @strawberry.input(
@@ -223,6 +285,11 @@ class UpdateProductInput:
     translations: list[ProductTranslationInput] | None = strawberry.field(default=UNSET, description=TRANSLATIONS)
     pending_five_star: bool | None = strawberry.field(
         default=UNSET, description=f"{PENDING_FIVE_STAR} `null` clears it."
+    )
+    variants: list[ProductVariantInput] | None = strawberry.field(
+        default=UNSET,
+        description=f"{VARIANTS} Replaces the whole list; `null` or `[]` removes them. While a product has "
+        "variants, `priceVnd`, `unit`, `moq` and `priceTiers` change only with them (INVALID otherwise).",
     )
 
 

@@ -11,6 +11,7 @@ from schema.catalog.inputs import (
     CreateProductInput,
     UpdateProducerInput,
     UpdateProductInput,
+    product_fields,
     sent_fields,
 )
 from schema.catalog.types import Producer, Product
@@ -106,7 +107,7 @@ class CatalogMutation:
     ) -> ProductPayload:
         ctx = info.context
         viewer = ctx.require_viewer()
-        data = sent_fields(input)
+        data = product_fields(input)
         data["producerId"] = decode_global_id(input.producer_id, "Producer", "producerId")
         return ProductPayload(product=Product.from_record(await catalog.create_product(ctx.store, viewer, data)))
 
@@ -126,7 +127,7 @@ class CatalogMutation:
         ctx = info.context
         viewer = ctx.require_viewer()
         product_id = decode_global_id(id, "Product", "id")
-        record = await catalog.update_product(ctx.store, viewer, product_id, expected_version, sent_fields(input))
+        record = await catalog.update_product(ctx.store, viewer, product_id, expected_version, product_fields(input))
         return ProductPayload(product=Product.from_record(record))
 
     @strawberry.mutation(

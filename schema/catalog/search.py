@@ -80,10 +80,13 @@ class ProductSearchFilter:
     groups: list[ProductGroup] | None = strawberry.field(default=None, description="Any of these groups.")
     min_stars: int | None = strawberry.field(default=None, description="Rated at least this many stars (3 to 5).")
     price_min: Vnd | None = strawberry.field(
-        default=None, description="Unit price (before volume tiers) at least this many đồng."
+        default=None,
+        description="Unit price (before volume tiers) at least this many đồng: the product's, or one of its "
+        "variants' that is also within `priceMax`.",
     )
     price_max: Vnd | None = strawberry.field(
-        default=None, description="Unit price (before volume tiers) at most this many đồng."
+        default=None,
+        description="Unit price (before volume tiers) at most this many đồng: the product's, or one of its variants'.",
     )
     certifications: list[Certification] | None = strawberry.field(
         default=None, description="Products holding any of these."
@@ -94,6 +97,11 @@ class ProductSearchFilter:
     )
     certificate_status: list[CertificateStatus] | None = strawberry.field(
         default=None, description="Certificates in any of these states today (EXPIRED: past `validUntil`)."
+    )
+    packaging: list[str] | None = strawberry.field(
+        default=None,
+        description="Products with a variant in any of these packagings (`hộp quà`, `chai`), as `facets.packaging` "
+        "gives them; case does not matter.",
     )
 
 
@@ -139,6 +147,14 @@ class CertificationFacet:
     count: int = strawberry.field(description="Matching products holding it.")
 
 
+@strawberry.type(description="How many matching products have a variant in one packaging; most frequent first.")
+class PackagingFacet:
+    value: str = strawberry.field(
+        description="The packaging in lower case (`hộp quà`, `chai`, `can`), as the `packaging` filter takes it."
+    )
+    count: int = strawberry.field(description="Matching products with a variant in it.")
+
+
 @strawberry.type(description="An old (pre-2025) province inside a current one.")
 class FormerProvinceFacet:
     code: str = strawberry.field(description="The old province's code; `provinces` in the filter takes it.")
@@ -165,9 +181,14 @@ class ProductFacets:
     stars: list[FacetCount] = strawberry.field(description="By OCOP rating.")
     groups: list[GroupFacet] = strawberry.field(description="By OCOP product group.")
     certifications: list[CertificationFacet] = strawberry.field(description="By certification held.")
+    packaging: list[PackagingFacet] = strawberry.field(
+        description="By the packaging of their variants (pack sizes); products without variants are not counted."
+    )
 
 
-@strawberry.type(description="The lowest and highest unit price among matching products, for a price slider.")
+@strawberry.type(
+    description="The lowest and highest unit price among matching products and their variants, for a price slider."
+)
 class PriceRange:
     min: Vnd = strawberry.field(description="Lowest unit price, in đồng.")
     max: Vnd = strawberry.field(description="Highest unit price, in đồng.")
@@ -304,6 +325,7 @@ def _result(page: SearchPage) -> ProductSearchResult:
                 for f in _counts(facets.get("certifications", {}))
                 if f.value in _CERTIFICATIONS
             ],
+            packaging=[PackagingFacet(value=f.value, count=f.count) for f in _counts(facets.get("packaging", {}))],
         ),
         price_range=PriceRange(min=Vnd(page.price_range[0]), max=Vnd(page.price_range[1]))
         if page.price_range
@@ -326,6 +348,7 @@ _FACET_ATTRIBUTES = {
     "stars": ("stars",),
     "groups": ("group",),
     "certifications": ("certifications",),
+    "packaging": ("packaging",),
 }
 
 
@@ -358,7 +381,7 @@ def _requested(info: Info["Context", None]) -> tuple[list[str], bool, list[str] 
         if name == "provinces" and "formerProvinces" in _selected(sub):
             facets += _FACET_ATTRIBUTES["formerProvinces"]
     if "priceRange" in top:
-        facets.append("priceVnd")
+        facets.append("prices")
     highlight = "highlights" in _selected(top.get("edges", []))
     return facets, highlight, _attributes(top)
 
@@ -376,6 +399,7 @@ def _filter(flt: ProductSearchFilter | None) -> SearchFilter:
         producer_id=decode_global_id(flt.producer, "Producer", "filter.producer") if flt.producer else None,
         max_moq=flt.max_moq,
         certificate_statuses=tuple(flt.certificate_status or ()),
+        packaging=tuple(flt.packaging or ()),
     )
 
 

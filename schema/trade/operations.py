@@ -85,6 +85,11 @@ class SubmitInquiryInput:
         description="A published product (a Product id): its producer is asked directly. NOT_FOUND for an "
         "unpublished or unknown product.",
     )
+    variant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="One of the product's variants (`Product.variants { id }`), for a direct inquiry only "
+        "(INVALID without `productId`); NOT_FOUND when the product has no such variant.",
+    )
     criteria: RfqCriteriaInput | None = strawberry.field(
         default=None, description="What an open RFQ asks for: the best-matching producers are invited."
     )
@@ -137,6 +142,11 @@ class QuotationInput:
         "today by default.",
     )
     note: str | None = strawberry.field(default=None, description="Remarks for the buyer, at most 2,000 characters.")
+    variant_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The variant (pack size) quoted: of the direct inquiry's product, or of any of your products "
+        "for an RFQ (the deal then names that product). NOT_FOUND when there is no such variant.",
+    )
 
 
 @strawberry.input(description="The buyer names the producer's thread and may add a counter-offer.")
@@ -379,7 +389,7 @@ class TradeMutation:
     @strawberry.mutation(
         description="A buyer asks one producer (productId) or the best-matching ones (criteria). Members of a "
         "buyer organisation only. `errors`: FORBIDDEN, REQUIRED, INVALID, OUT_OF_RANGE, TOO_LONG, "
-        "UNKNOWN_PROVINCE, NOT_FOUND (`productId`), IDEMPOTENCY_KEY_REUSED."
+        "UNKNOWN_PROVINCE, NOT_FOUND (`productId`, `variantId`), IDEMPOTENCY_KEY_REUSED."
     )
     @returns_user_errors(InquiryPayload)
     async def submit_inquiry(
@@ -439,7 +449,7 @@ class TradeMutation:
         "producer only, while the inquiry is open. `errors`: "
         + NOT_YOURS.format("inquiry")
         + ", FORBIDDEN (not invited), INVALID_STATE (inquiry closed, or your quotation accepted or declined), "
-        "REQUIRED, OUT_OF_RANGE, TOO_LONG, INVALID, IDEMPOTENCY_KEY_REUSED."
+        "REQUIRED, OUT_OF_RANGE, TOO_LONG, INVALID, NOT_FOUND (`variantId`), IDEMPOTENCY_KEY_REUSED."
     )
     @returns_user_errors(QuotationPayload)
     async def submit_quotation(

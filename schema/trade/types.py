@@ -21,6 +21,7 @@ from schema.catalog.types import (
     PriceTier,
     Producer,
     Product,
+    ProductVariant,
     Province,
     producer_node,
     visible_product,
@@ -146,6 +147,10 @@ async def _visible_quotations(
     ]
 
 
+def _variant(record: catalog.Variant | None) -> ProductVariant | None:
+    return ProductVariant.from_record(record) if record else None
+
+
 def _province(code: str | None) -> Province | None:
     record = load_provinces().get(code) if code else None
     return Province.from_record(record) if record else None
@@ -192,6 +197,9 @@ class QuotationRevision:
     valid_until: date | None = strawberry.field(description="Last day it can be accepted; null when unlimited.")
     note: str = strawberry.field(description="The producer's remarks; empty when none.")
     created_at: datetime = strawberry.field(description="When this revision was submitted.")
+    variant: ProductVariant | None = strawberry.field(
+        description="The variant (pack size) quoted, as it was when quoted; null when none was named."
+    )
 
     @classmethod
     def from_record(cls, r: trade.QuotationRevision) -> "QuotationRevision":
@@ -206,6 +214,7 @@ class QuotationRevision:
             valid_until=r.valid_until,
             note=r.note,
             created_at=r.created_at,
+            variant=_variant(r.variant),
         )
 
 
@@ -245,6 +254,12 @@ class Quotation(relay.Node):
     @strawberry.field(description="The latest revision: the one that can be accepted.")
     def current(self) -> QuotationRevision:
         return QuotationRevision.from_record(self.record.current)
+
+    @strawberry.field(
+        description="The variant (pack size) the latest revision quotes, as it was then; null when it names none."
+    )
+    def variant(self) -> ProductVariant | None:
+        return _variant(self.record.current.variant)
 
     @strawberry.field(description="Every revision, oldest first.")
     def revisions(self) -> list[QuotationRevision]:
@@ -350,6 +365,12 @@ class Inquiry(relay.Node):
     )
     def product(self, info: Info["Context", None]) -> Product | None:
         return _product(info, self.record.product_id)
+
+    @strawberry.field(
+        description="The product's variant (pack size) a direct inquiry names, as it was when asked; null when none."
+    )
+    def variant(self) -> ProductVariant | None:
+        return _variant(self.record.variant)
 
     @strawberry.field(description="What an RFQ asks for; null for a direct inquiry.")
     def criteria(self) -> RfqCriteria | None:
@@ -543,6 +564,13 @@ class Deal(relay.Node):
     )
     def product(self, info: Info["Context", None]) -> Product | None:
         return _product(info, self.record.product_id)
+
+    @strawberry.field(
+        description="The variant (pack size) traded: the accepted revision's, else the one the inquiry named, as "
+        "it was then; null when none."
+    )
+    def variant(self) -> ProductVariant | None:
+        return _variant(self.record.variant)
 
     @strawberry.field(description="The inquiry it came from; null if you may not see it.")
     async def inquiry(self, info: Info["Context", None]) -> Inquiry | None:
