@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from market.core.text import fold, nfc
 from search.interpret import Chip, ChipKind, Interpretation
@@ -28,12 +28,12 @@ MEMO_SIZE = 10_000
 _ADMIN = re.compile(r"^(?:xa|phuong|thi tran|thi xa|huyen|quan|thanh pho|tp)\b\.?\s*")
 
 
-def place_names(commune: str) -> list[str]:
+def place_names(commune: str, fold_word: Callable[[str], str] = fold) -> list[str]:
     """The commune and district names an address line gives, without their "xã", "huyện"… prefixes."""
     names = []
     for part in nfc(commune).split(","):
         shown = words(part)
-        key = " ".join(fold(w) for w in shown)
+        key = " ".join(fold_word(w) for w in shown)
         prefix = _ADMIN.match(key)
         skip = len(prefix[0].split()) if prefix else 0
         name = shown[skip:]
@@ -44,15 +44,29 @@ def place_names(commune: str) -> list[str]:
 
 class PlaceIndex:
     def __init__(self, addresses: Iterable[tuple[str, str]] = ()) -> None:
-        """`addresses`: (commune as written, province code) pairs."""
         # folded name -> its spellings with tones (Telex, which writes "hòa" and "hoà" alike) -> the provinces of
         # places so named
         self._names: dict[str, dict[str, set[str]]] = {}
-        for commune, province in addresses:
-            for name in place_names(commune):
-                spelled = " ".join(telex(w) for w in words(name))
-                self._names.setdefault(fold(name), {}).setdefault(spelled, set()).add(province)
         self._memo: dict[str, tuple[str, str] | None] = {}
+        # Addresses repeat a few thousand syllables: each is folded once.
+        self._folded: dict[str, str] = {}
+        self.add(addresses)
+
+    def add(self, addresses: Iterable[tuple[str, str]]) -> None:
+        """(commune as written, province code) pairs; a few at a time, between other work, for a long list."""
+        for commune, province in addresses:
+            for name in place_names(commune, self._fold):
+                shown = words(name)
+                key = " ".join(self._fold(w) for w in shown)
+                spelled = " ".join(telex(w) for w in shown)
+                self._names.setdefault(key, {}).setdefault(spelled, set()).add(province)
+        self._memo.clear()
+
+    def _fold(self, word: str) -> str:
+        folded = self._folded.get(word)
+        if folded is None:
+            folded = self._folded[word] = fold(word)
+        return folded
 
     def __len__(self) -> int:
         return len(self._names)

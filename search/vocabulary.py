@@ -112,7 +112,7 @@ class VocabularyBuilder:
         self._counts: Counter[str] = Counter()
         self._concepts_in = concepts_in
         self._concepts: set[str] = set()
-        self._addresses: list[tuple[str, str]] = []
+        self._places = PlaceIndex()
         # A catalogue repeats a few thousand distinct words: each is folded once, not at every occurrence.
         self._folded: dict[str, str] = {}
 
@@ -132,13 +132,13 @@ class VocabularyBuilder:
             counts[key] += n
 
     def add_places(self, addresses: Iterable[tuple[str, str]]) -> None:
-        """(commune as written, province code) of the producers' addresses."""
-        self._addresses.extend(addresses)
+        """(commune as written, province code) of the producers' addresses, a few at a time."""
+        self._places.add(addresses)
 
     def build(self) -> Vocabulary:
         """The vocabulary of everything added; the builder is spent (a vocabulary never changes)."""
-        vocabulary = Vocabulary(self._counts, frozenset(self._concepts), PlaceIndex(self._addresses))
-        self._addresses = []
+        vocabulary = Vocabulary(self._counts, frozenset(self._concepts), self._places)
+        self._places = PlaceIndex()
         self._counts = Counter()
         self._concepts = set()
         self._folded = {}

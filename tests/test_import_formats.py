@@ -25,6 +25,7 @@ from market.catalog.importer import import_products
 from market.catalog.policy import EVERYTHING, ImportScope
 from market.catalog.repository import ProductFilter
 from market.core.errors import DomainError
+from market.core.table_files import open_table
 from market.store import Store
 from tests.conftest import Api, World
 
@@ -136,6 +137,44 @@ async def test_workbook_with_vietnamese_headers(store: Store, tmp_path: Path) ->
     assert producer["address"]["commune"] == "Xã Hòa Tân"
 
 
+async def test_workbook_streamed_with_inline_strings_gaps_and_decimals(store: Store, tmp_path: Path) -> None:
+    """As a row-by-row writer saves it (inline strings, as the export does): blank rows and empty cells left
+    out, dates with a time, numbers with decimals; errors name the sheet's own row numbers."""
+    tag = secrets.token_hex(3)
+    path = tmp_path / "stream.xlsx"
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    sheet = workbook.add_worksheet()
+    moment = workbook.add_format({"num_format": "dd/mm/yyyy hh:mm"})
+    sheet.write_row(2, 0, VI_HEADER)  # a title would sit above the header in an office's sheet
+    commune = VI_HEADER.index("Xã/Phường")
+    first = vi_row(tag, 1, price=45000.0, stars=4.0, certified=datetime(2024, 3, 1, 9, 15))
+    for r, row in enumerate([first, vi_row(tag, 2, price=45000.5)], start=3):
+        for c, value in enumerate(row):
+            if isinstance(value, datetime):
+                sheet.write_datetime(r, c, value, moment)
+            elif c != commune:
+                sheet.write(r, c, value)
+    sheet.write_row(6, 0, vi_row(tag, 3, certified=None)[:-1])  # after a blank row, no certificate date
+    workbook.close()
+    with zipfile.ZipFile(path) as archive:
+        assert b'<c r="B4" t="inlineStr">' in archive.read("xl/worksheets/sheet1.xml")
+        assert "xl/sharedStrings.xml" not in archive.namelist()
+
+    report = await import_products(store, path)
+    assert (report.kind, report.rows, report.created) == ("xlsx", 3, 2)
+    assert [(e.line, e.column) for e in report.errors] == [(5, "Giá (VNĐ)")]
+    docs = await products_of(store, tag)
+    assert [d["externalId"] for d in docs] == [f"{tag}-1", f"{tag}-3"]
+    assert docs[0]["priceVnd"] == 45000 and docs[0]["stars"] == 4
+    assert docs[0]["certificate"]["certifiedAt"].date() == date(2024, 3, 1)
+    assert "certifiedAt" not in docs[1].get("certificate", {})
+    with open_table(path) as table:
+        assert table.header_line == 3
+        rows = dict(table.rows)
+    assert sorted(rows) == [4, 5, 7]
+    assert rows[4][commune] is None and len(rows[4]) == len(rows[7]) == len(VI_HEADER)
+
+
 @pytest.mark.parametrize(
     ("delimiter", "encoding", "kind"),
     [
@@ -164,8 +203,6 @@ async def test_delimited_text_in_every_encoding(
 
 
 def test_windows_1258_text_is_normalised(tmp_path: Path) -> None:
-    from market.core.table_files import open_table
-
     # "ẹ" in Windows-1258 is "e" followed by a combining dot below.
     path = tmp_path / "a.csv"
     path.write_bytes(cp1258("Tên sản phẩm;Giá\r\nKẹo dừa;45.000\r\n"))

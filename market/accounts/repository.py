@@ -449,8 +449,19 @@ class AccountRepository:
     async def audit_of_actor(self, account_id: ObjectId) -> list[dict[str, Any]]:
         return await self._audit.find({"actor.accountId": account_id}).limit(1000).to_list(None)
 
-    async def anonymise_audit_actor(self, account_id: ObjectId, name: str, session: AsyncClientSession) -> None:
+    async def anonymise_audit_actor(
+        self, account_id: ObjectId, name: str, email: str | None, session: AsyncClientSession
+    ) -> None:
+        """The person's name where they acted, their email where they were invited, and their name where they
+        were the target (a removal keeps the removed person's name)."""
         await self._audit.update_many({"actor.accountId": account_id}, {"$set": {"actor.name": name}}, session=session)
+        if email:
+            await self._audit.update_many({"after.email": email}, {"$set": {"after.email": None}}, session=session)
+        await self._audit.update_many(
+            {"target.id": account_id, "before.name": {"$exists": True}},
+            {"$set": {"before.name": name}},
+            session=session,
+        )
 
     async def revoke_key(self, key_id: ObjectId) -> ApiKey | None:
         """Mark the key revoked (once: a second revocation keeps the first time)."""

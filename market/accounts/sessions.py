@@ -97,6 +97,8 @@ async def sign_out(store: Store, viewer: Principal, *, everywhere: bool = False)
 
 async def change_password(store: Store, viewer: Principal, current: str, new: str) -> None:
     """Every other session ends; API keys are left alone (they belong to integrations, not to a device)."""
+    if not viewer.via_session:
+        raise forbidden("forbidden_people_only", action="change the password")
     account = await store.accounts.get(viewer.account_id)
     if account is None:
         raise DomainError.of("session_invalid", None)
@@ -207,7 +209,9 @@ def password_errors(password: str, field: str, *, email: str, name: str) -> list
 
 
 async def update_profile(store: Store, viewer: Principal, *, name: str | None, locale: str | None) -> Account:
-    """A person's own name and the language of their emails."""
+    """A person's own name and the language of their emails: for the person signed in, not for a key."""
+    if not viewer.via_session:
+        raise forbidden("forbidden_people_only", action="change the profile")
     fields: dict[str, object] = {}
     if name is not None:
         cleaned = nfc(name)

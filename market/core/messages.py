@@ -767,6 +767,28 @@ MESSAGES: dict[str, Message] = {
         "INVALID", "{got!r} is not a language; use vi or en", "{got!r} không phải là ngôn ngữ; hãy dùng vi hoặc en"
     ),
     "ids_or_all": _m("INVALID", "give either ids or all: true", "hãy truyền ids hoặc all: true, không truyền cả hai"),
+    "forbidden_saved_searches": _m(
+        "FORBIDDEN", "sign in to keep saved searches", "hãy đăng nhập để lưu tìm kiếm"
+    ),
+    "forbidden_rfq_follows": _m(
+        "FORBIDDEN",
+        "following the RFQ board is for members of a producer",
+        "theo dõi bảng yêu cầu báo giá dành cho thành viên của chủ thể sản xuất",
+    ),
+    "too_many_saved_searches": _m(
+        "OUT_OF_RANGE", "you may keep at most {max} saved searches", "mỗi người chỉ lưu được tối đa {max} tìm kiếm"
+    ),
+    "too_many_rfq_follows": _m(
+        "OUT_OF_RANGE",
+        "you may follow at most {max} RFQ board filters",
+        "mỗi người chỉ theo dõi được tối đa {max} bộ lọc bảng yêu cầu báo giá",
+    ),
+    "price_bounds": _m(
+        "INVALID", "{field} must not be above priceMax", "{field} không được lớn hơn priceMax"
+    ),
+    "too_many_values": _m(
+        "OUT_OF_RANGE", "{field} holds at most {max} values", "{field} có tối đa {max} giá trị"
+    ),
 }
 
 # What each business event says to a person, in-app and as an email's headline.
@@ -786,6 +808,7 @@ EVENT_TITLES: dict[str, dict[Locale, str]] = {
     "webhook.disabled": {"en": "A webhook was turned off", "vi": "Một webhook đã bị tắt"},
     "certificate.expiring": {"en": "An OCOP certificate is expiring", "vi": "Giấy chứng nhận OCOP sắp hết hạn"},
     "saved_search.matched": {"en": "A new product matches your search", "vi": "Có sản phẩm mới khớp tìm kiếm của bạn"},
+    "rfq.matched": {"en": "A new RFQ on the board you follow", "vi": "Có yêu cầu báo giá mới khớp bộ lọc bạn theo dõi"},
 }
 
 
@@ -834,6 +857,8 @@ TERMS: dict[str, dict[Locale, str]] = {
     "email verification": {"en": "email verification", "vi": "xác minh email"},
     "password reset": {"en": "password reset", "vi": "đặt lại mật khẩu"},
     "purchase approval": {"en": "purchase approval", "vi": "yêu cầu phê duyệt mua hàng"},
+    "saved search": {"en": "saved search", "vi": "tìm kiếm đã lưu"},
+    "RFQ board follow": {"en": "RFQ board follow", "vi": "bộ lọc bảng yêu cầu báo giá đang theo dõi"},
     # actions
     "submit inquiries": {"en": "submit inquiries", "vi": "gửi yêu cầu"},
     "publish products": {"en": "publish products", "vi": "đăng sản phẩm"},
@@ -854,6 +879,7 @@ TERMS: dict[str, dict[Locale, str]] = {
     "manage API keys": {"en": "manage API keys", "vi": "quản lý khóa API"},
     "change the password": {"en": "change the password", "vi": "đổi mật khẩu"},
     "sign out": {"en": "sign out", "vi": "đăng xuất"},
+    "change the profile": {"en": "change the profile", "vi": "đổi thông tin cá nhân"},
     "delete the account": {"en": "delete the account", "vi": "xóa tài khoản"},
     "quote": {"en": "quote", "vi": "báo giá"},
     "decline quotations": {"en": "decline quotations", "vi": "từ chối báo giá"},
@@ -1013,6 +1039,19 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         G=("Grams", "Gam (g)"),
         KG=("Kilograms", "Ki-lô-gam (kg)"),
     ),
+    "CertificateStatus": _labels(
+        VALID=("Valid", "Còn hiệu lực"),
+        PENDING_5_STAR=("Proposed for 5 stars", "Tiềm năng 5 sao"),
+        EXPIRED=("Expired", "Hết hiệu lực"),
+    ),
+    "ProductChangeKind": _labels(
+        CREATED=("Created", "Tạo mới"),
+        UPDATED=("Updated", "Cập nhật"),
+        PUBLISHED=("Published", "Đã đăng"),
+        UNPUBLISHED=("Unpublished", "Đã gỡ"),
+        DELETED=("Deleted", "Đã xóa"),
+    ),
+    "TableFormat": _labels(XLSX=("Excel workbook (.xlsx)", "Tệp Excel (.xlsx)"), CSV=("CSV text", "Tệp CSV")),
     "QueryChipKind": _labels(
         STARS=("OCOP stars", "Hạng sao OCOP"),
         CERTIFICATION=("Certification", "Chứng nhận"),

@@ -21,6 +21,7 @@ WEBHOOK_DISABLED = "webhook.disabled"
 # Published by other parts of the marketplace through the same outbox.
 CERTIFICATE_EXPIRING = "certificate.expiring"
 SAVED_SEARCH_MATCHED = "saved_search.matched"
+RFQ_MATCHED = "rfq.matched"
 
 KNOWN: tuple[str, ...] = (
     INQUIRY_INVITED,
@@ -38,7 +39,11 @@ KNOWN: tuple[str, ...] = (
     WEBHOOK_DISABLED,
     CERTIFICATE_EXPIRING,
     SAVED_SEARCH_MATCHED,
+    RFQ_MATCHED,
 )
+# Alerts of what one person chose to follow (a saved search, an RFQ board filter): theirs alone, never an
+# organisation's, so no webhook receives them.
+PERSONAL: tuple[str, ...] = (SAVED_SEARCH_MATCHED, RFQ_MATCHED)
 
 NAME = re.compile(r"[a-z][a-z_]*\.[a-z][a-z_]*")
 

@@ -73,7 +73,7 @@ async def delete_my_account(store: Store, viewer: Principal, password: str) -> N
         await store.accounts.revoke_all(account.id, session)
         await store.accounts.drop_tokens(account.id, session)
         await store.trade.anonymise_person(account.id, ANONYMOUS, session)
-        await store.accounts.anonymise_audit_actor(account.id, ANONYMOUS, session)
+        await store.accounts.anonymise_audit_actor(account.id, ANONYMOUS, account.email, session)
         await store.notifications.forget(account.id, session)
         await audit.record(store, None, "account.erased", "Account", account.id, session=session, org_id=account.org_id)
 

@@ -33,6 +33,7 @@ DEFAULT_EMAIL: Mapping[str, Frequency] = {
     names.WEBHOOK_DISABLED: Frequency.IMMEDIATE,
     names.CERTIFICATE_EXPIRING: Frequency.IMMEDIATE,
     names.SAVED_SEARCH_MATCHED: Frequency.IMMEDIATE,
+    names.RFQ_MATCHED: Frequency.IMMEDIATE,
 }
 LOCALES = ("vi", "en")
 

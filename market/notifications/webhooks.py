@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 MAX_WEBHOOKS = 10
 MIN_SECRET = 16
 MAX_SECRET = 200
-SUBSCRIBABLE = tuple(n for n in names.KNOWN if n != names.WEBHOOK_DISABLED)
+SUBSCRIBABLE = tuple(n for n in names.KNOWN if n != names.WEBHOOK_DISABLED and n not in names.PERSONAL)
 
 
 def _clean(data: Mapping[str, Any], *, production: bool, partial: bool) -> tuple[dict[str, Any], list[FieldError]]:

@@ -101,7 +101,8 @@ class IdentityMutation:
         return DonePayload(ok=True)
 
     @strawberry.mutation(
-        description="Change your password; every session of the account ends. `errors`: INVALID_CREDENTIALS "
+        description="Change your password, signed in (not with an API key); every session of the account ends. "
+        "`errors`: FORBIDDEN (an API key), INVALID_CREDENTIALS "
         "(`currentPassword`), WEAK_PASSWORD."
     )
     @returns_user_errors(DonePayload)
@@ -138,7 +139,8 @@ class IdentityMutation:
         return DonePayload(ok=True)
 
     @strawberry.mutation(
-        description="Change your display name or the language of your emails. `errors`: REQUIRED, TOO_LONG."
+        description="Change your display name or the language of your emails, signed in (not with an API key). "
+        "`errors`: FORBIDDEN (an API key), REQUIRED, TOO_LONG."
     )
     @returns_user_errors(DonePayload)
     async def update_my_profile(
