@@ -25,6 +25,7 @@ from market.catalog.repository import ProducerRepository, ProductRepository
 from market.events.outbox import EventOutbox
 from market.mail.outbox import MailOutbox
 from market.membership.repository import ReviewQueue
+from market.notifications.alert_repository import AlertRepository
 from market.notifications.repository import NotificationRepository
 from market.notifications.webhook_repository import WebhookRepository
 from market.storage.idempotency import IdempotencyKeys
@@ -57,6 +58,7 @@ class Store:
         self.events = EventOutbox(self.db)
         self.notifications = NotificationRepository(self.db, self.trade.streams)
         self.webhooks = WebhookRepository(self.db)
+        self.alerts = AlertRepository(self.db)
 
     @classmethod
     def connect(
@@ -101,6 +103,7 @@ class Store:
             self.events,
             self.notifications,
             self.webhooks,
+            self.alerts,
         )
 
     async def ensure_indexes(self) -> None:

@@ -107,7 +107,7 @@ async def test_people_change_their_name_and_language(live: Api, team: Team) -> N
     assert (await live.data(update, as_=team.key))["updateMyProfile"] == {"ok": True, "errors": []}
     me = (await live.data("{ me { name email language signedIn } }", as_=team.key))["me"]
     assert me["email"] == team.owner and me["language"] == "EN" and me["signedIn"] is True
-    blank = (await live.data('mutation { updateMyProfile(name: "  ") { ok errors { field code } } }', as_=team.key))
+    blank = await live.data('mutation { updateMyProfile(name: "  ") { ok errors { field code } } }', as_=team.key)
     assert blank["updateMyProfile"] == {"ok": False, "errors": [{"field": "name", "code": "REQUIRED"}]}
 
 
@@ -299,3 +299,22 @@ async def test_an_access_token_opens_a_subscription_and_signing_out_closes_it(
                 while True:  # whatever the subscription sends until the socket closes
                     await ws.recv()
     assert closed.value.rcvd is not None and closed.value.rcvd.code == REVOKED_CLOSE_CODE
+
+
+LIMIT = """mutation($id: ID!, $limit: Vnd) { setSpendingLimit(memberId: $id, spendingLimitVnd: $limit) {
+  member { spendingLimitVnd } errors { code } } }"""
+
+
+async def test_a_limited_manager_hands_out_no_more_than_it_holds(
+    live: Api, team: Team, store: Store, settings: Settings
+) -> None:
+    manager_id, manager = await join(live, store, settings, team, "MANAGER")
+    member_id, _ = await join(live, store, settings, team, "MEMBER")
+    assert (await live.data(LIMIT, {"id": manager_id, "limit": 1_000_000}, as_=team.key))["setSpendingLimit"][
+        "errors"
+    ] == []
+    for refused in (None, 2_000_000):
+        answer = (await live.data(LIMIT, {"id": member_id, "limit": refused}, as_=manager))["setSpendingLimit"]
+        assert codes(answer) == ["FORBIDDEN"], refused
+    allowed = (await live.data(LIMIT, {"id": member_id, "limit": 500_000}, as_=manager))["setSpendingLimit"]
+    assert allowed == {"member": {"spendingLimitVnd": 500_000}, "errors": []}

@@ -47,6 +47,17 @@ class ProductChangeLog:
         docs = [{**row, "_id": ObjectId(), "seq": head["seq"], "i": i, "at": at} for i, row in enumerate(rows)]
         await self._rows.insert_many(docs, session=session)
 
+    async def rows_after(self, seq: int, i: int, limit: int) -> list[dict[str, Any]]:
+        """Raw rows in commit order from just after (seq, i): for readers inside the marketplace that keep
+        their own position (the saved-search matcher), not for the public feed."""
+        query = {"$or": [{"seq": {"$gt": seq}}, {"seq": seq, "i": {"$gt": i}}]}
+        return await self._reader.find(query).sort(ORDER).limit(limit).to_list(None)
+
+    async def head(self) -> tuple[int, int]:
+        """The position of the last row written, (0, -1) before the first."""
+        last = await self._reader.find_one({}, sort=[("seq", -1), ("i", -1)])
+        return (last["seq"], last["i"]) if last else (0, -1)
+
     async def page(self, visibility: dict[str, Any], request: PageRequest) -> Page[ProductChange]:
         return await fetch_page(self._reader, visibility, ORDER, request, ProductChange.from_doc)
 

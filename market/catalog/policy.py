@@ -218,3 +218,9 @@ def publication_audience(product: Product) -> Audience:
     """A product published: its producer's members, and the OCOP office of its province, which oversees
     that province's catalogue."""
     return Audience.of(orgs=[product.producer_id], provinces=[product.province_code])
+
+
+def certificate_audience(product: Product) -> Audience:
+    """A certificate about to end: the producer's members, who must renew it, and the OCOP office of the
+    product's province, which certifies and re-assesses."""
+    return Audience.of(orgs=[product.producer_id], provinces=[product.province_code])

@@ -271,6 +271,8 @@ class ProductRepository:
                 IndexModel([("formerProvince", ASCENDING), ("status", ASCENDING)], name="former_province"),
                 IndexModel([("group", ASCENDING), ("status", ASCENDING)], name="group"),
                 IndexModel([("updatedAt", ASCENDING)], name="updated"),
+                # The daily certificate expiry sweep reads a window of end days.
+                IndexModel([("certificate.validUntil", ASCENDING)], sparse=True, name="certificate_end"),
                 # A quotation names a variant of one of the quoting producer's products.
                 IndexModel([("producerId", ASCENDING), ("variants.id", ASCENDING)], name="producer_variant"),
             ]
@@ -445,6 +447,14 @@ class ProductRepository:
         finally:
             # A reader that stops early (a refresh cancelled at shutdown) frees the server's cursor now.
             await cursor.close()
+
+    async def certificates_ending(self, first: datetime, last: datetime) -> list[Product]:
+        """Products not archived whose OCOP certificate ends between the two days (stored at midnight)."""
+        query = {
+            "certificate.validUntil": {"$gte": first, "$lte": last},
+            "status": {"$ne": ProductStatus.ARCHIVED.value},
+        }
+        return [Product.from_doc(d) for d in await self._collection.find(query).to_list(None)]
 
     async def is_empty(self) -> bool:
         return await self._collection.estimated_document_count() == 0

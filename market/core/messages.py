@@ -626,6 +626,18 @@ MESSAGES: dict[str, Message] = {
         "only an admin or the OCOP office of the organisation's province may review it",
         "chỉ quản trị viên hoặc văn phòng OCOP của tỉnh nơi tổ chức đặt trụ sở mới được xét duyệt tổ chức này",
     ),
+    "forbidden_approval_above_limit": _m(
+        "FORBIDDEN",
+        "this purchase is above your own spending limit ({limit} đồng): an approver without a limit, or with a "
+        "higher one, decides it",
+        "giao dịch mua này vượt hạn mức chi tiêu của chính bạn ({limit} đồng): người có hạn mức cao hơn hoặc không "
+        "giới hạn sẽ phê duyệt",
+    ),
+    "forbidden_limit_above_own": _m(
+        "FORBIDDEN",
+        "you are bound by a spending limit of {limit} đồng, so you may set no higher limit nor lift one",
+        "bạn có hạn mức chi tiêu {limit} đồng nên không được đặt hạn mức cao hơn hoặc bỏ hạn mức",
+    ),
     "forbidden_self_approval": _m(
         "FORBIDDEN",
         "a purchase waits for someone else's approval than its requester's",
@@ -767,9 +779,7 @@ MESSAGES: dict[str, Message] = {
         "INVALID", "{got!r} is not a language; use vi or en", "{got!r} không phải là ngôn ngữ; hãy dùng vi hoặc en"
     ),
     "ids_or_all": _m("INVALID", "give either ids or all: true", "hãy truyền ids hoặc all: true, không truyền cả hai"),
-    "forbidden_saved_searches": _m(
-        "FORBIDDEN", "sign in to keep saved searches", "hãy đăng nhập để lưu tìm kiếm"
-    ),
+    "forbidden_saved_searches": _m("FORBIDDEN", "sign in to keep saved searches", "hãy đăng nhập để lưu tìm kiếm"),
     "forbidden_rfq_follows": _m(
         "FORBIDDEN",
         "following the RFQ board is for members of a producer",
@@ -783,12 +793,8 @@ MESSAGES: dict[str, Message] = {
         "you may follow at most {max} RFQ board filters",
         "mỗi người chỉ theo dõi được tối đa {max} bộ lọc bảng yêu cầu báo giá",
     ),
-    "price_bounds": _m(
-        "INVALID", "{field} must not be above priceMax", "{field} không được lớn hơn priceMax"
-    ),
-    "too_many_values": _m(
-        "OUT_OF_RANGE", "{field} holds at most {max} values", "{field} có tối đa {max} giá trị"
-    ),
+    "price_bounds": _m("INVALID", "{field} must not be above priceMax", "{field} không được lớn hơn priceMax"),
+    "too_many_values": _m("OUT_OF_RANGE", "{field} holds at most {max} values", "{field} có tối đa {max} giá trị"),
 }
 
 # What each business event says to a person, in-app and as an email's headline.

@@ -61,7 +61,14 @@ async def invite_member(store: Store, viewer: Viewer, email: str, role: MemberRo
             Purpose.INVITATION,
             secret,
             utcnow() + INVITATION_LIFETIME,
-            {"orgId": organisation.id, "email": email, "role": role.value, "invitedBy": viewer.account_id},
+            # A limited inviter's limit goes with the invitation: nobody hands out more than they hold.
+            {
+                "orgId": organisation.id,
+                "email": email,
+                "role": role.value,
+                "invitedBy": viewer.account_id,
+                "spendingLimitVnd": viewer.spending_limit_vnd,
+            },
             session,
         )
         if existing is not None:
@@ -117,6 +124,11 @@ async def accept_invitation(store: Store, token: str, name: str, password: str, 
                 "role": (Role.BUYER if organisation.kind is OrgKind.BUYER else Role.PRODUCER).value,
                 "orgId": organisation.id,
                 "orgRole": pending["role"],
+                **(
+                    {"spendingLimitVnd": pending["spendingLimitVnd"]}
+                    if pending.get("spendingLimitVnd") is not None
+                    else {}
+                ),
                 "orgStatus": organisation.status.value,
                 "passwordHash": hashed,
                 "emailVerified": True,  # the invitation reached this address
@@ -210,6 +222,9 @@ async def set_spending_limit(store: Store, viewer: Viewer, member_id: str, limit
         raise forbidden("forbidden_member_role", action="set spending limits", actor=actor.name, role=current.name)
     if limit_vnd is not None and not 0 <= limit_vnd <= MAX_LIMIT_VND:
         raise DomainError.of("out_of_range", "spendingLimitVnd", min=0, max=MAX_LIMIT_VND, got=limit_vnd)
+    if viewer.spending_limit_vnd is not None and (limit_vnd is None or limit_vnd > viewer.spending_limit_vnd):
+        # Someone bound by a limit hands out no more than they hold.
+        raise forbidden("forbidden_limit_above_own", limit=viewer.spending_limit_vnd)
 
     async def write(session: AsyncClientSession) -> Account:
         if limit_vnd is None:

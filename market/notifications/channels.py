@@ -46,7 +46,12 @@ class FanOut:
     def email_frequency(self, account: Account) -> Frequency:
         if not account.email:
             return Frequency.OFF
-        return frequency(self.preferences[account.id], self.event.name)
+        chosen = frequency(self.preferences[account.id], self.event.name)
+        # A saved search's own setting: DAILY gathers its alerts into the digest even where the person's
+        # preference for the event is IMMEDIATE (OFF stays off).
+        if chosen is Frequency.IMMEDIATE and self.event.payload.get("alert") == "daily":
+            return Frequency.DAILY
+        return chosen
 
     def locale(self, account: Account) -> str:
         return self.preferences[account.id].locale or account.locale or "vi"
@@ -89,6 +94,18 @@ def details(event: Event, locale: str) -> str:
         return str(p.get("name") or "")
     if event.name == names.WEBHOOK_DISABLED:
         return str(p.get("url") or "")
+    if event.name == names.SAVED_SEARCH_MATCHED:
+        price = format_amount(int(p.get("priceVnd") or 0), lang)
+        return f"{p.get('productName', '')}, {p.get('stars', '')}★, {price} / {p.get('unit', '')} ({p.get('name', '')})"
+    if event.name == names.RFQ_MATCHED:
+        return f"{p.get('query', '')}: {p.get('quantity', '')} {p.get('unit', '')}"
+    if event.name == names.CERTIFICATE_EXPIRING:
+        left = int(p.get("daysLeft") or 0)
+        if lang == "vi":
+            when = f"hết hạn ngày {p.get('validUntil')}" + (f", còn {left} ngày" if left > 0 else "")
+        else:
+            when = f"valid until {p.get('validUntil')}" + (f", {left} days left" if left > 0 else "")
+        return f"{p.get('name', '')}: {when}"
     return ""
 
 

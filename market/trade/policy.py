@@ -345,7 +345,14 @@ def ensure_can_decide(viewer: Principal, approval: PurchaseApproval) -> None:
         raise forbidden("forbidden_members", action="approve purchases")
     if viewer.account_id == approval.requested_by:
         raise forbidden("forbidden_self_approval")
+    if not within_limit(viewer.spending_limit_vnd, approval.value_vnd):
+        raise forbidden("forbidden_approval_above_limit", limit=viewer.spending_limit_vnd)
     ensure_can_trade(viewer, "approve purchases")
+
+
+def within_limit(limit_vnd: int | None, value_vnd: int | None) -> bool:
+    """Whether a value (None: unlimited) fits under a spending limit (None: no limit)."""
+    return limit_vnd is None or (value_vnd is not None and value_vnd <= limit_vnd)
 
 
 # --- who hears of trade events ------------------------------------------------------------------------------

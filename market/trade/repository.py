@@ -22,6 +22,7 @@ from market.trade.records import (
     ApprovalStatus,
     Deal,
     Inquiry,
+    InquiryKind,
     InquiryStatus,
     InvitationStatus,
     Message,
@@ -250,6 +251,12 @@ class TradeRepository:
              "$inc": {"version": 1}},
         )  # fmt: skip
         return result.modified_count
+
+    async def open_rfq_ids(self) -> list[ObjectId]:
+        """The RFQs on the board now (open, unexpired), by the board's index: a few hundred at most."""
+        query = {"status": InquiryStatus.OPEN.value, "kind": InquiryKind.OPEN.value, "expiresAt": {"$gt": utcnow()}}
+        docs = await self._inquiries.find(query, {"_id": 1}).to_list(None)
+        return [d["_id"] for d in docs]
 
     async def insert_message(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> ObjectId:
         inserted: ObjectId = (await self._messages.insert_one(doc, session=session)).inserted_id

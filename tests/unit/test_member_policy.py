@@ -132,3 +132,26 @@ def test_a_read_only_key_revokes_no_key() -> None:
     assert not policy.can_revoke_key(read_only, read_only.account_id)
     assert not policy.can_revoke_key(owner, ObjectId())
     assert policy.can_revoke_key(Principal(ObjectId(), "admin", Role.ADMIN), ObjectId())
+
+
+def test_an_approver_with_a_limit_decides_only_within_it() -> None:
+    from datetime import UTC, datetime
+
+    from market.trade import policy as trade_policy
+    from market.trade.records import ApprovalStatus, PurchaseApproval
+
+    org = ObjectId()
+    approval = PurchaseApproval(
+        ObjectId(), ObjectId(), 1, ObjectId(), org, ObjectId(), ObjectId(), "Hà", 1_000, 5_000_000,
+        ApprovalStatus.PENDING, datetime.now(UTC), 1,
+    )  # fmt: skip
+    unlimited = Principal(ObjectId(), "Khoa", Role.BUYER, org, org_role=O_)
+    trade_policy.ensure_can_decide(unlimited, approval)
+    higher = Principal(ObjectId(), "Lan", Role.BUYER, org, org_role=M, spending_limit_vnd=10_000_000)
+    trade_policy.ensure_can_decide(higher, approval)
+    lower = Principal(ObjectId(), "Minh", Role.BUYER, org, org_role=M, spending_limit_vnd=1_000_000)
+    with pytest.raises(DomainError) as excinfo:
+        trade_policy.ensure_can_decide(lower, approval)
+    assert excinfo.value.errors[0].key == "forbidden_approval_above_limit"
+    assert [trade_policy.within_limit(limit, 5) for limit in (None, 5, 4)] == [True, True, False]
+    assert trade_policy.within_limit(5, None) is False  # lifting a limit is more than any limit
