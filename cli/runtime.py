@@ -57,7 +57,9 @@ def worker(
     from api.logs import configure_logging
     from market.mail.delivery import drain
     from market.mail.smtp import SmtpSender
+    from market.notifications.certificate_expiry import sweep_certificates
     from search.rfqs import RFQS
+    from workers.alerts import Matchers, drain_alerts, match_alerts
     from workers.expiry import sweep_expired
     from workers.indexer import RfqIndexer
     from workers.mail import deliver_mail
@@ -87,30 +89,43 @@ def worker(
                 SearchSync(store, meili, settings.index_uid(RFQS), indexer=RfqIndexer(store, meili)),
             ]
             jobs = [s.run(once=once, stop=stop, timeout=timeout if once else None) for s in syncs]
+            matchers = Matchers.of(store, meili, settings.index_uid(PRODUCTS), settings.index_uid(RFQS))
             if not once:
                 jobs.append(sweep_expired(store, stop))
+                jobs.append(match_alerts(store, matchers, stop))
                 jobs.append(deliver_mail(store, sender, stop))
                 jobs.append(deliver_notifications(store, stop, production=settings.env == "production"))
             try:
-                await asyncio.gather(*jobs)
-            except SyncTimeout as exc:
-                stop.set()
-                logging.getLogger("ocop.sync").error("%s", exc)
-                raise typer.Exit(1) from exc
-            if once:
-                applied = sum(s.stats.events for s in syncs)
-                console.print(f"search indexes in sync: {applied} change(s) applied")
-                notified = await drain_notifications(store, production=settings.env == "production")
-                console.print(
-                    f"notifications: {notified.events} event(s) fanned out, webhooks {notified.webhooks_delivered} "
-                    f"delivered, {notified.webhooks_waiting} waiting for a retry, {notified.webhooks_failed} failed",
-                    highlight=False,
-                )
-                mail = await drain(store, sender)
-                console.print(
-                    f"mail: {mail.sent} sent, {mail.retried} waiting for a retry, {mail.failed} failed",
-                    highlight=False,
-                )
+                try:
+                    await asyncio.gather(*jobs)
+                except SyncTimeout as exc:
+                    stop.set()
+                    logging.getLogger("ocop.sync").error("%s", exc)
+                    raise typer.Exit(1) from exc
+                if once:
+                    applied = sum(s.stats.events for s in syncs)
+                    console.print(f"search indexes in sync: {applied} change(s) applied")
+                    alerts = await drain_alerts(store, matchers)
+                    expiring = await sweep_certificates(store)
+                    console.print(
+                        f"alerts: {alerts.saved_search_alerts} saved-search, {alerts.rfq_alerts} RFQ board, "
+                        f"{expiring.alerts} certificate expiry",
+                        highlight=False,
+                    )
+                    notified = await drain_notifications(store, production=settings.env == "production")
+                    console.print(
+                        f"notifications: {notified.events} event(s) fanned out, webhooks "
+                        f"{notified.webhooks_delivered} delivered, {notified.webhooks_waiting} waiting for a retry, "
+                        f"{notified.webhooks_failed} failed",
+                        highlight=False,
+                    )
+                    mail = await drain(store, sender)
+                    console.print(
+                        f"mail: {mail.sent} sent, {mail.retried} waiting for a retry, {mail.failed} failed",
+                        highlight=False,
+                    )
+            finally:
+                await matchers.close()
 
     run_async(work)
 

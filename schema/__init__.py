@@ -36,6 +36,7 @@ from schema.document_cache import DocumentCache, DocumentStore
 from schema.errors import CLIENT_CODES, classify, localize
 from schema.execution import DirectFieldsExecutionContext, mark_direct_fields
 from schema.labels import LabelsQuery
+from schema.notifications.alerts import AlertMutation, AlertQuery, RfqBoardFollow, SavedSearch
 from schema.notifications.operations import NotificationMutation, NotificationQuery, NotificationSubscription
 from schema.observability import ObserveOperation, note_errors
 from schema.pagination import resolve_node
@@ -104,6 +105,7 @@ class Query(
     NodeQuery,
     LabelsQuery,
     NotificationQuery,
+    AlertQuery,
 ):
     pass
 
@@ -125,6 +127,7 @@ class Mutation(
     OrganisationMutation,
     PrivacyMutation,
     NotificationMutation,
+    AlertMutation,
 ):
     pass
 
@@ -222,6 +225,8 @@ def build_schema(
             Document,
             Lot,
             SampleRequest,
+            SavedSearch,
+            RfqBoardFollow,
         ],
         extensions=extensions,
         config=StrawberryConfig(

@@ -136,7 +136,7 @@ def global_id(type_name: str, node_id: str) -> str:
 
 NODE_TYPES = (
     "Product", "Producer", "BuyerOrganisation", "Inquiry", "Quotation", "Deal", "TradeEvent", "Document", "Lot",
-    "SampleRequest", "PurchaseApproval",
+    "SampleRequest", "PurchaseApproval", "SavedSearch", "RfqBoardFollow",
 )  # fmt: skip
 
 

@@ -50,9 +50,9 @@ class PlaceIndex:
         self._memo: dict[str, tuple[str, str] | None] = {}
         # Addresses repeat a few thousand syllables: each is folded once.
         self._folded: dict[str, str] = {}
-        self.add(addresses)
+        self.include(addresses)
 
-    def add(self, addresses: Iterable[tuple[str, str]]) -> None:
+    def include(self, addresses: Iterable[tuple[str, str]]) -> None:
         """(commune as written, province code) pairs; a few at a time, between other work, for a long list."""
         for commune, province in addresses:
             for name in place_names(commune, self._fold):

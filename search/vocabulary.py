@@ -133,7 +133,7 @@ class VocabularyBuilder:
 
     def add_places(self, addresses: Iterable[tuple[str, str]]) -> None:
         """(commune as written, province code) of the producers' addresses, a few at a time."""
-        self._places.add(addresses)
+        self._places.include(addresses)
 
     def build(self) -> Vocabulary:
         """The vocabulary of everything added; the builder is spent (a vocabulary never changes)."""

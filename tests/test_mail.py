@@ -134,6 +134,30 @@ async def test_a_delivered_message_arrives_with_its_subject_in_its_language(
     assert stored.due_at is None and stored.sent_at is not None
 
 
+async def test_a_long_vietnamese_subject_arrives_with_every_space(
+    store: Store, sender: SmtpSender, mailbox: Mailbox
+) -> None:
+    """Subjects long enough to be folded onto further header lines keep the spaces where they were folded (the
+    email package's folder put them between encoded words, where readers drop them: "bán dịp" arrived as
+    "bándịp"). Every length of the request is sent, so folds fall between many different words."""
+    words = "kẹo dừa sáp Cầu Kè loại đặc biệt đóng hộp quà Tết 500 hộp giao trước ngày 15 tháng Chạp để kịp bán dịp Tết"
+    sent: dict[str, str] = {}
+    for n in range(12, len(words.split()) + 1):
+        to = address(f"long-subject-{n}")
+        params = {
+            "name": "Nguyễn Văn An", "producer": "HTX Dừa sáp Cầu Kè", "buyer": "Saigon Co.op",
+            "request": " ".join(words.split()[:n]), "quantity": "500 hộp", "target": "", "message": "",
+            "link": "http://127.0.0.1:8000/inquiries/x", "unsubscribe": "http://127.0.0.1:8000/unsubscribe?token=t",
+        }  # fmt: skip
+        await store.mail.enqueue(to=to, template="rfq_invitation", locale="vi", params=params)
+        sent[to] = render("rfq_invitation", "vi", params).subject
+    await drain(store, sender)
+
+    assert max(len(s.encode()) for s in sent.values()) > 150  # folded onto three lines
+    assert {to: only(mailbox, to).subject for to in sent} == sent
+    assert all(" báo giá: kẹo dừa" in subject for subject in sent.values())
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -48,6 +48,8 @@ from market.catalog.documents import upload_document
 from market.catalog.lots import record_lot
 from market.core.paging import MAX_PAGE
 from market.notifications.fanout import fan_out_pending
+from market.notifications.rfq_follows import follow_rfq_board
+from market.notifications.saved_searches import save_search
 from market.storage.changes import encode_cursor
 from market.trade.deals import advance_deal, sign_mou
 from market.trade.events import create_trade_event
@@ -111,7 +113,10 @@ class World:
 # something hidden to look for. Catalogue objects (products, producers, buyers) are public.
 TRADE = ("rfq", "direct:maker", "direct:outsider", "quote:rfq:maker", "quote:rfq:outsider", "quote:direct:maker",
          "quote:direct:outsider", "deal:maker", "deal:outsider", "event", "sample:maker", "sample:outsider",
-         "inquiry:sample", "doc:maker", "doc:product:maker", "lot:maker", "approval")  # fmt: skip
+         "inquiry:sample", "doc:maker", "doc:product:maker", "lot:maker", "approval", "search:buyer",
+         "follow:maker")  # fmt: skip
+# A person's own saved searches and RFQ board follows: nobody else's, not their colleagues', offices' or admins'.
+PERSONAL = {"search:buyer", "follow:maker"}
 # A producer's papers are for its side and for signed-in buyers; its lots for its side only.
 PAPERS = {"doc:maker", "doc:product:maker"}
 MAKER_SIDE = {"rfq", "direct:maker", "quote:rfq:maker", "quote:direct:maker", "deal:maker", "event", "sample:maker",
@@ -119,10 +124,10 @@ MAKER_SIDE = {"rfq", "direct:maker", "quote:rfq:maker", "quote:direct:maker", "d
 OUTSIDER_SIDE = {"rfq", "direct:outsider", "quote:rfq:outsider", "quote:direct:outsider", "deal:outsider", "event",
                  "sample:outsider"}  # fmt: skip
 SEES: dict[str, set[str]] = {
-    "admin": set(TRADE),
-    "buyer": set(TRADE) - {"lot:maker"},  # an owner of its organisation: approvals too
-    "limited_buyer": set(TRADE) - {"lot:maker"},  # a member: its organisation's trade, and its own approval
-    "maker": MAKER_SIDE,
+    "admin": set(TRADE) - PERSONAL,
+    "buyer": set(TRADE) - {"lot:maker", "follow:maker"},  # an owner of its organisation: approvals too
+    "limited_buyer": set(TRADE) - {"lot:maker"} - PERSONAL,  # a member: its organisation's trade, its own approval
+    "maker": MAKER_SIDE | {"follow:maker"},
     "office": MAKER_SIDE,  # Vĩnh Long: the candy makers' province
     "outsider": OUTSIDER_SIDE,
     "other_office": OUTSIDER_SIDE,  # Hà Nội: the outsider's province
@@ -271,6 +276,11 @@ async def world(catalogue: Catalogue) -> World:
         store, maker, {"productId": maker_product, "lotNumber": "R-1", "producedOn": date(2025, 6, 1)}
     )
     objects["lot:maker"] = gid("Lot", lot.id)
+    # The buyer keeps a saved search, the maker follows food RFQs on the board: theirs alone.
+    saved = await save_search(store, buyer, {"name": "Kẹo dừa", "query": "kẹo dừa", "alert": "instant"}, _none_yet)
+    objects["search:buyer"] = gid("SavedSearch", saved.id)
+    follow = await follow_rfq_board(store, producer_members["maker"], {"groups": ["food"]})
+    objects["follow:maker"] = gid("RfqBoardFollow", follow.id)
     # Every event above becomes the notifications of those it concerns, as the worker would write them.
     while (await fan_out_pending(store)).events:
         pass
@@ -283,6 +293,10 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 
 def node_id_of(global_id: str) -> str:
     return base64.b64decode(global_id).decode().split(":", 1)[1]
+
+
+async def _none_yet(query: str, flt: Any, limit: int) -> list[Any]:
+    return []
 
 
 async def _no_matchmaking(criteria: Criteria, limit: int) -> list[Match]:

@@ -45,6 +45,7 @@ async def export_my_data(store: Store, viewer: Principal) -> dict[str, Any]:
         "auditEntries": await store.accounts.audit_of_actor(viewer.account_id),
         "trade": await store.trade.by_person(viewer.account_id),
         "notifications": await store.notifications.of_person(viewer.account_id),
+        "alerts": await store.alerts.of_person(viewer.account_id),
     }
 
 
@@ -75,6 +76,7 @@ async def delete_my_account(store: Store, viewer: Principal, password: str) -> N
         await store.trade.anonymise_person(account.id, ANONYMOUS, session)
         await store.accounts.anonymise_audit_actor(account.id, ANONYMOUS, account.email, session)
         await store.notifications.forget(account.id, session)
+        await store.alerts.forget(account.id, session)
         await audit.record(store, None, "account.erased", "Account", account.id, session=session, org_id=account.org_id)
 
     await in_transaction(store.client, write)

@@ -83,14 +83,21 @@ class AlertReport:
 # --- saved searches -------------------------------------------------------------------------------------------
 
 
+async def start_from_now(store: Store) -> None:
+    """Where the saved-search matcher starts when it has never run: the end of the change log. Called when a
+    search is saved, so that every product written after the first saved search is looked at."""
+    if await store.alerts.cursor(SEARCHES_CURSOR) is None:
+        seq, i = await store.products.changes.head()
+        await store.alerts.start_cursor(SEARCHES_CURSOR, {"seq": seq, "i": i})
+
+
 async def match_saved_searches(store: Store, matcher: ProductMatcher, *, batch: int = CHANGES_BATCH) -> AlertReport:
     """One batch of product changes from where the matcher stands."""
     report = AlertReport()
     position = await store.alerts.cursor(SEARCHES_CURSOR)
     if position is None:
         # A new deployment alerts of what changes from now on, not of the catalogue's history.
-        seq, i = await store.products.changes.head()
-        await store.alerts.set_cursor(SEARCHES_CURSOR, {"seq": seq, "i": i})
+        await start_from_now(store)
         return report
     rows = await store.products.changes.rows_after(position["seq"], position["i"], batch)
     if not rows:
@@ -110,7 +117,9 @@ async def match_saved_searches(store: Store, matcher: ProductMatcher, *, batch: 
         if indexed.get(product.id, -1) >= row["version"]:
             ready[product.id] = product
         elif utcnow() - row["at"] > INDEX_PATIENCE:
-            log.warning("product %s v%s never reached the search index; no saved-search alert", product.id, row["version"])
+            log.warning(
+                "product %s v%s never reached the search index; no saved-search alert", product.id, row["version"]
+            )
         else:
             done, report.waiting = rows[:n], True
             break
@@ -218,7 +227,9 @@ async def _alert_follows(store: Store, matcher: RfqMatcher, inquiries: list[Inqu
         for follow, inquiry_id in await matcher.matching(standing, list(by_id)):
             follower = followers[follow.account_id]
             inquiry = by_id[inquiry_id]
-            if follower is not None and trade_policy.can_see_inquiry(follower, inquiry):
+            # Only what came onto the board after the follow: it is a subscription to news, not a search.
+            fresh = follow.created_at is None or inquiry.created_at >= follow.created_at
+            if fresh and follower is not None and trade_policy.can_see_inquiry(follower, inquiry):
                 sent += await _alert_follow(store, follow, inquiry)
         if len(follows) < FOLLOWS_PAGE:
             return sent

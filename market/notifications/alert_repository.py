@@ -84,7 +84,9 @@ class AlertRepository:
         they are not news."""
         now = utcnow()
         operations = [
-            UpdateOne({"searchId": search_id, "productId": p}, {"$setOnInsert": {"at": now, "seeded": True}}, upsert=True)
+            UpdateOne(
+                {"searchId": search_id, "productId": p}, {"$setOnInsert": {"at": now, "seeded": True}}, upsert=True
+            )
             for p in product_ids
         ]
         if operations:
@@ -149,7 +151,12 @@ class AlertRepository:
         return result.deleted_count == 1
 
     async def candidate_follows(
-        self, groups: Sequence[str], provinces: Sequence[str], buyer_kinds: Sequence[str], *, after: ObjectId | None,
+        self,
+        groups: Sequence[str],
+        provinces: Sequence[str],
+        buyer_kinds: Sequence[str],
+        *,
+        after: ObjectId | None,
         limit: int,
     ) -> list[RfqFollow]:
         """Follows whose conditions an RFQ with these groups, provinces and buyer kind could meet."""
@@ -188,6 +195,10 @@ class AlertRepository:
 
     async def cursor(self, name: str) -> dict[str, Any] | None:
         return await self.cursors.find_one({"_id": name})
+
+    async def start_cursor(self, name: str, fields: dict[str, Any]) -> None:
+        """Set only if there is none yet: a matcher already under way keeps its place."""
+        await self.cursors.update_one({"_id": name}, {"$setOnInsert": {**fields, "updatedAt": utcnow()}}, upsert=True)
 
     async def set_cursor(self, name: str, fields: dict[str, Any]) -> None:
         await self.cursors.update_one({"_id": name}, {"$set": {**fields, "updatedAt": utcnow()}}, upsert=True)

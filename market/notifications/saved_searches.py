@@ -15,7 +15,7 @@ from market.core.errors import DomainError, not_found
 from market.core.ids import object_id_of
 from market.core.provinces import load_provinces
 from market.core.text import nfc
-from market.notifications import alert_policy
+from market.notifications import alert_matching, alert_policy
 from market.notifications.alert_records import FILTER_FIELDS, AlertFrequency, SavedSearch
 
 if TYPE_CHECKING:
@@ -76,6 +76,7 @@ async def save_search(
     check.raise_if_any()
     if await store.alerts.count_searches(owner) >= MAX_SAVED_SEARCHES:
         raise DomainError.of("too_many_saved_searches", None, max=MAX_SAVED_SEARCHES)
+    await alert_matching.start_from_now(store)
     seen = await current_matches(query, flt, SEEN_AT_SAVE) if alert is not AlertFrequency.NONE else []
     saved = await store.alerts.insert_search(
         {"accountId": owner, "name": name, "query": query, "filter": flt, "alert": alert.value}

@@ -403,6 +403,10 @@ def _filter(flt: ProductSearchFilter | None) -> SearchFilter:
     )
 
 
+# For other operations that take `searchProducts`' filter (saved searches).
+search_filter_of = _filter
+
+
 @strawberry.type
 class SearchQuery:
     @strawberry.field(
