@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Sequence
@@ -222,6 +223,9 @@ def _missing(interpretation: Interpretation | None, vocabulary: Vocabulary | Non
     return None
 
 
+FIELDS_NOT_YET_KNOWN = "invalid_search_attributes_to_search_on"
+
+
 class ProductSearch:
     def __init__(
         self,
@@ -400,24 +404,37 @@ class ProductSearch:
 
     async def _run(self, plan_: Plan, page: PageRequest, facets: Sequence[str], highlight: bool) -> _Ran:
         try:
-            total = min(await self._count(plan_), MAX_RESULTS) if needs_total(page) else None
-            window = offset_window(page, total)
-            if plan_.federated:
-                federation: dict[str, Any] = {"offset": window.offset, "limit": window.limit}
-                if facets:
-                    federation["facetsByIndex"] = {self.index_uid: list(facets)}
-                body = await self.meili.multi_search(plan_.queries, federation)
-                facet_body = (body.get("facetsByIndex") or {}).get(self.index_uid) or {}
-                distribution, stats = facet_body.get("distribution") or {}, facet_body.get("stats") or {}
-            else:
-                params = self._params(plan_)
-                params.update(offset=window.offset, limit=window.limit)
-                if facets:
-                    params["facets"] = list(facets)
-                body = await self.meili.search(self.index_uid, params)
-                distribution, stats = body.get("facetDistribution") or {}, body.get("facetStats") or {}
+            return await self._run_once(plan_, page, facets, highlight)
+        except MeiliError as exc:
+            if exc.code != FIELDS_NOT_YET_KNOWN or not any("attributesToSearchOn" in q for q in plan_.queries):
+                raise search_failure(exc, "search", _ARGUMENTS) from exc
+        # An index that has never held a document knows none of its fields yet, and Meilisearch refuses to
+        # search on named ones; with nothing to find, searching every field answers the same.
+        unlimited = dataclasses.replace(
+            plan_, queries=[{k: v for k, v in q.items() if k != "attributesToSearchOn"} for q in plan_.queries]
+        )
+        try:
+            return await self._run_once(unlimited, page, facets, highlight)
         except MeiliError as exc:
             raise search_failure(exc, "search", _ARGUMENTS) from exc
+
+    async def _run_once(self, plan_: Plan, page: PageRequest, facets: Sequence[str], highlight: bool) -> _Ran:
+        total = min(await self._count(plan_), MAX_RESULTS) if needs_total(page) else None
+        window = offset_window(page, total)
+        if plan_.federated:
+            federation: dict[str, Any] = {"offset": window.offset, "limit": window.limit}
+            if facets:
+                federation["facetsByIndex"] = {self.index_uid: list(facets)}
+            body = await self.meili.multi_search(plan_.queries, federation)
+            facet_body = (body.get("facetsByIndex") or {}).get(self.index_uid) or {}
+            distribution, stats = facet_body.get("distribution") or {}, facet_body.get("stats") or {}
+        else:
+            params = self._params(plan_)
+            params.update(offset=window.offset, limit=window.limit)
+            if facets:
+                params["facets"] = list(facets)
+            body = await self.meili.search(self.index_uid, params)
+            distribution, stats = body.get("facetDistribution") or {}, body.get("facetStats") or {}
         rows = body.get("hits", [])
         hits = [
             SearchHit(row, window.offset + i, highlights(row, _HIGHLIGHTED) if highlight else {})
