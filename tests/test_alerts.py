@@ -157,7 +157,8 @@ async def test_a_saved_search_tells_the_buyer_once_of_a_new_four_star_coconut_ca
     assert [(s["id"], s["alertedCount"]) for s in listed] == [(search_id, 2)]
 
 
-async def test_a_saved_search_is_its_owners_alone(api: Api, store: Store, trade: TradeWorld) -> None:
+async def test_a_saved_search_is_its_owners_alone(api: Api, store: Store, trade: TradeWorld, sync: Any) -> None:
+    await sync()  # the index is there, as the running worker keeps it
     saved = (await api.data(SAVE, {"input": {"name": "Nước mắm", "query": "nước mắm", "alert": "DAILY",
                                              "filter": {"minStars": 4, "groups": ["FOOD"], "provinces": ["91"]}}},
                             as_=trade.buyer.handle))["saveSearch"]  # fmt: skip
@@ -179,6 +180,9 @@ async def test_a_saved_search_is_its_owners_alone(api: Api, store: Store, trade:
         ("filter.minStars", "OUT_OF_RANGE"), ("filter.provinces[0]", "UNKNOWN_PROVINCE"), ("name", "REQUIRED"),
         ("query", "TOO_LONG"),
     ]  # fmt: skip
+    # It is the person's data: in their export.
+    exported = (await api.data("{ exportMyData }", as_=trade.buyer.handle))["exportMyData"]
+    assert [s["name"] for s in exported["alerts"]["savedSearches"]] == ["Nước mắm"]
     gone = await api.data(DELETE, {"id": search_id}, as_=trade.buyer.handle)
     assert gone["deleteSavedSearch"] == {"deletedId": search_id, "errors": []}
     assert (await api.data(SAVED, as_=trade.buyer.handle))["savedSearches"] == []

@@ -16,7 +16,7 @@ from market.notifications.alert_matching import match_rfq_follows, match_saved_s
 from market.storage.faults import is_unavailable
 from market.store import Store
 from search.alerts import RfqFollowMatcher, SavedSearchMatcher
-from search.client import MeiliClient, MeiliError
+from search.client import MeiliClient, MeiliUnavailable
 from search.service import ProductSearch
 
 log = logging.getLogger("ocop.alerts")
@@ -69,11 +69,12 @@ async def match_alerts(store: Store, matchers: Matchers, stop: asyncio.Event, *,
         wait = poll
         try:
             more, _ = await alert_round(store, matchers, totals)
-        except (PyMongoError, MeiliError) as exc:
-            if isinstance(exc, PyMongoError) and not is_unavailable(exc):
-                raise
-            service = "MongoDB" if isinstance(exc, PyMongoError) else "Meilisearch"
-            log.warning("alerts paused, %s unavailable: %s", service, type(exc).__name__)
+        except Exception as exc:
+            # Alerts wait, with backoff; the index sync and the deliveries running beside them go on.
+            if isinstance(exc, MeiliUnavailable) or (isinstance(exc, PyMongoError) and is_unavailable(exc)):
+                log.warning("alerts paused, a service is unavailable: %s", type(exc).__name__)
+            else:
+                log.exception("alert matching failed; trying again later")
             backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
             wait = backoff
         else:

@@ -1058,6 +1058,11 @@ ENUM_LABELS: dict[str, dict[str, dict[Locale, str]]] = {
         DELETED=("Deleted", "Đã xóa"),
     ),
     "TableFormat": _labels(XLSX=("Excel workbook (.xlsx)", "Tệp Excel (.xlsx)"), CSV=("CSV text", "Tệp CSV")),
+    "SavedSearchAlert": _labels(
+        NONE=("No alerts", "Không báo"),
+        INSTANT=("At once", "Báo ngay"),
+        DAILY=("In the daily digest", "Trong bản tin hằng ngày"),
+    ),
     "QueryChipKind": _labels(
         STARS=("OCOP stars", "Hạng sao OCOP"),
         CERTIFICATION=("Certification", "Chứng nhận"),

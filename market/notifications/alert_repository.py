@@ -217,6 +217,10 @@ class AlertRepository:
         )
         return result.upserted_id is not None
 
+    async def fired_certificate_alerts(self, keys: Sequence[str]) -> set[str]:
+        docs = await self.certificates.find({"_id": {"$in": list(keys)}}, {"_id": 1}).to_list(None)
+        return {d["_id"] for d in docs}
+
     async def certificate_alerts_of(self, product_id: ObjectId) -> list[dict[str, Any]]:
         return await self.certificates.find({"productId": product_id}).sort("at", ASCENDING).to_list(None)
 
