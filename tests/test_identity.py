@@ -161,9 +161,9 @@ async def test_a_supermarket_chain_joins_and_buys_as_a_team(
     ]
     assert accepted["deal"] is None and accepted["errors"] == []
     assert accepted["approval"]["status"] == "PENDING" and accepted["approval"]["valueVnd"] == 4_500_000
-    asked_again = (
-        await live.data(ACCEPT, {"id": quotation["quotation"]["id"], "revision": 1}, as_="colleague")
-    )["acceptQuotation"]
+    asked_again = (await live.data(ACCEPT, {"id": quotation["quotation"]["id"], "revision": 1}, as_="colleague"))[
+        "acceptQuotation"
+    ]
     assert asked_again["approval"]["id"] == accepted["approval"]["id"]  # one approval waits, not two
     assert "Trần Minh Khoa" in await delivered(store, settings, owner)  # the owner is asked to approve
 
