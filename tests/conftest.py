@@ -103,7 +103,7 @@ async def scoped_keys(settings: Settings, meili: MeiliClient) -> AsyncIterator[N
     from cli.sync import write_scoped_keys
     from search.keys import key_uid
 
-    prefixes = (settings.index_prefix, settings.index_prefix + CATALOGUE_PREFIX)
+    prefixes = (settings.index_prefix, *(settings.index_prefix + p for p in (CATALOGUE_PREFIX, REACH_PREFIX)))
     files = []
     for prefix in prefixes:
         own = settings.model_copy(update={"index_prefix": prefix})
@@ -238,18 +238,28 @@ class Catalogue:
 
 
 CATALOGUE_PREFIX = "cat_"
+REACH_PREFIX = "reach_"  # the reachability walk's own catalogue, which other tests' objects would swell
+
+
+@contextlib.asynccontextmanager
+async def own_catalogue(settings: Settings, counter: CommandCounter, name: str) -> AsyncIterator[Catalogue]:
+    """The judged catalogue in a database and index prefix of its own (`name` tells them apart)."""
+    from bench.relevance import drop_fixture, load_fixture
+
+    own = settings.model_copy(
+        update={"db_name": f"{settings.db_name}_{name}", "index_prefix": f"{settings.index_prefix}{name}_"}
+    )
+    fixture = await load_fixture(own, [counter])
+    app = create_app(own, store=fixture.store)
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            yield Catalogue(fixture=fixture, api=Api(client, app=app), settings=own)
+    finally:
+        await app.state.services.meili.close()
+        await drop_fixture(fixture, own)
 
 
 @pytest.fixture(scope="session")
 async def catalogue(settings: Settings, counter: CommandCounter, scoped_keys: None) -> AsyncIterator[Catalogue]:
-    from bench.relevance import drop_fixture, load_fixture
-
-    own = settings.model_copy(
-        update={"db_name": settings.db_name + "_catalogue", "index_prefix": settings.index_prefix + CATALOGUE_PREFIX}
-    )
-    fixture = await load_fixture(own, [counter])
-    app = create_app(own, store=fixture.store)
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
-        yield Catalogue(fixture=fixture, api=Api(client, app=app), settings=own)
-    await app.state.services.meili.close()
-    await drop_fixture(fixture, own)
+    async with own_catalogue(settings, counter, CATALOGUE_PREFIX.rstrip("_")) as shared:
+        yield shared

@@ -16,7 +16,7 @@ import base64
 import itertools
 import json
 import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any, cast
@@ -41,6 +41,7 @@ from graphql import (
 )
 
 from api.auth import principal_of
+from api.settings import Settings
 from market.accounts.policy import Principal
 from market.accounts.records import MemberRole, Role
 from market.accounts.services import create_account, issue_api_key
@@ -63,7 +64,7 @@ from schema.context import Context
 from schema.loaders import Loaders
 from search.service import ProductSearch
 from search.settings import PRODUCTS
-from tests.conftest import Catalogue, gid
+from tests.conftest import REACH_PREFIX, Catalogue, CommandCounter, gid, own_catalogue
 
 ROLES = (
     "admin", "office", "other_office", "maker", "rival", "bystander", "outsider", "buyer", "limited_buyer",
@@ -155,6 +156,14 @@ SHOWS: dict[tuple[str, str], dict[str, set[str]]] = {
     # The report is for admins and the office of the event's province, which sees its own producers' deals.
     ("event", "report.deals"): {"admin": {"deal:maker", "deal:outsider"}, "office": {"deal:maker"}},
 }  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+async def catalogue(settings: Settings, counter: CommandCounter, scoped_keys: None) -> AsyncIterator[Catalogue]:
+    """A catalogue of the walk's own: what other tests add to the shared one (lots, documents, variants on
+    its products) would multiply the paths walked without adding a kind of path."""
+    async with own_catalogue(settings, counter, REACH_PREFIX.rstrip("_")) as own:
+        yield own
 
 
 @pytest.fixture(scope="module")
