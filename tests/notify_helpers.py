@@ -72,11 +72,8 @@ def forget_mail(settings: Any, world: TradeWorld) -> None:
     """Remove what the local SMTP server kept for this world's people."""
     from devservices.mailbox import Mailbox
 
-    box = Mailbox.of(settings)
     people = {p.email for p in (world.maker, world.maker_member, world.rival, world.buyer, world.coordinator)}
-    for mail in box.messages():
-        if any(to in people for to in mail.envelope_to):
-            box.remove(mail.id)
+    Mailbox.of(settings).remove_addressed_to(people)
 
 
 CREATE_WEBHOOK = """

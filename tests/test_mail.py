@@ -44,9 +44,8 @@ def mailbox(settings: Settings) -> Iterator[Mailbox]:
     """The local server's mailbox; what the test sent (to addresses from `address`) is removed after it."""
     box = Mailbox.of(settings)
     yield box
-    for mail in box.messages():
-        if any(to in SENT for to in mail.envelope_to):
-            box.remove(mail.id)
+    box.remove_addressed_to(SENT)
+    SENT.clear()
 
 
 @pytest.fixture
