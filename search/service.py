@@ -306,6 +306,22 @@ class ProductSearch:
         finally:
             self._counting = None
 
+    async def _carried_since(self, named: Named, viewer: Viewer, include_drafts: bool) -> bool:
+        """Whether the index carries the product after all: the vocabulary is counted now and then, and a
+        product published since it was may be the first of its kind. One count, only when a query looks
+        like one for an absent product."""
+        queries = [
+            # A quoted phrase matches the token exactly: no typo or prefix reaches another concept's token.
+            {"indexUid": self.index_uid, "q": f'"{c.token}"', "attributesToSearchOn": ["conceptTokens"],
+             "filter": visibility_filter(viewer, include_drafts), "attributesToRetrieve": ["id"]}
+            for c in named.concepts
+        ]  # fmt: skip
+        try:
+            body = await self.meili.multi_search(queries, {"offset": 0, "limit": 1})
+        except MeiliError:
+            return False  # the verdict stands; the search itself will say whether the index answers
+        return bool(body.get("hits"))
+
     def plan(
         self,
         query: str,
@@ -373,6 +389,8 @@ class ProductSearch:
         if interpretation is not None and vocabulary is not None:
             interpretation = with_place(interpretation, vocabulary.places)
         missing = _missing(interpretation, vocabulary)
+        if missing is not None and await self._carried_since(missing, viewer, include_drafts):
+            missing = None
         if interpretation is not None and missing is not None:
             return SearchPage(
                 hits=[], has_next=False, has_previous=False, estimated_total=0,

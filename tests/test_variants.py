@@ -17,6 +17,7 @@ from market.catalog.importer import import_products
 from market.catalog.policy import ImportScope
 from market.catalog.repository import ProductFilter
 from market.store import Store
+from search.vocabulary import Vocabulary
 from tests.conftest import Api, Catalogue, World
 
 VARIANT_FIELDS = (
@@ -391,3 +392,22 @@ async def test_a_commune_reads_as_its_province(catalogue: Catalogue) -> None:
     for other in ("kẹo dừa Hóa Tân", "Châu Thành"):
         result = (await catalogue.api.data(query, {"q": other}))["searchProducts"]
         assert not [c for c in result["interpretedAs"] if c["kind"] == "PROVINCE"], other
+
+
+async def test_a_kind_published_after_the_vocabulary_was_counted_is_not_taken_for_absent(
+    api: Api, world: World, sync: Any
+) -> None:
+    """The catalogue's vocabulary is counted now and then; a product of a kind it has not seen yet (here the
+    first sold in a can; packaging is not among the counted kinds at all) must still be found rather than
+    answered "not carried"."""
+    tag = word()
+    product = await published(api, world, sync, f"Nước mắm {tag}", variants_input())
+    search = api.app.state.services.search
+    counted = await search.vocabulary_ready()
+    assert counted is not None
+    # As counted before the first can was published, whenever the count ran: no such kind then.
+    search._vocabulary = Vocabulary(counted.counts, counted.concepts - {"can"}, counted.places)
+    found = (await api.data(SEARCH, {"q": f"{tag} can 5 lít"}))["searchProducts"]
+    assert [e["node"]["id"] for e in found["edges"]] == [product["id"]]
+    absent = (await api.data(SEARCH, {"q": "nho"}))["searchProducts"]  # grapes are still absent
+    assert absent["edges"] == []
