@@ -96,7 +96,8 @@ async def sign_out(store: Store, viewer: Principal, *, everywhere: bool = False)
 
 
 async def change_password(store: Store, viewer: Principal, current: str, new: str) -> None:
-    """Every other session ends; API keys are left alone (they belong to integrations, not to a device)."""
+    """Every session of the account ends, this one too; API keys are left alone (they belong to integrations,
+    not to a device)."""
     if not viewer.via_session:
         raise forbidden("forbidden_people_only", action="change the password")
     account = await store.accounts.get(viewer.account_id)
