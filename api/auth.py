@@ -19,8 +19,7 @@ from bson import ObjectId
 from pymongo.errors import PyMongoError
 
 from market.accounts.policy import Principal, principal_of
-from market.accounts.repository import hash_key
-from market.accounts.tokens import is_access_token
+from market.accounts.tokens import digest, is_access_token
 from market.core.clock import utcnow
 from market.storage.faults import is_unavailable
 from market.store import Store
@@ -78,9 +77,9 @@ class Authenticator:
     async def principal(self, key: str | None) -> Principal | None:
         if key is None:
             return None
-        digest = hash_key(key)
+        hashed = digest(key)
         now = time.monotonic()
-        hit = self._cache.get(digest)
+        hit = self._cache.get(hashed)
         if hit and hit[0] > now and self.cache_trusted:
             return hit[1]
         generation = self._generation
@@ -92,7 +91,7 @@ class Authenticator:
                 raise AuthUnavailable("the API key cannot be checked right now; retry in a moment") from exc
             raise
         if principal is None:
-            self._cache.pop(digest, None)
+            self._cache.pop(hashed, None)
             if is_access_token(key):
                 raise InvalidApiKey("the access token is not valid or has expired; refresh the session")
             raise InvalidApiKey("the API key is not valid")
@@ -102,7 +101,7 @@ class Authenticator:
             lifetime = self.cache_seconds
             if principal.expires_at is not None:
                 lifetime = min(lifetime, (principal.expires_at - utcnow()).total_seconds())
-            self._cache[digest] = (now + lifetime, principal)
+            self._cache[hashed] = (now + lifetime, principal)
         return principal
 
     async def _lookup(self, credential: str) -> Principal | None:
@@ -124,12 +123,12 @@ class Authenticator:
         """Drop what the cache holds for this key or account; the next request reads MongoDB."""
         self._generation += 1
         stale = [
-            digest
-            for digest, (_, p) in self._cache.items()
+            hashed
+            for hashed, (_, p) in self._cache.items()
             if (key_id is not None and p.key_id == key_id) or (account_id is not None and p.account_id == account_id)
         ]
-        for digest in stale:
-            del self._cache[digest]
+        for hashed in stale:
+            del self._cache[hashed]
 
     def distrust(self) -> None:
         self._generation += 1

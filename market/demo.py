@@ -77,10 +77,6 @@ async def is_empty(store: Store) -> bool:
     return await store.products.is_empty()
 
 
-def principal(account: Account) -> Principal:
-    return principal_of(account)
-
-
 # Every demo person signs in with this password and their printed email; demo data only.
 DEMO_PASSWORD = "Mua-ban-dac-san-2025"
 
@@ -139,7 +135,7 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
         member = await _person(
             store, "htx-caukedua@ocop-demo.vn", name="Thành viên HTX", role=Role.PRODUCER, org_id=str(producer.id)
         )
-        members[producer.id] = principal(member)
+        members[producer.id] = principal_of(member)
         keys.append(await _demo_key(store, Role.PRODUCER, member, producer.name))
 
     chain = next((b for b in created_buyers.values() if b.kind is BuyerKind.SUPERMARKET_CHAIN), None)
@@ -147,7 +143,7 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
         buyer = await _person(
             store, "thumua@ocop-demo.vn", name="Nhân viên thu mua", role=Role.BUYER, org_id=str(chain.id)
         )
-        members[chain.id] = principal(buyer)
+        members[chain.id] = principal_of(buyer)
         keys.append(await _demo_key(store, Role.BUYER, buyer, chain.name))
 
     other = created_buyers.get(OTHER_BUYER)
@@ -155,14 +151,14 @@ async def seed_demo(store: Store, progress: Callable[[int, int], None] | None = 
         buyer = await _person(
             store, "cungung@ocop-demo.vn", name="Tổ cung ứng suất ăn", role=Role.BUYER, org_id=str(other.id)
         )
-        members[other.id] = principal(buyer)
+        members[other.id] = principal_of(buyer)
         keys.append(await _demo_key(store, Role.BUYER, buyer, other.name))
 
     # The trade history is added once, to a database without any trade yet.
     seeded = False
     if await store.trade.has_no_inquiries():
         history = json.loads((DEMO_DIR / "trade.json").read_text(encoding="utf-8"))
-        await TradeSeeder(store, created_buyers, members, principal(admin)).run(history)
+        await TradeSeeder(store, created_buyers, members, principal_of(admin)).run(history)
         # The history's events become in-app notifications only: nobody is emailed about trade of the past.
         while (await fan_out_pending(store, channels=(InApp(),))).events:
             pass
@@ -281,7 +277,7 @@ class TradeSeeder:
             account = await create_account(
                 self.store, name=self.member_names.get(label, default), role=role, org_id=str(org_id)
             )
-            self.members[org_id] = principal(account)
+            self.members[org_id] = principal_of(account)
         return self.members[org_id]
 
     async def buyer(self, key: str) -> Principal:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -22,10 +21,6 @@ from market.core.paging import Page, PageRequest
 from market.storage.keyset import fetch_page
 
 KEY_PREFIX = "ocop_"
-
-
-def hash_key(key: str) -> str:
-    return hashlib.sha256(key.encode()).hexdigest()
 
 
 class AccountRepository:
@@ -187,7 +182,7 @@ class AccountRepository:
         doc: dict[str, Any] = {
             "accountId": account_id,
             "name": name,
-            "hash": hash_key(key),
+            "hash": digest(key),
             "hint": key[: len(KEY_PREFIX) + 4],
             "createdAt": utcnow(),
             "revoked": False,
@@ -215,7 +210,7 @@ class AccountRepository:
                 [
                     {
                         "$match": {
-                            "hash": hash_key(key),
+                            "hash": digest(key),
                             "revoked": False,
                             "$or": [{"expiresAt": None}, {"expiresAt": {"$gt": utcnow()}}],
                         }
@@ -247,7 +242,7 @@ class AccountRepository:
     ) -> list[ApiKey]:
         """Keys by the whole key, by its hint (several may share one) or by id."""
         if key is not None:
-            query: dict[str, Any] = {"hash": hash_key(key)}
+            query: dict[str, Any] = {"hash": digest(key)}
         elif hint is not None:
             query = {"hint": hint}
         else:

@@ -22,7 +22,7 @@ from market.accounts.policy import Principal
 from market.accounts.records import Account
 from market.accounts.tokens import ACCESS_PREFIX, REFRESH_PREFIX, Purpose, new_secret
 from market.core.clock import utcnow
-from market.core.errors import DomainError, FieldError, forbidden
+from market.core.errors import DomainError, forbidden
 from market.core.text import nfc
 from market.mail.links import RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH
 from market.storage.transactions import in_transaction
@@ -203,10 +203,6 @@ async def verify_email(store: Store, token: str) -> Account:
     if account is None or account.email != used.get("email"):
         raise DomainError.of("token_invalid", "token", what="email verification")
     return account
-
-
-def password_errors(password: str, field: str, *, email: str, name: str) -> list[FieldError]:
-    return strength_errors(password, field, email=email, name=name)
 
 
 async def update_profile(store: Store, viewer: Principal, *, name: str | None, locale: str | None) -> Account:

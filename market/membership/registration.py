@@ -15,7 +15,7 @@ from market.accounts import audit
 from market.accounts import policy as accounts_policy
 from market.accounts.passwords import hash_password, strength_errors
 from market.accounts.people import email_errors, name_errors, normal_email
-from market.accounts.policy import Principal, Viewer
+from market.accounts.policy import Viewer
 from market.accounts.records import BuyerKind, MemberRole, OrgKind, OrgStatus, Role
 from market.accounts.sessions import send_email_verification
 from market.catalog.services import clean_producer, nest_fields
@@ -220,7 +220,3 @@ async def pending_organisations(store: Store, viewer: Viewer, request: PageReque
     items = [(await find_organisation(store, org_id), cursor) for (_, org_id), cursor in queued.items]
     page = Page(items=items, has_next=queued.has_next, has_previous=queued.has_previous)
     return Listing(page=page, count=lambda: store.reviews.pending_count(province))
-
-
-def reviewer_of(viewer: Principal) -> bool:
-    return viewer.is_admin or viewer.role is Role.COORDINATOR
