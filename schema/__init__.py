@@ -1,8 +1,8 @@
 """The GraphQL schema, assembled from one module per domain."""
 
 import asyncio
-from collections.abc import Callable, Iterator
-from typing import Annotated
+from collections.abc import Callable, Iterable, Iterator
+from typing import Annotated, Any
 
 import strawberry
 from graphql import ASTValidationRule, GraphQLError
@@ -15,11 +15,13 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
-from strawberry.types import ExecutionContext
+from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
+from strawberry.types import ExecutionContext, ExecutionResult
+from strawberry.types.graphql import OperationType
 
 from market.core.errors import DomainError
 from market.core.paging import MAX_PAGE
+from schema import prepared
 from schema.accounts.audit import AuditQuery
 from schema.accounts.identity import IdentityMutation
 from schema.accounts.organisations import OrganisationMutation, OrganisationQuery
@@ -149,6 +151,47 @@ def _expected(error: GraphQLError) -> bool:
 class Schema(strawberry.Schema):
     production: bool = False
     documents: DocumentStore
+    # Off when operations are traced: the span is ObserveOperation's, on Strawberry's path.
+    prepared_path: bool = True
+
+    async def execute(
+        self,
+        query: str | None,
+        variable_values: dict[str, Any] | None = None,
+        context_value: Any | None = None,
+        root_value: Any | None = None,
+        operation_name: str | None = None,
+        allowed_operation_types: Iterable[OperationType] | None = None,
+        operation_extensions: dict[str, Any] | None = None,
+    ) -> ExecutionResult:
+        allowed = DEFAULT_ALLOWED_OPERATION_TYPES if allowed_operation_types is None else allowed_operation_types
+        ready = prepared.prepared(self.documents, query, operation_name) if self.prepared_path else None
+        if ready is None or ready.operation_type not in allowed or ready.operation_type is OperationType.SUBSCRIPTION:
+            return await super().execute(
+                query,
+                variable_values,
+                context_value,
+                root_value,
+                operation_name,
+                allowed_operation_types,
+                operation_extensions,
+            )
+        assert query is not None
+        return await prepared.run(
+            self,
+            ready,
+            query,
+            variable_values,
+            context_value,
+            root_value,
+            operation_name,
+            allowed,
+            operation_extensions,
+        )
+
+    def masked(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        """Errors as a client gets them: in production, unexpected ones masked."""
+        return MaskUnexpectedErrors()._process_errors(errors) if self.production else errors
 
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
         document = execution_context.graphql_document if execution_context is not None else None
@@ -238,6 +281,7 @@ def build_schema(
     )
     schema.production = production
     schema.documents = documents
+    schema.prepared_path = tracer is None
     if short_path:
         mark_direct_fields(schema)
     return schema

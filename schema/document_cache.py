@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 from graphql import DocumentNode, GraphQLError, OperationDefinitionNode, parse
 from strawberry.extensions import SchemaExtension
@@ -26,6 +27,8 @@ MAX_ENTRIES = 512
 class _Entry:
     document: DocumentNode
     errors: list[GraphQLError] | None = None  # validation's answer, once known
+    # By operation name: the operation a request runs (schema/prepared.py), or False if the name picks none.
+    operations: dict[str | None, Any] = field(default_factory=dict)
 
 
 @dataclass

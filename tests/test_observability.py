@@ -218,6 +218,14 @@ async def test_a_server_fault_is_one_json_line_with_its_traceback(
     assert isinstance(request["duration_ms"], float)
 
 
+async def test_a_cached_document_is_named_in_the_request_line(api: Api, json_log: io.StringIO) -> None:
+    """The second sight of a document runs on the prepared path (schema/prepared.py), which names it too."""
+    for _ in range(2):
+        await api.gql("query NamedTwice { __typename }")
+    logged = [entry for entry in lines(json_log) if entry["logger"] == "ocop.request"]
+    assert [(e["operation"], e["operation_type"]) for e in logged] == [("NamedTwice", "query")] * 2
+
+
 async def test_client_mistakes_are_info(api: Api, json_log: io.StringIO) -> None:
     await api.gql("query Big { products(first: 500) { totalCount } }")
     unknown = await api.client.post("/graphql", json={"query": "{ me { name } }"}, headers={"Authorization": "Bearer ocop_nope"})  # fmt: skip
