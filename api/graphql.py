@@ -251,6 +251,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         """A GET that names a persisted document is an operation, not a visit to GraphiQL."""
+        if request.method != "GET":
+            return False  # and the query string of a POST is not parsed for nothing
         params = request.query_params
         named = any(params.get(name) is not None for name in ("extensions", "documentId", "doc_id"))
         return not named and super().should_render_graphql_ide(request)

@@ -13,11 +13,11 @@ from typing import Any
 
 import httpx
 
+from bench import throughput
 from bench.common import (
     Bench,
     SummaryRow,
     api_client,
-    api_server,
     bench_clients,
     catalogue_file,
     graphql,
@@ -27,6 +27,7 @@ from bench.common import (
     sample_pair,
     text_table,
 )
+from bench.memory_bound import api_process
 from market.catalog.importer import import_products
 from market.core.paging import PageRequest
 from search.query import SearchFilter, SearchSort
@@ -60,6 +61,8 @@ query($q: String!, $filter: ProductSearchFilter) {
     facets { stars { value count } groups { value count } provinces { code name count } }
   }
 }"""
+LIGHT = "query($q: String!) { searchProducts(query: $q, first: 20) { edges { node { name } } } }"
+LIGHT_QUERIES = ["keo dua", "nước mắm", "mat ong", "cà phê", "banh pia", "ruou sim"]
 SUGGEST = "query($p: String!) { suggestProducts(prefix: $p, first: 8) { productId name } }"
 FILTER = {"minStars": 3, "groups": ["FOOD", "BEVERAGE"], "priceMax": 2_000_000}
 SEARCH_FILTER = SearchFilter(min_stars=3, groups=("food", "beverage"), price_max=2_000_000)
@@ -87,11 +90,15 @@ async def run() -> tuple[str, list[SummaryRow]]:
         await _load(bench)
         service = ProductSearch(bench.meili, bench.index_uid, bench.store)
         meili_headers = {"Authorization": f"Bearer {bench.settings.resolved_meili_key}", "Accept-Encoding": "identity"}
+        light_requests = [await throughput.raw_search_request(bench, q) for q in LIGHT_QUERIES]
         async with (
-            api_server(bench.settings) as base_url,
+            api_process(bench.settings) as (child, base_url),
             api_client(base_url) as http,
             httpx.AsyncClient(base_url=bench.settings.resolved_meili_url, headers=meili_headers) as raw,
         ):
+            await graphql(http, LIGHT, {"q": LIGHT_QUERIES[0]})
+            await throughput.wait_for_vocabulary(child.log)  # the raw requests were planned with it
+
             note("search: searchProducts vs raw /search")
 
             def graphql_search(q: str) -> Callable[[], Awaitable[None]]:
@@ -112,6 +119,26 @@ async def run() -> tuple[str, list[SummaryRow]]:
             raw_calls = [raw_search(_raw_params(service, q, SearchSort.PRICE_ASC, SEARCH_FILTER)) for q in QUERIES]
             gql_calls = [graphql_search(q) for q in QUERIES]
             search_ours, search_raw = await sample_pair(gql_calls, raw_calls, REQUESTS * 2, WARMUP)
+
+            note("search: light searchProducts (a page of 20 names) vs raw, the same request")
+
+            def light(q: str) -> Callable[[], Awaitable[None]]:
+                async def call() -> None:
+                    await graphql(http, LIGHT, {"q": q})
+
+                return call
+
+            def light_raw(path: str, body: dict[str, Any]) -> Callable[[], Awaitable[None]]:
+                async def call() -> None:
+                    response = await raw.post(path, json=body)
+                    response.raise_for_status()
+                    response.json()
+
+                return call
+
+            light_ours, light_plain = await sample_pair(
+                [light(q) for q in LIGHT_QUERIES], [light_raw(p, b) for p, b in light_requests], REQUESTS, WARMUP
+            )
 
             note("search: suggestProducts vs raw /search")
             suggest_calls = []
@@ -173,6 +200,7 @@ async def run() -> tuple[str, list[SummaryRow]]:
 
     rows = [
         ("searchProducts (filter, sort, 3 facets)", search_ours, search_raw),
+        ("light searchProducts (20 names)", light_ours, light_plain),
         ("suggestProducts", suggest_ours, suggest_raw),
         ("Vietnamese handling, accented queries", vietnamese, single),
         ("interpretation on vs off (interpretable queries)", reading, words_only),
@@ -192,6 +220,12 @@ async def run() -> tuple[str, list[SummaryRow]]:
             f"{ms(search_ours.p50)} / {ms(search_ours.p95)}",
             f"{ms(search_raw.p50)} / {ms(search_raw.p95)} (`/search`, same parameters)",
             ratio(search_ours.p50, search_raw.p50),
+        ),
+        SummaryRow(
+            "light `searchProducts(query, first: 20) { edges { node { name } } }` over HTTP, p50 / p95",
+            f"{ms(light_ours.p50)} / {ms(light_ours.p95)}",
+            f"{ms(light_plain.p50)} / {ms(light_plain.p95)} (the same Meilisearch request)",
+            ratio(light_ours.p50, light_plain.p50),
         ),
         SummaryRow(
             "`suggestProducts` over HTTP, p50 / p95",

@@ -38,7 +38,7 @@ from bench.common import (
 )
 from bench.memory_bound import api_process
 from market.core.paging import PageRequest
-from search.query import SearchFilter, SearchSort
+from search.client import MeiliClient
 from search.service import ProductSearch
 from workers.sync import SearchSync
 
@@ -157,7 +157,7 @@ def _vocabulary_counted(log: Path) -> bool:
     return "catalogue vocabulary counted" in log.read_text(errors="replace")
 
 
-async def _wait_for_vocabulary(log: Path) -> None:
+async def wait_for_vocabulary(log: Path) -> None:
     """The API counts the catalogue's words in the background after its first search: a few seconds of its
     CPU that belong to no request, so the timed runs start after it."""
     deadline = time.monotonic() + VOCABULARY_WAIT
@@ -167,24 +167,37 @@ async def _wait_for_vocabulary(log: Path) -> None:
         await asyncio.sleep(0.1)
 
 
-async def _raw_search_request(bench: Bench) -> tuple[str, dict[str, Any]]:
-    """The Meilisearch request the API sends for the search, built by its own planner with the vocabulary
-    counted, as the API has it by the time it is measured."""
-    service = ProductSearch(bench.meili, bench.index_uid, bench.store)
+class _Recorded(MeiliClient):
+    """A client that notes the last search request it sends."""
+
+    sent: tuple[str, dict[str, Any]] | None = None
+
+    async def search(self, uid: str, params: dict[str, Any]) -> dict[str, Any]:
+        self.sent = (f"/indexes/{uid}/search", dict(params))
+        return await super().search(uid, params)
+
+    async def multi_search(
+        self, queries: list[dict[str, Any]], federation: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        self.sent = ("/multi-search", {"queries": queries, "federation": dict(federation or {})})
+        return await super().multi_search(queries, federation)
+
+
+async def raw_search_request(bench: Bench, text: str = SEARCH_TEXT) -> tuple[str, dict[str, Any]]:
+    """The Meilisearch request the API sends for a light search (a page of 20 names), as the product's own
+    search service sends it (query reading, vocabulary counted, attributes of the selection)."""
+    settings = bench.settings
+    meili = _Recorded(settings.resolved_meili_url, settings.resolved_meili_key, timeout=60)
+    service = ProductSearch(meili, bench.index_uid, bench.store)
     try:
-        vocabulary = await service.vocabulary_ready()
-        plan = service.plan(SEARCH_TEXT, SearchFilter(), SearchSort.RELEVANCE, None, False, vocabulary)
-        check = await service.search(SEARCH_TEXT, PageRequest(20), None)
+        await service.vocabulary_ready()
+        page = await service.search(text, PageRequest(20), None, attributes=("name",))
     finally:
         await service.close()
-    if not check.hits:
-        raise RuntimeError(f"{SEARCH_TEXT!r} finds nothing")
-    # A page of 20 asks for 21 hits: the one more tells whether a next page exists.
-    if plan.federated:
-        return "/multi-search", {"queries": plan.queries, "federation": {"offset": 0, "limit": 21}}
-    params = {k: v for k, v in plan.queries[0].items() if k != "indexUid"}
-    params.update(offset=0, limit=21)
-    return f"/indexes/{bench.index_uid}/search", params
+        await meili.close()
+    if not page.hits or meili.sent is None:
+        raise RuntimeError(f"{text!r} finds nothing")
+    return meili.sent
 
 
 async def _product_ids(bench: Bench) -> list[tuple[Any, Any]]:
@@ -198,7 +211,7 @@ async def measure(connections: int, seconds: float) -> list[tuple[str, str, Load
         note(f"throughput: importing {ROWS} products and {trade_bench.INQUIRIES} quoted inquiries, indexing")
         buyer_key, _, buyer = await trade_bench._seed(bench)
         await SearchSync(bench.store, bench.meili, bench.index_uid).run(once=True, timeout=600)
-        path, body = await _raw_search_request(bench)
+        path, body = await raw_search_request(bench)
         ids = await _product_ids(bench)
         gids = [product_gid(p) for p, _ in ids]
         db = bench.store.db
@@ -209,7 +222,7 @@ async def measure(connections: int, seconds: float) -> list[tuple[str, str, Load
             meili = await _clients(stack, bench.settings.resolved_meili_url, meili_headers, connections)
             pid = child.process.pid
             await graphql(anonymous[0], SEARCH)
-            await _wait_for_vocabulary(child.log)
+            await wait_for_vocabulary(child.log)
 
             async def api_search(slot: int, n: int) -> None:
                 data = await graphql(anonymous[slot], SEARCH)
