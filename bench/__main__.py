@@ -1,4 +1,4 @@
-"""`python -m bench [--only import|api|lag|search|trade|failover|memory|revocation|stall|throughput|notify] [--rows N]`: the marketplace against the raw services.
+"""`python -m bench [--only NAME | --all] [--rows N]`: the marketplace against the raw services.
 
 Each benchmark uses a database and index prefix of its own and removes them at the end. The local
 MongoDB and Meilisearch are started if they are not running (and stopped again only if started here).
@@ -56,6 +56,9 @@ ON_REQUEST = ("throughput", "import-memory")
 def _arguments(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=BENCHMARKS, help="Run one benchmark only.")
+    parser.add_argument(
+        "--all", action="store_true", help=f"Also run the long ones ({', '.join(ON_REQUEST)}): the README's full run."
+    )
     parser.add_argument("--rows", type=int, default=20_000, help="Products to import (default 20000).")
     parser.add_argument(
         "--connections", type=int, default=throughput.CONNECTIONS, help="throughput: concurrent requests."
@@ -133,7 +136,7 @@ def _summary(command: str, machine: str, rows: list[SummaryRow]) -> str:
 
 
 async def _run(args: argparse.Namespace, command: str, revision: str | None) -> None:
-    selected = [args.only] if args.only else [b for b in BENCHMARKS if b not in ON_REQUEST]
+    selected = [args.only] if args.only else [b for b in BENCHMARKS if args.all or b not in ON_REQUEST]
     runners: dict[str, Callable[[], Awaitable[tuple[str, list[SummaryRow]]]]] = {
         "import": lambda: import_bench.run(args.rows),
         "import-memory": lambda: import_bench.run_memory(args.rows),

@@ -26,6 +26,7 @@ from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
 
+from api.settings import PROJECT_ROOT
 from bench.common import (
     Bench,
     Child,
@@ -295,6 +296,18 @@ asyncio.run(main())
 """
 
 
+# A `python -m cli ...` command that reports its own peak resident memory as it exits.
+_PEAK_OF_CLI = """
+import atexit, runpy, sys
+def peak():
+    hwm = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:")).split()[1]
+    print(f"VmHWM {hwm}", file=sys.stderr, flush=True)
+atexit.register(peak)
+sys.argv = ["cli", *sys.argv[1:]]
+runpy.run_module("cli", run_name="__main__", alter_sys=True)
+"""
+
+
 @dataclass(slots=True)
 class MemoryFigure:
     format: str
@@ -365,7 +378,33 @@ async def measure_memory(rows: int) -> list[MemoryFigure]:
                 figure = MemoryFigure(name, read, created, peak_kib / 1024, sw.seconds, file.stat().st_size / 2**20)
                 note(f"import memory: {name}: {read:,} rows, {created:,} created, peak {figure.peak_mib:.0f} MiB")
                 figures.append(figure)
+            figures.append(await _worker_memory(bench, rows))
     return figures
+
+
+async def _worker_memory(bench: Bench, rows: int) -> MemoryFigure:
+    """`ocop worker --once` on the imported catalogue with an empty index: the full first pass, from a
+    snapshot of the collection."""
+    import re
+    import sys
+
+    note(f"import memory: worker --once over {rows:,} products")
+    with stopwatch() as sw:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _PEAK_OF_CLI, "worker", "--once",
+            cwd=PROJECT_ROOT, env=bench.settings.child_environment(),
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        _, err = await process.communicate()
+    peaks = re.findall(rb"VmHWM (\d+)", err)
+    if process.returncode != 0 or not peaks:
+        raise RuntimeError(f"worker --once failed ({process.returncode}): {err[-2000:].decode(errors='replace')}")
+    indexed = (await bench.meili.stats(bench.index_uid)).get("numberOfDocuments", 0)
+    products = await bench.store.db["products"].count_documents({})  # drafts are indexed too
+    if indexed != products:
+        raise RuntimeError(f"worker --once indexed {indexed} of {products} products")
+    note(f"import memory: worker --once: {indexed:,} indexed, peak {int(peaks[-1]) / 1024:.0f} MiB")
+    return MemoryFigure("worker --once (first pass)", products, indexed, int(peaks[-1]) / 1024, sw.seconds, 0.0)
 
 
 async def run_memory(rows: int) -> tuple[str, list[SummaryRow]]:
@@ -380,7 +419,12 @@ async def run_memory(rows: int) -> tuple[str, list[SummaryRow]]:
         lines,
     )
     summary = [
-        SummaryRow(f"Import {rows:,} rows from {f.format}: peak memory", f"{f.peak_mib:.0f} MiB ({secs(f.seconds)})")
+        SummaryRow(
+            f"`ocop {f.format}` over {rows:,} products: peak memory"
+            if f.format.startswith("worker")
+            else f"Import {rows:,} rows from {f.format}: peak memory",
+            f"{f.peak_mib:.0f} MiB ({secs(f.seconds)})",
+        )
         for f in figures
     ]
     return table, summary
