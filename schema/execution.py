@@ -135,10 +135,19 @@ def _completer(return_type: GraphQLOutputType) -> Completer:
     return leaf
 
 
+# type -> whether its instances are awaitable: looking up a missing `__await__` walks the type's MRO and
+# raises inside getattr, which a page of a thousand fields would pay a thousand times.
+_AWAITABLE_TYPES: dict[type, bool] = {}
+
+
 def _pending(value: Any) -> bool:
     """Whether a resolver answered with an awaitable (what it needs is not loaded yet): graphql-core then
     resolves the field again and awaits that. A coroutine that will not be awaited is closed unstarted."""
-    if getattr(type(value), "__await__", None) is None:
+    kind = type(value)
+    awaitable = _AWAITABLE_TYPES.get(kind)
+    if awaitable is None:
+        awaitable = _AWAITABLE_TYPES[kind] = getattr(kind, "__await__", None) is not None
+    if not awaitable:
         return False
     if inspect.iscoroutine(value):
         value.close()
