@@ -112,6 +112,18 @@ class Loaders:
     def product(self) -> DataLoader[ObjectId, Product | None]:
         return DataLoader(load_fn=_by_id(self._store.products.get_many))
 
+    async def products_with_makers(self, ids: Sequence[ObjectId]) -> None:
+        """Load products not held yet together with their producers, in one query, into both loaders."""
+        missing = [i for i in dict.fromkeys(ids) if not _held(self.product, i)]
+        if not missing:
+            return
+        found = {p.id: (p, maker) for p, maker in await self._store.products.get_many_with_makers(missing)}
+        for product_id in missing:
+            product, maker = found.get(product_id, (None, None))
+            self.product.prime(product_id, product)
+            if product is not None:
+                self.producer.prime(product.producer_id, maker)
+
     @cached_property
     def buyer_org(self) -> DataLoader[ObjectId, BuyerOrg | None]:
         return DataLoader(load_fn=_by_id(self._store.buyers.get_many))

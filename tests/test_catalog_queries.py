@@ -269,3 +269,40 @@ async def test_product_page_with_producers_costs_constant_round_trips(
 
     small, large = await commands_for(2), await commands_for(40)
     assert sorted(small) == sorted(large) == ["aggregate", "find", "find"]
+
+
+async def test_a_product_with_its_producer_is_one_round_trip(
+    api: Api, store: Store, counter: CommandCounter, world: World
+) -> None:
+    """`product(id)` with `producer` selected reads both records in one command; what the viewer may not see
+    stays null, and without `producer` the product alone is read."""
+    producer = await store.producers.insert(
+        {"name": f"Cơ sở một lượt {secrets.token_hex(3)}", "type": "household", "address": {"provinceCode": "01"}}
+    )
+    fields = {"description": "", "group": "food", "category": "x", "stars": 4, "provinceCode": "01", "unit": "kg"}
+    shown = await store.products.insert(
+        {
+            **fields,
+            "producerId": producer.id,
+            "name": "Mật ong một lượt",
+            "priceVnd": 120_000,
+            "moq": 1,
+            "status": "published",
+        }
+    )
+    draft = await store.products.insert(
+        {**fields, "producerId": producer.id, "name": "Bản nháp một lượt", "priceVnd": 1, "moq": 1, "status": "draft"}
+    )
+    with_maker = "query($id: ID!) { product(id: $id) { name producer { name } } }"
+    with counter.counting(store.db.name) as commands:
+        data = await api.data(with_maker, {"id": gid("Product", shown.id)})
+    assert data["product"] == {"name": "Mật ong một lượt", "producer": {"name": producer.name}}
+    assert commands == ["aggregate"]
+    with counter.counting(store.db.name) as commands:
+        data = await api.data(with_maker, {"id": gid("Product", draft.id)})
+    assert data["product"] is None and commands == ["aggregate"]
+    with counter.counting(store.db.name) as commands:
+        data = await api.data("query($id: ID!) { product(id: $id) { name } }", {"id": gid("Product", shown.id)})
+    assert data["product"] == {"name": "Mật ong một lượt"} and commands == ["find"]
+    missing = await api.data(with_maker, {"id": gid("Product", "0" * 24)})
+    assert missing["product"] is None

@@ -300,6 +300,19 @@ class ProductRepository:
         docs = await self._collection.find({"_id": {"$in": ids}}).to_list(None)
         return [Product.from_doc(d) for d in docs]
 
+    async def get_many_with_makers(self, ids: list[ObjectId]) -> list[tuple[Product, Producer | None]]:
+        """Products with their producers, in one round trip: a product shown with its producer would
+        otherwise wait for two, each a good part of the request's cost."""
+        pipeline: list[dict[str, Any]] = [
+            {"$match": {"_id": {"$in": ids}}},
+            {"$lookup": {"from": "producers", "localField": "producerId", "foreignField": "_id", "as": "_maker"}},
+        ]
+        found = []
+        for doc in await (await self._collection.aggregate(pipeline)).to_list(None):
+            makers = doc.pop("_maker")
+            found.append((Product.from_doc(doc), Producer.from_doc(makers[0]) if makers else None))
+        return found
+
     async def insert(self, doc: dict[str, Any], session: AsyncClientSession | None = None) -> Product:
         now = utcnow()
         doc = {**doc, "_id": ObjectId(), "nameKey": fold(doc["name"]), "createdAt": now, "updatedAt": now}

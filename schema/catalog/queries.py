@@ -25,7 +25,7 @@ from schema.pagination import (
     page_request,
     to_connection,
 )
-from schema.prefetch import producers_ahead
+from schema.prefetch import producers_ahead, product_ahead
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -88,7 +88,9 @@ class CatalogQuery:
         info: Info["Context", None],
         id: Annotated[strawberry.ID, strawberry.argument(description="A Product id.")],
     ) -> Product | None:
-        node = (await Product.resolve_nodes(info=info, node_ids=[decode_global_id(id, "Product", "id")]))[0]
+        node_id = decode_global_id(id, "Product", "id")
+        await product_ahead(info, node_id)
+        node = (await Product.resolve_nodes(info=info, node_ids=[node_id]))[0]
         await producers_ahead(info, [node.record] if node else [], page=False)
         return node
 
