@@ -10,6 +10,7 @@ Two indexes are kept this way: products (`ProductIndexer`) and the RFQ board (`R
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
@@ -73,35 +74,33 @@ class Indexer:
         result = ApplyResult()
         ordered = list(ids)
         for start in range(0, len(ordered), BATCH):
-            chunk = ordered[start : start + BATCH]
-            await self._write(index_uid, await self.documents(chunk), {str(i) for i in chunk}, guard_versions, result)
+            await self._write(index_uid, ordered[start : start + BATCH], guard_versions, result)
         if wait:
             await self.meili.wait_tasks(result.tasks, timeout=120)
             result.tasks.clear()
         return result
 
-    async def _write(
-        self,
-        index_uid: str,
-        documents: list[dict[str, Any]],
-        requested: set[str],
-        guard_versions: bool,
-        result: ApplyResult,
-    ) -> None:
-        to_delete = sorted(requested - {d["id"] for d in documents})
-        if guard_versions and documents:
-            current = await self._indexed_versions(index_uid, [d["id"] for d in documents])
-            fresh = []
-            for doc in documents:
-                seen = current.get(doc["id"])
-                if seen is not None and all(seen.get(f, 0) >= doc[f] for f in self.version_fields):
-                    result.skipped += 1  # never let an older version overwrite a newer one
-                else:
-                    fresh.append(doc)
-            documents = fresh
-        if documents:
-            result.tasks.append(await self.meili.add_documents(index_uid, documents))
-            result.upserted += len(documents)
+    async def _write(self, index_uid: str, ids: list[ObjectId], guard_versions: bool, result: ApplyResult) -> None:
+        requested = [str(i) for i in ids]
+        current: dict[str, dict[str, Any]] = {}
+        if guard_versions:
+            # The index's versions are read alongside MongoDB rather than after it: a change becomes
+            # searchable a round trip sooner. Read no later than the documents, they can only show an index
+            # as old or older, so the guard lets through as much or more, never skipping what MongoDB holds.
+            documents, current = await asyncio.gather(self.documents(ids), self._indexed_versions(index_uid, requested))
+        else:
+            documents = await self.documents(ids)
+        to_delete = sorted(set(requested) - {d["id"] for d in documents})
+        fresh = []
+        for doc in documents:
+            seen = current.get(doc["id"])
+            if seen is not None and all(seen.get(f, 0) >= doc[f] for f in self.version_fields):
+                result.skipped += 1  # never let an older version overwrite a newer one
+            else:
+                fresh.append(doc)
+        if fresh:
+            result.tasks.append(await self.meili.add_documents(index_uid, fresh))
+            result.upserted += len(fresh)
         if to_delete:
             result.tasks.append(await self.meili.delete_documents(index_uid, to_delete))
             result.deleted += len(to_delete)
@@ -134,13 +133,9 @@ class ProductIndexer(Indexer):
                 yield set(chunk) - products
 
     async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
-        products = await self.store.products.get_many(ids)
-        producers = {p.id: p for p in await self.store.producers.get_many(list({p.producer_id for p in products}))}
-        return [
-            product_document(p, producers[p.producer_id])
-            for p in products
-            if is_indexed(p) and p.producer_id in producers
-        ]
+        # One round trip for products and producers: a change is searchable a read sooner.
+        found = await self.store.products.get_many_with_makers(ids)
+        return [product_document(p, maker) for p, maker in found if maker is not None and is_indexed(p)]
 
     def all_ids(self) -> AsyncIterator[list[ObjectId]]:
         return self.store.products.id_batches(self._indexable, BATCH)

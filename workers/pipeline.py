@@ -4,6 +4,9 @@ The sync worker used to send one batch and wait until Meilisearch had indexed it
 under a steady stream of writes every change also waited for the batch ahead of it, and a bulk import was
 indexed a small task at a time. Now up to `depth` batches are sent while earlier ones are being indexed
 (Meilisearch batches consecutive tasks of an index together), and each is watched by a waiter of its own.
+Meilisearch processes an index's tasks in the order they were enqueued, so a batch's waiter starts polling
+only once the batch ahead of it has its outcome: polling a later batch sooner could not acknowledge it any
+sooner, and every poll is a request Meilisearch answers with the CPU it indexes with.
 
 The resume token still only moves past what is indexed: a batch is acknowledged when its own tasks and
 those of every batch read before it have succeeded, whichever finished first; the first failure, in read
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +50,23 @@ class Pipeline:
     @property
     def full(self) -> bool:
         return len(self._flights) >= self.depth
+
+    @property
+    def failed(self) -> bool:
+        """The oldest batch in flight failed: `acknowledged` raises its error next."""
+        head = self._flights[0].waiter if self._flights else None
+        return head is not None and head.done() and (head.cancelled() or head.exception() is not None)
+
+    def after_last(self, wait: Callable[[], Awaitable[Any]]) -> asyncio.Future[Any]:
+        """A waiter for the next batch: runs `wait` once the newest batch in flight has its outcome."""
+        ahead = self._flights[-1].waiter if self._flights else None
+
+        async def in_turn() -> Any:
+            if ahead is not None:
+                await asyncio.wait([ahead])  # its outcome is read by `acknowledged`
+            return await wait()
+
+        return asyncio.ensure_future(in_turn())
 
     def send(self, flight: Flight) -> None:
         self._flights.append(flight)

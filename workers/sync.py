@@ -43,9 +43,20 @@ log = logging.getLogger("ocop.sync")
 # ChangeStreamFatalError.
 RESUME_POINT_LOST = {286, 260, 280}
 IDLE_COMMIT_SECONDS = 5.0
-# How long one getMore waits for new events: the idle polling period (40 getMores a second at 25 ms, each a
-# fraction of a millisecond of server time). A batch is sent as soon as the events of a getMore are read.
-MAX_AWAIT_MS = 25
+# How long one getMore waits for new events. The server answers as soon as a watched write commits, so this
+# is not a delay on changes: it is how often an idle worker wakes, and how long a finished batch may wait to
+# be acknowledged when no write follows it. Each wake is a getMore and a read of the sync state, a
+# millisecond of CPU or more on both sides, taken from the indexing that a small host shares with them.
+MAX_AWAIT_MS = 250
+# `run(once=True)` returns on the first empty getMore after the last batch: wait briefly there.
+ONCE_AWAIT_MS = 25
+# The token of acknowledged batches is stored at most this often while batches are still in flight (and
+# always once none is): each store is a majority write, as much journal work as the product write itself,
+# and a crash between two stores only replays what a store would have skipped.
+COMMIT_SECONDS = 1.0
+# The first poll of a batch's Meilisearch tasks, and the longest between polls (see Pipeline.after_last).
+FIRST_POLL_SECONDS = 0.01
+LONGEST_POLL_SECONDS = 0.04
 # Events read at most into one batch while a backlog lasts (a bulk write); `batch_size` otherwise.
 BULK_BATCH = 8000
 TASK_TIMEOUT = 120.0
@@ -93,7 +104,7 @@ class SearchSync:
         batch_size: int = 500,
         bulk_batch_size: int = BULK_BATCH,
         depth: int = DEPTH,
-        max_await_ms: int = MAX_AWAIT_MS,
+        max_await_ms: int | None = None,
         on_progress: Callable[[int, int], None] | None = None,
     ) -> None:
         self.store = store
@@ -201,11 +212,15 @@ class SearchSync:
         try:
             # Without a batch size one getMore returns up to 16 MB of events, all decoded at once: after a bulk
             # import that is the whole backlog in memory. Fetch what one getMore of a batch consumes, no more.
+            await_ms = self.max_await_ms
+            if await_ms is None:
+                await_ms = ONCE_AWAIT_MS if once else MAX_AWAIT_MS
             async with await self.store.watch(
-                pipeline_stages, max_await_time_ms=self.max_await_ms, batch_size=self.batch_size, **options
+                pipeline_stages, max_await_time_ms=await_ms, batch_size=self.batch_size, **options
             ) as stream:
                 last_commit = 0.0
                 limit = self.batch_size
+                acknowledged: list[Flight] = []  # indexed, their token not stored yet
                 while not stop.is_set():
                     changed: dict[str, set[ObjectId]] = {name: set() for name in self.indexer.watched}
                     rebuild_needed = False
@@ -235,13 +250,14 @@ class SearchSync:
                     # larger batches, fewer and larger Meilisearch tasks, until the stream runs dry again.
                     limit = min(limit * 2, self.bulk_batch_size) if backlog else self.batch_size
                     if count:
-                        pipeline.send(await self._send(changed, _as_dict(stream.resume_token), count, oldest))
+                        token = _as_dict(stream.resume_token)
+                        pipeline.send(await self._send(pipeline, changed, token, count, oldest))
                     # Reading waits only for a full pipeline: the getMore's own wait paces the polling.
-                    flights = await pipeline.oldest() if pipeline.full else pipeline.acknowledged()
+                    acknowledged += await pipeline.oldest() if pipeline.full else pipeline.acknowledged()
                     now = time.monotonic()
-                    if flights:
-                        await self._acknowledge(flights, rewind)
-                        rewind = None
+                    if acknowledged and (not pipeline or pipeline.failed or now - last_commit >= COMMIT_SECONDS):
+                        await self._acknowledge(acknowledged, rewind)
+                        acknowledged, rewind = [], None
                         last_commit = now
                     elif not count and not pipeline and now - last_commit > IDLE_COMMIT_SECONDS:
                         # Nothing read and nothing in flight: the stream's token is safe to store as it is.
@@ -259,18 +275,29 @@ class SearchSync:
                         latest = await self.state.read()
                         if latest.rewind_to is not None:
                             return False  # a rebuild swapped the index; replay from its snapshot
+                if acknowledged:
+                    await self._acknowledge(acknowledged, rewind)  # stopped: no need to replay those
         finally:
             pipeline.abandon()  # an error or a stop: what was not acknowledged is replayed
         return False
 
     async def _send(
-        self, changed: dict[str, set[ObjectId]], token: dict[str, Any] | None, count: int, oldest: Timestamp | None
+        self,
+        pipeline: Pipeline,
+        changed: dict[str, set[ObjectId]],
+        token: dict[str, Any] | None,
+        count: int,
+        oldest: Timestamp | None,
     ) -> Flight:
         """Write the current state of what changed, without waiting for Meilisearch to index it."""
         tasks: list[int] = []
         async for ids in self.indexer.affected(changed):
             tasks += (await self.indexer.apply(self.index_uid, ids, wait=False)).tasks
-        waiter = asyncio.ensure_future(self.meili.wait_tasks(tasks, timeout=TASK_TIMEOUT))
+        waiter = pipeline.after_last(
+            lambda: self.meili.wait_tasks(
+                tasks, timeout=TASK_TIMEOUT, first=FIRST_POLL_SECONDS, longest=LONGEST_POLL_SECONDS
+            )
+        )
         return Flight(token, count, oldest, waiter)
 
     async def _acknowledge(self, flights: list[Flight], rewind: Timestamp | None) -> None:

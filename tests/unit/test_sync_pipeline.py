@@ -88,3 +88,42 @@ async def test_abandoning_cancels_what_is_in_flight() -> None:
 def test_depth_is_at_least_one() -> None:
     with pytest.raises(ValueError):
         Pipeline(depth=0)
+
+
+async def test_a_batch_is_polled_only_once_the_one_ahead_of_it_has_an_outcome() -> None:
+    pipeline = Pipeline(depth=3)
+    started: list[int] = []
+
+    def poll(n: int) -> asyncio.Future[None]:
+        async def wait() -> None:
+            started.append(n)
+
+        return pipeline.after_last(wait)
+
+    first = Flight(token=None, events=1, oldest=None, waiter=poll(1))  # nothing ahead: polls at once
+    pipeline.send(first)
+    await first.waiter
+    ahead = _flight(2)
+    pipeline.send(ahead)
+    behind = Flight(token=None, events=1, oldest=None, waiter=poll(3))
+    pipeline.send(behind)
+    await asyncio.sleep(0)
+    assert started == [1]
+    ahead.waiter.set_exception(RuntimeError("task failed"))  # a failure is an outcome too
+    await behind.waiter
+    assert started == [1, 3]
+
+
+async def test_a_failed_oldest_batch_is_reported_before_it_is_raised() -> None:
+    pipeline = Pipeline(depth=2)
+    first, second = _flight(1), _flight(2)
+    pipeline.send(first)
+    pipeline.send(second)
+    assert not pipeline.failed
+    first.waiter.set_result(None)
+    second.waiter.set_exception(RuntimeError("task failed"))
+    assert not pipeline.failed  # the first is acknowledged first
+    assert pipeline.acknowledged() == [first]
+    assert pipeline.failed
+    with pytest.raises(RuntimeError):
+        pipeline.acknowledged()
