@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -45,10 +46,12 @@ from market.core.errors import DomainError, FieldError
 from market.core.numbers import without_currency
 from market.core.provinces import load_provinces
 from market.core.table_files import Cell, open_table
-from market.core.text import fold, nfc
+from market.core.text import blank, fold, nfc
 
 REQUIRED = ("externalId", "name", "description", "category", "province", "producer", "ocopStars", "priceVnd", "unit")
 BATCH = 1000
+# A row's keys that are the producer's, or read apart from the product's own fields.
+_NOT_PRODUCT_FIELDS = frozenset({"producer", "producerType", "commune", "ocopStars", "status"})
 # The statuses a row may give; an import never archives.
 _IMPORT_STATUSES = (ProductStatus.PUBLISHED, ProductStatus.DRAFT)
 
@@ -116,21 +119,31 @@ def infer_group(category: str, name: str) -> ProductGroup:
     return ProductGroup.FOOD
 
 
+# Decimal keeps how a number was written, so validation can tell 165.000 (typed with a thousands separator)
+# from 165000 or 165.0.
+_DECODER = json.JSONDecoder(parse_float=Decimal)
+
+
 def _json(text: str) -> Any:
-    # Decimal keeps how a number was written, so validation can tell 165.000 (typed with a thousands
-    # separator) from 165000 or 165.0.
-    return json.loads(text, parse_float=Decimal)
+    if text.startswith("\ufeff"):
+        return json.loads(text, parse_float=Decimal)  # which refuses it, naming the byte order mark
+    return _DECODER.decode(text)  # json.loads would build a decoder for every row
 
 
 @dataclass(slots=True)
 class _Source:
     """One row of the file: its fields by import key (None when unreadable), the problems found while
-    reading it, and its cells as written, for the error report."""
+    reading it, and its cells as read (a JSON line's text alone)."""
 
     line: int
     row: dict[str, Any] | None
     errors: list[FieldError]
-    values: list[str]
+    cells: list[Cell]
+
+    @property
+    def values(self) -> list[str]:
+        """Its cells as written, for the error report: made only for the rows that may go into it."""
+        return [_shown(c) for c in self.cells]
 
 
 @dataclass(slots=True)
@@ -224,12 +237,12 @@ def _from_cells(line: int, cells: list[Cell], columns: HeaderMap) -> _Source:
             errors.append(problem)
         elif cleaned is not None:
             row[key] = cleaned
-    return _Source(line, row, errors, [_shown(c) for c in cells])
+    return _Source(line, row, errors, cells)
 
 
 def _json_lines(stream: TextIO) -> Iterator[_Source]:
     for number, line in enumerate(stream, start=1):
-        if not line.strip():
+        if not line or line.isspace():
             continue
         text = line.rstrip("\r\n")
         try:
@@ -252,10 +265,27 @@ class _Row:
     line: int
     producer_key: tuple[str, str]
     producer_name: str
-    producer_fields: dict[str, Any]
+    producer_type: ProducerType | None  # as the row gives it
+    commune: Any  # the row's cell, unchecked: read only when the row creates its producer
     product: dict[str, Any]
     external_id: str
     group: Group | None = None  # its variant rows, when it has some
+
+    def producer_fields(self) -> dict[str, Any]:
+        """The producer the row names, as a new one would be stored; built only for the few rows that create
+        one, not for every row."""
+        commune = nfc(str(self.commune)) if self.commune else None
+        address = {
+            "provinceCode": self.product["provinceCode"],
+            "formerProvince": self.product.get("formerProvince"),
+            "commune": commune,
+        }
+        return {
+            "name": self.producer_name,
+            "type": (self.producer_type or infer_producer_type(self.producer_name)).value,
+            "address": {k: v for k, v in address.items() if v is not None},
+            "verified": False,
+        }
 
 
 def _validate(line: int, row: dict[str, Any]) -> _Row:
@@ -265,7 +295,7 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
         if variant_row and key == "unit":
             continue  # a variant sells as its packaging and net quantity when the row gives no unit
         value = row.get(key)
-        if value is None or (isinstance(value, str) and not nfc(value)):
+        if value is None or (isinstance(value, str) and blank(value)):
             check.add("required", key)
     producer_name = check.text("producer", row.get("producer"), required=False, max_len=MAX_NAME)
     producer_type: ProducerType | None = None
@@ -274,7 +304,7 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
             "producerType", row["producerType"], parse_producer_type, required=False, label="producer type"
         )
     translations, translation_keys = translation_columns(row)
-    skipped = ("producer", "producerType", "commune", "ocopStars", "status", *translation_keys)
+    skipped = _NOT_PRODUCT_FIELDS.union(translation_keys) if translation_keys else _NOT_PRODUCT_FIELDS
     data = {k: v for k, v in row.items() if k not in skipped}
     if translations is not None:
         data["translations"] = translations
@@ -306,26 +336,12 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
     assert status is not None
     product["status"] = status.value
     assert producer_name is not None
-    province_code = product["provinceCode"]
-    commune = nfc(str(row["commune"])) if row.get("commune") else None
     return _Row(
         line=line,
-        producer_key=(province_code, fold(producer_name)),
+        producer_key=(product["provinceCode"], _folded_name(producer_name)),
         producer_name=producer_name,
-        producer_fields={
-            "name": producer_name,
-            "type": (producer_type or infer_producer_type(producer_name)).value,
-            "address": {
-                k: v
-                for k, v in {
-                    "provinceCode": province_code,
-                    "formerProvince": product.get("formerProvince"),
-                    "commune": commune,
-                }.items()
-                if v is not None
-            },
-            "verified": False,
-        },
+        producer_type=producer_type,
+        commune=row.get("commune"),
         product=product,
         external_id=product["externalId"],
     )
@@ -350,6 +366,10 @@ _COMPARED = (
     "translations",
     "variants",
 )
+
+
+# What a re-import reads of the products already there: what it compares, and what its update is filtered on.
+_EXISTING_FIELDS = ("version", *_COMPARED)
 
 
 def _changes(existing: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
@@ -414,17 +434,19 @@ async def import_products(
         for source in opened.sources:
             report.rows += 1
             row = source.row
-            if row is not None and is_variant_row(row) and (group := groups.pending(row)) is not None:
+            # The row again when it is one variant of a product, for the checks only those rows get.
+            variant_row = row if row is not None and is_variant_row(row) else None
+            if variant_row is not None and (group := groups.pending(variant_row)) is not None:
                 # One more variant of a product read above.
                 last = group
-                problems = group.add(source.line, row) if group.refused_at is None else []
+                problems = group.add(source.line, variant_row) if group.refused_at is None else []
                 if problems:
                     group.refused_at = source.line
                     refuse(source.line, source.values, problems)
                 else:
                     group.lines.append((source.line, source.values))
                 continue
-            if row is not None and is_variant_row(row) and (late := groups.past(row)) is not None:
+            if variant_row is not None and (late := groups.past(variant_row)) is not None:
                 refuse(source.line, source.values, [late])
                 continue
             item, problems = _check(source, scope, own)
@@ -433,13 +455,13 @@ async def import_products(
                 if first != source.line:
                     problems = [FieldError.of("duplicate_in_file", "externalId", got=item.external_id, first=first)]
             if problems:
-                if row is not None and is_variant_row(row):
-                    groups.refused(row, source.line)
+                if variant_row is not None:
+                    groups.refused(variant_row, source.line)
                 refuse(source.line, source.values, problems)
                 continue
             assert item is not None and row is not None
             last = None
-            if is_variant_row(row):
+            if variant_row is not None:
                 item.group = last = groups.start(row, source.line, source.values, item.product)
             chunk.append(item)
             if len(chunk) >= BATCH:
@@ -448,6 +470,12 @@ async def import_products(
             await flush(None)
     report.errors.sort(key=lambda e: e.line)
     return report
+
+
+@lru_cache(maxsize=4096)
+def _folded_name(name: str) -> str:
+    # A file names its few producers on row after row.
+    return fold(name)
 
 
 def _key_of(producer: Producer) -> tuple[str, str]:
@@ -503,7 +531,7 @@ async def _ensure_producers(store: Store, rows: list[_Row], report: ImportReport
     ids.update(await store.producers.ids_by_name_key(sorted({k[1] for k in keys})))
     now = utcnow()
     missing = [
-        {**row.producer_fields, "nameKey": key[1], "createdAt": now, "updatedAt": now, "version": 1}
+        {**row.producer_fields(), "nameKey": key[1], "createdAt": now, "updatedAt": now, "version": 1}
         for key, row in keys.items()
         if key not in ids
     ]
@@ -518,7 +546,8 @@ async def _write_products(
     store: Store, rows: list[_Row], producer_ids: dict[tuple[str, str], ObjectId], report: ImportReport
 ) -> None:
     keyed = [(producer_ids[r.producer_key], r) for r in rows]
-    existing = await store.products.existing_by_external_id([(pid, r.external_id) for pid, r in keyed])
+    keys = [(pid, r.external_id) for pid, r in keyed]
+    existing = await store.products.existing_by_external_id(keys, _EXISTING_FIELDS)
     now = utcnow()
     inserts: list[dict[str, Any]] = []
     updates: list[tuple[dict[str, Any], dict[str, Any]]] = []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -241,6 +241,10 @@ def certificate_status_query(statuses: tuple[CertificateStatus, ...]) -> dict[st
     return clauses[0] if len(clauses) == 1 else {"$or": clauses}
 
 
+# The index of the importer's key, (producer, externalId).
+_EXTERNAL_ID_INDEX = "producer_external_id_unique"
+
+
 class ProductRepository:
     """Every product write is a transaction that also logs the change (market.catalog.changes), so the change
     log holds exactly the writes that were made."""
@@ -257,7 +261,7 @@ class ProductRepository:
                     [("producerId", ASCENDING), ("externalId", ASCENDING)],
                     unique=True,
                     partialFilterExpression={"externalId": {"$type": "string"}},
-                    name="producer_external_id_unique",
+                    name=_EXTERNAL_ID_INDEX,
                 ),
                 IndexModel([("producerId", ASCENDING), ("status", ASCENDING)], name="producer_status"),
                 IndexModel([("status", ASCENDING), ("createdAt", DESCENDING), ("_id", DESCENDING)], name="newest"),
@@ -517,24 +521,30 @@ class ProductRepository:
     # --- bulk import ------------------------------------------------------------------------------
 
     async def existing_by_external_id(
-        self, keys: list[tuple[ObjectId, str]]
+        self, keys: list[tuple[ObjectId, str]], fields: Iterable[str] | None = None
     ) -> dict[tuple[ObjectId, str], dict[str, Any]]:
+        """The products these (producer, external id) keys name; only `fields` of them (and their ids) when
+        given, since a re-import reads back every product of the file."""
         if not keys:
             return {}
+        projection = dict.fromkeys(["producerId", "externalId", *fields], 1) if fields is not None else None
         by_producer: dict[ObjectId, list[str]] = {}
         for producer_id, external_id in keys:
             by_producer.setdefault(producer_id, []).append(external_id)
-        # "$type" matches the unique index's partial filter, so MongoDB can use it.
+        # "$type" matches the unique index's partial filter, so MongoDB can use it. Named, because left to choose,
+        # MongoDB weighs every index on producerId for each producer's branch: 50–150 ms of its CPU for a batch
+        # of 1000 rows, even on an empty collection, against 20–40 ms.
         query: dict[str, Any] = {
             "$or": [{"producerId": p, "externalId": {"$in": ids, "$type": "string"}} for p, ids in by_producer.items()]
         }
-        found = {(d["producerId"], d["externalId"]): d for d in await self._collection.find(query).to_list(None)}
+        docs = await self._collection.find(query, projection, hint=_EXTERNAL_ID_INDEX).to_list(None)
+        found = {(d["producerId"], d["externalId"]): d for d in docs}
         # A product made through the API has no externalId, so an export names it by its id: the same file
         # imported again updates it rather than adding a copy.
-        by_id = {(p, ObjectId(x)): x for p, x in keys if (p, x) not in found and ObjectId.is_valid(x) and len(x) == 24}
+        by_id = {(p, ObjectId(x)): x for p, x in keys if (p, x) not in found and len(x) == 24 and ObjectId.is_valid(x)}
         if by_id:
             query = {"_id": {"$in": [oid for _, oid in by_id]}, "externalId": {"$exists": False}}
-            for d in await self._collection.find(query).to_list(None):
+            for d in await self._collection.find(query, projection).to_list(None):
                 named = by_id.get((d["producerId"], d["_id"]))
                 if named is not None:
                     found[(d["producerId"], named)] = d

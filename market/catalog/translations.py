@@ -4,6 +4,7 @@ spreadsheet is usually given ("Tên tiếng Anh", "Mô tả tiếng Anh")."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from market.core.text import fold
@@ -22,8 +23,18 @@ _COLUMNS: dict[str, tuple[str, str]] = {
 }
 
 
+_SEPARATORS = re.compile(r"[\s_\-.:()/]+")
+
+
 def column_key(header: str) -> str:
-    return re.sub(r"[\s_\-.:()/]+", " ", fold(header)).strip()
+    return _SEPARATORS.sub(" ", fold(header)).strip()
+
+
+@lru_cache(maxsize=256)
+def _targets(keys: tuple[Any, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(key, locale, field) of the translation columns among `keys`. Every row of a file has the same keys,
+    so each set of them is read once, not on every row."""
+    return tuple((key, *target) for key in keys if isinstance(key, str) and (target := _COLUMNS.get(column_key(key))))
 
 
 def translation_columns(row: dict[str, Any]) -> tuple[list[dict[str, Any]] | None, set[str]]:
@@ -31,11 +42,7 @@ def translation_columns(row: dict[str, Any]) -> tuple[list[dict[str, Any]] | Non
     keys they were read from."""
     found: dict[str, dict[str, Any]] = {}
     used: set[str] = set()
-    for key, value in row.items():
-        target = _COLUMNS.get(column_key(key)) if isinstance(key, str) else None
-        if target is None:
-            continue
+    for key, locale, field in _targets(tuple(row)):
         used.add(key)
-        locale, field = target
-        found.setdefault(locale, {"locale": locale})[field] = value
+        found.setdefault(locale, {"locale": locale})[field] = row[key]
     return (list(found.values()) if found else None), used

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import calendar
 import re
+import time
 from collections.abc import Iterable
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from market.catalog.records import (
@@ -69,14 +71,14 @@ class Checker:
     # --- scalars ----------------------------------------------------------------------------------
 
     def text(self, field: str, value: Any, *, required: bool, max_len: int) -> str | None:
-        if value is None or (isinstance(value, str) and not nfc(value)):
+        cleaned = nfc(value) if isinstance(value, str) else None
+        if value is None or cleaned == "":
             if required:
                 self.add("required", field)
             return None
-        if not isinstance(value, str):
+        if cleaned is None:
             self.add("not_text", field)
             return None
-        cleaned = nfc(value)
         if len(cleaned) > max_len:
             self.add("too_long", field, max=max_len, got=len(cleaned))
             return None
@@ -145,7 +147,7 @@ class Checker:
         text = self.text(field, value, required=required, max_len=MAX_SHORT)
         if text is None:
             return None
-        match = load_provinces().resolve(text)
+        match = _province(text)
         if match is None:
             self.add("unknown_province", field, got=text)
         return match
@@ -276,6 +278,13 @@ class Checker:
         return text
 
 
+@lru_cache(maxsize=1024)
+def _province(text: str) -> ProvinceMatch | None:
+    # An import names the same few provinces on every row; the registry never changes in a process.
+    return load_provinces().resolve(text)
+
+
+@lru_cache(maxsize=1024)  # an import's rows share a few certification days, each checked twice a row
 def add_months(day: date, months: int) -> date:
     """`months` after `day`, on the same day of the month or, if that month is shorter, on its last day.
     OverflowError beyond the years `date` can hold."""
@@ -286,15 +295,28 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
+_SECOND_DAY = (-1, date.min)
+
+
+def _today() -> date:
+    """`date.today()`, looked up again only when the second changes: it checks the system's time zone file on
+    every call, twice for each imported row, and it only reads whole seconds anyway."""
+    global _SECOND_DAY
+    second = int(time.time())
+    if _SECOND_DAY[0] != second:
+        _SECOND_DAY = (second, date.fromtimestamp(second))
+    return _SECOND_DAY[1]
+
+
 def horizon() -> date:
     """The latest day an input may name."""
-    return add_months(date.today(), HORIZON_YEARS * 12)
+    return add_months(_today(), HORIZON_YEARS * 12)
 
 
 def latest_done_day() -> date:
     """The latest day something already done (a certification, a signature) may carry: today where the client
     is, which in Vietnam (UTC+7) may already be tomorrow on this server's clock."""
-    return date.today() + timedelta(days=1)
+    return _today() + timedelta(days=1)
 
 
 def default_valid_until(certified_at: date) -> date:
@@ -371,8 +393,13 @@ _CERT_ALIASES: dict[str, Certification] = {
 }
 
 
+_SEPARATORS = re.compile(r"[\s_\-,.:/]+")
+
+
+@lru_cache(maxsize=4096)
 def _key(value: str) -> str:
-    return re.sub(r"[\s_\-,.:/]+", " ", fold(value)).strip()
+    # The same few labels and producer names come back on every row of an import.
+    return _SEPARATORS.sub(" ", fold(value)).strip()
 
 
 def _labelled(enum: str) -> dict[str, str]:
@@ -385,11 +412,17 @@ _PRODUCER_TYPE_LABELS = _labelled("ProducerType")
 _STATUS_LABELS = {**_labelled("ProductStatus"), "nhap": "draft", "cong khai": "published"}
 
 
+_GROUPS = {g.value: g for g in ProductGroup}
+_PRODUCER_TYPES = {k.value: k for k in ProducerType}
+_STATUSES = {s.value: s for s in ProductStatus}
+# Longest first: the most specific legal form a name starts with wins.
+_PRODUCER_PREFIXES = sorted(_PRODUCER_TYPE_ALIASES.items(), key=lambda kv: -len(kv[0]))
+
+
 def parse_group(value: Any) -> ProductGroup | None:
     key = _key(str(value))
-    for group in ProductGroup:
-        if key.replace(" ", "_") == group.value:
-            return group
+    if (group := _GROUPS.get(key.replace(" ", "_"))) is not None:
+        return group
     if key in _GROUP_LABELS:
         return ProductGroup(_GROUP_LABELS[key])
     return _GROUP_ALIASES.get(key)
@@ -397,9 +430,8 @@ def parse_group(value: Any) -> ProductGroup | None:
 
 def parse_producer_type(value: Any) -> ProducerType | None:
     key = _key(str(value))
-    for kind in ProducerType:
-        if key.replace(" ", "_") == kind.value:
-            return kind
+    if (kind := _PRODUCER_TYPES.get(key.replace(" ", "_"))) is not None:
+        return kind
     if key in _PRODUCER_TYPE_LABELS:
         return ProducerType(_PRODUCER_TYPE_LABELS[key])
     return _PRODUCER_TYPE_ALIASES.get(key)
@@ -408,16 +440,15 @@ def parse_producer_type(value: Any) -> ProducerType | None:
 def parse_status(value: Any) -> ProductStatus | None:
     """A product status as its code or its label in either language ("Đã đăng", "Bản nháp")."""
     key = _key(str(value))
-    for status in ProductStatus:
-        if key == status.value:
-            return status
+    if (status := _STATUSES.get(key)) is not None:
+        return status
     return ProductStatus(_STATUS_LABELS[key]) if key in _STATUS_LABELS else None
 
 
 def infer_producer_type(name: str) -> ProducerType:
     """Vietnamese producer names start with their legal form ("HTX ...", "Công ty ...")."""
     key = _key(name)
-    for prefix, kind in sorted(_PRODUCER_TYPE_ALIASES.items(), key=lambda kv: -len(kv[0])):
+    for prefix, kind in _PRODUCER_PREFIXES:
         if key == prefix or key.startswith(prefix + " "):
             return kind
     return ProducerType.HOUSEHOLD

@@ -209,7 +209,7 @@ def _delimited(stream: Any, encoding: str) -> Table:
     def rows() -> Iterator[tuple[int, list[Cell]]]:
         try:
             for cells in reader:
-                yield reader.line_num, [nfc_cell(c) for c in cells]
+                yield reader.line_num, list(cells)  # normalised by _header and _data_rows
         except csv.Error as exc:
             raise DomainError.of("file_malformed_text", FIELD, line=reader.line_num, reason=str(exc)) from exc
 
