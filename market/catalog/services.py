@@ -93,6 +93,9 @@ def nest_fields(flat: dict[str, Any]) -> dict[str, Any]:
     for path, value in flat.items():
         if value is None:
             continue
+        if "." not in path:
+            doc[path] = value
+            continue
         node = doc
         *parents, leaf = path.split(".")
         for part in parents:
@@ -225,10 +228,12 @@ async def create_product(store: Store, viewer: Viewer, data: Mapping[str, Any]) 
 
 async def _owned_product(store: Store, viewer: Viewer, product_id: str) -> Product:
     oid = parse_object_id(product_id, "id", "product")
-    product = await store.products.get(oid)
+    found = await store.products.get_many_with_makers([oid])  # one round trip before the write's own
+    product, producer = found[0] if found else (None, None)
     if product is None or not policy.can_see_product(viewer, product):
         raise not_found("id", "product")
-    producer = await _producer(store, product.producer_id, "id")
+    if producer is None:
+        raise not_found("id", "producer")
     policy.ensure_can_manage_products_of(viewer, producer)
     return product
 
