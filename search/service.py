@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import dataclasses
 import logging
 import time
@@ -257,7 +258,10 @@ class ProductSearch:
         Counting on demand rather than on a timer leaves an idle process, and one that never searches, without
         a read of the whole catalogue every few minutes."""
         if self.store is not None and self._counting is None and self._count_due(time.monotonic()):
-            self._counting = asyncio.create_task(self._count_words(self.store), name="vocabulary")
+            # In a context of its own: a task copies the request's, whose MongoDB deadline (OCOP_DB_TIMEOUT)
+            # would cut short the count of a large catalogue, every time, leaving searches uncorrected.
+            count = self._count_words(self.store)
+            self._counting = asyncio.create_task(count, name="vocabulary", context=contextvars.Context())
         return self._vocabulary
 
     def _count_due(self, now: float) -> bool:

@@ -8,6 +8,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from typing import Any
 
 import httpx
+import pymongo
 import pytest
 
 from api.app import create_app
@@ -108,3 +109,23 @@ async def test_a_failed_count_leaves_searches_uncorrected_and_is_retried_later(
     assert await search.vocabulary_ready() is None
     await names(client, "nước mắm")
     assert search.vocabulary() is None and search._counting is None  # not tried again at once
+
+
+async def test_the_count_outlives_the_deadline_of_the_request_that_started_it(
+    fresh: tuple[httpx.AsyncClient, Any], catalogue: Catalogue, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A request's MongoDB deadline (OCOP_DB_TIMEOUT) is no limit on the count it starts in the background."""
+    _, search = fresh
+    products = catalogue.fixture.store.products
+    read = products.published_texts
+
+    async def slow(size: int = 1000) -> AsyncGenerator[list[str], None]:
+        await asyncio.sleep(0.3)  # past the deadline below, as a large catalogue's read would be
+        async for batch in read(size):
+            yield batch
+
+    monkeypatch.setattr(products, "published_texts", slow)
+    with pymongo.timeout(0.1):
+        assert search.vocabulary() is None  # starts the count, as a search in a request does
+    vocabulary = await asyncio.wait_for(search.vocabulary_ready(), PROMPTLY)
+    assert vocabulary is not None and vocabulary.correct("nuc") == "nuoc"
