@@ -50,6 +50,10 @@ class DocumentStore:
             self._entries.move_to_end(query)
         return entry
 
+    def peek(self, query: str) -> _Entry | None:
+        """The entry, if any, without counting a hit or refreshing it: for a caller that may not use it."""
+        return self._entries.get(query)
+
     def put(self, query: str, entry: _Entry) -> bool:
         """Keep the document if it is short enough; whether it is kept."""
         if len(query) > MAX_CACHED_QUERY:

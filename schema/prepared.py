@@ -49,13 +49,16 @@ def prepared(documents: DocumentStore, query: str | None, operation_name: str | 
     """The request's operation if its document is cached and valid and names one operation unambiguously."""
     if not query:
         return None
-    entry = documents.get(query)
+    entry = documents.peek(query)  # counted as a hit below, or by Strawberry's path when it is not used here
     if entry is None or entry.errors is None or entry.errors:
         return None
     known = entry.operations.get(operation_name)
     if known is None:
         known = entry.operations[operation_name] = _operation(entry.document, operation_name)
-    return known if isinstance(known, Prepared) else None
+    if not isinstance(known, Prepared):
+        return None
+    documents.get(query)
+    return known
 
 
 def _operation(document: Any, operation_name: str | None) -> Prepared | bool:
