@@ -27,7 +27,7 @@ MAX_ENTRIES = 512
 class _Entry:
     document: DocumentNode
     errors: list[GraphQLError] | None = None  # validation's answer, once known
-    # By operation name: the operation a request runs (schema/prepared.py), or False if the name picks none.
+    # By operation name: the operation a request runs (schema/prepared.py), for the names the document holds.
     operations: dict[str | None, Any] = field(default_factory=dict)
 
 

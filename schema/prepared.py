@@ -54,21 +54,23 @@ def prepared(documents: DocumentStore, query: str | None, operation_name: str | 
         return None
     known = entry.operations.get(operation_name)
     if known is None:
-        known = entry.operations[operation_name] = _operation(entry.document, operation_name)
-    if not isinstance(known, Prepared):
-        return None
+        known = _operation(entry.document, operation_name)
+        if known is None:
+            return None
+        # Only names the document holds are kept: a client cannot grow the entry with names of its own.
+        entry.operations[operation_name] = known
     documents.get(query)
     return known
 
 
-def _operation(document: Any, operation_name: str | None) -> Prepared | bool:
+def _operation(document: Any, operation_name: str | None) -> Prepared | None:
     operations = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
     if operation_name is None:
         chosen = operations[0] if len(operations) == 1 else None
     else:
         chosen = next((o for o in operations if o.name is not None and o.name.value == operation_name), None)
     if chosen is None:
-        return False  # Strawberry's path answers with the right error
+        return None  # Strawberry's path answers with the right error
     return Prepared(document, _TYPES[chosen.operation], describe(document, operation_name))
 
 

@@ -93,3 +93,14 @@ async def test_a_mutation_over_get_is_refused_on_both_paths(api: Api, world: Wor
     api.app.state.schema.prepared_path = True
     assert [r.status_code for r in refused] == [405, 405] or [r.status_code for r in refused] == [400, 400]
     assert refused[0].text == refused[1].text
+
+
+async def test_operation_names_a_document_lacks_are_not_kept(api: Api) -> None:
+    query = "query Kept { __typename }"
+    for name in ("Kept", "Kept"):
+        await api.client.post("/graphql", json={"query": query, "operationName": name})
+    for n in range(50):
+        response = await api.client.post("/graphql", json={"query": query, "operationName": f"Other{n}"})
+        assert response.json()["errors"], response.text
+    entry = api.app.state.schema.documents.peek(query)
+    assert entry is not None and set(entry.operations) == {"Kept"}
