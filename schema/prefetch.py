@@ -72,8 +72,7 @@ async def product_ahead(info: Info["Context", None], node_id: str) -> None:
             await info.context.loaders.products_with_makers(ids)
 
 
-async def producers_ahead(info: Info["Context", None], products: list[catalog.Product], *, page: bool) -> None:
-    """The producers of a product (`page` false) or of a page of products, when their `producer` is selected."""
-    fields = node_fields(info) if page else top_fields(info)
-    if "producer" in fields and products:
+async def producers_ahead(info: Info["Context", None], products: list[catalog.Product]) -> None:
+    """The producers of a page of products, when their `producer` is selected."""
+    if products and "producer" in node_fields(info):
         await info.context.loaders.producer.load_many([p.producer_id for p in products])

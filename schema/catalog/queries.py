@@ -90,9 +90,7 @@ class CatalogQuery:
     ) -> Product | None:
         node_id = decode_global_id(id, "Product", "id")
         await product_ahead(info, node_id)
-        node = (await Product.resolve_nodes(info=info, node_ids=[node_id]))[0]
-        await producers_ahead(info, [node.record] if node else [], page=False)
-        return node
+        return (await Product.resolve_nodes(info=info, node_ids=[node_id]))[0]
 
     @strawberry.field(
         description="One producer; null when it does not exist. An id of another type is a top-level INVALID error."
@@ -131,7 +129,7 @@ class CatalogQuery:
         )
         for product, _ in listing.page.items:
             ctx.loaders.product.prime(product.id, product)
-        await producers_ahead(info, [p for p, _ in listing.page.items], page=True)
+        await producers_ahead(info, [p for p, _ in listing.page.items])
         return to_connection(listing.page, Product.from_record, listing.count)
 
     @strawberry.field(
