@@ -131,7 +131,9 @@ class Glossary:
     def concepts_in(self, texts: Iterable[str]) -> list[Concept]:
         """The concepts named in each text, tone-exact, longest term first, outside stop phrases, each followed
         by the broader concepts it is a kind of."""
-        found: list[Concept] = []
+        # Keyed by identity: a glossary's concepts are distinct objects, and comparing frozen dataclasses field
+        # by field made a text's check grow with everything found before it (texts come hundreds at a time).
+        found: dict[int, Concept] = {}
         for text in texts:
             words = list(term_words(text))
             spans = stop_spans(words, self.stops)
@@ -149,10 +151,9 @@ class Glossary:
                     continue
                 size, concept = match
                 for kind in (concept, *self._broader.get(concept, ())):
-                    if kind not in found:
-                        found.append(kind)
+                    found.setdefault(id(kind), kind)
                 i += size
-        return found
+        return list(found.values())
 
     # --- query time -------------------------------------------------------------------------------------
 

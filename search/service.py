@@ -17,6 +17,7 @@ from market.catalog.policy import draft_scope
 from market.catalog.records import Product, ProductStatus
 from market.core.errors import DomainError
 from market.core.paging import PageRequest
+from market.core.provinces import load_provinces
 from market.core.text import nfc
 from market.store import Store
 from search.client import MeiliClient, MeiliError
@@ -25,7 +26,7 @@ from search.failures import search_failure
 from search.filters import equals
 from search.glossary import load_glossary
 from search.highlights import HIGHLIGHT_PARAMS, highlights
-from search.interpret import Chip, Interpretation, Named
+from search.interpret import Chip, Interpretation, Named, load_intents
 from search.places import with_place
 from search.plans import PlanCache, interpreted
 from search.query import FACETS, Plan, SearchFilter, SearchSort, filter_expression, plan, read
@@ -37,10 +38,10 @@ MAX_RESULTS = 5000
 VOCABULARY_TTL = 600.0
 # A count that failed (MongoDB out of reach) is tried again this soon, not at every search.
 VOCABULARY_RETRY = 30.0
-# Texts read per cursor batch, and counted between two turns of the event loop (about 1 ms of work at
-# this size): requests are served between the steps, however large the catalogue.
+# Texts read per cursor batch, and counted between two turns of the event loop (a step of a millisecond or
+# two): requests are served between the steps, however large the catalogue.
 VOCABULARY_BATCH = 1000
-VOCABULARY_STEP = 200
+VOCABULARY_STEP = 40
 # Producers' communes read into the place index between two turns of the event loop (about 1 ms of work).
 PLACES_STEP = 50
 
@@ -245,6 +246,14 @@ class ProductSearch:
         self._failed_at: float | None = None  # and of the last one that failed since
         self._counting: asyncio.Task[None] | None = None
         self._plans = PlanCache()
+
+    @staticmethod
+    def load_reference_data() -> None:
+        """The glossary, intents and provinces searches read, read now rather than by the first
+        search, which would hold up every request in the process meanwhile (they are read once per process)."""
+        load_glossary()
+        load_intents()
+        load_provinces()
 
     def vocabulary(self) -> Vocabulary | None:
         """The catalogue's words as last counted from MongoDB, returned at once, never waited for.

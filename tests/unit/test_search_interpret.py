@@ -108,6 +108,12 @@ def test_a_narrower_concept_is_a_kind_of_the_broader_one() -> None:
     assert "táo" not in [c.label for c in glossary.concepts_in(["Rượu táo mèo Bắc Hà"])]  # nor an apple
 
 
+def test_concepts_of_many_texts_are_each_named_once_in_the_order_found() -> None:
+    texts = ["Mật ong rừng U Minh Hạ", "Mật ong bạc hà", "Nước mắm Phú Quốc", "Mật ong rừng Tràm"] * 50
+    labels = [c.label for c in load_glossary().concepts_in(texts)]
+    assert labels[:3] == ["mật ong rừng", "mật ong", "nước mắm"] and len(labels) == len(set(labels))
+
+
 def test_the_product_a_vietnamese_query_is_about_ranks_without_filtering() -> None:
     assert interpret("nước mắm hàm ninh").head_tokens == ["ggnuocmam"]
     assert interpret("nước mắm").head_tokens == []  # the words alone already say it
