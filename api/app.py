@@ -46,6 +46,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await services.store.ensure_indexes()
         services.revocations.start()
+        services.search.load_reference_data()
         # Everything loaded at start-up (schema, modules, reference data) lives as long as the process:
         # moving it out of the collector's generations keeps full collections short under load.
         gc.freeze()
