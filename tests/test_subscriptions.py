@@ -32,7 +32,7 @@ from market.accounts.policy import Principal
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
 from market.store import Store
-from market.trade.feeds import InquiryEventKind, encode_cursor, inquiry_event_for
+from market.trade.feeds import InquiryEventKind, encode_cursor, inquiry_event_for, inquiry_events
 from market.trade.inquiries import Match, send_message, submit_inquiry
 from market.trade.quotations import submit_quotation
 from market.trade.records import Criteria
@@ -529,3 +529,19 @@ async def test_resuming_after_a_cursor_replays_what_was_missed(server: str, cata
             assert refused["id"] == op and refused["type"] == "error", refused
             assert refused["payload"][0]["extensions"]["code"] == "INVALID"
             assert refused["payload"][0]["extensions"]["field"] == "after"
+
+
+async def test_a_feed_whose_reader_is_cancelled_closes_its_server_cursor(catalogue: Catalogue) -> None:
+    """A subscription ends by having its task cancelled: its server cursor closes then, not whenever the
+    iterator happens to be collected."""
+    buyer = await member(catalogue, Role.BUYER, "Cancelled reader", org_id=await buyer_org(catalogue, "Cancel"))
+    store = catalogue.fixture.store
+    feed = await inquiry_events(store, buyer.principal)
+    reading = asyncio.create_task(feed.__anext__())
+    await streams_open(store, buyer, "inquiryEvents")
+    await asyncio.sleep(0.1)  # the getMore is in flight
+    reading.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await reading
+    await streams_open(store, buyer, "inquiryEvents", 0)  # while `feed` is still referenced
+    assert feed is not None
