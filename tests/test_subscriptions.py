@@ -536,12 +536,14 @@ async def test_a_feed_whose_reader_is_cancelled_closes_its_server_cursor(catalog
     iterator happens to be collected."""
     buyer = await member(catalogue, Role.BUYER, "Cancelled reader", org_id=await buyer_org(catalogue, "Cancel"))
     store = catalogue.fixture.store
-    feed = await inquiry_events(store, buyer.principal)
-    reading = asyncio.create_task(feed.__anext__())
-    await streams_open(store, buyer, "inquiryEvents")
-    await asyncio.sleep(0.1)  # the getMore is in flight
-    reading.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await reading
-    await streams_open(store, buyer, "inquiryEvents", 0)  # while `feed` is still referenced
-    assert feed is not None
+    feeds = [await inquiry_events(store, buyer.principal) for _ in range(8)]  # within the per-account quota
+    readers = [asyncio.create_task(feed.__anext__()) for feed in feeds]
+    await streams_open(store, buyer, "inquiryEvents", len(feeds))
+    for reader in readers:  # at every point of a read: waiting for a connection, in a getMore, between two
+        await asyncio.sleep(0.01)
+        reader.cancel()
+    for reader in readers:
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+    await streams_open(store, buyer, "inquiryEvents", 0)  # while the feeds are still referenced
+    assert len(feeds) == 8

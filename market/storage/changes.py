@@ -7,6 +7,7 @@ pooled connection from queries, and one account at most `per_owner`, so no accou
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 from collections.abc import Awaitable, Callable, Hashable, Mapping
@@ -108,7 +109,8 @@ class OpenStream:
 
 
 class Feed(Generic[T]):
-    """The events of one open change stream. Closing it, or reaching its end, closes the server cursor."""
+    """The events of one open change stream. Closing it, reaching its end or cancelling a read closes the server
+    cursor."""
 
     def __init__(self, stream: OpenStream, convert: Callable[[Change], Awaitable[T | None]]) -> None:
         self._stream = stream
@@ -135,6 +137,12 @@ class Feed(Generic[T]):
         except (EndOfFeed, StopAsyncIteration):
             await self.aclose()
             raise StopAsyncIteration from None
+        except asyncio.CancelledError:
+            # The reader was stopped: a subscription ends so when its connection closes. The server cursor is
+            # closed now rather than whenever the iterator is collected, and a second cancellation cannot
+            # interrupt that.
+            await asyncio.shield(self.aclose())
+            raise
 
     async def aclose(self) -> None:
         await self._stream.close()
