@@ -15,7 +15,7 @@ the board's index. Follows made later are not told of RFQs already on the board.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Protocol
@@ -162,17 +162,31 @@ async def _alert_search(store: Store, search: SavedSearch, product: Product) -> 
         "unit": product.unit,
     }
 
-    async def work(session: AsyncClientSession) -> int:
-        if not await store.alerts.claim_search_hit(search.id, product.id, session):
-            return 0
-        await store.events.record(
-            names.SAVED_SEARCH_MATCHED, payload, alert_policy.personal_audience(search.account_id), session,
-            subject={"Product": product.id},
-        )  # fmt: skip
-        return 1
-
     if search.alert is AlertFrequency.NONE:
         return 0
+    return await _record_once(
+        store, lambda session: store.alerts.claim_search_hit(search.id, product.id, session),
+        names.SAVED_SEARCH_MATCHED, payload, search.account_id, {"Product": product.id},
+    )  # fmt: skip
+
+
+async def _record_once(
+    store: Store,
+    claim: Callable[[AsyncClientSession], Awaitable[bool]],
+    event: str,
+    payload: dict[str, Any],
+    account_id: ObjectId,
+    subject: dict[str, ObjectId],
+) -> int:
+    """The alert's event for its account, recorded in the transaction that claims the hit: a hit is alerted
+    once, however many workers match it. 1 when recorded, 0 when already claimed."""
+
+    async def work(session: AsyncClientSession) -> int:
+        if not await claim(session):
+            return 0
+        await store.events.record(event, payload, alert_policy.personal_audience(account_id), session, subject=subject)
+        return 1
+
     return await in_transaction(store.client, work)
 
 
@@ -251,13 +265,7 @@ async def _alert_follow(store: Store, follow: RfqFollow, inquiry: Inquiry) -> in
         "expiresAt": inquiry.expires_at.isoformat(),
     }
 
-    async def work(session: AsyncClientSession) -> int:
-        if not await store.alerts.claim_follow_hit(follow.id, inquiry.id, session):
-            return 0
-        await store.events.record(
-            names.RFQ_MATCHED, payload, alert_policy.personal_audience(follow.account_id), session,
-            subject={"Inquiry": inquiry.id},
-        )  # fmt: skip
-        return 1
-
-    return await in_transaction(store.client, work)
+    return await _record_once(
+        store, lambda session: store.alerts.claim_follow_hit(follow.id, inquiry.id, session),
+        names.RFQ_MATCHED, payload, follow.account_id, {"Inquiry": inquiry.id},
+    )  # fmt: skip
