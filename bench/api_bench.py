@@ -21,6 +21,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from bench.common import (
     Bench,
+    Call,
     Latencies,
     SummaryRow,
     api_client,
@@ -33,6 +34,7 @@ from bench.common import (
     product_gid,
     ratio,
     sample,
+    sample_pair,
     text_table,
 )
 from market.catalog.importer import import_products
@@ -86,7 +88,7 @@ def _cycle(items: list[Any]) -> Callable[[], Any]:
     return following
 
 
-async def _graphql_product(http: httpx.AsyncClient, ids: list[tuple[ObjectId, ObjectId]]) -> Latencies:
+def _graphql_product(http: httpx.AsyncClient, ids: list[tuple[ObjectId, ObjectId]]) -> Call:
     following = _cycle([product_gid(p) for p, _ in _picks(ids, REQUESTS)])
 
     async def call() -> None:
@@ -94,7 +96,7 @@ async def _graphql_product(http: httpx.AsyncClient, ids: list[tuple[ObjectId, Ob
         if data["product"] is None or data["product"]["producer"] is None:
             raise RuntimeError(f"product query returned {data}")
 
-    return await sample(call, REQUESTS, WARMUP)
+    return call
 
 
 async def _floors(http: httpx.AsyncClient) -> tuple[Latencies, Latencies]:
@@ -109,16 +111,16 @@ async def _floors(http: httpx.AsyncClient) -> tuple[Latencies, Latencies]:
     return await sample(healthz, FLOOR_REQUESTS, WARMUP), await sample(typename, FLOOR_REQUESTS, WARMUP)
 
 
-async def _graphql_page(http: httpx.AsyncClient) -> Latencies:
+def _graphql_page(http: httpx.AsyncClient) -> Call:
     async def call() -> None:
         data = await graphql(http, PAGE)
         if len(data["products"]["edges"]) != 20:
             raise RuntimeError("the first page does not hold 20 products")
 
-    return await sample(call, PAGE_REQUESTS, WARMUP // 4)
+    return call
 
 
-async def _raw_product(db: AsyncDatabase[dict[str, Any]], ids: list[tuple[ObjectId, ObjectId]]) -> Latencies:
+def _raw_product(db: AsyncDatabase[dict[str, Any]], ids: list[tuple[ObjectId, ObjectId]]) -> Call:
     following = _cycle(_picks(ids, REQUESTS))
 
     async def call() -> None:
@@ -128,10 +130,10 @@ async def _raw_product(db: AsyncDatabase[dict[str, Any]], ids: list[tuple[Object
         if product is None or producer is None:
             raise RuntimeError(f"raw read missed {product_id}")
 
-    return await sample(call, REQUESTS, WARMUP)
+    return call
 
 
-async def _raw_page(db: AsyncDatabase[dict[str, Any]]) -> Latencies:
+def _raw_page(db: AsyncDatabase[dict[str, Any]]) -> Call:
     async def call() -> None:
         products = (
             await db["products"]
@@ -145,7 +147,7 @@ async def _raw_page(db: AsyncDatabase[dict[str, Any]]) -> Latencies:
         if len(products) != 21 or not producers:
             raise RuntimeError("raw page read came back short")
 
-    return await sample(call, PAGE_REQUESTS, WARMUP // 4)
+    return call
 
 
 async def measure() -> ApiFigures:
@@ -153,17 +155,20 @@ async def measure() -> ApiFigures:
         note(f"api: seeding {SEED_ROWS} products")
         ids = await _seed(bench)
         note("api: starting the API subprocess")
-        async with api_server(bench.settings) as url, api_client(url) as http:
-            note(f"api: {REQUESTS} product(id) and {PAGE_REQUESTS} products(first: 20) requests")
-            graphql_product = await _graphql_product(http, ids)
-            graphql_page = await _graphql_page(http)
-            healthz, typename = await _floors(http)
-        note("api: raw find_one baseline")
         raw: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(bench.settings.resolved_mongodb_url, tz_aware=True)
         try:
             db = raw[bench.settings.db_name]
-            raw_product = await _raw_product(db, ids)
-            raw_page = await _raw_page(db)
+            async with api_server(bench.settings) as url, api_client(url) as http:
+                note(
+                    f"api: {REQUESTS} product(id) and {PAGE_REQUESTS} products(first: 20) requests, each beside its raw reads"
+                )
+                graphql_product, raw_product = await sample_pair(
+                    [_graphql_product(http, ids)], [_raw_product(db, ids)], REQUESTS, WARMUP
+                )
+                graphql_page, raw_page = await sample_pair(
+                    [_graphql_page(http)], [_raw_page(db)], PAGE_REQUESTS, WARMUP // 4
+                )
+                healthz, typename = await _floors(http)
         finally:
             await raw.close()
     return ApiFigures(len(ids), healthz, typename, graphql_product, raw_product, graphql_page, raw_page)
