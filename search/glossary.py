@@ -132,7 +132,8 @@ class Glossary:
         """The concepts named in each text, tone-exact, longest term first, outside stop phrases, each followed
         by the broader concepts it is a kind of."""
         # Keyed by identity: a glossary's concepts are distinct objects, and comparing frozen dataclasses field
-        # by field made a text's check grow with everything found before it (texts come hundreds at a time).
+        # by field made each check grow with everything found before it (the vocabulary count passes texts in
+        # batches).
         found: dict[int, Concept] = {}
         for text in texts:
             words = list(term_words(text))

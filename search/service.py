@@ -42,7 +42,7 @@ VOCABULARY_RETRY = 30.0
 # two): requests are served between the steps, however large the catalogue.
 VOCABULARY_BATCH = 1000
 VOCABULARY_STEP = 40
-# Producers' communes read into the place index between two turns of the event loop (about 1 ms of work).
+# Producers' communes read into the place index between two turns of the event loop (a millisecond or two).
 PLACES_STEP = 50
 
 log = logging.getLogger("ocop.search")

@@ -545,5 +545,4 @@ async def test_a_feed_whose_reader_is_cancelled_closes_its_server_cursor(catalog
     for reader in readers:
         with contextlib.suppress(asyncio.CancelledError):
             await reader
-    await streams_open(store, buyer, "inquiryEvents", 0)  # while the feeds are still referenced
-    assert len(feeds) == 8
+    await streams_open(store, buyer, "inquiryEvents", 0)  # `feeds` still holds every iterator

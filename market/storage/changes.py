@@ -138,9 +138,9 @@ class Feed(Generic[T]):
             await self.aclose()
             raise StopAsyncIteration from None
         except asyncio.CancelledError:
-            # The reader was stopped: a subscription ends so when its connection closes. The server cursor is
-            # closed now rather than whenever the iterator is collected, and a second cancellation cannot
-            # interrupt that.
+            # The reader was stopped, which is how a subscription ends when its connection closes. The server
+            # cursor is closed now rather than whenever the iterator is collected, and a second cancellation
+            # cannot interrupt that.
             await asyncio.shield(self.aclose())
             raise
 
