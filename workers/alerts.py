@@ -6,22 +6,18 @@ each alert is recorded once, whoever records it."""
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass
 
-from pymongo.errors import PyMongoError
-
 from market.notifications.alert_matching import match_rfq_follows, match_saved_searches
-from market.storage.faults import is_unavailable
 from market.store import Store
 from search.alerts import RfqFollowMatcher, SavedSearchMatcher
 from search.client import MeiliClient, MeiliUnavailable
 from search.service import ProductSearch
+from workers.polling import mongodb_unavailable, poll_until_stopped
 
 log = logging.getLogger("ocop.alerts")
 POLL_SECONDS = 1.0
-MAX_BACKOFF_SECONDS = 30.0
 # Passes when `--once` waits for the search index to catch up with a change before giving up on it.
 DRAIN_PATIENCE = 50
 
@@ -62,27 +58,18 @@ async def alert_round(store: Store, matchers: Matchers, totals: AlertTotals) -> 
 
 
 async def match_alerts(store: Store, matchers: Matchers, stop: asyncio.Event, *, poll: float = POLL_SECONDS) -> None:
-    """Run until `stop` is set."""
+    """Run until `stop` is set. Alerts wait out any failure, with backoff: the index sync and the deliveries
+    running beside them go on."""
     totals = AlertTotals()
-    backoff = poll
-    while not stop.is_set():
-        wait = poll
-        try:
-            more, _ = await alert_round(store, matchers, totals)
-        except Exception as exc:
-            # Alerts wait, with backoff; the index sync and the deliveries running beside them go on.
-            if isinstance(exc, MeiliUnavailable) or (isinstance(exc, PyMongoError) and is_unavailable(exc)):
-                log.warning("alerts paused, a service is unavailable: %s", type(exc).__name__)
-            else:
-                log.exception("alert matching failed; trying again later")
-            backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
-            wait = backoff
-        else:
-            backoff = poll
-            if more:
-                continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=wait)
+
+    async def run_round() -> bool:
+        more, _ = await alert_round(store, matchers, totals)
+        return more
+
+    await poll_until_stopped(
+        run_round, stop, job="alert matching", log=log, poll=poll,
+        outage=lambda exc: isinstance(exc, MeiliUnavailable) or mongodb_unavailable(exc), other_errors_too=True,
+    )  # fmt: skip
 
 
 async def drain_alerts(store: Store, matchers: Matchers, *, pause: float = 0.1) -> AlertTotals:

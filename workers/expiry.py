@@ -6,7 +6,6 @@ so running it at every start of the worker and again each new day sends nothing 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from datetime import date
 
@@ -16,6 +15,7 @@ from market.core.clock import today
 from market.notifications.certificate_expiry import sweep_certificates
 from market.store import Store
 from market.trade.inquiries import expire_inquiries
+from workers.polling import wait_or_stop
 
 log = logging.getLogger("ocop.expiry")
 EVERY_SECONDS = 60.0
@@ -38,5 +38,4 @@ async def sweep_expired(store: Store, stop: asyncio.Event, every: float = EVERY_
                     )
         except PyMongoError as exc:  # MongoDB away for a moment: the next sweep catches up
             log.warning("expiry sweep failed: %s", exc)
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=every)
+        await wait_or_stop(stop, every)

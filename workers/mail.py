@@ -8,20 +8,15 @@ workers may run this loop: the outbox's leases keep them from sending one messag
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-
-from pymongo.errors import PyMongoError
 
 from market.mail.delivery import DEFAULT_BATCH, deliver_pending
 from market.mail.sender import MailSender
-from market.storage.faults import is_unavailable
 from market.store import Store
+from workers.polling import mongodb_unavailable, poll_until_stopped
 
 log = logging.getLogger("ocop.mail")
 POLL_SECONDS = 1.0
-# After MongoDB failed: wait longer each time, up to this, so an outage is not a log line a second.
-MAX_BACKOFF_SECONDS = 30.0
 
 
 async def deliver_mail(
@@ -33,22 +28,11 @@ async def deliver_mail(
     batch: int = DEFAULT_BATCH,
 ) -> None:
     """Deliver until `stop` is set."""
-    backoff = poll
-    while not stop.is_set():
-        wait = poll
-        try:
-            report = await deliver_pending(store, sender, limit=batch)
-        except PyMongoError as exc:
-            if not is_unavailable(exc):
-                raise
-            log.warning("mail delivery paused, MongoDB unavailable: %s", type(exc).__name__)
-            backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
-            wait = backoff
-        else:
-            backoff = poll
-            if report.claimed:
-                log.info("mail: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
-            if report.claimed == batch and report.sent:
-                continue
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=wait)
+
+    async def run_round() -> bool:
+        report = await deliver_pending(store, sender, limit=batch)
+        if report.claimed:
+            log.info("mail: %d sent, %d to retry, %d failed", report.sent, report.retried, report.failed)
+        return report.claimed == batch and report.sent > 0
+
+    await poll_until_stopped(run_round, stop, job="mail delivery", log=log, poll=poll, outage=mongodb_unavailable)

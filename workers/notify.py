@@ -18,12 +18,11 @@ from pymongo.errors import PyMongoError
 from market.notifications.digests import send_digests
 from market.notifications.fanout import DEFAULT_BATCH, fan_out_pending
 from market.notifications.webhook_delivery import deliver_webhooks
-from market.storage.faults import is_unavailable
 from market.store import Store
+from workers.polling import MAX_BACKOFF_SECONDS, mongodb_unavailable, poll_until_stopped, wait_or_stop
 
 log = logging.getLogger("ocop.notify")
 POLL_SECONDS = 0.5
-MAX_BACKOFF_SECONDS = 30.0
 WEBHOOK_BATCH = 50
 
 
@@ -72,8 +71,7 @@ async def _wake_on_new_events(store: Store, wake: asyncio.Event, stop: asyncio.E
                         wake.set()
         except PyMongoError as exc:
             log.debug("outbox change stream interrupted: %s", type(exc).__name__)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=MAX_BACKOFF_SECONDS)
+            await wait_or_stop(stop, MAX_BACKOFF_SECONDS)
 
 
 async def _pause(stop: asyncio.Event, wake: asyncio.Event, seconds: float) -> None:
@@ -91,43 +89,19 @@ async def deliver_notifications(
 ) -> None:
     """Run until `stop` is set."""
     totals = NotifyTotals()
-    backoff = poll
     wake = asyncio.Event()
     watcher = asyncio.create_task(_wake_on_new_events(store, wake, stop))
     try:
-        await _loop(store, stop, wake, production=production, poll=poll, totals=totals, backoff=backoff)
+        async with webhook_client() as client:
+            await poll_until_stopped(
+                lambda: notify_round(store, client, production=production, totals=totals),
+                stop, job="notifications", log=log, poll=poll, outage=mongodb_unavailable,
+                pause=lambda seconds: _pause(stop, wake, seconds),
+            )  # fmt: skip
     finally:
         watcher.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await watcher
-
-
-async def _loop(
-    store: Store,
-    stop: asyncio.Event,
-    wake: asyncio.Event,
-    *,
-    production: bool,
-    poll: float,
-    totals: NotifyTotals,
-    backoff: float,
-) -> None:
-    async with webhook_client() as client:
-        while not stop.is_set():
-            wait = poll
-            try:
-                more = await notify_round(store, client, production=production, totals=totals)
-            except PyMongoError as exc:
-                if not is_unavailable(exc):
-                    raise
-                log.warning("notifications paused, MongoDB unavailable: %s", type(exc).__name__)
-                backoff = min(MAX_BACKOFF_SECONDS, backoff * 2)
-                wait = backoff
-            else:
-                backoff = poll
-                if more:
-                    continue
-            await _pause(stop, wake, wait)
 
 
 async def drain_notifications(store: Store, *, production: bool) -> NotifyTotals:

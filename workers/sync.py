@@ -35,6 +35,7 @@ from market.store import Store
 from search.client import MeiliClient, MeiliError
 from workers.indexer import Indexer, ProductIndexer
 from workers.pipeline import DEPTH, Flight, Pipeline
+from workers.polling import wait_or_stop
 from workers.rebuild import apply_settings, rebuild
 
 log = logging.getLogger("ocop.sync")
@@ -131,7 +132,7 @@ class SearchSync:
                     raise SyncTimeout(f"search sync did not catch up within {timeout}s: {self.stats.history[-1:]}")
                 try:
                     if not await self.state.try_acquire(self.owner):
-                        await _sleep(stop, 1.0)
+                        await wait_or_stop(stop, 1.0)
                         continue
                     await apply_settings(self.meili, self.index_uid, self.indexer.settings)
                     caught_up = await self._follow(once, stop)
@@ -150,12 +151,12 @@ class SearchSync:
                         await self._rebuild_and_restart()
                         continue
                     await self._failed(exc)
-                    await _sleep(stop, backoff)
+                    await wait_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 30.0)
                 except (MeiliError, ConnectionFailure, PyMongoError) as exc:
                     # Meilisearch or MongoDB is down: keep the token where it is and retry with backoff.
                     await self._failed(exc)
-                    await _sleep(stop, backoff)
+                    await wait_or_stop(stop, backoff)
                     backoff = min(backoff * 2, 30.0)
         finally:
             with contextlib.suppress(PyMongoError):
@@ -312,11 +313,6 @@ class SearchSync:
         )
         if rewind is not None:
             await self.state.clear_rewind(self.owner, rewind)
-
-
-async def _sleep(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), timeout=seconds)
 
 
 def _drained(stream: Any) -> bool:
