@@ -17,10 +17,10 @@ import hashlib
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import cache
 from importlib import resources
 
-from market.core.text import fold, nfc
+from market.core.text import fold, fold_recurring, nfc
 from search.synonyms import load_stop_phrases, splits, stop_spans
 
 # Concept tokens start with two letters no word starts with, so typo tolerance never reaches them from a
@@ -28,10 +28,6 @@ from search.synonyms import load_stop_phrases, splits, stop_spans
 CONCEPT_TOKEN_PREFIX = "gg"
 MAX_TERM_WORDS = 4
 _WORD = re.compile(r"[0-9a-zA-Z\u00c0-\u024f\u1e00-\u1eff'\-]+")
-
-
-# A query's words recur from search to search; folding one costs microseconds.
-fold_word = lru_cache(maxsize=8192)(fold)
 
 
 def term_words(text: str) -> tuple[str, ...]:
@@ -176,7 +172,7 @@ class Glossary:
         """(start, end, concepts) of the Vietnamese terms in a query's words: tone-exact where a word carries
         marks, and every reading of a word typed without them ("dua": dứa and dừa)."""
         out = []
-        unaccented = [fold_word(w) for w in words]
+        unaccented = [fold_recurring(w) for w in words]
         spans = stop_spans(words, self.stops) + stop_spans(unaccented, self._folded_stops)
         i = 0
         while i < len(words):

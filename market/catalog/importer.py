@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -46,7 +45,7 @@ from market.core.errors import DomainError, FieldError
 from market.core.numbers import without_currency
 from market.core.provinces import load_provinces
 from market.core.table_files import Cell, open_table
-from market.core.text import blank, fold, nfc
+from market.core.text import blank, fold, fold_recurring, nfc
 
 REQUIRED = ("externalId", "name", "description", "category", "province", "producer", "ocopStars", "priceVnd", "unit")
 BATCH = 1000
@@ -338,7 +337,7 @@ def _validate(line: int, row: dict[str, Any]) -> _Row:
     assert producer_name is not None
     return _Row(
         line=line,
-        producer_key=(product["provinceCode"], _folded_name(producer_name)),
+        producer_key=(product["provinceCode"], fold_recurring(producer_name)),
         producer_name=producer_name,
         producer_type=producer_type,
         commune=row.get("commune"),
@@ -470,12 +469,6 @@ async def import_products(
             await flush(None)
     report.errors.sort(key=lambda e: e.line)
     return report
-
-
-@lru_cache(maxsize=4096)
-def _folded_name(name: str) -> str:
-    # A file names its few producers on row after row.
-    return fold(name)
 
 
 def _key_of(producer: Producer) -> tuple[str, str]:

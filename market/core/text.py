@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 _CONTROLS = r"\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff"
 _CONTROL = re.compile(f"[{_CONTROLS}]")
@@ -54,3 +55,9 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
     # One pass in C per string: fold runs on every name, key and query.
     return decomposed.translate(_UNMARKED).casefold()
+
+
+# For words and names that recur (a query's words from search to search, the few producers an import names on
+# row after row): folding one costs microseconds, looking it up less. Bounded in entries, so meant for short
+# strings, not descriptions.
+fold_recurring = lru_cache(maxsize=8192)(fold)
