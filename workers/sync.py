@@ -35,7 +35,7 @@ from market.store import Store
 from search.client import MeiliClient, MeiliError
 from workers.indexer import Indexer, ProductIndexer
 from workers.pipeline import DEPTH, Flight, Pipeline
-from workers.polling import wait_or_stop
+from workers.polling import MAX_BACKOFF_SECONDS, wait_or_stop
 from workers.rebuild import apply_settings, rebuild
 
 log = logging.getLogger("ocop.sync")
@@ -152,12 +152,12 @@ class SearchSync:
                         continue
                     await self._failed(exc)
                     await wait_or_stop(stop, backoff)
-                    backoff = min(backoff * 2, 30.0)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
                 except (MeiliError, ConnectionFailure, PyMongoError) as exc:
                     # Meilisearch or MongoDB is down: keep the token where it is and retry with backoff.
                     await self._failed(exc)
                     await wait_or_stop(stop, backoff)
-                    backoff = min(backoff * 2, 30.0)
+                    backoff = min(backoff * 2, MAX_BACKOFF_SECONDS)
         finally:
             with contextlib.suppress(PyMongoError):
                 await self.state.release(self.owner)
