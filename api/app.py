@@ -50,6 +50,8 @@ def create_app(
         # Everything loaded at start-up (schema, modules, reference data) lives as long as the process:
         # moving it out of the collector's generations keeps full collections short under load.
         gc.freeze()
+        # Counted now rather than by the first search, which would otherwise go uncorrected.
+        services.search.start_counting()
         yield
         await services.search.close()
         await services.close()

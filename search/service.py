@@ -258,20 +258,25 @@ class ProductSearch:
     def vocabulary(self) -> Vocabulary | None:
         """The catalogue's words as last counted from MongoDB, returned at once, never waited for.
 
-        The first search starts counting them in the background, and a search after `vocabulary_refresh`
-        seconds starts a recount while the old vocabulary keeps serving; a new one replaces it whole when done.
+        The API process starts the first count as it starts up (`start_counting`), and a search starts one
+        whenever one is due: a recount after `vocabulary_refresh` seconds, while the old vocabulary keeps
+        serving (a new one replaces it whole when done), or a first count in a process that did not start one.
         Until the first count is done (seconds at a hundred thousand products), searches are not corrected
         against the catalogue: a misspelt short syllable ("nuc mam", "ruou sjm") is searched as typed and finds
         only what Meilisearch's own typo tolerance finds, often nothing below five letters. Everything else a
         query goes through (accents, tones, Telex and VNI, synonyms, filters, sorting) does not depend on it.
-        Counting on demand rather than on a timer leaves an idle process, and one that never searches, without
-        a read of the whole catalogue every few minutes."""
+        Recounting on demand rather than on a timer leaves an idle process without a read of the whole
+        catalogue every few minutes."""
+        self.start_counting()
+        return self._vocabulary
+
+    def start_counting(self) -> None:
+        """Count the catalogue's words in the background, unless a count is under way or not due."""
         if self.store is not None and self._counting is None and self._count_due(time.monotonic()):
             # In a context of its own: a task copies the request's, whose MongoDB deadline (OCOP_DB_TIMEOUT)
             # would cut short the count of a large catalogue, every time, leaving searches uncorrected.
             count = self._count_words(self.store)
             self._counting = asyncio.create_task(count, name="vocabulary", context=contextvars.Context())
-        return self._vocabulary
 
     def _count_due(self, now: float) -> bool:
         if self._failed_at is not None and now < self._failed_at + min(VOCABULARY_RETRY, self.vocabulary_refresh):

@@ -129,3 +129,16 @@ async def test_the_count_outlives_the_deadline_of_the_request_that_started_it(
         assert search.vocabulary() is None  # starts the count, as a search in a request does
     vocabulary = await asyncio.wait_for(search.vocabulary_ready(), PROMPTLY)
     assert vocabulary is not None and vocabulary.correct("nuc") == "nuoc"
+
+
+async def test_the_api_counts_the_vocabulary_as_it_starts_up(catalogue: Catalogue) -> None:
+    """A process corrects its first search once the count it started at start-up is done, without a search
+    having started it (its own MongoDB client: the lifespan closes the one it holds)."""
+    app = create_app(catalogue.settings)
+    search = app.state.services.search
+    async with app.router.lifespan_context(app):
+        counting = search._counting
+        assert counting is not None, "no count under way after start-up"
+        await asyncio.wait_for(asyncio.shield(counting), PROMPTLY)
+        vocabulary = search._vocabulary
+        assert vocabulary is not None and vocabulary.correct("nuc") == "nuoc"
