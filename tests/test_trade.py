@@ -16,6 +16,7 @@ from bson import ObjectId
 
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
+from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ
 from market.trade.inquiries import expire_inquiries
 from tests.conftest import Api, Catalogue, gid
 
@@ -527,3 +528,52 @@ async def test_inquiry_validation_and_roles(catalogue: Catalogue, parties: dict[
     assert codes(bad_province["submitInquiry"]) == {("criteria.provinces[0]", "UNKNOWN_PROVINCE")}
     board = await api.gql("{ openRequests { totalCount } }", as_=parties["buyer"])
     assert board["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_a_deal_worth_more_than_the_bound_is_refused_when_quoted_and_when_accepted(
+    catalogue: Catalogue, parties: dict[str, str]
+) -> None:
+    """A unit price and a quantity each within bounds can multiply to more than a deal's value may be (and
+    than a JSON client reads exactly): the quotation is refused, and a revision stored without that bound
+    opens no deal."""
+    api, store = catalogue.api, catalogue.fixture.store
+    product = await store.db["products"].find_one({"status": "published", "name": {"$regex": "^Kẹo dừa"}})
+    assert product is not None
+    maker = await account(catalogue, Role.PRODUCER, "Bulk maker", org_id=str(product["producerId"]))
+    quantity = MAX_MOQ
+    inquiry = (
+        await api.data(SUBMIT, {"input": {"productId": gid("Product", product["_id"]), "quantity": quantity, "unit": "hộp"}},
+                       as_=parties["buyer"])
+    )["submitInquiry"]["inquiry"]  # fmt: skip
+    too_much = MAX_DEAL_VALUE_VND // quantity + 1
+    for offer in (
+        {"unitPriceVnd": too_much, "leadTimeDays": 5},
+        {"unitPriceVnd": 1, "leadTimeDays": 5, "priceTiers": [{"minQuantity": 1000, "unitPriceVnd": too_much}]},
+    ):
+        refused = (await api.data(QUOTE, {"inquiry": inquiry["id"], "input": offer}, as_=maker))["submitQuotation"]
+        assert refused["quotation"] is None and codes(refused) == {("unitPriceVnd", "OUT_OF_RANGE")}, refused
+        assert f"{too_much * quantity}" in refused["errors"][0]["message"].replace(",", "")
+    assert await store.db["quotations"].count_documents({"inquiryId": object_id(inquiry["id"])}) == 0
+
+    at_most = MAX_DEAL_VALUE_VND // quantity
+    quoted = (
+        await api.data(
+            QUOTE, {"inquiry": inquiry["id"], "input": {"unitPriceVnd": at_most, "leadTimeDays": 5}}, as_=maker
+        )
+    )["submitQuotation"]["quotation"]
+    await store.db["quotations"].update_one(  # as a revision stored before deals were bounded
+        {"_id": object_id(quoted["id"])}, {"$set": {"revisions.0.unitPriceVnd": too_much}}
+    )
+    refused = (await api.data(ACCEPT, {"id": quoted["id"], "revision": 1}, as_=parties["buyer"]))["acceptQuotation"]
+    assert refused["deal"] is None and codes(refused) == {("revision", "OUT_OF_RANGE")}, refused
+    assert await store.db["deals"].count_documents({"quotationId": object_id(quoted["id"])}) == 0
+    seen = await api.data(INQUIRY, {"id": inquiry["id"]}, as_=parties["buyer"])
+    assert seen["inquiry"]["status"] == "OPEN"
+
+    await store.db["quotations"].update_one(
+        {"_id": object_id(quoted["id"])}, {"$set": {"revisions.0.unitPriceVnd": at_most}}
+    )
+    deal = (await api.data(ACCEPT, {"id": quoted["id"], "revision": 1}, as_=parties["buyer"]))["acceptQuotation"][
+        "deal"
+    ]
+    assert deal["valueVnd"] == at_most * quantity <= MAX_DEAL_VALUE_VND

@@ -35,6 +35,8 @@ MAX_SHORT = 100
 MAX_EMAIL = 254  # RFC 5321 path limit, less the angle brackets
 MIN_PHONE_DIGITS = 6
 MAX_PRICE_VND = 10**12
+# A deal's total (unit price × quantity), kept well inside what JSON clients read exactly (2^53 − 1).
+MAX_DEAL_VALUE_VND = MAX_PRICE_VND * 1000
 MAX_MOQ = 10**9
 MAX_IMAGES = 20
 MAX_TIERS = 10

@@ -65,6 +65,12 @@ MESSAGES: dict[str, Message] = {
         "{field} phải từ {min} đến {max}, nhận được {got}",
     ),
     "between": _m("OUT_OF_RANGE", "{field} must be between {min} and {max}", "{field} phải từ {min} đến {max}"),
+    "deal_value_too_large": _m(
+        "OUT_OF_RANGE",
+        "{field} for the inquiry's {quantity} units comes to {got} đồng, more than a deal may be worth ({max} đồng)",
+        "{field} cho {quantity} đơn vị của yêu cầu thành {got} đồng, vượt giá trị tối đa của một giao dịch "
+        "({max} đồng)",
+    ),
     "at_most": _m(
         "OUT_OF_RANGE", "{field} must be at most {max}, got {got}", "{field} không được lớn hơn {max}, nhận được {got}"
     ),

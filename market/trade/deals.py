@@ -10,7 +10,7 @@ from bson import ObjectId
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Viewer
-from market.catalog.validation import MAX_MOQ, MAX_PRICE_VND, Checker, latest_done_day
+from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ, Checker, latest_done_day
 from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, conflict, not_found
 from market.core.ids import parse_object_id
@@ -33,9 +33,7 @@ async def visible_deal(store: Store, viewer: Viewer, deal_id: str, field: str = 
 
 def _order_terms(check: Checker, data: Mapping[str, Any]) -> OrderTerms | None:
     quantity = check.integer("order.quantity", data.get("quantity"), required=True, minimum=1, maximum=MAX_MOQ)
-    value = check.integer(
-        "order.valueVnd", data.get("valueVnd"), required=True, minimum=1, maximum=MAX_PRICE_VND * 1000
-    )
+    value = check.integer("order.valueVnd", data.get("valueVnd"), required=True, minimum=1, maximum=MAX_DEAL_VALUE_VND)
     delivery = check.day("order.deliveryDate", data.get("deliveryDate"))
     if data.get("deliveryDate") in (None, ""):
         check.add("required", "order.deliveryDate")

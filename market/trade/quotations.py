@@ -11,7 +11,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Principal, Viewer
 from market.catalog.records import Product, Variant
-from market.catalog.validation import MAX_MOQ, Checker
+from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ, Checker
 from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import global_id_of, parse_object_id
@@ -30,6 +30,7 @@ from market.trade.records import (
     Quotation,
     QuotationRevision,
     QuotationStatus,
+    tier_price,
 )
 
 if TYPE_CHECKING:
@@ -38,7 +39,9 @@ if TYPE_CHECKING:
 DEFAULT_VALIDITY_DAYS = 30
 
 
-def _revision(data: Mapping[str, Any], number: int) -> dict[str, Any]:
+def _revision(data: Mapping[str, Any], number: int, quantity: int) -> dict[str, Any]:
+    """A revision's fields, checked; `quantity` is the inquiry's, which the revision must price within a deal's
+    bounds."""
     check = Checker()
     valid_until = check.day("validUntil", data.get("validUntil")) or date.today() + timedelta(
         days=DEFAULT_VALIDITY_DAYS
@@ -46,9 +49,12 @@ def _revision(data: Mapping[str, Any], number: int) -> dict[str, Any]:
     if valid_until < date.today():
         check.add("in_the_past", "validUntil")
     tiers = check.price_tiers("priceTiers", data.get("priceTiers")) or []
+    unit_price = check.price("unitPriceVnd", data.get("unitPriceVnd"), required=True)
+    if unit_price is not None and (value := tier_price(unit_price, tiers, quantity) * quantity) > MAX_DEAL_VALUE_VND:
+        check.add("deal_value_too_large", "unitPriceVnd", quantity=quantity, got=value, max=MAX_DEAL_VALUE_VND)
     revision = {
         "number": number,
-        "unitPriceVnd": check.price("unitPriceVnd", data.get("unitPriceVnd"), required=True),
+        "unitPriceVnd": unit_price,
         "priceTiers": [{"minQuantity": t.min_quantity, "unitPriceVnd": t.unit_price_vnd} for t in tiers],
         "moq": check.integer("moq", data.get("moq"), required=False, minimum=1, maximum=MAX_MOQ) or 1,
         "leadTimeDays": check.integer("leadTimeDays", data.get("leadTimeDays"), required=True, minimum=0, maximum=365),
@@ -58,6 +64,15 @@ def _revision(data: Mapping[str, Any], number: int) -> dict[str, Any]:
     }
     check.raise_if_any()
     return revision
+
+
+def deal_value(revision: QuotationRevision, quantity: int) -> int:
+    """What a deal on this revision for this quantity is worth. OUT_OF_RANGE above a deal's bound: the buyer's
+    counter-offers may have raised the quantity since the revision was priced."""
+    value = revision.unit_price_for(quantity) * quantity
+    if value > MAX_DEAL_VALUE_VND:
+        raise DomainError.of("deal_value_too_large", "revision", quantity=quantity, got=value, max=MAX_DEAL_VALUE_VND)
+    return value
 
 
 def _producer_side(viewer: Viewer, inquiry: Inquiry) -> ObjectId:
@@ -88,7 +103,7 @@ async def submit_quotation(
     existing = await store.trade.quotation_of(inquiry.id, producer_id)
     if existing is not None and existing.status is not QuotationStatus.ACTIVE:
         raise DomainError.of("quotation_final", "inquiryId", status=str(existing.status))
-    revision = _revision(data, len(existing.revisions) + 1 if existing else 1)
+    revision = _revision(data, len(existing.revisions) + 1 if existing else 1, inquiry.quantity)
     if data.get("variantId"):
         product, variant = await _quoted_variant(store, inquiry, producer_id, str(data["variantId"]))
         revision.update(variant=variant.to_doc(), productId=product.id)
@@ -184,7 +199,7 @@ async def accept_quotation(
         )
     ) is not None:
         return await _accepted(store, done)
-    value = quotation.current.unit_price_for(inquiry.quantity) * inquiry.quantity
+    value = deal_value(quotation.current, inquiry.quantity)
     needs_approval = policy.needs_approval(viewer, value)
 
     async def write(session: AsyncClientSession) -> ObjectId:
@@ -341,7 +356,7 @@ async def _open_deal(
         "quantity": inquiry.quantity,
         "unit": inquiry.unit,
         "unitPriceVnd": unit_price,
-        "valueVnd": unit_price * inquiry.quantity,
+        "valueVnd": deal_value(revision, inquiry.quantity),
         "history": [
             {"at": now, "by": viewer.account_id, "byName": viewer.name, "party": Party.BUYER.value, "from": None,
              "to": DealState.NEGOTIATING.value, "note": f"accepted quotation revision {revision.number}"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -139,6 +140,15 @@ class Inquiry:
         )
 
 
+def tier_price(unit_price_vnd: int, tiers: Sequence[PriceTier], quantity: int) -> int:
+    """The price of the largest tier this quantity reaches, else the unit price."""
+    price = unit_price_vnd
+    for tier in sorted(tiers, key=lambda t: t.min_quantity):
+        if quantity >= tier.min_quantity:
+            price = tier.unit_price_vnd
+    return price
+
+
 def _variant(doc: dict[str, Any] | None) -> Variant | None:
     return Variant.from_doc(doc) if doc else None
 
@@ -158,12 +168,7 @@ class QuotationRevision:
     product_id: ObjectId | None = None
 
     def unit_price_for(self, quantity: int) -> int:
-        """The tier price for this quantity (the largest tier it reaches), else the unit price."""
-        price = self.unit_price_vnd
-        for tier in sorted(self.price_tiers, key=lambda t: t.min_quantity):
-            if quantity >= tier.min_quantity:
-                price = tier.unit_price_vnd
-        return price
+        return tier_price(self.unit_price_vnd, self.price_tiers, quantity)
 
 
 @dataclass(slots=True)

@@ -8,7 +8,15 @@ from strawberry.types import Info
 
 from market.accounts.records import BuyerKind
 from market.catalog.records import Certification, ProductGroup
-from market.catalog.validation import EARLIEST_DAY, HORIZON_YEARS, MAX_MOQ, MAX_NAME, MAX_PRICE_VND, MAX_TIERS
+from market.catalog.validation import (
+    EARLIEST_DAY,
+    HORIZON_YEARS,
+    MAX_DEAL_VALUE_VND,
+    MAX_MOQ,
+    MAX_NAME,
+    MAX_PRICE_VND,
+    MAX_TIERS,
+)
 from market.trade import deals, events, inquiries, quotations
 from market.trade.inquiries import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MAX_MESSAGE
 from market.trade.pipeline import DealState
@@ -168,7 +176,7 @@ class MessageInput:
 @strawberry.input(description="Needed when the buyer places the order (to: ORDERED).")
 class OrderInput:
     quantity: int = strawberry.field(description=f"Units ordered, {QUANTITY_RANGE}.")
-    value_vnd: Vnd = strawberry.field(description=f"The order's total value, 1 to {MAX_PRICE_VND * 1000:,} đồng.")
+    value_vnd: Vnd = strawberry.field(description=f"The order's total value, 1 to {MAX_DEAL_VALUE_VND:,} đồng.")
     delivery_date: date = strawberry.field(description=f"The agreed delivery day, from {EARLIEST_DAY}, {DAYS_AHEAD}.")
 
 
