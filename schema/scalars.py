@@ -29,13 +29,18 @@ def _parse_date(value: object) -> dt.date:
 
 
 def _parse_datetime(value: object) -> dt.datetime:
+    """The instant in UTC, which also refuses one whose offset takes it outside years 1 to 9999 (0001-01-01T00:00
+    at +14:00 is still in year 0 in UTC): no comparison or query with it could be made."""
     if isinstance(value, str) and len(value) <= 40:
         try:
             parsed = dt.datetime.fromisoformat(value)
         except ValueError:
             pass
         else:
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+            try:
+                return parsed.astimezone(dt.UTC) if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+            except OverflowError:
+                raise ValueError("DateTime must be between 0001-01-01 and 9999-12-31 in UTC") from None
     raise ValueError("DateTime must be an ISO 8601 date and time, e.g. 2025-03-01T08:30:00+07:00")
 
 

@@ -161,6 +161,16 @@ INPUT_CASES: list[Any] = [
         id="missing required input field, variable",
     ),
     pytest.param(
+        lambda w: ('{ products(filter: {updatedSince: "0001-01-01T00:00:00+14:00"}) { edges { cursor } } }', None),
+        "filter.updatedSince",
+        id="instant before year 1 in UTC, literal",
+    ),
+    pytest.param(
+        lambda w: (PAGE, {"filter": {"updatedSince": "9999-12-31T23:59:59-12:00"}}),
+        "filter.updatedSince",
+        id="instant after year 9999 in UTC, variable",
+    ),
+    pytest.param(
         lambda w: ("{ products(first: 99999999999) { edges { cursor } } }", None),
         "first",
         id="first beyond Int, literal",

@@ -111,6 +111,10 @@ async def test_stats_over_a_period(demo: Store) -> None:
         },
     )
     assert year.producers_total == len(producers_2025)
+    # Up to the last day a Date can name is no upper bound at all (the day after it does not exist).
+    assert await ocop_stats(demo, "86", ADMIN, Period(date(2025, 1, 1), date.max)) == await ocop_stats(
+        demo, "86", ADMIN, Period(date(2025, 1, 1))
+    )
     with pytest.raises(DomainError) as caught:
         await ocop_stats(demo, "86", ADMIN, Period(date(2025, 2, 1), date(2025, 1, 1)))
     assert caught.value.errors[0].field == "to"

@@ -100,7 +100,7 @@ class Period:
         bounds: dict[str, Any] = {}
         if self.since is not None:
             bounds["$gte"] = datetime(self.since.year, self.since.month, self.since.day, tzinfo=UTC)
-        if self.until is not None:
+        if self.until is not None and self.until < date.max:  # up to the last day there is: no bound
             end = self.until + timedelta(days=1)
             bounds["$lt"] = datetime(end.year, end.month, end.day, tzinfo=UTC)
         return {path: bounds}
