@@ -19,6 +19,7 @@ import orjson
 import pymongo
 from cross_web import HTTPException  # what Strawberry raises for a malformed request
 from graphql import GraphQLError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -190,6 +191,10 @@ class GraphQLEndpoint(GraphQL[Context, None]):
                     response = await self.run(request)
                 except HTTPException as exc:
                     response = refusal_of(exc)
+                except StarletteHTTPException as exc:  # Starlette's refusal of a malformed multipart body
+                    response = error_response(
+                        exc.detail, _REFUSAL_CODES.get(exc.status_code, "BAD_REQUEST"), exc.status_code
+                    )
                 except PersistedQueryError as exc:
                     response = error_response(exc.message, exc.code, exc.status)
                 except RateLimited as exc:
@@ -242,6 +247,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         operation may name its document by id instead of sending it (api/persisted.py)."""
         parsed = super().parse_json(data)
         if isinstance(parsed, list):
+            if not parsed:
+                raise HTTPException(400, "a batch must hold at least one operation")
             if not all(isinstance(item, dict) and _well_formed(item) for item in parsed):
                 raise HTTPException(400, "each operation of a batch must be a JSON object with `query`")
             return [document_id_as_extension(item) for item in parsed]

@@ -171,7 +171,8 @@ def _hash_of(persisted: object) -> str:
         raise PersistedQueryError("Unsupported persisted query version", "PERSISTED_QUERY_NOT_SUPPORTED")
     digest = persisted.get("sha256Hash")
     if not isinstance(digest, str) or not _SHA256.match(digest):
-        raise PersistedQueryError("persistedQuery.sha256Hash must be 64 hexadecimal digits", "BAD_REQUEST")
+        # A malformed request, answered with 400 as every other BAD_REQUEST is.
+        raise PersistedQueryError("persistedQuery.sha256Hash must be 64 hexadecimal digits", "BAD_REQUEST", 400)
     return digest
 
 

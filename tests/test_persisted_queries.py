@@ -67,10 +67,11 @@ async def test_a_wrong_hash_or_version_is_refused(apps: Callable[..., httpx.Asyn
     assert (await http.post("/graphql", json={"extensions": version})).json()["errors"][0]["extensions"][
         "code"
     ] == "PERSISTED_QUERY_NOT_SUPPORTED"
-    malformed = {"persistedQuery": {"version": 1, "sha256Hash": "zz"}}
-    assert (await http.post("/graphql", json={"extensions": malformed})).json()["errors"][0]["extensions"][
-        "code"
-    ] == "BAD_REQUEST"
+    for digest in ("zz", 5):
+        malformed = await http.post(
+            "/graphql", json={"extensions": {"persistedQuery": {"version": 1, "sha256Hash": digest}}}
+        )
+        assert malformed.status_code == 400 and malformed.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
 
 
 async def test_with_automatic_persisted_queries_off_clients_are_told(apps: Callable[..., httpx.AsyncClient]) -> None:

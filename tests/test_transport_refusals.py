@@ -41,6 +41,8 @@ PROTOCOL = Subprotocol("graphql-transport-ws")
         (b'["{ __typename }"]', "application/json"),
         (b"query=%7B__typename%7D", "application/x-www-form-urlencoded"),
         (b"{ __typename }", "text/plain"),
+        (b"[]", "application/json"),
+        (b"--x\r\n", "multipart/form-data"),  # no boundary
     ],
 )
 async def test_malformed_bodies_get_json_with_a_code(api: Api, body: bytes, content_type: str) -> None:
@@ -55,8 +57,13 @@ async def test_other_refusals_are_json_too(api: Api) -> None:
     mutation_over_get = await api.client.get("/graphql", params={"query": "mutation { __typename }"})
     assert mutation_over_get.status_code == 400
     assert mutation_over_get.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
-    put = await api.client.put("/graphql", json={"query": "{ __typename }"})
-    assert put.status_code == 405 and {m.strip() for m in put.headers["allow"].split(",")} >= {"GET", "POST"}
+    for method in ("PUT", "DELETE", "PATCH"):
+        refused = await api.client.request(method, "/graphql", json={"query": "{ __typename }"})
+        assert refused.status_code == 405 and {m.strip() for m in refused.headers["allow"].split(",")} >= {
+            "GET",
+            "POST",
+        }
+        assert refused.json()["errors"][0]["extensions"]["code"] == "METHOD_NOT_ALLOWED"
     unknown_operation = await api.client.post(
         "/graphql", json={"query": "query A { __typename }", "operationName": "B"}
     )
