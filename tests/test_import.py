@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from api.settings import PROJECT_ROOT, Settings
-from market.catalog.importer import import_products, infer_group
+from market.catalog.importer import MAX_JSON_DEPTH, import_products, infer_group
 from market.catalog.records import ProductGroup
 from market.store import Store
 
@@ -139,6 +139,74 @@ def write_csv(path: Path, header: list[str], rows: list[list[str]]) -> Path:
         writer.writerow(header)
         writer.writerows(rows)
     return path
+
+
+def nested(depth: int) -> str:
+    return "[" * depth + "]" * depth
+
+
+TIERS = [{"minQuantity": 50, "unitPriceVnd": 120000}]
+
+
+def deeply_nested_csv(path: Path, tag: str) -> Path:
+    """Lines 3 and 4 nest their tiers too deep; lines 2 and 5 are good."""
+
+    def line(n: int, tiers: str) -> list[str]:
+        return [str(v) for v in row(tag, externalId=f"{tag}-{n}").values()] + [tiers]
+
+    tiers = json.dumps(TIERS)
+    rows = [line(1, tiers), line(2, nested(50_000)), line(3, nested(MAX_JSON_DEPTH + 1)), line(4, tiers)]
+    return write_csv(path, [*row(tag), "priceTiers"], rows)
+
+
+async def test_deeply_nested_json_refuses_its_row_only(store: Store, tmp_path: Path) -> None:
+    tag = secrets.token_hex(3)
+    report = await import_products(store, deeply_nested_csv(tmp_path / "deep.csv", tag))
+    assert (report.created, report.failed) == (2, 2)
+    assert [(e.line, e.field, e.column) for e in report.errors] == [
+        (3, "priceTiers", "priceTiers"),
+        (4, "priceTiers", "priceTiers"),
+    ]
+
+    def jsonl(n: int, key: str, value: str) -> str:
+        return json.dumps(row(tag, externalId=f"{tag}-j{n}")).removesuffix("}") + f', "{key}": {value}}}'
+
+    variant = {"packaging": "chai", "netQuantity": "500 ml", "priceVnd": 65000, "priceTiers": TIERS}
+    path = write_jsonl(
+        tmp_path / "deep.jsonl",
+        [
+            row(tag, externalId=f"{tag}-j1", variants=[variant]),  # as deep as a row needs
+            jsonl(2, "priceTiers", nested(50_000)),
+            jsonl(3, "variants", nested(50_000)),
+            jsonl(4, "priceVnd", nested(MAX_JSON_DEPTH + 1)),  # decodes, but nothing reads it that deep
+            jsonl(5, "name", "{" + '"a": {' * 50_000 + "}" * 50_001),
+        ],
+    )
+    report = await import_products(store, path)
+    assert (report.created, report.failed) == (1, 4)
+    assert [(e.line, e.field) for e in report.errors] == [(2, None), (3, None), (4, None), (5, None)]
+    assert {e.reason for e in report.errors} == {
+        f"unreadable JSON: arrays or objects nested more than {MAX_JSON_DEPTH} deep"
+    }
+
+
+def test_cli_reports_deeply_nested_json_as_a_row_error(settings: Settings, store: Store, tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cli",
+            "import-products",
+            str(deeply_nested_csv(tmp_path / "deep.csv", secrets.token_hex(3))),
+        ],
+        cwd=PROJECT_ROOT,
+        env=settings.child_environment(),
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 1 and "Traceback" not in done.stderr, done.stderr
+    assert "line 3: priceTiers: priceTiers must be a list" in done.stderr
+    assert "created 2, updated 0, unchanged 0, failed 2" in done.stdout
 
 
 async def test_csv_amounts_keep_the_magnitude_the_file_meant(store: Store, tmp_path: Path) -> None:

@@ -482,6 +482,24 @@ async def test_upload_as_coordinator_and_refusals(api: Api, world: World, store:
     assert refused["errors"][0]["field"] == "file" and refused["rows"] == 0
 
 
+async def test_upload_with_deeply_nested_json_answers_row_errors(api: Api, world: World) -> None:
+    tag = secrets.token_hex(3)
+    deep = "[" * 50_000 + "]" * 50_000
+    header = [*VI_HEADER, "Giá theo số lượng"]
+    rows = [[*vi_row(tag, 1), ""], [*vi_row(tag, 2), deep]]
+    result = await upload(api, "coordinator", "bac-gia.csv", csv_bytes(header, rows))
+    assert (result["created"], result["failed"]) == (1, 1), result
+    [error] = result["rowErrors"]
+    assert (error["line"], error["column"], error["field"]) == (3, "Giá theo số lượng", "priceTiers")
+
+    line = json.dumps({"externalId": f"{tag}-9"}).removesuffix("}") + f', "variants": {deep}}}'
+    result = await upload(api, "coordinator", "bac-gia.jsonl", line.encode())
+    assert (result["rows"], result["failed"]) == (1, 1), result
+    [error] = result["rowErrors"]
+    assert (error["line"], error["field"], error["code"]) == (1, None, "INVALID")
+    assert "nested more than" in error["messageEn"]
+
+
 async def test_upload_beyond_the_upload_limit_is_413(api: Api, world: World) -> None:
     big = b"a" * (21 * 1024 * 1024)
     operations = {"query": IMPORT, "variables": {"file": None, "format": "CSV"}}

@@ -121,12 +121,40 @@ def infer_group(category: str, name: str) -> ProductGroup:
 # Decimal keeps how a number was written, so validation can tell 165.000 (typed with a thousands separator)
 # from 165000 or 165.0.
 _DECODER = json.JSONDecoder(parse_float=Decimal)
+# The deepest a row's JSON needs: the row, its variants, one variant, its tiers, one tier. A value nested far
+# deeper is refused here, as unreadable: one that just decodes would still exhaust the stack later, when an
+# error message's repr recurses into it.
+MAX_JSON_DEPTH = 16
+_TOO_DEEP = f"arrays or objects nested more than {MAX_JSON_DEPTH} deep"
 
 
 def _json(text: str) -> Any:
-    if text.startswith("\ufeff"):
-        return json.loads(text, parse_float=Decimal)  # which refuses it, naming the byte order mark
-    return _DECODER.decode(text)  # json.loads would build a decoder for every row
+    """The value `text` holds; ValueError (JSONDecodeError when malformed) when it holds none."""
+    bom = text.startswith("\ufeff")
+    try:
+        # json.loads refuses a byte order mark, naming it; for the rest one decoder serves every row.
+        value = json.loads(text, parse_float=Decimal) if bom else _DECODER.decode(text)
+    except RecursionError:
+        # The decoder recurses once per level: `[[[…]]]` a thousand deep exhausts the stack.
+        raise ValueError(_TOO_DEEP) from None
+    # Fewer brackets than the limit cannot nest deeper than it, which spares nearly every row the walk.
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        raise ValueError(_TOO_DEEP)
+    return value
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than `limit` deep in `value`; iterative, so any depth is safe."""
+    pending = [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        children = item.values() if isinstance(item, dict) else item if isinstance(item, list) else None
+        if children is None:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
 
 
 @dataclass(slots=True)
@@ -250,7 +278,7 @@ def _json_lines(stream: TextIO) -> Iterator[_Source]:
             error = FieldError.of("malformed_json_line", None, reason=exc.msg, column=exc.colno)
             yield _Source(number, None, [error], [text])
             continue
-        except ValueError as exc:  # an integer too long for Python to convert
+        except ValueError as exc:  # an integer too long for Python to convert, or nesting too deep
             yield _Source(number, None, [FieldError.of("unreadable_json_line", None, reason=str(exc))], [text])
             continue
         if not isinstance(row, dict):
