@@ -15,6 +15,7 @@ from typing import Any
 from market.accounts.policy import Viewer
 from market.catalog.policy import draft_scope
 from market.catalog.records import Product, ProductStatus
+from market.catalog.validation import Checker
 from market.core.errors import DomainError
 from market.core.paging import PageRequest
 from market.core.provinces import load_provinces
@@ -112,10 +113,10 @@ class SearchPage:
         return self.missing is not None
 
 
-def clean_query(query: str) -> str:
+def clean_query(query: str, field: str = "query") -> str:
     text = nfc(query)
     if len(text) > MAX_QUERY_LENGTH:
-        raise DomainError.of("query_too_long", "query", max=MAX_QUERY_LENGTH, got=len(text))
+        raise DomainError.of("query_too_long", field, max=MAX_QUERY_LENGTH, got=len(text))
     return text
 
 
@@ -402,6 +403,12 @@ class ProductSearch:
         unknown = set(facets) - set(FACETS)
         if unknown:
             raise ValueError(f"not facet attributes: {sorted(unknown)}")
+        if flt is not None:
+            check = Checker()
+            check.product_filter(
+                min_stars=flt.min_stars, price_min=flt.price_min, price_max=flt.price_max, max_moq=flt.max_moq
+            )
+            check.raise_if_any()
         vocabulary = self.vocabulary()
         interpretation = interpreted(clean_query(query)) if interpret_query and query.strip() else None
         if interpretation is not None and vocabulary is not None:
@@ -506,7 +513,7 @@ class ProductSearch:
         """(product id, name) pairs for a search box, accent-insensitive, published products only."""
         if not 1 <= first <= 20:
             raise DomainError.of("between", "first", min=1, max=20)
-        text = clean_query(prefix)
+        text = clean_query(prefix, "prefix")
         if not text:
             return []
         params = {

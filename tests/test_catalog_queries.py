@@ -106,6 +106,7 @@ async def test_page_edges(api: Api, catalog: dict[str, Any]) -> None:
     assert len(exact["products"]["edges"]) == 7 and exact["products"]["pageInfo"]["hasNextPage"] is False
     empty = await api.data(PAGE, {"first": 0, "filter": flt})
     assert empty["products"]["edges"] == [] and empty["products"]["pageInfo"]["endCursor"] is None
+    assert empty["products"]["pageInfo"]["hasNextPage"] is True  # as searchProducts answers: the list goes on
     last = exact["products"]["pageInfo"]["endCursor"]
     beyond = await api.data(PAGE, {"first": 5, "after": last, "filter": flt})
     assert beyond["products"]["edges"] == [] and beyond["products"]["pageInfo"]["hasNextPage"] is False
@@ -119,6 +120,8 @@ async def test_page_edges(api: Api, catalog: dict[str, Any]) -> None:
         ({"after": "not-a-cursor"}, "after", "INVALID"),
         ({"filter": {"province": "Atlantis"}}, "filter.province", "UNKNOWN_PROVINCE"),
         ({"filter": {"producer": "bogus"}}, "filter.producer", "INVALID"),
+        ({"filter": {"minStars": -1}}, "filter.minStars", "OUT_OF_RANGE"),
+        ({"filter": {"minStars": 6}}, "filter.minStars", "OUT_OF_RANGE"),
     ],
 )
 async def test_bad_list_arguments_are_typed_errors(api: Api, variables: dict[str, Any], field: str, code: str) -> None:

@@ -193,8 +193,20 @@ async def test_tones_are_honoured(catalogue: Catalogue) -> None:
 async def test_bad_search_input_is_a_typed_error(catalogue: Catalogue) -> None:
     body = await catalogue.api.gql(SEARCH, {"q": "x" * 201})
     assert body["errors"][0]["extensions"]["code"] == "TOO_LONG"
+    body = await catalogue.api.gql("query($p: String!) { suggestProducts(prefix: $p) { name } }", {"p": "x" * 201})
+    assert body["errors"][0]["extensions"]["code"] == "TOO_LONG"
+    assert body["errors"][0]["extensions"]["field"] == "prefix" and "prefix" in body["errors"][0]["message"]
     body = await catalogue.api.gql(SEARCH, {"q": "a", "first": 101})
     assert body["errors"][0]["extensions"]["field"] == "first"
+    filtered = 'query($f: ProductSearchFilter) { searchProducts(query: "", filter: $f) { edges { cursor } } }'
+    for flt, field, code in [
+        ({"minStars": 9}, "filter.minStars", "OUT_OF_RANGE"),
+        ({"maxMoq": -5}, "filter.maxMoq", "OUT_OF_RANGE"),
+        ({"priceMin": 100000, "priceMax": 1}, "filter.priceMin", "INVALID"),
+    ]:
+        body = await catalogue.api.gql(filtered, {"f": flt})
+        assert body["data"] is None and body["errors"][0]["extensions"]["code"] == code, body
+        assert body["errors"][0]["extensions"]["field"] == field, body
     body = await catalogue.api.gql(SEARCH, {"q": "a", "after": "nope"})
     assert body["errors"][0]["extensions"]["field"] == "after"
     control = await search(catalogue, "mật\u0000 ong\u200b")

@@ -314,6 +314,9 @@ async def product_list(
     store: Store, viewer: Viewer, flt: ProductFilter, sort: ProductSort, request: PageRequest
 ) -> Listing[Product]:
     """Products the viewer may see (the public: published ones) that pass `flt`."""
+    check = Checker()
+    check.product_filter(min_stars=flt.min_stars)
+    check.raise_if_any()
     visibility = policy.product_visibility_filter(viewer)
     page = await store.products.page(flt, visibility, sort, request)
     return Listing(page, lambda: store.products.count(flt, visibility))

@@ -171,6 +171,23 @@ class Checker:
     def stars(self, field: str, value: Any, *, required: bool) -> int | None:
         return self.integer(field, value, required=required, minimum=3, maximum=5)
 
+    def product_filter(
+        self,
+        *,
+        min_stars: int | None,
+        price_min: int | None = None,
+        price_max: int | None = None,
+        max_moq: int | None = None,
+    ) -> None:
+        """The bounds of a filter of products (`filter.` in the listing, the search and a saved search) that
+        no product could pass, refused rather than answered with nothing."""
+        if min_stars is not None and not 3 <= min_stars <= 5:
+            self.add("between", "filter.minStars", min=3, max=5)
+        if price_min is not None and price_max is not None and price_min > price_max:
+            self.add("price_bounds", "filter.priceMin")
+        if max_moq is not None and not 1 <= max_moq <= MAX_MOQ:
+            self.add("between", "filter.maxMoq", min=1, max=MAX_MOQ)
+
     def price(self, field: str, value: Any, *, required: bool) -> int | None:
         number = self._whole(field, value, required=required, grouped=True)
         if number is None:

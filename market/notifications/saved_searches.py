@@ -45,12 +45,12 @@ def clean_filter(check: Checker, raw: Mapping[str, Any]) -> dict[str, Any]:
     for index, code in enumerate(out.get("provinces") or []):
         if registry.resolve(str(code)) is None:
             check.add("unknown_province", f"filter.provinces[{index}]", got=str(code))
-    stars = out.get("min_stars")
-    if stars is not None and not 3 <= int(stars) <= 5:
-        check.add("between", "filter.minStars", min=3, max=5)
-    low, high = out.get("price_min"), out.get("price_max")
-    if low is not None and high is not None and low > high:
-        check.add("price_bounds", "filter.priceMin")
+    check.product_filter(
+        min_stars=out.get("min_stars"),
+        price_min=out.get("price_min"),
+        price_max=out.get("price_max"),
+        max_moq=out.get("max_moq"),
+    )
     return out
 
 

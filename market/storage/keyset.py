@@ -56,10 +56,9 @@ async def fetch_page(
         clauses.append(after_filter(reversed_sort(full_sort), before))
     query = clauses[0] if len(clauses) == 1 else {"$and": clauses} if clauses else {}
     size, backward = request.size, request.backward
-    docs: list[dict[str, Any]] = []
-    if size > 0:
-        order = reversed_sort(full_sort) if backward else full_sort
-        docs = await collection.find(query, sort=order, limit=size + 1).to_list(None)
+    order = reversed_sort(full_sort) if backward else full_sort
+    # Even for an empty page (`first: 0`): its extra row tells whether the list goes on.
+    docs: list[dict[str, Any]] = await collection.find(query, sort=order, limit=size + 1).to_list(None)
     more = len(docs) > size
     docs = docs[:size]
     if backward:
