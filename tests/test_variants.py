@@ -341,6 +341,39 @@ async def test_import_groups_variant_rows_and_export_writes_one_row_each(store: 
     assert (back.created, back.updated, back.unchanged, back.failed) == (0, 0, 2, 0), back.errors
 
 
+async def test_net_quantities_read_at_the_magnitude_written(store: Store, tmp_path: Path) -> None:
+    tag = word()
+    producer = f"Công ty Nước mắm {tag}"
+
+    def product(n: int, *nets: str) -> list[dict[str, Any]]:
+        code = f"{tag}-{n}"
+        rows = [variant_row(code, "túi", net, "45.000") for net in nets]
+        return [{**first_row(code, f"Nước mắm {tag} {n}", producer), **rows[0]}, *rows[1:]]
+
+    rows = [
+        *product(1, "500 ml", "0.5 kg", "1.25 l", "2,5 kg", "0.500 g"),  # lines 2-6
+        *product(2, "1.200 g"),  # line 7: the product's own row
+        *product(3, "500 ml", "1.500 ml"),  # lines 8-9: a later variant row
+    ]
+    report = await import_products(store, write_csv(tmp_path / "nets.csv", rows))
+    assert (report.created, report.failed) == (1, 3), report.errors
+    refused = {e.line: e for e in report.errors}
+    for line, grouped in ((7, "1200 g"), (9, "1500 ml")):
+        assert (refused[line].field, refused[line].column) == ("netQuantity", "Dung tích/Khối lượng")
+        assert f"write {grouped}" in refused[line].reason and f"hãy viết {grouped}" in refused[line].reason_vi
+    assert refused[8].field is None  # its product's other row was refused
+    doc = await store.db["products"].find_one({"externalId": f"{tag}-1"})
+    assert doc is not None
+    assert [v["netQuantity"] for v in doc["variants"]] == [
+        {"value": 500, "measure": "ml"},
+        {"value": 0.5, "measure": "kg"},
+        {"value": 1.25, "measure": "l"},
+        {"value": 2.5, "measure": "kg"},
+        {"value": 0.5, "measure": "g"},
+    ]
+    assert await store.db["products"].count_documents({"externalId": {"$in": [f"{tag}-2", f"{tag}-3"]}}) == 0
+
+
 async def test_a_bad_variant_row_refuses_its_product(store: Store, tmp_path: Path) -> None:
     tag = word()
     producer = f"Công ty Nước mắm {tag}"

@@ -41,18 +41,34 @@ _MEASURES: dict[str, Measure] = {
     "kg": Measure.KG,
 }
 _NET = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+)")
+# A dot before exactly three digits groups thousands in Vietnamese, as the same file's prices are written
+# (1.200 g is 1200 g), and marks decimals in English (1.2 g): the two readings are a thousand times apart, so
+# neither is taken. After a leading 0 (0.500 kg) the dot can only be a decimal; the comma is always one, as in
+# "1,2 kg", the way a label prints it and an export writes it.
+_DOT_BEFORE_THREE = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 
 
 def parse_net_quantity(text: str) -> NetQuantity | None:
-    """ "500ml", "500 ml", "5 lít", "1,2kg", "0.5 L", "250 gr" -> a NetQuantity; None for anything else."""
+    """ "500ml", "500 ml", "5 lít", "1,2kg", "0.5 L", "250 gr" -> a NetQuantity; None for anything else, and
+    for a dot before exactly three digits ("1.200 g"), which `ambiguous_net_quantity` explains."""
     match = _NET.fullmatch(fold(text).strip())
-    if match is None or match[2] not in _MEASURES:
+    if match is None or match[2] not in _MEASURES or _DOT_BEFORE_THREE.fullmatch(match[1]):
         return None
     try:
         value = Decimal(match[1].replace(",", "."))
     except InvalidOperation:
         return None
     return NetQuantity(value, _MEASURES[match[2]])
+
+
+def ambiguous_net_quantity(text: str) -> tuple[NetQuantity, NetQuantity] | None:
+    """The two readings of a net quantity with a dot before exactly three digits, thousands then decimal
+    ("1.200 g" -> 1200 g, 1,2 g); None for any other text."""
+    match = _NET.fullmatch(fold(text).strip())
+    if match is None or match[2] not in _MEASURES or not _DOT_BEFORE_THREE.fullmatch(match[1]):
+        return None
+    measure = _MEASURES[match[2]]
+    return NetQuantity(Decimal(match[1].replace(".", "")), measure), NetQuantity(Decimal(match[1]), measure)
 
 
 def gtin_check_digit(body: str) -> int:
@@ -157,6 +173,10 @@ class VariantChecker:
             net = _from_parts(value.get("value"), value.get("measure"))
         else:
             net = parse_net_quantity(str(value))
+            if net is None and (readings := ambiguous_net_quantity(str(value))) is not None:
+                grouped, decimal = (reading.shown() for reading in readings)
+                self.check.add("ambiguous_net_quantity", field, got=str(value), grouped=grouped, decimal=decimal)
+                return None
         if net is None:
             self.check.add("not_a_net_quantity", field, got=_as_text(value))
             return None

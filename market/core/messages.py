@@ -130,6 +130,13 @@ MESSAGES: dict[str, Message] = {
         "{field} must be an amount with ml, l, g or kg (500 ml, 1,2 kg), got {got!r}",
         "{field} phải là một lượng kèm ml, l, g hoặc kg (500 ml, 1,2 kg), nhận được {got!r}",
     ),
+    "ambiguous_net_quantity": _m(
+        "INVALID",
+        "{field} {got!r} is ambiguous: a dot before three digits separates thousands in Vietnamese and marks "
+        "decimals in English; write {grouped}, or {decimal} with a decimal comma",
+        "{field} {got!r} không rõ nghĩa: tiếng Việt dùng dấu chấm trước ba chữ số để tách hàng nghìn, tiếng Anh "
+        "dùng làm dấu thập phân; hãy viết {grouped}, hoặc {decimal} với dấu phẩy thập phân",
+    ),
     "net_quantity_range": _m(
         "OUT_OF_RANGE",
         "{field} must be above 0 and at most {max}, with at most {decimals} decimals, got {got}",

@@ -70,6 +70,10 @@ def test_barcodes_as_printed_or_as_a_number_cell() -> None:
         ("250 gr", "250", Measure.G, "250g"),
         ("100 gam", "100", Measure.G, "100g"),
         ("0,25 g", "0.25", Measure.G, None),  # below one base unit: no pack size to filter on
+        ("1.25 l", "1.25", Measure.L, "1250ml"),
+        ("0.500 kg", "0.5", Measure.KG, "500g"),  # after a 0 the dot can only be a decimal
+        ("1,250 kg", "1.25", Measure.KG, "1250g"),  # the comma is the decimal mark, as an export writes it
+        ("1234.500 g", "1234.5", Measure.G, None),  # four digits before the dot: not thousands
     ],
 )
 def test_net_quantities_as_written(text: str, value: str, measure: Measure, size: str | None) -> None:
@@ -81,6 +85,19 @@ def test_net_quantities_as_written(text: str, value: str, measure: Measure, size
 @pytest.mark.parametrize("text", ["500", "ml", "5 chai", "5 lít nước", "1.2.3 kg", "-5 l", ""])
 def test_what_is_not_a_net_quantity(text: str) -> None:
     assert parse_net_quantity(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "grouped", "decimal"),
+    [("1.200 g", "1200 g", "1,2 g"), ("1.500 ML", "1500 ml", "1,5 ml"), ("12.000ml", "12000 ml", "12 ml")],
+)
+def test_a_dot_before_three_digits_is_no_net_quantity(text: str, grouped: str, decimal: str) -> None:
+    assert parse_net_quantity(text) is None
+    check = Checker()
+    VariantChecker(check, "variants").net_quantity("variants[0].netQuantity", text)
+    [error] = check.errors
+    assert (error.key, error.field) == ("ambiguous_net_quantity", "variants[0].netQuantity")
+    assert f"write {grouped}, or {decimal} with a decimal comma" in error.text("en")
 
 
 def test_net_quantities_print_as_a_label_does_and_read_back() -> None:
