@@ -500,6 +500,47 @@ async def test_upload_with_deeply_nested_json_answers_row_errors(api: Api, world
     assert "nested more than" in error["messageEn"]
 
 
+FORMULA = '=HYPERLINK("http://evil","x")'
+
+
+async def test_csv_export_quotes_text_excel_would_run_and_import_takes_it_back(
+    api: Api, world: World, store: Store, tmp_path: Path
+) -> None:
+    tag = secrets.token_hex(3)
+    name, description = HEADER.index("Tên sản phẩm"), HEADER.index("Mô tả")
+    texts = [(FORMULA, "- Kẹo dừa sáp"), ("@SUM(1+1)", "+84 hộp"), ("-", "=1+1")]
+    rows = [vi_row(tag, n) for n in (1, 2, 3)]
+    for row, (product_name, text) in zip(rows, texts, strict=True):
+        row[VI_HEADER.index("Tên sản phẩm")], row[VI_HEADER.index("Mô tả")] = product_name, text
+    await import_products(store, write_text(tmp_path / "in.csv", VI_HEADER, rows, delimiter=",", encoding="utf-8"))
+    # A name that starts with a quote of its own, as the API may store it.
+    texts[2] = ("'=quoted already", "=1+1")
+    await store.db["products"].update_one({"externalId": f"{tag}-3"}, {"$set": {"name": texts[2][0]}})
+    assert [(d["name"], d["description"]) for d in await products_of(store, tag)] == texts
+
+    query = """query { exportProducts(format: CSV, filter: {province: "Trà Vinh"}) { base64 } }"""
+    exported = base64.b64decode((await api.data(query, as_="coordinator"))["exportProducts"]["base64"])
+    lines = [r for r in csv.reader(io.StringIO(exported.decode("utf-8-sig"))) if r[0].startswith(tag)]
+    assert [(r[name], r[description]) for r in lines] == [
+        (f"'{FORMULA}", "'- Kẹo dừa sáp"),
+        ("'@SUM(1+1)", "'+84 hộp"),
+        ("''=quoted already", "'=1+1"),
+    ]
+    assert [r[HEADER.index("Giá (VNĐ)")] for r in lines] == ["45000"] * 3  # numbers stay numbers
+
+    # Imported back, nothing changes.
+    result = await upload(api, "coordinator", "export.csv", exported)
+    assert result["failed"] == 0 and result["created"] == result["updated"] == 0, result
+    assert [(d["name"], d["description"]) for d in await products_of(store, tag)] == texts
+
+    # The error report, which repeats the row as the file had it, is written the same way.
+    bad = vi_row(tag, 9, price="abc")
+    bad[VI_HEADER.index("Tên sản phẩm")] = FORMULA
+    result = await upload(api, "coordinator", "bad.csv", csv_bytes(VI_HEADER, [bad]))
+    report = list(csv.reader(io.StringIO(base64.b64decode(result["report"]["base64"]).decode("utf-8-sig"))))
+    assert report[1][4 + VI_HEADER.index("Tên sản phẩm")] == f"'{FORMULA}"
+
+
 async def test_upload_beyond_the_upload_limit_is_413(api: Api, world: World) -> None:
     big = b"a" * (21 * 1024 * 1024)
     operations = {"query": IMPORT, "variables": {"file": None, "format": "CSV"}}

@@ -45,6 +45,7 @@ from market.core.errors import DomainError, FieldError
 from market.core.numbers import without_currency
 from market.core.provinces import load_provinces
 from market.core.table_files import Cell, open_table
+from market.core.table_writer import unquoted
 from market.core.text import blank, fold, fold_recurring, nfc
 
 REQUIRED = ("externalId", "name", "description", "category", "province", "producer", "ocopStars", "priceVnd", "unit")
@@ -214,6 +215,8 @@ def _cell(key: str, value: Cell) -> tuple[Any, FieldError | None]:
         return None, None
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # workbooks store every number as a float
+    if isinstance(value, str):
+        value = unquoted(value)  # the quote an export put in front of text Excel would run as a formula
     if key in DATE_KEYS:
         return _day(key, value)
     if key in TEXT_KEYS and isinstance(value, int | float) and not isinstance(value, bool):

@@ -4,11 +4,16 @@ Excel reads UTF-8 as the machine's code page and garbles every accent).
 Rows are written as they come: xlsxwriter's constant-memory mode flushes each row to disk, so a table of any
 length takes the same memory. Dates are written as dates (shown dd/mm/yyyy), whole numbers as numbers with
 Vietnamese thousands separators in XLSX and as plain digits in CSV, which every reader takes whole.
+
+Text is written as text. XLSX says so in the cell; in CSV, Excel runs text that starts with `=`, `+`, `-`, `@`,
+a tab or a carriage return as a formula (a product named `=HYPERLINK(…)` would become a link on the office's
+machine), so such text gets a leading `'`, as OWASP advises, and `unquoted` takes it off again on import.
 """
 
 from __future__ import annotations
 
 import csv
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -22,6 +27,12 @@ MEDIA_TYPES: dict[Format, str] = {
     "csv": "text/csv; charset=utf-8",
 }
 _MAX_WIDTH = 60
+# Text a spreadsheet would run as a formula, after any quotes already in front of it: text that itself starts
+# with quotes before one of those characters gets one more, so that taking one off on import gives it back.
+_FORMULA = re.compile(r"'*[=+\-@\t\r]")
+_QUOTED_FORMULA = re.compile(r"'+[=+\-@\t\r]")
+# Text that is a number (-5, -1.500, +2,5) reads as one, not as a formula, and stays as written.
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)*")
 
 
 class RowWriter(Protocol):
@@ -66,7 +77,15 @@ def _csv_text(value: Any) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.strftime("%d/%m/%Y")
+    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.fullmatch(value):
+        return "'" + value
     return str(value)
+
+
+def unquoted(text: str) -> str:
+    """A CSV cell as it was before the writer quoted it against formulas: one leading `'` off, when what
+    follows it would be quoted (`'=SUM(A1)` -> `=SUM(A1)`); any other text as it is."""
+    return text[1:] if _QUOTED_FORMULA.match(text) else text
 
 
 class _XlsxRows:
