@@ -87,8 +87,9 @@ class AccountRepository:
         return Account.from_doc(doc) if doc else None
 
     async def document(self, _id: ObjectId) -> dict[str, Any] | None:
-        """Everything stored about an account but its password hash (a person's copy of their data)."""
-        return await self.accounts.find_one({"_id": _id}, {"passwordHash": 0})
+        """Everything stored about an account but its password hash and the owners' conflict counter (a
+        person's copy of their data)."""
+        return await self.accounts.find_one({"_id": _id}, {"passwordHash": 0, "ownerChecks": 0})
 
     async def credentials(self, email: str) -> tuple[Account, str | None] | None:
         """The account with this email and its password hash."""
@@ -146,9 +147,14 @@ class AccountRepository:
     async def member_count(self, org_id: ObjectId) -> int:
         return await self.accounts.count_documents({"orgId": org_id, "deleted": {"$ne": True}})
 
-    async def count_owners(self, org_id: ObjectId, session: AsyncClientSession | None = None) -> int:
+    async def owners_left(self, org_id: ObjectId, session: AsyncClientSession) -> int:
+        """How many owners the organisation has, read in a transaction that changes who they are. Each owner
+        counted is written to (`ownerChecks`): two such transactions at once, each taking away a different owner,
+        then write a common document, so MongoDB commits one and has the other start over and count what the
+        first left. Counting alone would let each see the other's owner still in place, and both commit."""
         query = {"orgId": org_id, "orgRole": MemberRole.OWNER.value, "deleted": {"$ne": True}}
-        return await self.accounts.count_documents(query, session=session)
+        result = await self.accounts.update_many(query, {"$inc": {"ownerChecks": 1}}, session=session)
+        return result.matched_count
 
     async def set_org_status(self, org_id: ObjectId, status: OrgStatus, session: AsyncClientSession) -> None:
         """Copy the organisation's status onto its members (authentication reads it there)."""

@@ -171,7 +171,7 @@ async def change_member_role(store: Store, viewer: Viewer, member_id: str, role:
 
     async def write(session: AsyncClientSession) -> Account:
         updated = await store.accounts.update(target.id, {"orgRole": role.value}, session)
-        if current is MemberRole.OWNER and await store.accounts.count_owners(organisation.id, session) == 0:
+        if current is MemberRole.OWNER and await store.accounts.owners_left(organisation.id, session) == 0:
             raise DomainError.of("last_owner", "role")
         await audit.record(
             store, viewer, "member.role_changed", "Account", target.id, session=session, org_id=organisation.id,
@@ -198,7 +198,7 @@ async def remove_member(store: Store, viewer: Viewer, member_id: str) -> Account
         removed = await store.accounts.update(
             target.id, {"removedFrom": organisation.id, "deleted": True}, session, unset=("orgId", "email")
         )
-        if current is MemberRole.OWNER and await store.accounts.count_owners(organisation.id, session) == 0:
+        if current is MemberRole.OWNER and await store.accounts.owners_left(organisation.id, session) == 0:
             raise DomainError.of("last_owner", "memberId")
         await store.accounts.revoke_all(target.id, session)
         await audit.record(

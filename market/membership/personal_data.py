@@ -71,6 +71,14 @@ async def delete_my_account(store: Store, viewer: Principal, password: str) -> N
             session,
             unset=("email", "passwordHash", "locale", "spendingLimitVnd"),
         )
+        # Checked again where it is written: another owner may be leaving at the same moment.
+        if (
+            account.org_id is not None
+            and account.org_role is MemberRole.OWNER
+            and await store.accounts.owners_left(account.org_id, session) == 0
+            and await store.accounts.members(account.org_id, session)
+        ):
+            raise DomainError.of("last_owner", None)
         await store.accounts.revoke_all(account.id, session)
         await store.accounts.drop_tokens(account.id, session)
         await store.trade.anonymise_person(account.id, ANONYMOUS, session)
