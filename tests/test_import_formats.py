@@ -508,14 +508,16 @@ async def test_csv_export_quotes_text_excel_would_run_and_import_takes_it_back(
 ) -> None:
     tag = secrets.token_hex(3)
     name, description = HEADER.index("Tên sản phẩm"), HEADER.index("Mô tả")
-    texts = [(FORMULA, "- Kẹo dừa sáp"), ("@SUM(1+1)", "+84 hộp"), ("-", "=1+1")]
+    texts = [(FORMULA, "- Kẹo dừa sáp"), ("@SUM(1+1)", "=1+1"), ("-", "+84 hộp")]
     rows = [vi_row(tag, n) for n in (1, 2, 3)]
     for row, (product_name, text) in zip(rows, texts, strict=True):
         row[VI_HEADER.index("Tên sản phẩm")], row[VI_HEADER.index("Mô tả")] = product_name, text
     await import_products(store, write_text(tmp_path / "in.csv", VI_HEADER, rows, delimiter=",", encoding="utf-8"))
-    # A name that starts with a quote of its own, as the API may store it.
-    texts[2] = ("'=quoted already", "=1+1")
+    # A name that starts with a quote of its own, and no description, as the API may store them.
+    texts[2] = ("'=quoted already", "+84 hộp")
     await store.db["products"].update_one({"externalId": f"{tag}-3"}, {"$set": {"name": texts[2][0]}})
+    texts[1] = ("@SUM(1+1)", "")
+    await store.db["products"].update_one({"externalId": f"{tag}-2"}, {"$set": {"description": ""}})
     assert [(d["name"], d["description"]) for d in await products_of(store, tag)] == texts
 
     query = """query { exportProducts(format: CSV, filter: {province: "Trà Vinh"}) { base64 } }"""
@@ -523,8 +525,8 @@ async def test_csv_export_quotes_text_excel_would_run_and_import_takes_it_back(
     lines = [r for r in csv.reader(io.StringIO(exported.decode("utf-8-sig"))) if r[0].startswith(tag)]
     assert [(r[name], r[description]) for r in lines] == [
         (f"'{FORMULA}", "'- Kẹo dừa sáp"),
-        ("'@SUM(1+1)", "'+84 hộp"),
-        ("''=quoted already", "'=1+1"),
+        ("'@SUM(1+1)", ""),
+        ("''=quoted already", "'+84 hộp"),
     ]
     assert [r[HEADER.index("Giá (VNĐ)")] for r in lines] == ["45000"] * 3  # numbers stay numbers
 

@@ -48,7 +48,9 @@ from market.core.table_files import Cell, open_table
 from market.core.table_writer import unquoted
 from market.core.text import blank, fold, fold_recurring, nfc
 
-REQUIRED = ("externalId", "name", "description", "category", "province", "producer", "ocopStars", "priceVnd", "unit")
+# Not the description, which the API does not require either: a product written without one comes back in an
+# export, and the export must import again as it is.
+REQUIRED = ("externalId", "name", "category", "province", "producer", "ocopStars", "priceVnd", "unit")
 BATCH = 1000
 # A row's keys that are the producer's, or read apart from the product's own fields.
 _NOT_PRODUCT_FIELDS = frozenset({"producer", "producerType", "commune", "ocopStars", "status"})
