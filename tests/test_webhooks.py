@@ -1,10 +1,12 @@
 """Webhooks against the real servers and an HTTP receiver of the test's own on 127.0.0.1: the contract of
 `createWebhook`, who may manage webhooks, deliveries that survive a SIGKILLed worker, retries then failure then
-disabling of an endpoint that keeps failing (with the clock moved forward rather than waited for), redelivery."""
+disabling of an endpoint that keeps failing (with the clock moved forward rather than waited for), redelivery,
+and deliveries that go to the address that was checked, under the URL's name."""
 
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import signal
 import subprocess
@@ -21,7 +23,9 @@ from bench.webhook_receiver import Receiver
 from market.accounts.policy import principal_of
 from market.core.clock import utcnow
 from market.events.signing import verify
-from market.notifications.webhook_delivery import DISABLE_AFTER
+from market.events.urls import UnsafeAddress, resolve_checked, system_resolver
+from market.notifications.fanout import fan_out_pending
+from market.notifications.webhook_delivery import DISABLE_AFTER, deliver_webhooks, pinned_request
 from market.store import Store
 from market.trade.inquiries import Match, submit_inquiry
 from market.trade.records import Criteria
@@ -165,7 +169,6 @@ async def test_a_failing_endpoint_is_retried_then_failed_then_disabled(
     await invite(store, trade, [trade.maker.org_id])
     await drain_notifications(store, production=False)
     assert len(receiver.requests) == 1
-    from market.notifications.webhook_delivery import deliver_webhooks
 
     async def at(offset: timedelta) -> Any:
         async with webhook_client() as client:
@@ -212,3 +215,81 @@ async def test_a_failing_endpoint_is_retried_then_failed_then_disabled(
     assert (await at(timedelta(0))).succeeded >= 1
     assert receiver.requests[-1].headers["x-ocop-delivery"] == first["eventId"]
     assert receiver.requests[-1].body.decode() == first["body"]
+
+
+@pytest.mark.parametrize(
+    ("url", "address", "sent_to", "host", "server_name"),
+    [
+        ("https://hooks.example.vn/ocop/in?x=1", "93.184.215.14", "https://93.184.215.14/ocop/in?x=1",
+         "hooks.example.vn", "hooks.example.vn"),
+        ("https://hooks.example.vn:8443/ocop", "93.184.215.14", "https://93.184.215.14:8443/ocop",
+         "hooks.example.vn:8443", "hooks.example.vn"),
+        ("https://hooks.example.vn/ocop", "2606:2800:21f:cb07:6820:80da:af6b:8b2c",
+         "https://[2606:2800:21f:cb07:6820:80da:af6b:8b2c]/ocop", "hooks.example.vn", "hooks.example.vn"),
+        ("http://bánh-tráng.example.vn:8080/hook", "127.0.0.1", "http://127.0.0.1:8080/hook",
+         "xn--bnh-trng-8yaf.example.vn:8080", "xn--bnh-trng-8yaf.example.vn"),
+    ],
+)  # fmt: skip
+async def test_a_delivery_is_sent_to_the_checked_address_under_the_url_s_name(
+    url: str, address: str, sent_to: str, host: str, server_name: str
+) -> None:
+    async with webhook_client() as client:
+        request = pinned_request(
+            client, url, ipaddress.ip_address(address), content=b"{}", headers={"X-Ocop-Event": "e"}
+        )
+    assert (request.method, str(request.url)) == ("POST", sent_to)
+    assert request.headers["host"] == host and request.headers["x-ocop-event"] == "e"
+    # For https the TLS server name, which the certificate is verified against, is the URL's name.
+    assert request.extensions["sni_hostname"] == server_name
+    # A TLS connection verified for one name is not kept for a request to another name on the same address.
+    assert request.headers["connection"] == ("close" if url.startswith("https") else "keep-alive")
+
+
+async def test_the_check_gives_the_address_to_connect_to_and_refuses_any_internal_answer() -> None:
+    def answering(*addresses: str) -> Any:
+        async def resolve(host: str, port: int) -> list[str]:
+            return list(addresses)
+
+        return resolve
+
+    url = "https://hooks.example.vn/ocop"
+    checked = await resolve_checked(url, production=True, resolve=answering("93.184.215.14", "2606:2800:21f::1"))
+    assert checked == ipaddress.ip_address("93.184.215.14")
+    for internal in ("127.0.0.1", "10.1.2.3", "169.254.169.254", "::1"):
+        with pytest.raises(UnsafeAddress) as refused:
+            await resolve_checked(url, production=True, resolve=answering("93.184.215.14", internal))
+        assert internal not in str(refused.value)  # the subscriber is not told what answered inside
+    with pytest.raises(UnsafeAddress):
+        await resolve_checked(url, production=True, resolve=answering())
+
+
+async def test_a_delivery_connects_to_the_address_that_was_checked(
+    api: Api, store: Store, trade: TradeWorld, receiver: Receiver
+) -> None:
+    # A name nothing resolves (.invalid) with a name server of the test's own that answers the receiver's
+    # address to the first lookup and the metadata service to any later one, as a rebinding name server does:
+    # the request reaches the receiver only if it goes to the address the check was given.
+    assert receiver.server is not None
+    port = receiver.server.sockets[0].getsockname()[1]
+    name = "hooks.ocop.invalid"
+    lookups: list[str] = []
+
+    async def rebinding(host: str, port: int) -> list[str]:
+        if host != name:  # deliveries of other tests' webhooks that fall due in this session's database
+            return await system_resolver(host, port)
+        lookups.append(host)
+        return ["127.0.0.1"] if len(lookups) == 1 else ["169.254.169.254"]
+
+    made = await hook(api, trade, f"http://{name}:{port}/ocop/in?from=market", ["inquiry.invited"], secret=SECRET)
+    await invite(store, trade, [trade.maker.org_id])
+    await fan_out_pending(store)
+    async with webhook_client() as client:
+        await deliver_webhooks(store, client, production=False, resolve=rebinding)
+
+    assert lookups == [name]  # resolved once, for the check
+    [request] = receiver.requests
+    assert request.path == "/ocop/in?from=market" and request.headers["host"] == f"{name}:{port}"
+    assert verify(SECRET, request.body, request.headers["x-ocop-signature"])
+    page = await api.data(DELIVERIES, {"id": made["webhook"]["id"], "status": None}, as_=trade.maker.handle)
+    [delivery] = [e["node"] for e in page["webhookDeliveries"]["edges"]]
+    assert (delivery["status"], delivery["responseStatus"], delivery["lastError"]) == ("SUCCEEDED", 200, None)

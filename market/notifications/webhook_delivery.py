@@ -1,5 +1,9 @@
 """Delivering webhooks: a signed JSON POST per delivery, at least once.
 
+Each delivery connects to the address its URL's host was checked to resolve to, never to the name (resolving
+it again would let a name that changes its answer between the two lookups point the request inside a network):
+the name still goes in `Host` and, for https, in TLS SNI and the certificate check. Redirects are not followed.
+
 2xx within `TIMEOUT` seconds is success. Anything else (another status, a timeout, a refused connection, an
 address that is not allowed) is retried with exponential backoff for 24 hours, then the delivery is failed.
 A webhook that has been failing for `DISABLE_AFTER` (every attempt since its last success failed) is
@@ -24,7 +28,7 @@ from market.core.ids import global_id_of
 from market.events import names
 from market.events.backoff import Backoff
 from market.events.signing import sign
-from market.events.urls import UnsafeAddress, resolve_checked
+from market.events.urls import IPAddress, Resolver, UnsafeAddress, resolve_checked, system_resolver
 from market.notifications.fanout import worker_name
 from market.notifications.records import Webhook, WebhookDelivery
 
@@ -68,15 +72,44 @@ def headers_for(delivery: WebhookDelivery, secret: str) -> dict[str, str]:
     }
 
 
-async def post(client: httpx.AsyncClient, hook: Webhook, delivery: WebhookDelivery, *, production: bool) -> Outcome:
+def pinned_request(
+    client: httpx.AsyncClient, url: str, address: IPAddress, *, content: bytes, headers: dict[str, str]
+) -> httpx.Request:
+    """A POST of `content` to `url` sent to `address`, with the URL's host name (and port, if not the default)
+    in `Host` and its host name as TLS server name, against which the certificate is verified."""
+    named = httpx.URL(url)
+    headers = {**headers, "Host": named.netloc.decode("ascii")}
+    if named.scheme == "https":
+        # The connection pool keys connections by scheme, address and port only: kept open, a connection whose
+        # certificate was verified for one name could carry the next request for another name on that address.
+        headers["Connection"] = "close"
+    return client.build_request(
+        "POST",
+        named.copy_with(host=address.compressed),
+        content=content,
+        headers=headers,
+        timeout=TIMEOUT,
+        extensions={"sni_hostname": named.raw_host.decode("ascii")},
+    )
+
+
+async def post(
+    client: httpx.AsyncClient,
+    hook: Webhook,
+    delivery: WebhookDelivery,
+    *,
+    production: bool,
+    resolve: Resolver = system_resolver,
+) -> Outcome:
     try:
-        await resolve_checked(hook.url, production=production)
+        address = await resolve_checked(hook.url, production=production, resolve=resolve)
     except UnsafeAddress as exc:
         return Outcome(None, f"address not allowed: {exc}")
+    request = pinned_request(
+        client, hook.url, address, content=delivery.body, headers=headers_for(delivery, hook.secret)
+    )
     try:
-        response = await client.post(
-            hook.url, content=delivery.body, headers=headers_for(delivery, hook.secret), timeout=TIMEOUT
-        )
+        response = await client.send(request, follow_redirects=False)
     except httpx.TimeoutException:
         return Outcome(None, f"no answer within {TIMEOUT:g} s")
     except httpx.HTTPError as exc:
@@ -93,6 +126,7 @@ async def deliver_webhooks(
     production: bool,
     limit: int = 50,
     now: datetime | None = None,
+    resolve: Resolver = system_resolver,
 ) -> WebhookReport:
     """Claim up to `limit` due deliveries (at `now`) and send them, `CONCURRENCY` at a time."""
     owner = worker_name()
@@ -105,7 +139,9 @@ async def deliver_webhooks(
 
     async def one(delivery: WebhookDelivery) -> None:
         async with gate:
-            await _deliver(store, client, owner, hooks.get(delivery.webhook_id), delivery, report, production, now)
+            await _deliver(
+                store, client, owner, hooks.get(delivery.webhook_id), delivery, report, production, now, resolve
+            )
 
     await asyncio.gather(*(one(d) for d in claimed))
     return report
@@ -120,12 +156,13 @@ async def _deliver(
     report: WebhookReport,
     production: bool,
     now: datetime | None,
+    resolve: Resolver,
 ) -> None:
     if hook is None or not hook.enabled:
         await store.webhooks.failed(delivery.id, owner, None, "webhook disabled or deleted", now or utcnow())
         report.failed += 1
         return
-    outcome = await post(client, hook, delivery, production=production)
+    outcome = await post(client, hook, delivery, production=production, resolve=resolve)
     at = now or utcnow()
     if outcome.ok:
         assert outcome.status is not None
