@@ -828,3 +828,33 @@ async def test_an_erased_person_leaves_no_name_in_approvals_or_deals(
     approval = await store.db["purchase_approvals"].find_one({"requestedBy": requester.account_id})
     deal = await store.db["deals"].find_one({"_id": ObjectId(json_id(approved["deal"]["id"]))})
     assert name not in json.dumps([approval, deal], default=str, ensure_ascii=False)
+
+
+ORDER = """mutation($id: ID!, $v: Int!, $value: Vnd!) { advanceDeal(id: $id, to: ORDERED, expectedVersion: $v,
+  order: {quantity: 100, valueVnd: $value, deliveryDate: "2030-01-10"}) { deal { state version } errors { code } } }"""
+
+
+async def test_a_limited_buyer_orders_no_more_than_the_deal_or_the_limit_covers(api: Api, trade: Trade) -> None:
+    limit = 1_000_000
+    await limited(api, trade, limit)
+    _, quotation = await quoted(api, trade.member, trade.product, price=9000)  # 100 × 9,000: within the limit
+    deal = (await api.data(ACCEPT, {"id": quotation, "r": 1}, as_=trade.member))["acceptQuotation"]["deal"]
+    agreed = (await api.data(ADVANCE, {"id": deal["id"], "v": deal["version"]}, as_=trade.member))["advanceDeal"]
+    assert agreed["errors"] == [] and agreed["deal"]["state"] == "AGREED", agreed
+    version = deal["version"] + 1
+    for value in (limit + 1, 9_000_000_000):  # above the deal's 900,000 and above the member's limit
+        refused = await api.data(ORDER, {"id": deal["id"], "v": version, "value": value}, as_=trade.member)
+        assert codes(refused["advanceDeal"]) == ["FORBIDDEN"], (value, refused)
+    # Within the limit, above the deal's value: the member may order it.
+    placed = (await api.data(ORDER, {"id": deal["id"], "v": version, "value": limit}, as_=trade.member))["advanceDeal"]
+    assert placed["errors"] == [] and placed["deal"]["state"] == "ORDERED", placed
+
+
+async def test_a_limited_manager_promotes_nobody_beyond_its_own_limit(api: Api, trade: Trade, store: Store) -> None:
+    await api.data(LIMIT, {"id": gid("Member", trade.manager_id), "l": 100}, as_=trade.owner)
+    promoted = await api.data(ROLE, {"id": gid("Member", trade.viewer_id), "r": "MEMBER"}, as_=trade.manager)
+    assert promoted["changeMemberRole"]["errors"] == [], promoted
+    account = await store.accounts.get(trade.viewer_id)
+    assert account is not None and account.spending_limit_vnd == 100  # the manager's limit went with the role
+    answer = (await api.data(ACCEPT, {"id": trade.quotation, "r": 1}, as_=trade.viewer))["acceptQuotation"]
+    assert answer["deal"] is None and answer["approval"]["status"] == "PENDING", answer

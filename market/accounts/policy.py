@@ -124,6 +124,11 @@ def may_invite(actor: MemberRole, role: MemberRole) -> bool:
     return actor is MemberRole.OWNER or (actor is MemberRole.MANAGER and RANK[role] > RANK[actor])
 
 
+def within_limit(limit_vnd: int | None, value_vnd: int | None) -> bool:
+    """Whether a value (None: unlimited) fits under a spending limit (None: no limit)."""
+    return limit_vnd is None or (value_vnd is not None and value_vnd <= limit_vnd)
+
+
 def may_change_role(actor: MemberRole, current: MemberRole, new: MemberRole) -> bool:
     """Owners change any role; managers move people between the roles below their own."""
     if actor is MemberRole.OWNER:

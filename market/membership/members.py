@@ -168,14 +168,22 @@ async def change_member_role(store: Store, viewer: Viewer, member_id: str, role:
         raise forbidden("forbidden_member_role", action="change roles", actor=actor.name, role=current.name)
     if current is role:
         return target
+    changes: dict[str, object] = {"orgRole": role.value}
+    if not accounts_policy.within_limit(viewer.spending_limit_vnd, target.spending_limit_vnd):
+        # As with an invitation, a limited actor's limit goes with the role it gives: nobody hands out more
+        # than they hold, by promoting someone without a limit into a role that buys.
+        changes["spendingLimitVnd"] = viewer.spending_limit_vnd
 
     async def write(session: AsyncClientSession) -> Account:
-        updated = await store.accounts.update(target.id, {"orgRole": role.value}, session)
+        updated = await store.accounts.update(target.id, changes, session)
         if current is MemberRole.OWNER and await store.accounts.owners_left(organisation.id, session) == 0:
             raise DomainError.of("last_owner", "role")
+        limited = "spendingLimitVnd" in changes
         await audit.record(
             store, viewer, "member.role_changed", "Account", target.id, session=session, org_id=organisation.id,
-            province_code=organisation.province_code, before={"role": current.value}, after={"role": role.value},
+            province_code=organisation.province_code,
+            before={"role": current.value, **({"spendingLimitVnd": target.spending_limit_vnd} if limited else {})},
+            after={"role": role.value, **({"spendingLimitVnd": viewer.spending_limit_vnd} if limited else {})},
         )  # fmt: skip
         assert updated is not None
         return updated

@@ -78,6 +78,8 @@ async def advance_deal(
         else:
             terms = _order_terms(check, order)
     check.raise_if_any()
+    if terms is not None:
+        policy.ensure_order_within_limit(viewer, deal, terms.value_vnd)
 
     async def write(session: AsyncClientSession) -> ObjectId:
         current = await store.trade.deal(deal.id, session)

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from bson import ObjectId
 
-from market.accounts.policy import Principal, Viewer, ensure_can_trade, may_approve
+from market.accounts.policy import Principal, Viewer, ensure_can_trade, may_approve, within_limit
 from market.accounts.records import MemberRole, Role
 from market.core.errors import DomainError, forbidden
 from market.events.records import Audience
@@ -301,6 +301,13 @@ def needs_approval(viewer: Principal, value_vnd: int) -> bool:
     return viewer.spending_limit_vnd is not None and value_vnd > viewer.spending_limit_vnd
 
 
+def ensure_order_within_limit(viewer: Principal, deal: Deal, order_value_vnd: int) -> None:
+    """An order up to the deal's value is the purchase its acceptance (and approval, if it needed one) covered;
+    a buyer who orders more must have a spending limit that covers the order."""
+    if order_value_vnd > deal.value_vnd and not within_limit(viewer.spending_limit_vnd, order_value_vnd):
+        raise forbidden("forbidden_approval_above_limit", limit=viewer.spending_limit_vnd)
+
+
 def can_see_approval(viewer: Viewer, approval: PurchaseApproval) -> bool:
     """Its requester, the owners and managers of the buyer organisation, and admins."""
     if viewer is None:
@@ -348,11 +355,6 @@ def ensure_can_decide(viewer: Principal, approval: PurchaseApproval) -> None:
     if not within_limit(viewer.spending_limit_vnd, approval.value_vnd):
         raise forbidden("forbidden_approval_above_limit", limit=viewer.spending_limit_vnd)
     ensure_can_trade(viewer, "approve purchases")
-
-
-def within_limit(limit_vnd: int | None, value_vnd: int | None) -> bool:
-    """Whether a value (None: unlimited) fits under a spending limit (None: no limit)."""
-    return limit_vnd is None or (value_vnd is not None and value_vnd <= limit_vnd)
 
 
 # --- who hears of trade events ------------------------------------------------------------------------------

@@ -153,5 +153,5 @@ def test_an_approver_with_a_limit_decides_only_within_it() -> None:
     with pytest.raises(DomainError) as excinfo:
         trade_policy.ensure_can_decide(lower, approval)
     assert excinfo.value.errors[0].key == "forbidden_approval_above_limit"
-    assert [trade_policy.within_limit(limit, 5) for limit in (None, 5, 4)] == [True, True, False]
-    assert trade_policy.within_limit(5, None) is False  # lifting a limit is more than any limit
+    assert [policy.within_limit(limit, 5) for limit in (None, 5, 4)] == [True, True, False]
+    assert policy.within_limit(5, None) is False  # lifting a limit is more than any limit
