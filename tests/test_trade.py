@@ -577,3 +577,25 @@ async def test_a_deal_worth_more_than_the_bound_is_refused_when_quoted_and_when_
         "deal"
     ]
     assert deal["valueVnd"] == at_most * quantity <= MAX_DEAL_VALUE_VND
+
+
+async def test_a_quotation_whose_minimum_order_the_inquiry_does_not_reach_opens_no_deal(
+    catalogue: Catalogue, parties: dict[str, str]
+) -> None:
+    api, store = catalogue.api, catalogue.fixture.store
+    product = await store.db["products"].find_one({"status": "published", "name": {"$regex": "^Kẹo dừa"}})
+    assert product is not None
+    maker = await account(catalogue, Role.PRODUCER, "Wholesale maker", org_id=str(product["producerId"]))
+    inquiry = (
+        await api.data(SUBMIT, {"input": {"productId": gid("Product", product["_id"]), "quantity": 10, "unit": "hộp"}},
+                       as_=parties["buyer"])
+    )["submitInquiry"]["inquiry"]  # fmt: skip
+    quoted = (
+        await api.data(
+            QUOTE, {"inquiry": inquiry["id"], "input": {"unitPriceVnd": 40000, "leadTimeDays": 5, "moq": 50}}, as_=maker
+        )
+    )["submitQuotation"]["quotation"]
+    refused = (await api.data(ACCEPT, {"id": quoted["id"], "revision": 1}, as_=parties["buyer"]))["acceptQuotation"]
+    assert refused["deal"] is None and codes(refused) == {("revision", "INVALID")}, refused
+    assert "50" in refused["errors"][0]["message"] and "10" in refused["errors"][0]["message"]
+    assert await store.db["deals"].count_documents({"quotationId": object_id(quoted["id"])}) == 0

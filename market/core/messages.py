@@ -65,6 +65,13 @@ MESSAGES: dict[str, Message] = {
         "{field} phải từ {min} đến {max}, nhận được {got}",
     ),
     "between": _m("OUT_OF_RANGE", "{field} must be between {min} and {max}", "{field} phải từ {min} đến {max}"),
+    "below_quoted_moq": _m(
+        "INVALID",
+        "{field}: the quotation's minimum order is {moq}, and the inquiry asks for {quantity}; ask the producer to "
+        "revise it",
+        "{field}: báo giá yêu cầu đặt tối thiểu {moq}, còn yêu cầu mua chỉ {quantity}; hãy đề nghị nhà sản xuất "
+        "điều chỉnh báo giá",
+    ),
     "deal_value_too_large": _m(
         "OUT_OF_RANGE",
         "{field} for the inquiry's {quantity} units comes to {got} đồng, more than a deal may be worth ({max} đồng)",

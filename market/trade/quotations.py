@@ -199,6 +199,8 @@ async def accept_quotation(
         )
     ) is not None:
         return await _accepted(store, done)
+    if inquiry.quantity < quotation.current.moq:
+        raise DomainError.of("below_quoted_moq", "revision", moq=quotation.current.moq, quantity=inquiry.quantity)
     value = deal_value(quotation.current, inquiry.quantity)
     needs_approval = policy.needs_approval(viewer, value)
 
