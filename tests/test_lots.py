@@ -196,3 +196,26 @@ async def test_lots_are_listed_for_the_producer_its_office_and_admins(api: Api, 
         assert lots["totalCount"] == (1 if role in readers else 0)
         node = (await api.gql(NODE, {"id": lot["id"]}, as_=role))["data"]["node"]
         assert (node is not None) == (role in readers), role
+
+
+async def test_a_draft_product_gets_no_lot_and_its_lots_no_page(api: Api, world: World, store: Store) -> None:
+    """A trace page shows its product to anyone, which a draft is not; archived goods stay traceable."""
+    draft = await product_of(store, world, name="Kẹo dừa chưa đăng", status=ProductStatus.DRAFT.value)
+    refused = await record(api, {"productId": draft, "lotNumber": "D-1", "producedOn": "2025-06-01"})
+    assert errors(refused) == {("productId", "INVALID_STATE")} and refused["lot"] is None
+    assert await store.db["lots"].count_documents({"productId": ObjectId(_raw(draft))}) == 0
+
+    product = await product_of(store, world, name="Kẹo dừa đã đăng")
+    code = (await record(api, {"productId": product, "lotNumber": "P-1", "producedOn": "2025-06-01"}))["lot"]["code"]
+    oid = ObjectId(_raw(product))
+    pages = {}
+    for status in (ProductStatus.DRAFT, ProductStatus.ARCHIVED, ProductStatus.PUBLISHED):
+        await store.db["products"].update_one({"_id": oid}, {"$set": {"status": status.value}})
+        page = await api.client.get(f"/t/{code}")
+        pages[status] = (page.status_code, "Kẹo dừa đã đăng" in page.text)
+        assert (await api.client.get(f"/t/{code}.png")).status_code == page.status_code
+    assert pages == {
+        ProductStatus.DRAFT: (404, False),
+        ProductStatus.ARCHIVED: (200, True),
+        ProductStatus.PUBLISHED: (200, True),
+    }

@@ -116,6 +116,8 @@ async def record_lot(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> L
     policy.ensure_can_record_lots(viewer, producer)
     if product.status is ProductStatus.ARCHIVED:
         raise DomainError.of("archived_product", "productId")
+    if not policy.trace_shows(product):
+        raise DomainError.of("draft_product_lot", "productId")
     fields = _clean(data)
     doc = {
         **fields,
@@ -150,7 +152,8 @@ class Trace:
 
 
 async def trace(store: Store, code: str) -> Trace | None:
-    """The lot with this code, for anyone who holds it; None for a code no lot has."""
+    """The lot with this code, for anyone who holds it; None for a code no lot has, or whose product the page
+    may not show."""
     if not is_code(code):
         return None
     lot = await store.lots.by_code(code)
@@ -158,6 +161,6 @@ async def trace(store: Store, code: str) -> Trace | None:
         return None
     product = await store.products.get(lot.product_id)
     producer = await store.producers.get(lot.producer_id)
-    if product is None or producer is None:
+    if product is None or producer is None or not policy.trace_shows(product):
         return None
     return Trace(lot, product, producer)

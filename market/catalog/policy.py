@@ -54,6 +54,13 @@ def ensure_can_record_lots(viewer: Viewer, producer: Producer) -> None:
     ensure_can_trade(viewer, "record lots")
 
 
+def trace_shows(product: Product) -> bool:
+    """A trace page shows its product to whoever holds the code: not a draft, which only its producer, its
+    office and admins see (a product back in draft hides its lots' pages until it is published again). An
+    archived product's lots stay traceable: its goods may still be on the shelves."""
+    return product.status is not ProductStatus.DRAFT
+
+
 def ensure_can_publish(viewer: Viewer) -> None:
     """Publishing puts a product in front of buyers: it waits for the producer's verification."""
     if viewer is not None:

@@ -384,6 +384,11 @@ MESSAGES: dict[str, Message] = {
         "không thể sửa sản phẩm đã lưu trữ; hãy đăng lại trước",
     ),
     "already_published": _m("INVALID_STATE", "the product is already published", "sản phẩm đã được đăng"),
+    "draft_product_lot": _m(
+        "INVALID_STATE",
+        "a lot's trace page shows its product to anyone: publish the product first",
+        "trang truy xuất của lô hàng hiển thị sản phẩm cho mọi người: hãy đăng sản phẩm trước",
+    ),
     "already_archived": _m("INVALID_STATE", "the product is already archived", "sản phẩm đã được lưu trữ"),
     "published_product_kept": _m(
         "INVALID_STATE",
