@@ -546,3 +546,19 @@ async def test_a_feed_whose_reader_is_cancelled_closes_its_server_cursor(catalog
         with contextlib.suppress(asyncio.CancelledError):
             await reader
     await streams_open(store, buyer, "inquiryEvents", 0)  # `feeds` still holds every iterator
+
+
+async def test_a_feed_cancelled_while_its_stream_opens_leaves_no_server_cursor(catalogue: Catalogue) -> None:
+    """A connection can close while the server is still opening a subscription's change stream: the cursor it
+    opens is closed once it is known, not left until the server's idle timeout."""
+    buyer = await member(catalogue, Role.BUYER, "Early leaver", org_id=await buyer_org(catalogue, "Leave"))
+    store = catalogue.fixture.store
+    for turns in range(12):  # cancelled after 0, 1, 2… turns of the event loop: before, during, after the command
+        opening = asyncio.create_task(inquiry_events(store, buyer.principal))
+        for _ in range(turns):
+            await asyncio.sleep(0)
+        opening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            feed = await opening
+            await feed.aclose()  # it opened before the cancellation reached it: closed as a reader would
+    await streams_open(store, buyer, "inquiryEvents", 0)

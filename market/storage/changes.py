@@ -161,14 +161,32 @@ async def open_stream(
     if after is not None:
         options["resume_after"] = decode_cursor(after)
     quota.take(owner)
+    opening = asyncio.ensure_future(target.watch(pipeline, **options))
     try:
-        stream = await target.watch(pipeline, **options)
+        stream = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        # The reader went away (its connection closed) while the server was opening the stream: the cursor
+        # the server opens is closed as soon as it is known, rather than left until the server's idle timeout.
+        opening.add_done_callback(_close_when_open)
+        quota.give_back(owner)
+        raise
     except BaseException as exc:
         quota.give_back(owner)
         if isinstance(exc, OperationFailure) and after is not None:
             raise DomainError.of("cursor_expired", "after") from exc
         raise
     return OpenStream(stream, quota, owner)
+
+
+_CLOSING: set[asyncio.Task[None]] = set()  # closes under way, held until done (the loop keeps weak references)
+
+
+def _close_when_open(opening: asyncio.Future[AsyncChangeStream[Change]]) -> None:
+    if opening.cancelled() or opening.exception() is not None:
+        return
+    closing = asyncio.get_running_loop().create_task(opening.result().close())
+    _CLOSING.add(closing)
+    closing.add_done_callback(_CLOSING.discard)
 
 
 def change_time(change: Change) -> datetime:
