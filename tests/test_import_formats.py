@@ -513,11 +513,12 @@ async def test_csv_export_quotes_text_excel_would_run_and_import_takes_it_back(
     for row, (product_name, text) in zip(rows, texts, strict=True):
         row[VI_HEADER.index("Tên sản phẩm")], row[VI_HEADER.index("Mô tả")] = product_name, text
     await import_products(store, write_text(tmp_path / "in.csv", VI_HEADER, rows, delimiter=",", encoding="utf-8"))
-    # A name that starts with a quote of its own, and no description, as the API may store them.
+    # A name that starts with a quote of its own, no description and an empty certificate, as the API may
+    # store them.
     texts[2] = ("'=quoted already", "+84 hộp")
     await store.db["products"].update_one({"externalId": f"{tag}-3"}, {"$set": {"name": texts[2][0]}})
     texts[1] = ("@SUM(1+1)", "")
-    await store.db["products"].update_one({"externalId": f"{tag}-2"}, {"$set": {"description": ""}})
+    await store.db["products"].update_one({"externalId": f"{tag}-2"}, {"$set": {"description": "", "certificate": {}}})
     assert [(d["name"], d["description"]) for d in await products_of(store, tag)] == texts
 
     query = """query { exportProducts(format: CSV, filter: {province: "Trà Vinh"}) { base64 } }"""

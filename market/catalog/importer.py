@@ -405,9 +405,19 @@ _EXISTING_FIELDS = ("version", *_COMPARED)
 
 
 def _changes(existing: dict[str, Any], new: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    set_fields = {k: new[k] for k in _COMPARED if k in new and existing.get(k) != new[k]}
-    unset_fields = [k for k in _COMPARED if k not in new and existing.get(k) not in (None, [], "")]
+    """What a re-import changes. An empty value equals an absent one: a product whose certificate the API left
+    as `{}` is unchanged by a row without one, as its own export gives."""
+    set_fields = {
+        k: new[k]
+        for k in _COMPARED
+        if k in new and existing.get(k) != new[k] and not (_empty(existing.get(k)) and _empty(new[k]))
+    }
+    unset_fields = [k for k in _COMPARED if k not in new and not _empty(existing.get(k))]
     return set_fields, unset_fields
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value == "" or value == [] or value == {}
 
 
 async def import_products(
