@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -24,6 +25,8 @@ from api.tracing import tracer_from_env, tracer_of
 from market.store import Store
 from schema import build_schema
 
+log = logging.getLogger("ocop.api")
+
 
 def create_app(
     settings: Settings | None = None, *, store: Store | None = None, tracer_provider: object = None
@@ -44,6 +47,12 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        if settings.env == "production" and not settings.public_url:
+            log.warning(
+                "OCOP_PUBLIC_URL is not set: trace pages, QR codes and document links take their address from "
+                "each request's Host header, and emails link to %s",
+                settings.mail_link_base,
+            )
         await services.store.ensure_indexes()
         services.revocations.start()
         services.search.load_reference_data()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 from typing import Any
 
 import httpx
+import pytest
 from bson import ObjectId
 
 from api.settings import PROJECT_ROOT, Settings
@@ -110,3 +112,19 @@ def test_demo_catalogue_is_valid_and_large_enough() -> None:
     assert len(parsed) == len(rows) >= 300
     assert len({r.producer_key for r in parsed}) >= 40
     assert len({r.product["provinceCode"] for r in parsed}) >= 12
+
+
+async def test_production_without_a_public_url_says_so_at_start(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Without OCOP_PUBLIC_URL the links the API hands out take the request's Host header, which a client
+    chooses: an operator is told at start-up."""
+    from api.app import create_app
+
+    for public_url, warned in ((None, True), ("https://ocop.example.vn", False)):
+        app = create_app(settings.model_copy(update={"env": "production", "public_url": public_url}))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="ocop.api"):
+            async with app.router.lifespan_context(app):
+                pass
+        assert any("OCOP_PUBLIC_URL is not set" in r.getMessage() for r in caplog.records) is warned, public_url
