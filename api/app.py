@@ -11,7 +11,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.routing import Route, WebSocketRoute
 
-from api import documents, graphiql, trace, unsubscribe
+from api import documents, graphiql, mail_links, trace, unsubscribe
 from api.body_limit import BodyLimit
 from api.cors import ALLOWED_HEADERS, Cors
 from api.graphql import GraphQLEndpoint
@@ -97,6 +97,7 @@ def create_app(
             *documents.routes(),
             *trace.routes(),
             *unsubscribe.routes(),
+            *mail_links.routes(),
         ],
         lifespan=lifespan,
     )

@@ -10,11 +10,12 @@ import html
 import pymongo
 from pymongo.errors import PyMongoError
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 
+from api.notice_page import notice_page
 from api.services import Services
-from api.trace import PAGE_POLICY, reader_locale
+from api.trace import reader_locale
 from market.core.messages import event_title
 from market.notifications.unsubscribe import PATH, unsubscribe
 from market.storage.faults import is_unavailable
@@ -37,28 +38,11 @@ TEXTS = {
         "your notification settings after signing in.",
     },
 }
-HEADERS = {
-    "Content-Security-Policy": PAGE_POLICY,
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-
-
-def page(locale: str, title: str, text: str) -> str:
-    return (
-        f'<!DOCTYPE html>\n<html lang="{locale}"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title></head>"
-        '<body style="font-family: system-ui, sans-serif; max-width: 36em; margin: 3em auto; padding: 0 1em">'
-        f"<h1>{html.escape(title)}</h1><p>{html.escape(text)}</p></body></html>\n"
-    )
 
 
 async def unsubscribe_page(request: Request) -> Response:
     locale = reader_locale(request)
     texts = TEXTS["vi" if locale == "vi" else "en"]
-    headers = {**HEADERS, "Content-Language": locale}
     token = request.query_params.get("token", "")
     services: Services = request.app.state.services
     try:
@@ -69,9 +53,9 @@ async def unsubscribe_page(request: Request) -> Response:
             return Response("temporarily unavailable; retry in a moment\n", 503, {"Retry-After": "1"}, "text/plain")
         raise
     if event is None:
-        return HTMLResponse(page(locale, texts["bad_title"], texts["bad"]), 400, headers)
+        return notice_page(locale, texts["bad_title"], f"<p>{html.escape(texts['bad'])}</p>", 400)
     done = texts["done"].format(event=event_title(event, locale))
-    return HTMLResponse(page(locale, texts["done_title"], done), 200, headers)
+    return notice_page(locale, texts["done_title"], f"<p>{html.escape(done)}</p>")
 
 
 def routes() -> list[Route]:
