@@ -387,19 +387,25 @@ async def test_the_statistics_count_the_completed_deal(
     assert (await api.gql("{ ocopStats { productsTotal } }"))["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 
 
-async def direct_deal(cat: Catalogue, parties: dict[str, str]) -> tuple[dict[str, Any], str]:
-    """A direct inquiry about one product, quoted and accepted: a NEGOTIATING deal and the maker's key."""
-    api = cat.api
+async def direct_inquiry(
+    cat: Catalogue, parties: dict[str, str], quantity: int, unit: str = "hộp"
+) -> tuple[dict[str, Any], str]:
+    """The buyer's direct inquiry about one published product; (the inquiry, its maker's key)."""
     product = await cat.fixture.store.db["products"].find_one(
         {"status": "published", "provinceCode": "86", "name": {"$regex": "^Kẹo dừa"}}
     )
     assert product is not None
-    maker = await account(cat, Role.PRODUCER, "Honey maker", org_id=str(product["producerId"]))
-    inquiry = (
-        await api.data(SUBMIT, {"input": {"productId": gid("Product", product["_id"]), "quantity": 40, "unit": "hũ"}},
-                       as_=parties["buyer"])
-    )["submitInquiry"]["inquiry"]  # fmt: skip
+    maker = await account(cat, Role.PRODUCER, "Coconut maker", org_id=str(product["producerId"]))
+    variables = {"input": {"productId": gid("Product", product["_id"]), "quantity": quantity, "unit": unit}}
+    inquiry = (await cat.api.data(SUBMIT, variables, as_=parties["buyer"]))["submitInquiry"]["inquiry"]
     assert inquiry["kind"] == "DIRECT" and len(inquiry["invitations"]) == 1
+    return inquiry, maker
+
+
+async def direct_deal(cat: Catalogue, parties: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """A direct inquiry about one product, quoted and accepted: a NEGOTIATING deal and the maker's key."""
+    api = cat.api
+    inquiry, maker = await direct_inquiry(cat, parties, 40, "hũ")
     quotation = (
         await api.data(
             QUOTE, {"inquiry": inquiry["id"], "input": {"unitPriceVnd": 150000, "leadTimeDays": 3}}, as_=maker
@@ -537,14 +543,8 @@ async def test_a_deal_worth_more_than_the_bound_is_refused_when_quoted_and_when_
     than a JSON client reads exactly): the quotation is refused, and a revision stored without that bound
     opens no deal."""
     api, store = catalogue.api, catalogue.fixture.store
-    product = await store.db["products"].find_one({"status": "published", "name": {"$regex": "^Kẹo dừa"}})
-    assert product is not None
-    maker = await account(catalogue, Role.PRODUCER, "Bulk maker", org_id=str(product["producerId"]))
     quantity = MAX_MOQ
-    inquiry = (
-        await api.data(SUBMIT, {"input": {"productId": gid("Product", product["_id"]), "quantity": quantity, "unit": "hộp"}},
-                       as_=parties["buyer"])
-    )["submitInquiry"]["inquiry"]  # fmt: skip
+    inquiry, maker = await direct_inquiry(catalogue, parties, quantity)
     too_much = MAX_DEAL_VALUE_VND // quantity + 1
     for offer in (
         {"unitPriceVnd": too_much, "leadTimeDays": 5},
@@ -583,13 +583,7 @@ async def test_a_quotation_whose_minimum_order_the_inquiry_does_not_reach_opens_
     catalogue: Catalogue, parties: dict[str, str]
 ) -> None:
     api, store = catalogue.api, catalogue.fixture.store
-    product = await store.db["products"].find_one({"status": "published", "name": {"$regex": "^Kẹo dừa"}})
-    assert product is not None
-    maker = await account(catalogue, Role.PRODUCER, "Wholesale maker", org_id=str(product["producerId"]))
-    inquiry = (
-        await api.data(SUBMIT, {"input": {"productId": gid("Product", product["_id"]), "quantity": 10, "unit": "hộp"}},
-                       as_=parties["buyer"])
-    )["submitInquiry"]["inquiry"]  # fmt: skip
+    inquiry, maker = await direct_inquiry(catalogue, parties, 10)
     quoted = (
         await api.data(
             QUOTE, {"inquiry": inquiry["id"], "input": {"unitPriceVnd": 40000, "leadTimeDays": 5, "moq": 50}}, as_=maker
