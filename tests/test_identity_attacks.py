@@ -451,6 +451,9 @@ async def test_a_manager_climbs_no_higher(api: Api, trade: Trade, store: Store) 
     for query, variables, name in attempts:
         answer = (await api.data(query, variables, as_=trade.manager))[name]
         assert codes(answer) == ["FORBIDDEN"], (name, variables, answer)
+    keys = 'mutation { createApiKey(name: "mine") { errors { message } } }'
+    told = (await api.data(keys, as_=trade.manager))["createApiKey"]["errors"][0]["message"]
+    assert told == "only the organisation's owners may manage API keys", told
 
 
 async def test_members_and_viewers_manage_nobody(api: Api, trade: Trade) -> None:

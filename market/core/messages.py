@@ -636,6 +636,11 @@ MESSAGES: dict[str, Message] = {
         "only the organisation's owners and managers may {action:term}",
         "chỉ chủ sở hữu và quản lý của tổ chức mới được {action:term}",
     ),
+    "forbidden_owners": _m(
+        "FORBIDDEN",
+        "only the organisation's owners may {action:term}",
+        "chỉ chủ sở hữu của tổ chức mới được {action:term}",
+    ),
     "forbidden_member_role": _m(
         "FORBIDDEN",
         "your role ({actor}) may not {action:term} for a {role} member",

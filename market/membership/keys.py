@@ -32,7 +32,7 @@ async def create_api_key(
             raise forbidden("forbidden_no_organisation")
         own_role = accounts_policy.acting_role(viewer, viewer.org_id)
         if own_role is None or not accounts_policy.may_manage_keys(own_role):
-            raise forbidden("forbidden_members", action="manage API keys")
+            raise forbidden("forbidden_owners", action="manage API keys")
     cleaned = nfc(name)
     if not cleaned:
         raise DomainError.of("required", "name")
