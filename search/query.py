@@ -278,9 +278,12 @@ def plan(
         return body
 
     if sort is not SearchSort.RELEVANCE:
-        single = query(reading.corrected or reading.best, toned=True, ranked=False)
+        # Sorted results are not ranked by relevance, so each must match every word of the query as read
+        # (Telex and VNI converted, accents folded). Not its tone spellings or chips, which only rank: required,
+        # they left a query typed with one wrong tone ("keos duaf", "kẹo dửa") with nothing, where the same
+        # query by relevance finds the products.
+        single = query(reading.corrected or reading.best)
         single["sort"] = _SORT_PARAMS[sort]
-        # Sorted results are not ranked by relevance, so each must match every word (tones included).
         single["matchingStrategy"] = "all"
         return Plan(queries=[single], federated=False, reading=reading, notes=["sorted"])
 

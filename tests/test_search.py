@@ -220,3 +220,16 @@ async def test_suggestions(catalogue: Catalogue) -> None:
     assert all("nuoc m" in fold(s["name"]) for s in suggestions), [s["name"] for s in suggestions]
     body = await catalogue.api.gql('{ suggestProducts(prefix: "a", first: 50) { name } }')
     assert body["errors"][0]["extensions"]["field"] == "first"
+
+
+async def test_a_sorted_search_reads_the_query_as_relevance_does(catalogue: Catalogue) -> None:
+    """Sorting orders what the query finds: a query typed in Telex or with a wrong tone finds the products by
+    price as it does by relevance, each matching every word with accents folded."""
+    for typed in ("keos duaf", "kẹo dửa", "kẹo dừa"):
+        by_price = await search(catalogue, typed, sort="PRICE_ASC", first=50)
+        found = names(by_price)
+        assert found, typed
+        assert all("keo" in fold(n) and "dua" in fold(n) for n in found), (typed, found)
+        prices = [e["node"]["priceVnd"] for e in by_price["edges"]]
+        assert prices == sorted(prices), typed
+        assert set(found) & set(names(await search(catalogue, typed, first=50))), typed  # the same products
