@@ -532,6 +532,10 @@ async def test_inquiry_validation_and_roles(catalogue: Catalogue, parties: dict[
     bad_province = await api.data(SUBMIT, {"input": {"criteria": {"provinces": ["Atlantis"]}, "quantity": 1, "unit": "x"}},
                                   as_=parties["buyer"])  # fmt: skip
     assert codes(bad_province["submitInquiry"]) == {("criteria.provinces[0]", "UNKNOWN_PROVINCE")}
+    for criteria in ({}, {"query": "   "}, {"query": " ", "groups": []}):  # none asks for anything
+        empty = await api.data(SUBMIT, {"input": {"criteria": criteria, "quantity": 1, "unit": "x"}},
+                               as_=parties["buyer"])  # fmt: skip
+        assert codes(empty["submitInquiry"]) == {("criteria", "REQUIRED")}, criteria
     board = await api.gql("{ openRequests { totalCount } }", as_=parties["buyer"])
     assert board["errors"][0]["extensions"]["code"] == "FORBIDDEN"
 

@@ -64,9 +64,10 @@ def _criteria(check: Checker, raw: Mapping[str, Any]) -> Criteria:
         else:
             certs.append(cert.value)
     min_stars = check.stars("criteria.minStars", raw.get("minStars"), required=False)
-    query = check.text("criteria.query", raw.get("query"), required=False, max_len=200) or ""
-    given = ("query", "groups", "provinces", "minStars", "certifications")
-    if not any(raw.get(k) for k in given):
+    query = (check.text("criteria.query", raw.get("query"), required=False, max_len=200) or "").strip()
+    # A query of spaces asks for nothing: it had sent an RFQ without a condition to unrelated producers.
+    given = ("groups", "provinces", "minStars", "certifications")
+    if not query and not any(raw.get(k) for k in given):
         check.add("criteria_required", "criteria")
     return Criteria(query=query, groups=groups, provinces=provinces, min_stars=min_stars, certifications=certs)
 
