@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -77,7 +78,17 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def keys_file(settings: Settings) -> Path:
-    return settings.home / "demo-keys.json"
+    """The demo keys of this database: seeding another database (OCOP_DB_NAME) leaves the default one's alone."""
+    default = Settings.model_fields["db_name"].default
+    return settings.home / ("demo-keys.json" if settings.db_name == default else f"demo-keys-{settings.db_name}.json")
+
+
+def writable_output(path: Path, option: str) -> None:
+    """Refuse (exit 2) an output file whose folder does not exist or may not be written, before any work."""
+    folder = path.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK):
+        err.print(f"[red]error[/red] {option}: cannot write {path}: no such folder, or not writable", highlight=False)
+        raise typer.Exit(2)
 
 
 def print_keys(rows: list[dict[str, Any]]) -> None:

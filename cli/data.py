@@ -10,7 +10,7 @@ from typing import Any
 import typer
 
 from api.settings import Settings
-from cli.common import clients, console, err, keys_file, print_keys, progress_bar, run_async
+from cli.common import clients, console, err, keys_file, print_keys, progress_bar, run_async, writable_output
 
 
 def import_products_command(
@@ -26,6 +26,9 @@ def import_products_command(
     if any row failed, 2 if the file was refused."""
     from market.catalog.import_report import error_report
     from market.catalog.importer import import_products
+
+    if report is not None:
+        writable_output(report, "--report")
 
     async def work(settings: Settings) -> Any:
         async with clients(settings) as (store, _):
@@ -73,6 +76,7 @@ def export_products_command(
         err.print(f"[red]error[/red] --status must be published, draft or archived, got {status!r}")
         raise typer.Exit(2)
     flt = ProductFilter(province=province, statuses=tuple(s for s in statuses if s is not None))
+    writable_output(output, "--output")
 
     async def work(settings: Settings) -> Any:
         async with clients(settings) as (store, _):

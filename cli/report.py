@@ -9,7 +9,7 @@ from typing import Any
 import typer
 
 from api.settings import Settings
-from cli.common import clients, console, run_async
+from cli.common import clients, console, run_async, writable_output
 
 
 def report_command(
@@ -23,6 +23,9 @@ def report_command(
     from market.accounts.policy import Principal
     from market.accounts.records import Role
     from market.trade.report import province_report, summary_sentence, write_report_xlsx
+
+    if xlsx is not None:
+        writable_output(xlsx, "--xlsx")
 
     async def work(settings: Settings) -> Any:
         async with clients(settings) as (store, _):

@@ -128,3 +128,32 @@ async def test_production_without_a_public_url_says_so_at_start(
             async with app.router.lifespan_context(app):
                 pass
         assert any("OCOP_PUBLIC_URL is not set" in r.getMessage() for r in caplog.records) is warned, public_url
+
+
+def test_an_output_file_the_cli_cannot_write_is_refused_before_any_work(settings: Settings, tmp_path: Any) -> None:
+    nowhere = tmp_path / "no such folder"
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('{"externalId": "x"}\n', encoding="utf-8")
+    commands = [
+        ["report", "--province", "86", "--year", "2025", "--xlsx", str(nowhere / "r.xlsx")],
+        ["export-products", "--format", "xlsx", "--output", str(nowhere / "p.xlsx")],
+        ["import-products", str(rows), "--report", str(nowhere / "errors.csv")],
+    ]
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", *command],
+            cwd=PROJECT_ROOT,
+            env=settings.child_environment(),
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2, (command, done.stdout, done.stderr)
+        assert "cannot write" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_demo_keys_of_another_database_go_to_a_file_of_its_own(settings: Settings) -> None:
+    from cli.common import keys_file
+
+    default = settings.model_copy(update={"db_name": Settings.model_fields["db_name"].default})
+    assert keys_file(default).name == "demo-keys.json"
+    assert keys_file(default.model_copy(update={"db_name": "probe"})).name == "demo-keys-probe.json"
