@@ -120,6 +120,22 @@ async def test_stats_over_a_period(demo: Store) -> None:
     assert caught.value.errors[0].field == "to"
 
 
+async def test_years_out_of_range_name_the_bound_they_miss(demo: Store) -> None:
+    this_year = date.today().year
+    cases = [
+        (2025, 1900, "toYear", f"toYear must be between 2018 and {this_year}, got 1900"),
+        (2025, 3000, "toYear", f"toYear must be between 2018 and {this_year}, got 3000"),
+        (2026, 2025, "fromYear", "fromYear must be between 2018 and 2025, got 2026"),
+    ]
+    for first, last, field, message in cases:
+        with pytest.raises(DomainError) as caught:
+            await ocop_yearly(demo, "86", ADMIN, first, last)
+        assert (caught.value.errors[0].field, caught.value.errors[0].message) == (field, message)
+    with pytest.raises(DomainError) as caught:
+        await province_report(demo, "86", 1900, ADMIN)
+    assert caught.value.errors[0].field == "toYear"
+
+
 async def test_report_workbook(demo: Store, tmp_path: Path) -> None:
     series = await province_report(demo, "86", 2025, ADMIN)
     path = tmp_path / "bao-cao.xlsx"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from market.accounts.policy import Viewer
 from market.catalog.records import ProducerType, ProductStatus
+from market.core.clock import today
 from market.core.errors import DomainError
 from market.core.provinces import Province
 from market.trade.policy import ensure_can_read_stats
@@ -75,8 +76,12 @@ async def ocop_yearly(
     current = _resolve(province) if province is not None else None
     code = current.code if current is not None else None
     ensure_can_read_stats(viewer, code)
-    if not EARLIEST_YEAR <= first_year <= last_year or last_year - first_year >= MAX_YEARS:
-        raise DomainError.of("out_of_range", "fromYear", min=EARLIEST_YEAR, max=last_year, got=first_year)
+    this_year = today().year
+    if not EARLIEST_YEAR <= last_year <= this_year:
+        raise DomainError.of("out_of_range", "toYear", min=EARLIEST_YEAR, max=this_year, got=last_year)
+    earliest = max(EARLIEST_YEAR, last_year - MAX_YEARS + 1)
+    if not earliest <= first_year <= last_year:
+        raise DomainError.of("out_of_range", "fromYear", min=earliest, max=last_year, got=first_year)
     products, producers = await asyncio.gather(
         store.products.aggregate(_products_pipeline(code, last_year)),
         store.products.aggregate(_producers_pipeline(code, last_year)),

@@ -78,11 +78,11 @@ class OcopStats:
 
     @strawberry.field(
         description="Year by year, from the year of `from` to the year of `to` (by default the last five years "
-        "to this one): products certified per star level, the running totals, producers by legal form and the "
-        "growth rate, with the pre-2025 provinces' share."
+        "to this one; never past this year): products certified per star level, the running totals, producers by "
+        "legal form and the growth rate, with the pre-2025 provinces' share."
     )
     async def yearly(self, info: Info["Context", None]) -> "OcopYearlySeries":
-        last = (self.period.until or date.today()).year
+        last = min((self.period.until or date.today()).year, date.today().year)  # no year after this one
         first = self.period.since.year if self.period.since else last - 4
         ctx = info.context
         code = self.province.code if self.province else None
