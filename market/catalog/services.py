@@ -297,7 +297,7 @@ async def archive_product(store: Store, viewer: Viewer, product_id: str, expecte
 
 async def delete_product(store: Store, viewer: Viewer, product_id: str, expected_version: int) -> ObjectId:
     """Remove a product that never reached buyers, with nothing recorded against it. Once published, inquiries,
-    deals and mirrors may name it: it is archived instead (INVALID_STATE says so)."""
+    deals and mirrors may name it: it is refused (INVALID_STATE), and archiving it is what takes it away."""
     product = await _owned_product(store, viewer, product_id)
     if product.published_at is not None:
         raise DomainError.of("published_product_kept", "id")
