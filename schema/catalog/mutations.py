@@ -168,8 +168,8 @@ class CatalogMutation:
 
     @strawberry.mutation(
         description="Delete a product that was never published and has no lots or documents; `productChanges` "
-        "lists the deletion. A product that buyers may have seen is not deleted: archive it. Its producer's members and "
-        "admins. `errors`: " + PRODUCT_ERRORS + ", INVALID_STATE (it has been published, or has lots or "
+        "lists the deletion. A product that buyers may have seen is not deleted: archive it. Its producer's members "
+        "and admins. `errors`: " + PRODUCT_ERRORS + ", INVALID_STATE (it has been published, or has lots or "
         "documents)."
     )
     @returns_user_errors(DeleteProductPayload)
