@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from market.notifications.alert_matching import match_rfq_follows, match_saved_searches
 from market.store import Store
 from search.alerts import RfqFollowMatcher, SavedSearchMatcher
-from search.client import MeiliClient, MeiliUnavailable
+from search.client import MeiliClient, MeiliError, MeiliUnavailable
 from search.service import ProductSearch
 from workers.polling import mongodb_unavailable, poll_until_stopped
 
@@ -68,8 +68,15 @@ async def match_alerts(store: Store, matchers: Matchers, stop: asyncio.Event, *,
 
     await poll_until_stopped(
         run_round, stop, job="alert matching", log=log, poll=poll,
-        outage=lambda exc: isinstance(exc, MeiliUnavailable) or mongodb_unavailable(exc), other_errors_too=True,
+        outage=_outage, other_errors_too=True,
     )  # fmt: skip
+
+
+def _outage(exc: Exception) -> bool:
+    """A service out of reach, or an index the sync worker has not created yet (a new deployment's first
+    seconds): waited out with a warning, not logged as a failure."""
+    missing_index = isinstance(exc, MeiliError) and exc.code == "index_not_found"
+    return missing_index or isinstance(exc, MeiliUnavailable) or mongodb_unavailable(exc)
 
 
 async def drain_alerts(store: Store, matchers: Matchers, *, pause: float = 0.1) -> AlertTotals:

@@ -73,3 +73,12 @@ async def test_other_errors_are_raised_unless_the_job_must_keep_going() -> None:
         await run([False, ValueError("a bug")])
     events = await run([ValueError("a bug"), False], other_errors_too=True)
     assert [e for e in events if isinstance(e, float)][:2] == [2.0, 1.0]
+
+
+def test_alert_matching_waits_out_an_index_the_sync_has_not_created_yet() -> None:
+    from search.client import MeiliError, MeiliUnavailable
+    from workers.alerts import _outage
+
+    assert _outage(MeiliError("Index `new_rfqs` not found.", "index_not_found", 404))
+    assert _outage(MeiliUnavailable("connection refused"))
+    assert not _outage(MeiliError("Attribute `x` is not filterable.", "invalid_search_filter", 400))
