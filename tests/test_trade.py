@@ -18,6 +18,7 @@ from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
 from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ
 from market.trade.inquiries import expire_inquiries
+from market.trade.quotations import OTHER_ACCEPTED
 from tests.conftest import Api, Catalogue, gid
 
 SUBMIT = """
@@ -597,3 +598,33 @@ async def test_a_quotation_whose_minimum_order_the_inquiry_does_not_reach_opens_
     assert refused["deal"] is None and codes(refused) == {("revision", "INVALID")}, refused
     assert "50" in refused["errors"][0]["message"] and "10" in refused["errors"][0]["message"]
     assert await store.db["deals"].count_documents({"quotationId": object_id(quoted["id"])}) == 0
+
+
+async def test_accepting_one_quotation_declines_the_others_and_tells_their_producers(
+    catalogue: Catalogue, parties: dict[str, str]
+) -> None:
+    api, store = catalogue.api, catalogue.fixture.store
+    request = {"criteria": {"query": "kẹo dừa"}, "quantity": 50, "unit": "hộp"}
+    rfq = (await api.data(SUBMIT, {"input": request}, as_=parties["buyer"]))["submitInquiry"]["inquiry"]
+    invited = [i["producer"]["id"] for i in rfq["invitations"]][:2]
+    assert len(invited) == 2, rfq
+    makers = [
+        await account(catalogue, Role.PRODUCER, f"Rival maker {n}", org_id=str(object_id(producer)))
+        for n, producer in enumerate(invited)
+    ]
+    quotes = [
+        (await api.data(QUOTE, {"inquiry": rfq["id"], "input": OFFER}, as_=maker))["submitQuotation"]["quotation"]
+        for maker in makers
+    ]
+    accepted = await api.data(ACCEPT, {"id": quotes[0]["id"], "revision": 1}, as_=parties["buyer"])
+    assert accepted["acceptQuotation"]["errors"] == [], accepted
+
+    status = "query($id: ID!) { node(id: $id) { ... on Quotation { status declineReason } } }"
+    other = (await api.data(status, {"id": quotes[1]["id"]}, as_=makers[1]))["node"]
+    assert other == {"status": "DECLINED", "declineReason": OTHER_ACCEPTED}
+    told = await store.db["events"].count_documents(
+        {"name": "quotation.declined", "payload.quotation": quotes[1]["id"]}
+    )
+    assert told == 1
+    again = await api.data(ACCEPT, {"id": quotes[1]["id"], "revision": 1}, as_=parties["buyer"])
+    assert again["acceptQuotation"]["deal"] is None and again["acceptQuotation"]["errors"]

@@ -319,10 +319,30 @@ async def accept_in(
     )
     deal_id = await _open_deal(store, session, actor, inquiry, current, current.current, approved_by)
     await announcements.quotation_answered(store, session, current, accepted=True, deal_id=deal_id)
+    await _decline_the_others(store, session, inquiry, current)
     deal = await store.trade.deal(deal_id, session)
     assert deal is not None
     await announcements.deal_moved(store, session, deal, None, Party.BUYER)
     return deal_id
+
+
+# Stored as the reason of the quotations an acceptance closes, which their producers are told.
+OTHER_ACCEPTED = "Người mua đã nhận một báo giá khác / The buyer accepted another quotation"
+
+
+async def _decline_the_others(store: Store, session: AsyncClientSession, inquiry: Inquiry, accepted: Quotation) -> None:
+    """The inquiry's other open quotations are answered too: the inquiry is closed, and none can be accepted."""
+    for other in await store.trade.quotations_of([inquiry.id], session):
+        if other.id == accepted.id or other.status is not QuotationStatus.ACTIVE:
+            continue
+        fields = {"status": QuotationStatus.DECLINED.value, "declineReason": OTHER_ACCEPTED}
+        await store.trade.set_quotation(other, fields, session=session)
+        await store.trade.set_invitation_status(
+            inquiry.id, other.producer_id, InvitationStatus.DECLINED, session=session
+        )
+        declined = await store.trade.quotation(other.id, session)
+        assert declined is not None
+        await announcements.quotation_answered(store, session, declined, accepted=False, deal_id=None)
 
 
 async def _open_deal(

@@ -178,9 +178,11 @@ class TradeRepository:
     async def quotations_by_id(self, ids: list[ObjectId]) -> list[Quotation]:
         return [Quotation.from_doc(d) for d in await self._quotations.find({"_id": {"$in": ids}}).to_list(None)]
 
-    async def quotations_of(self, inquiry_ids: list[ObjectId]) -> list[Quotation]:
-        docs = await self._quotations.find({"inquiryId": {"$in": inquiry_ids}}).sort("createdAt", 1).to_list(None)
-        return [Quotation.from_doc(d) for d in docs]
+    async def quotations_of(
+        self, inquiry_ids: list[ObjectId], session: AsyncClientSession | None = None
+    ) -> list[Quotation]:
+        cursor = self._quotations.find({"inquiryId": {"$in": inquiry_ids}}, session=session)
+        return [Quotation.from_doc(d) for d in await cursor.sort("createdAt", 1).to_list(None)]
 
     async def thread(self, inquiry_id: ObjectId, producer_id: ObjectId) -> list[Message]:
         cursor = self._messages.find({"inquiryId": inquiry_id, "producerId": producer_id}).sort("createdAt", 1)
