@@ -40,3 +40,16 @@ async def test_an_email_link_gives_the_token_and_a_mutation_the_schema_takes(api
 async def test_an_email_link_without_a_token_says_so(api: Api) -> None:
     response = await api.client.get(VERIFY_EMAIL_PATH, headers={"Accept-Language": "vi"})
     assert response.status_code == 400 and "không có mã" in response.text
+
+
+async def test_a_notification_link_gives_a_query_for_what_it_is_about(api: Api) -> None:
+    from market.notifications.links import INBOX_PATH, OBJECT_PATHS
+
+    schema = api.app.state.schema._schema
+    for path in (*(f"{p}/RGVhbDo2YjBjODA2MDBmZTgyYTdkMmY5YmM1ZjM=" for p in OBJECT_PATHS), INBOX_PATH):
+        response = await api.client.get(path, headers={"Accept-Language": "en"})
+        assert response.status_code == 200 and response.headers["cache-control"] == "no-store", path
+        query = mutation_on(response.text)
+        assert validate(schema, parse(query)) == [], (path, query)
+    deal = await api.client.get('/deals/"><b>x</b>')
+    assert "<b>x</b>" not in deal.text  # the id is text, not markup

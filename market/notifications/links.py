@@ -16,6 +16,7 @@ _PATHS = (
     ("Product", "/products"),
 )
 INBOX_PATH = "/notifications"
+OBJECT_PATHS = tuple(path for _, path in _PATHS)
 
 
 def path_of(event: Event) -> str:
