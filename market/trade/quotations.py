@@ -67,8 +67,8 @@ def _revision(data: Mapping[str, Any], number: int, quantity: int) -> dict[str, 
 
 
 def deal_value(revision: QuotationRevision, quantity: int) -> int:
-    """What a deal on this revision for this quantity is worth. OUT_OF_RANGE above a deal's bound: the buyer's
-    counter-offers may have raised the quantity since the revision was priced."""
+    """What a deal on this revision for this quantity is worth. OUT_OF_RANGE above a deal's bound, which a
+    revision stored before quotations were held to it may exceed."""
     value = revision.unit_price_for(quantity) * quantity
     if value > MAX_DEAL_VALUE_VND:
         raise DomainError.of("deal_value_too_large", "revision", quantity=quantity, got=value, max=MAX_DEAL_VALUE_VND)
@@ -158,23 +158,17 @@ async def _province(store: Store, quotation: Quotation) -> str | None:
 
 
 async def decline_quotation(store: Store, viewer: Viewer, quotation_id: str, reason: str) -> Quotation:
-    quotation, inquiry = await visible_quotation(store, viewer, quotation_id)
+    quotation, _ = await visible_quotation(store, viewer, quotation_id)
     policy.ensure_party(viewer, policy.quotation_party(viewer, quotation), Party.BUYER, "decline quotations")
     check = Checker()
     cleaned = check.text("reason", reason, required=True, max_len=500)
     check.raise_if_any()
     if quotation.status is not QuotationStatus.ACTIVE:
         raise DomainError.of("quotation_already", "quotationId", status=str(quotation.status))
+    assert cleaned is not None
 
     async def write(session: AsyncClientSession) -> None:
-        fields = {"status": QuotationStatus.DECLINED.value, "declineReason": cleaned}
-        await store.trade.set_quotation(quotation, fields, session=session)
-        await store.trade.set_invitation_status(
-            inquiry.id, quotation.producer_id, InvitationStatus.DECLINED, session=session
-        )
-        written = await store.trade.quotation(quotation.id, session)
-        assert written is not None
-        await announcements.quotation_answered(store, session, written, accepted=False, deal_id=None)
+        await _decline(store, session, quotation, cleaned)
 
     await in_transaction(store.client, write)
     declined = await store.trade.quotation(quotation.id)
@@ -333,16 +327,20 @@ OTHER_ACCEPTED = "Người mua đã nhận một báo giá khác / The buyer acc
 async def _decline_the_others(store: Store, session: AsyncClientSession, inquiry: Inquiry, accepted: Quotation) -> None:
     """The inquiry's other open quotations are answered too: the inquiry is closed, and none can be accepted."""
     for other in await store.trade.quotations_of([inquiry.id], session):
-        if other.id == accepted.id or other.status is not QuotationStatus.ACTIVE:
-            continue
-        fields = {"status": QuotationStatus.DECLINED.value, "declineReason": OTHER_ACCEPTED}
-        await store.trade.set_quotation(other, fields, session=session)
-        await store.trade.set_invitation_status(
-            inquiry.id, other.producer_id, InvitationStatus.DECLINED, session=session
-        )
-        declined = await store.trade.quotation(other.id, session)
-        assert declined is not None
-        await announcements.quotation_answered(store, session, declined, accepted=False, deal_id=None)
+        if other.id != accepted.id and other.status is QuotationStatus.ACTIVE:
+            await _decline(store, session, other, OTHER_ACCEPTED)
+
+
+async def _decline(store: Store, session: AsyncClientSession, quotation: Quotation, reason: str) -> None:
+    """Decline the quotation and its producer's invitation, and tell the producer why."""
+    fields = {"status": QuotationStatus.DECLINED.value, "declineReason": reason}
+    await store.trade.set_quotation(quotation, fields, session=session)
+    await store.trade.set_invitation_status(
+        quotation.inquiry_id, quotation.producer_id, InvitationStatus.DECLINED, session=session
+    )
+    declined = await store.trade.quotation(quotation.id, session)
+    assert declined is not None
+    await announcements.quotation_answered(store, session, declined, accepted=False, deal_id=None)
 
 
 async def _open_deal(
