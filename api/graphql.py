@@ -214,6 +214,8 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         finally:
             if (socket := state.get("socket")) is not None:
                 self.services.sockets.remove(socket[0], socket[1])
+            if (context := state.get("context")) is not None:
+                await context.close_feeds()
 
     async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
         """graphql-transport-ws `connection_init`: the key from its payload, else from the upgrade request."""
@@ -351,7 +353,7 @@ class GraphQLEndpoint(GraphQL[Context, None]):
         if isinstance(response, Response):
             state["sub_response"] = response  # where process_result sets the media type and status
             response.headers["Content-Language"] = locale  # of the error messages and labels
-        return Context(
+        context = Context(
             store=self.services.store,
             search=self.services.search,
             viewer=state.get("viewer"),
@@ -364,3 +366,6 @@ class GraphQLEndpoint(GraphQL[Context, None]):
             public_url=self.services.settings.public_url,
             client_address=client_of(request.scope),
         )
+        if isinstance(request, WebSocket):
+            state["context"] = context  # one for the connection: its streams are closed with it
+        return context

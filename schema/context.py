@@ -1,14 +1,18 @@
 """The per-request GraphQL context."""
 
+import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from market.accounts.policy import Principal
+from market.storage.changes import Feed
 from market.store import Store
 from schema.errors import Unauthenticated
 from schema.loaders import Loaders
 from search.rfqs import RfqBoard
 from search.service import ProductSearch
+
+F = TypeVar("F", bound=Feed[Any])
 
 
 @dataclass
@@ -26,6 +30,20 @@ class Context:
     client_address: str = "unknown"  # as the rate limits count it: what sign-in failures are counted by
     locale: str = "en"  # of the messages: "vi" or "en", from the request's Accept-Language
     public_url: str | None = None  # OCOP_PUBLIC_URL: the base of absolute links (schema/links.py)
+    # The change streams a WebSocket connection's subscriptions opened and still hold (weakly: a stream its
+    # subscription closed and dropped goes), closed with the connection (api/graphql.py).
+    feeds: "weakref.WeakSet[Feed[Any]]" = field(default_factory=weakref.WeakSet)
+
+    def following(self, feed: F) -> F:
+        """`feed`, closed with the connection if its subscription has not closed it by then: a subscription
+        cancelled between opening its stream and reading it would otherwise leave the stream open until the
+        iterator is collected."""
+        self.feeds.add(feed)
+        return feed
+
+    async def close_feeds(self) -> None:
+        for feed in list(self.feeds):
+            await feed.aclose()
 
     def require_viewer(self) -> Principal:
         if self.viewer is None:

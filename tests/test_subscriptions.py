@@ -562,3 +562,22 @@ async def test_a_feed_cancelled_while_its_stream_opens_leaves_no_server_cursor(c
             feed = await opening
             await feed.aclose()  # it opened before the cancellation reached it: closed as a reader would
     await streams_open(store, buyer, "inquiryEvents", 0)
+
+
+async def test_a_connection_closes_the_streams_its_subscriptions_left_open(catalogue: Catalogue) -> None:
+    """Whatever point a subscription was stopped at, the streams it opened are closed with its connection:
+    here two opened and never read, one of them already dropped by everything but a reference cycle."""
+    from schema.context import Context
+    from schema.loaders import Loaders
+
+    buyer = await member(catalogue, Role.BUYER, "Connection closer", org_id=await buyer_org(catalogue, "Closer"))
+    store = catalogue.fixture.store
+    context = Context(store=store, search=None, viewer=buyer.principal, loaders=Loaders.create(store))  # type: ignore[arg-type]
+    kept = context.following(await inquiry_events(store, buyer.principal))
+    cycle: list[Any] = [context.following(await inquiry_events(store, buyer.principal))]
+    cycle.append(cycle)  # collected only by a full collection, which need not come soon
+    del cycle
+    await streams_open(store, buyer, "inquiryEvents", 2)
+    await context.close_feeds()
+    await streams_open(store, buyer, "inquiryEvents", 0)
+    assert kept is not None

@@ -234,7 +234,7 @@ class NotificationSubscription:
         ] = None,
     ) -> AsyncIterator[NotificationEvent]:
         ctx = info.context
-        feed = await inbox.notification_feed(ctx.store, ctx.require_viewer(), after=after)
+        feed = ctx.following(await inbox.notification_feed(ctx.store, ctx.require_viewer(), after=after))
 
         def event(item: tuple[object, str]) -> NotificationEvent:
             ctx.loaders = Loaders.create(ctx.store)

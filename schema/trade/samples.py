@@ -347,7 +347,7 @@ class SampleSubscription:
         ] = None,
     ) -> AsyncIterator[SampleRequestEventType]:
         ctx = info.context
-        feed = await feeds.sample_request_events(ctx.store, ctx.require_viewer(), after=after)
+        feed = ctx.following(await feeds.sample_request_events(ctx.store, ctx.require_viewer(), after=after))
 
         def event(record: feeds.SampleRequestEvent) -> SampleRequestEventType:
             # A WebSocket connection keeps one context; each event is read with empty loaders.

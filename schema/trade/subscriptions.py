@@ -89,7 +89,7 @@ class TradeSubscription:
     )
     async def inquiry_events(self, info: Info["Context", None], after: After = None) -> AsyncIterator[InquiryEventType]:
         ctx = info.context
-        feed = await feeds.inquiry_events(ctx.store, ctx.require_viewer(), after=after)
+        feed = ctx.following(await feeds.inquiry_events(ctx.store, ctx.require_viewer(), after=after))
 
         def event(record: feeds.InquiryEvent) -> InquiryEventType:
             _fresh(info)
@@ -110,7 +110,8 @@ class TradeSubscription:
     ) -> AsyncIterator[Deal]:
         ctx = info.context
         viewer = ctx.require_viewer()
-        feed = await feeds.deal_events(ctx.store, viewer, decode_global_id(deal_id, "Deal", "dealId"), after=after)
+        deal = decode_global_id(deal_id, "Deal", "dealId")
+        feed = ctx.following(await feeds.deal_events(ctx.store, viewer, deal, after=after))
 
         def event(update: feeds.DealUpdate) -> Deal:
             _fresh(info)
