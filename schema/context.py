@@ -1,8 +1,11 @@
 """The per-request GraphQL context."""
 
+import contextlib
 import weakref
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
+
+from pymongo.errors import PyMongoError
 
 from market.accounts.policy import Principal
 from market.storage.changes import Feed
@@ -43,7 +46,10 @@ class Context:
 
     async def close_feeds(self) -> None:
         for feed in list(self.feeds):
-            await feed.aclose()
+            # The connection is over either way: a cursor MongoDB cannot be told to close now ends at its idle
+            # timeout.
+            with contextlib.suppress(PyMongoError):
+                await feed.aclose()
 
     def require_viewer(self) -> Principal:
         if self.viewer is None:
