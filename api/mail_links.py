@@ -17,7 +17,6 @@ from starlette.routing import Route
 from api.notice_page import notice_page
 from api.services import Services
 from api.trace import reader_locale
-from market.core.messages import Locale
 from market.mail.links import ACCEPT_INVITATION_PATH, RESET_PASSWORD_PATH, VERIFY_EMAIL_PATH
 from market.notifications.links import INBOX_PATH, OBJECT_PATHS
 
@@ -63,10 +62,6 @@ TEXTS = {
 _CODE_STYLE = "white-space: pre-wrap; overflow-wrap: anywhere; background: #f3f4f6; padding: .8em; border-radius: .4em"
 
 
-def _locale(request: Request) -> Locale:
-    return "vi" if reader_locale(request) == "vi" else "en"
-
-
 def _with_operation(request: Request, texts: dict[str, str], intro: str, operation: str) -> str:
     body = f'<p>{html.escape(intro)}</p><pre style="{_CODE_STYLE}">{html.escape(operation)}</pre>'
     services: Services = request.app.state.services
@@ -76,7 +71,7 @@ def _with_operation(request: Request, texts: dict[str, str], intro: str, operati
 
 
 async def mail_link_page(request: Request) -> Response:
-    locale = _locale(request)
+    locale = reader_locale(request)
     texts = TEXTS[locale]
     token = request.query_params.get("token", "").strip()
     if not token:
@@ -87,18 +82,14 @@ async def mail_link_page(request: Request) -> Response:
 
 
 async def object_page(request: Request) -> Response:
-    """A notification email's link to the object it is about (market/notifications/links.py)."""
-    locale = _locale(request)
+    """A notification email's link to the object it is about, or to the inbox (market/notifications/links.py)."""
+    locale = reader_locale(request)
     texts = TEXTS[locale]
-    node_id = json.dumps(request.path_params["id"], ensure_ascii=False)
-    query = f"query {{ node(id: {node_id}) {{ __typename id }} }}"
-    return notice_page(locale, texts["object_title"], _with_operation(request, texts, texts["object"], query))
-
-
-async def inbox_page(request: Request) -> Response:
-    locale = _locale(request)
-    texts = TEXTS[locale]
-    query = "query { notifications(first: 20) { edges { node { id } } } }"
+    if "id" in request.path_params:
+        node_id = json.dumps(request.path_params["id"], ensure_ascii=False)
+        query = f"query {{ node(id: {node_id}) {{ __typename id }} }}"
+    else:
+        query = "query { notifications(first: 20) { edges { node { id } } } }"
     return notice_page(locale, texts["object_title"], _with_operation(request, texts, texts["object"], query))
 
 
@@ -106,5 +97,5 @@ def routes() -> list[Route]:
     return [
         *(Route(path, mail_link_page, methods=["GET"]) for path in MUTATIONS),
         *(Route(f"{path}/{{id}}", object_page, methods=["GET"]) for path in OBJECT_PATHS),
-        Route(INBOX_PATH, inbox_page, methods=["GET"]),
+        Route(INBOX_PATH, object_page, methods=["GET"]),
     ]
