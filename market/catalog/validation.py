@@ -181,12 +181,10 @@ class Checker:
     ) -> None:
         """The bounds of a filter of products (`filter.` in the listing, the search and a saved search) that
         no product could pass, refused rather than answered with nothing."""
-        if min_stars is not None and not 3 <= min_stars <= 5:
-            self.add("between", "filter.minStars", min=3, max=5)
+        self.stars("filter.minStars", min_stars, required=False)
         if price_min is not None and price_max is not None and price_min > price_max:
             self.add("price_bounds", "filter.priceMin")
-        if max_moq is not None and not 1 <= max_moq <= MAX_MOQ:
-            self.add("between", "filter.maxMoq", min=1, max=MAX_MOQ)
+        self.integer("filter.maxMoq", max_moq, required=False, minimum=1, maximum=MAX_MOQ)
 
     def price(self, field: str, value: Any, *, required: bool) -> int | None:
         number = self._whole(field, value, required=required, grouped=True)
