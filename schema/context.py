@@ -34,18 +34,21 @@ class Context:
     locale: str = "en"  # of the messages: "vi" or "en", from the request's Accept-Language
     public_url: str | None = None  # OCOP_PUBLIC_URL: the base of absolute links (schema/links.py)
     # The change streams a WebSocket connection's subscriptions opened and still hold (weakly: a stream its
-    # subscription closed and dropped goes), closed with the connection (api/graphql.py).
-    feeds: "weakref.WeakSet[Feed[Any]]" = field(default_factory=weakref.WeakSet)
+    # subscription closed and dropped goes), closed with the connection (api/graphql.py). Made by the first
+    # subscription: an HTTP request's context never needs one.
+    feeds: "weakref.WeakSet[Feed[Any]] | None" = None
 
     def following(self, feed: F) -> F:
         """`feed`, closed with the connection if its subscription has not closed it by then: a subscription
         cancelled between opening its stream and reading it would otherwise leave the stream open until the
         iterator is collected."""
+        if self.feeds is None:
+            self.feeds = weakref.WeakSet()
         self.feeds.add(feed)
         return feed
 
     async def close_feeds(self) -> None:
-        for feed in list(self.feeds):
+        for feed in list(self.feeds or ()):
             # The connection is over either way: a cursor MongoDB cannot be told to close now ends at its idle
             # timeout.
             with contextlib.suppress(PyMongoError):
