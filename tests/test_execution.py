@@ -5,6 +5,8 @@ custom node ids, fragments, directives, aliases), and on the real schema over th
 from __future__ import annotations
 
 import enum
+import gc
+import weakref
 from types import SimpleNamespace
 
 import pytest
@@ -236,3 +238,28 @@ async def test_the_short_path_can_be_turned_off(catalogue: Catalogue) -> None:
     result = await schema.execute(SEARCH, variable_values={"q": "keo dua"}, context_value=context)
     assert not result.errors and result.data and result.data["searchProducts"]["edges"]
     assert (COUNTS.objects, COUNTS.fields) == before
+
+
+async def test_an_operation_leaves_no_reference_cycles(catalogue: Catalogue) -> None:
+    """Freed as soon as it ends, without the cyclic collector: graphql-core's resolver helpers are bound
+    methods of the execution context, which its resolve infos carry, and that cycle held every request's
+    context, loaders and records until the next collection."""
+    fixture = catalogue.fixture
+    search = ProductSearch(fixture.meili, fixture.index_uid, fixture.store)
+    schema = build_schema()
+    await schema.execute(
+        SEARCH,
+        variable_values={"q": "keo dua"},
+        context_value=Context(store=fixture.store, search=search, viewer=None, loaders=Loaders.create(fixture.store)),
+    )  # first sight of the document: the execution below takes the usual path of a known one
+    gc.collect()
+    gc.disable()
+    try:
+        context = Context(store=fixture.store, search=search, viewer=None, loaders=Loaders.create(fixture.store))
+        freed = weakref.ref(context)
+        result = await schema.execute(SEARCH, variable_values={"q": "nước mắm"}, context_value=context)
+        assert not result.errors and result.data and result.data["searchProducts"]["edges"]
+        del context, result
+        assert freed() is None
+    finally:
+        gc.enable()
