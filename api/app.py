@@ -28,6 +28,10 @@ from schema import build_schema
 log = logging.getLogger("ocop.api")
 
 
+# The youngest generation's threshold: new container objects, less those freed, between its collections.
+COLLECT_AFTER_OBJECTS = 50_000
+
+
 def create_app(
     settings: Settings | None = None, *, store: Store | None = None, tracer_provider: object = None
 ) -> Starlette:
@@ -59,6 +63,10 @@ def create_app(
         # Everything loaded at start-up (schema, modules, reference data) lives as long as the process:
         # moving it out of the collector's generations keeps full collections short under load.
         gc.freeze()
+        # A request leaves no reference cycles behind (schema/execution.py), so at the default threshold of
+        # 700 the collector mostly walked the live objects of the requests in flight, over and over: an inbox
+        # page's records alone are thousands. Cyclic garbage still gets collected, after 50,000 objects.
+        gc.set_threshold(COLLECT_AFTER_OBJECTS, *gc.get_threshold()[1:])
         # Counted now rather than by the first search, which would otherwise go uncorrected.
         services.search.start_counting()
         yield
