@@ -13,6 +13,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from api import documents, graphiql, mail_links, trace, unsubscribe
 from api.body_limit import BodyLimit
+from api.collector import collect_less_often
 from api.cors import ALLOWED_HEADERS, Cors
 from api.graphql import GraphQLEndpoint
 from api.health import healthz, readyz
@@ -26,10 +27,6 @@ from market.store import Store
 from schema import build_schema
 
 log = logging.getLogger("ocop.api")
-
-
-# The youngest generation's threshold: new container objects, less those freed, between its collections.
-COLLECT_AFTER_OBJECTS = 50_000
 
 
 def create_app(
@@ -63,10 +60,7 @@ def create_app(
         # Everything loaded at start-up (schema, modules, reference data) lives as long as the process:
         # moving it out of the collector's generations keeps full collections short under load.
         gc.freeze()
-        # A request leaves no reference cycles behind (schema/execution.py), so at the default threshold of
-        # 700 the collector mostly walked the live objects of the requests in flight, over and over: an inbox
-        # page's records alone are thousands. Cyclic garbage still gets collected, after 50,000 objects.
-        gc.set_threshold(COLLECT_AFTER_OBJECTS, *gc.get_threshold()[1:])
+        collect_less_often()
         # Counted now rather than by the first search, which would otherwise go uncorrected.
         services.search.start_counting()
         yield
