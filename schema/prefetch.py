@@ -17,7 +17,7 @@ from strawberry.types import Info
 from market.catalog import records as catalog
 from market.trade import records as trade
 from schema.nodes import object_ids
-from schema.selection import node_fields, selected, top_fields
+from schema.selection import node_fields, top_fields
 
 if TYPE_CHECKING:
     from schema.context import Context
@@ -35,7 +35,7 @@ async def inquiries_ahead(info: Info["Context", None], inquiries: list[trade.Inq
     loaders = info.context.loaders
     loads: list[Awaitable[Any]] = []
     if "product" in node:
-        makers_too = "producer" in selected(node["product"])
+        makers_too = "producer" in node["product"]
         ids = [i.product_id for i in inquiries if i.product_id is not None]
         loads.append(_products_and_makers(info, ids, makers_too))
     if "buyerOrganisation" in node:
@@ -43,7 +43,7 @@ async def inquiries_ahead(info: Info["Context", None], inquiries: list[trade.Inq
     if "quotations" in node:
         loads.append(loaders.quotations_by_inquiry.load_many([i.id for i in inquiries]))
     # Quotations are shown by their producer's province: those are invited producers.
-    if "quotations" in node or "producer" in selected(node.get("invitations", [])):
+    if "quotations" in node or "producer" in node.get("invitations", {}):
         loads.append(loaders.producer.load_many([v.producer_id for i in inquiries for v in i.invitations]))
     if loads:
         await asyncio.gather(*loads)
@@ -54,7 +54,7 @@ async def deals_ahead(info: Info["Context", None], deals: list[trade.Deal]) -> N
     loaders = info.context.loaders
     loads: list[Awaitable[Any]] = []
     if "product" in node:
-        makers_too = "producer" in selected(node["product"])
+        makers_too = "producer" in node["product"]
         loads.append(_products_and_makers(info, [d.product_id for d in deals if d.product_id], makers_too))
     if "buyerOrganisation" in node:
         loads.append(loaders.buyer_org.load_many([d.buyer_org_id for d in deals]))

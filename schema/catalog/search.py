@@ -1,7 +1,7 @@
 """searchProducts and suggestProducts: buyer search over the products index."""
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from strawberry.types import Info
@@ -13,7 +13,7 @@ from schema.catalog.types import Product
 from schema.enums import describe_enum
 from schema.pagination import After, Before, First, Last, PageInfo, decode_global_id, global_id, page_request
 from schema.scalars import Vnd
-from schema.selection import selected as _selected
+from schema.selection import Selected, top_fields
 from search.documents import product_summary
 from search.interpret import Chip, ChipKind
 from search.query import SearchFilter, SearchSort
@@ -361,10 +361,10 @@ _NODE_ATTRIBUTES = {
 }  # fmt: skip
 
 
-def _attributes(top: dict[str, list[Any]]) -> list[str] | None:
+def _attributes(top: Selected) -> list[str] | None:
     """The index attributes the selected node fields read; None when a field needs them all."""
     wanted: list[str] = []
-    for name in _selected(_selected(top.get("edges", [])).get("node", [])):
+    for name in top.get("edges", {}).get("node", {}):
         if name not in _NODE_ATTRIBUTES:
             return None
         wanted += _NODE_ATTRIBUTES[name]
@@ -374,15 +374,15 @@ def _attributes(top: dict[str, list[Any]]) -> list[str] | None:
 def _requested(info: Info["Context", None]) -> tuple[list[str], bool, list[str] | None]:
     """The facet attributes, whether highlights are needed and the attributes to retrieve, from what the
     client selected: Meilisearch only computes and sends what will be shown."""
-    top = _selected(info.selected_fields[0].selections)
+    top = top_fields(info)
     facets: list[str] = []
-    for name, sub in _selected(top.get("facets", [])).items():
+    for name, sub in top.get("facets", {}).items():
         facets += _FACET_ATTRIBUTES.get(name, ())
-        if name == "provinces" and "formerProvinces" in _selected(sub):
+        if name == "provinces" and "formerProvinces" in sub:
             facets += _FACET_ATTRIBUTES["formerProvinces"]
     if "priceRange" in top:
         facets.append("prices")
-    highlight = "highlights" in _selected(top.get("edges", []))
+    highlight = "highlights" in top.get("edges", {})
     return facets, highlight, _attributes(top)
 
 
