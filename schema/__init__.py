@@ -15,6 +15,7 @@ from strawberry.extensions import (
     query_depth_limiter,
 )
 from strawberry.schema.config import StrawberryConfig
+from strawberry.schema.name_converter import NameConverter
 from strawberry.schema.schema import DEFAULT_ALLOWED_OPERATION_TYPES, StrawberryGraphQLCoreExecutionContext
 from strawberry.types import ExecutionContext, ExecutionResult
 from strawberry.types.graphql import OperationType
@@ -231,6 +232,21 @@ class RequestLimits(SchemaExtension):
         yield
 
 
+class RememberedNames(NameConverter):
+    """Camel-cases each Python name once. Strawberry asks for an argument's GraphQL name every time it
+    converts the argument, on every request; the names are the schema's own, so the memory is bounded."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._names: dict[str, str] = {}
+
+    def apply_naming_config(self, name: str) -> str:
+        converted = self._names.get(name)
+        if converted is None:
+            converted = self._names[name] = super().apply_naming_config(name)
+        return converted
+
+
 def build_schema(
     *, production: bool = False, short_path: bool = True, max_batch: int = 10, tracer: object = None
 ) -> Schema:
@@ -273,6 +289,7 @@ def build_schema(
         ],
         extensions=extensions,
         config=StrawberryConfig(
+            name_converter=RememberedNames(),
             relay_max_results=100,
             batching_config={"max_operations": max_batch} if max_batch else None,
         ),
