@@ -1,10 +1,13 @@
-"""How often the cyclic garbage collector runs, in the API and the long-running commands.
+"""How often the API's cyclic garbage collector runs.
 
 CPython collects its youngest generation each time 700 more container objects are alive than at the last
-collection. A request leaves no reference cycles behind (schema/execution.py), and an import or a sync batch
-few, so at 700 the collector mostly walked live objects over and over (the requests in flight, a chunk of rows,
-a batch of documents; an inbox page's records alone are thousands), and promoted them to be walked again by the
-older generations. Cyclic garbage is still collected, after 50,000 objects.
+collection. A request leaves no reference cycles behind (schema/execution.py), so at 700 the collector mostly
+walked the live objects of the requests in flight (an inbox page's records alone are thousands) over and
+over, and promoted them to be walked again by the older generations. Cyclic garbage is still collected,
+after 50,000 objects.
+
+Not for the worker: what its batches leave to the collector holds whole documents, and at 50,000 objects its
+peak memory over 100,000 products doubled (105 to 229 MiB).
 """
 
 import gc

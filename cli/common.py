@@ -15,7 +15,6 @@ from pymongo.uri_parser import parse_uri
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from api.collector import collect_less_often
 from api.settings import Settings
 from market.core.errors import DomainError
 from market.storage.faults import is_unavailable
@@ -30,7 +29,6 @@ err = Console(stderr=True)
 
 def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     settings = Settings()
-    collect_less_often()
     try:
         return asyncio.run(work(settings))
     except DomainError as exc:
