@@ -7,7 +7,7 @@ over, and promoted them to be walked again by the older generations. Cyclic garb
 after 50,000 objects.
 
 Not for the worker: what its batches leave to the collector holds whole documents, and at 50,000 objects its
-peak memory over 100,000 products doubled (105 to 229 MiB).
+peak memory over a large catalogue doubled.
 """
 
 import gc

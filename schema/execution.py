@@ -248,9 +248,9 @@ def mark_direct_fields(schema: strawberry.Schema) -> int:
 def _helpers_of(context: DirectFieldsExecutionContext) -> GraphQLResolveInfoHelpers:
     """graphql-core's helpers for resolvers, holding the context weakly. Its own are bound methods of the
     context, which every resolve info carries: a reference cycle that left each request's whole object graph
-    (its Context, loaders and every record loaded) to the cyclic garbage collector, whose collections then
-    took a tenth of a request's CPU, a fifth of an inbox page's. The context outlives every resolver that
-    may call these: the execution's own coroutines hold it."""
+    (its Context, loaders and every record loaded) to the cyclic garbage collector, whose collections under
+    load cost more than many steps of a request (README, *Performance*). The context outlives every resolver
+    that may call these: the execution's own coroutines hold it."""
     ref = weakref.ref(context)
 
     def gather(values: Sequence[Awaitable[Any]]) -> Awaitable[list[Any]]:

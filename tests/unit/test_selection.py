@@ -65,4 +65,7 @@ def test_nested_repeated_spreads_are_walked_once_per_place() -> None:
     info._raw_info.fragments = Counted(info._raw_info.fragments)
     assert top_fields(info) == {"name": {}}
     assert sorted(looked_up) == ["F0", "F1", "F2", "F3", "F4"]
+
+
+def test_a_connection_without_edges_selects_no_node_fields() -> None:
     assert node_fields(_info("{ products { pageInfo { hasNextPage } } }")) == {}
