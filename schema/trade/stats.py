@@ -7,6 +7,7 @@ import strawberry
 from strawberry.types import Info
 
 from market.catalog.records import ProducerType
+from market.core.clock import today
 from market.core.provinces import load_provinces
 from market.trade import stats, yearly
 from schema.catalog.types import Province
@@ -82,7 +83,9 @@ class OcopStats:
         "legal form and the growth rate, with the pre-2025 provinces' share."
     )
     async def yearly(self, info: Info["Context", None]) -> "OcopYearlySeries":
-        last = min((self.period.until or date.today()).year, date.today().year)  # no year after this one
+        # The series' own check reads this year by the same clock: no year after this one.
+        this_year = today().year
+        last = min(self.period.until.year, this_year) if self.period.until else this_year
         first = self.period.since.year if self.period.since else last - 4
         ctx = info.context
         code = self.province.code if self.province else None
