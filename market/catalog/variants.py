@@ -48,27 +48,35 @@ _NET = re.compile(r"(\d+(?:[.,]\d+)?)\s*([a-z]+)")
 _DOT_BEFORE_THREE = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 
 
+def _amount_and_measure(text: str) -> tuple[str, Measure] | None:
+    match = _NET.fullmatch(fold(text).strip())
+    if match is None or match[2] not in _MEASURES:
+        return None
+    return match[1], _MEASURES[match[2]]
+
+
 def parse_net_quantity(text: str) -> NetQuantity | None:
     """ "500ml", "500 ml", "5 lít", "1,2kg", "0.5 L", "250 gr" -> a NetQuantity; None for anything else, and
     for a dot before exactly three digits ("1.200 g"), which `ambiguous_net_quantity` explains."""
-    match = _NET.fullmatch(fold(text).strip())
-    if match is None or match[2] not in _MEASURES or _DOT_BEFORE_THREE.fullmatch(match[1]):
+    parts = _amount_and_measure(text)
+    if parts is None or _DOT_BEFORE_THREE.fullmatch(parts[0]):
         return None
+    amount, measure = parts
     try:
-        value = Decimal(match[1].replace(",", "."))
+        value = Decimal(amount.replace(",", "."))
     except InvalidOperation:
         return None
-    return NetQuantity(value, _MEASURES[match[2]])
+    return NetQuantity(value, measure)
 
 
 def ambiguous_net_quantity(text: str) -> tuple[NetQuantity, NetQuantity] | None:
     """The two readings of a net quantity with a dot before exactly three digits, thousands then decimal
     ("1.200 g" -> 1200 g, 1,2 g); None for any other text."""
-    match = _NET.fullmatch(fold(text).strip())
-    if match is None or match[2] not in _MEASURES or not _DOT_BEFORE_THREE.fullmatch(match[1]):
+    parts = _amount_and_measure(text)
+    if parts is None or not _DOT_BEFORE_THREE.fullmatch(parts[0]):
         return None
-    measure = _MEASURES[match[2]]
-    return NetQuantity(Decimal(match[1].replace(".", "")), measure), NetQuantity(Decimal(match[1]), measure)
+    amount, measure = parts
+    return NetQuantity(Decimal(amount.replace(".", "")), measure), NetQuantity(Decimal(amount), measure)
 
 
 def gtin_check_digit(body: str) -> int:
