@@ -42,7 +42,7 @@ TEXTS = {
 
 async def unsubscribe_page(request: Request) -> Response:
     locale = reader_locale(request)
-    texts = TEXTS["vi" if locale == "vi" else "en"]
+    texts = TEXTS[locale]
     token = request.query_params.get("token", "")
     services: Services = request.app.state.services
     try:
