@@ -49,7 +49,7 @@ describe_enum(
         ErrorCode.UNKNOWN_PROVINCE: "No current or pre-2025 province has this name or code.",
         ErrorCode.NOT_FOUND: "The object does not exist or you may not see it: the two are the same answer.",
         ErrorCode.DUPLICATE: "Another record already holds this unique value (a producer's name in its province, "
-        "a product's `externalId` at its producer).",
+        "a product's `externalId` at its producer, a booth's number at its trade event).",
         ErrorCode.CONFLICT: "Someone changed the record since you read it (`expectedVersion` or `revision` is "
         "stale): read it again, then retry.",
         ErrorCode.FORBIDDEN: "Your role or organisation may not do this.",

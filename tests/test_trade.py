@@ -517,6 +517,25 @@ async def test_trade_days_out_of_range_name_their_field(
     assert not [r for r in caplog.records if r.name == "strawberry.execution" and r.levelno >= logging.ERROR]
 
 
+async def test_two_booths_of_an_event_cannot_share_a_number(catalogue: Catalogue, parties: dict[str, str]) -> None:
+    """Booth numbers are compared trimmed and whatever their case, so " a1 " is booth A1 again: the error names
+    the booth that has the number first, and no event is saved."""
+    api, store = catalogue.api, catalogue.fixture.store
+    product = await store.db["products"].find_one({"status": "published"})
+    assert product is not None
+    producer = gid("Producer", product["producerId"])
+    name = f"Hội chợ {secrets.token_hex(3)}"
+    booths = [{"number": number, "producerId": producer} for number in ("A1", "B1", " a1 ")]
+    event = {"name": name, "organiser": "Sở NN&MT", "province": "Vĩnh Long", "startsOn": "2026-01-01", "booths": booths}
+    made = (await api.data(CREATE_EVENT, {"input": event}, as_=parties["admin"]))["createTradeEvent"]
+    assert made["event"] is None and codes(made) == {("booths[2].number", "DUPLICATE")}
+    assert (
+        made["errors"][0]["message"]
+        == "booths[2].number repeats the number of booths[0], A1: each booth of an event has its own"
+    )
+    assert await store.db["trade_events"].count_documents({"name": name}) == 0
+
+
 async def test_inquiry_validation_and_roles(catalogue: Catalogue, parties: dict[str, str]) -> None:
     api = catalogue.api
     both = await api.data(SUBMIT, {"input": {"quantity": 0, "unit": "", "expiresInDays": 120, "neededBy": "2020-01-01"}},

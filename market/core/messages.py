@@ -357,6 +357,11 @@ MESSAGES: dict[str, Message] = {
         "this producer already has a product with this externalId",
         "chủ thể này đã có sản phẩm với externalId này",
     ),
+    "duplicate_booth_number": _m(
+        "DUPLICATE",
+        "{field} repeats the number of booths[{other}], {number}: each booth of an event has its own",
+        "{field} trùng số với booths[{other}], {number}: mỗi gian hàng của sự kiện phải có số riêng",
+    ),
     "stale_version": _m(
         "CONFLICT",
         "the record was changed by someone else: expected version {expected}, current version is {current}",

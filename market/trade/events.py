@@ -35,8 +35,14 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
     if starts and ends and ends < starts:
         check.add("before", "endsOn", other="startsOn")
     booths = []
+    # Visitors find a booth by its number: "A1" and "a1" would send them to two places.
+    numbered: dict[str, tuple[int, str]] = {}
     for index, raw in enumerate(data.get("booths") or []):
         number = check.text(f"booths[{index}].number", raw.get("number"), required=True, max_len=20)
+        if number is not None:
+            first, taken = numbered.setdefault(number.casefold(), (index, number))
+            if first != index:
+                check.add("duplicate_booth_number", f"booths[{index}].number", number=taken, other=first)
         producer_id = parse_object_id(str(raw.get("producerId")), f"booths[{index}].producerId", "producer")
         product_ids = [
             parse_object_id(str(p), f"booths[{index}].productIds", "product") for p in raw.get("productIds") or []

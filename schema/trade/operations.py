@@ -196,7 +196,10 @@ class MouInput:
 
 @strawberry.input(description="A producer's booth at a trade event.")
 class BoothInput:
-    number: str = strawberry.field(description="The booth's number or label, at most 20 characters.")
+    number: str = strawberry.field(
+        description="The booth's number or label, at most 20 characters; no other booth of the event may have it, "
+        "whatever the case (DUPLICATE otherwise)."
+    )
     producer_id: strawberry.ID = strawberry.field(description="The exhibiting producer (a Producer id).")
     product_ids: list[strawberry.ID] | None = strawberry.field(
         default=None, description="Product ids of what it shows; none by default."
@@ -590,8 +593,8 @@ class TradeMutation:
 
     @strawberry.mutation(
         description="Organise a trade event. Admins, and the OCOP office of the host province. `errors`: "
-        "REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID, UNKNOWN_PROVINCE, FORBIDDEN, NOT_FOUND (a booth's producer "
-        "or a buyer organisation)."
+        "REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID, UNKNOWN_PROVINCE, FORBIDDEN, DUPLICATE (two booths with one "
+        "number), NOT_FOUND (a booth's producer or a buyer organisation)."
     )
     @returns_user_errors(TradeEventPayload)
     async def create_trade_event(
