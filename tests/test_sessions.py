@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import pytest
 import uvicorn
+from bson import ObjectId
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
@@ -20,6 +21,10 @@ from websockets.typing import Subprotocol
 from api.app import create_app
 from api.revocations import REVOKED_CLOSE_CODE
 from api.settings import Settings
+from market.accounts.policy import Principal
+from market.accounts.records import Role
+from market.core.errors import DomainError, ErrorCode
+from market.membership.personal_data import export_my_data
 from market.store import Store
 from tests.conftest import Api, World
 from tests.test_identity import PASSWORD, REGISTER, VERIFY, delivered, email, live, sign_in, token_in
@@ -262,6 +267,13 @@ async def test_export_and_erase_my_data(live: Api, team: Team, store: Store) -> 
     await until_refused(live, live.keys[team.key])
     assert codes(await sign_in(live, team.owner)) == ["INVALID_CREDENTIALS"]
     assert await store.accounts.email_taken(team.owner) is False
+
+
+async def test_exporting_an_account_that_is_gone_asks_to_sign_in_again(store: Store) -> None:
+    gone = Principal(ObjectId(), "Phạm Văn An", Role.BUYER, via_session=True)
+    with pytest.raises(DomainError) as refused:
+        await export_my_data(store, gone)
+    assert [(e.key, e.code) for e in refused.value.errors] == [("session_invalid", ErrorCode.INVALID_TOKEN)]
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ ANONYMOUS = "Người dùng đã xóa"  # what trade records show instead of an 
 async def export_my_data(store: Store, viewer: Principal) -> dict[str, Any]:
     account = await store.accounts.document(viewer.account_id)
     if account is None:
-        raise forbidden("forbidden_people_only", action="delete the account")
+        raise DomainError.of("session_invalid", None)
     return {
         "account": account,
         "sessions": [
