@@ -19,7 +19,7 @@ from market.accounts.services import create_account, issue_api_key
 from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ
 from market.trade.inquiries import expire_inquiries
 from market.trade.quotations import OTHER_ACCEPTED
-from tests.conftest import Api, Catalogue, gid
+from tests.conftest import Api, Catalogue, CommandCounter, gid
 
 SUBMIT = """
 mutation($input: SubmitInquiryInput!, $key: String) {
@@ -534,6 +534,50 @@ async def test_two_booths_of_an_event_cannot_share_a_number(catalogue: Catalogue
         == "booths[2].number repeats the number of booths[0], A1: each booth of an event has its own"
     )
     assert await store.db["trade_events"].count_documents({"name": name}) == 0
+
+
+async def test_a_booth_shows_only_existing_products_of_its_own_producer(
+    catalogue: Catalogue, parties: dict[str, str], counter: CommandCounter
+) -> None:
+    """Each booth whose products include an unknown one or another producer's gets an error on its productIds
+    naming them, and no event is saved; the products of all the booths are read at once."""
+    api, store = catalogue.api, catalogue.fixture.store
+    own = await store.db["products"].find_one({"status": "published"})
+    assert own is not None
+    other = await store.db["products"].find_one({"status": "published", "producerId": {"$ne": own["producerId"]}})
+    assert other is not None
+    producer, rival = gid("Producer", own["producerId"]), gid("Producer", other["producerId"])
+    mine, theirs, ghost = gid("Product", own["_id"]), gid("Product", other["_id"]), ObjectId()
+    name = f"Hội chợ {secrets.token_hex(3)}"
+
+    async def create(*booths: tuple[str, list[str]]) -> dict[str, Any]:
+        event = {
+            "name": name, "organiser": "Sở NN&MT", "province": "Vĩnh Long", "startsOn": "2026-01-01",
+            "booths": [{"number": f"A{i}", "producerId": p, "productIds": ids} for i, (p, ids) in enumerate(booths)],
+        }  # fmt: skip
+        return (await api.data(CREATE_EVENT, {"input": event}, as_=parties["admin"]))["createTradeEvent"]
+
+    made = await create((producer, [mine, theirs]), (rival, [theirs, gid("Product", ghost)]), (producer, [mine]))
+    assert made["event"] is None
+    assert codes(made) == {("booths[0].productIds", "INVALID"), ("booths[1].productIds", "NOT_FOUND")}
+    messages = {e["field"]: e["message"] for e in made["errors"]}
+    assert (
+        str(other["_id"]) in messages["booths[0].productIds"]
+        and str(own["_id"]) not in messages["booths[0].productIds"]
+    )
+    assert messages["booths[1].productIds"] == f"unknown products: {ghost}"
+    assert await store.db["trade_events"].count_documents({"name": name}) == 0
+
+    async def commands_for(booths: int) -> list[str]:
+        with counter.counting(catalogue.settings.db_name) as commands:
+            made = await create(*[(producer, [mine, theirs])] * booths)
+        assert codes(made) == {(f"booths[{i}].productIds", "INVALID") for i in range(booths)}
+        return commands
+
+    one, many = await commands_for(1), await commands_for(6)
+    assert sorted(one) == sorted(many), many
+    saved = await create((producer, [mine]), (rival, [theirs]))
+    assert saved["errors"] == [] and saved["event"] is not None
 
 
 async def test_inquiry_validation_and_roles(catalogue: Catalogue, parties: dict[str, str]) -> None:

@@ -467,6 +467,13 @@ MESSAGES: dict[str, Message] = {
     "unknown_buyers": _m(
         "NOT_FOUND", "unknown buyer organisations: {ids}", "không có tổ chức bên mua nào có id: {ids}"
     ),
+    "unknown_products": _m("NOT_FOUND", "unknown products: {ids}", "không có sản phẩm nào có id: {ids}"),
+    "booth_products_of_others": _m(
+        "INVALID",
+        "a booth shows its own producer's products; these are another producer's: {ids}",
+        "gian hàng chỉ trưng bày sản phẩm của chủ thể sản xuất của gian hàng; các sản phẩm này thuộc chủ thể "
+        "khác: {ids}",
+    ),
     # --- accounts (the command line) ------------------------------------------------------------------------
     "org_required": _m("REQUIRED", "a {role} account needs --org", "tài khoản {role} cần --org"),
     "not_an_org_id": _m("INVALID", "{got!r} is not an organisation id", "{got!r} không phải là id của tổ chức"),

@@ -34,7 +34,7 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
         check.add("required", "startsOn")
     if starts and ends and ends < starts:
         check.add("before", "endsOn", other="startsOn")
-    booths = []
+    booths: list[dict[str, Any]] = []
     # Visitors find a booth by its number: "A1" and "a1" would send them to two places.
     numbered: dict[str, tuple[int, str]] = {}
     for index, raw in enumerate(data.get("booths") or []):
@@ -56,6 +56,17 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
     for index, booth in enumerate(booths):
         if booth["producerId"] not in known:
             check.add("not_found", f"booths[{index}].producerId", what="producer")
+    shown = list(dict.fromkeys(p for booth in booths for p in booth["productIds"]))
+    makers = {p.id: p.producer_id for p in await store.products.get_many(shown)} if shown else {}
+    for index, booth in enumerate(booths):
+        field = f"booths[{index}].productIds"
+        if missing := [str(p) for p in booth["productIds"] if p not in makers]:
+            check.add("unknown_products", field, ids=missing)
+        # A booth whose producer is unknown has its own error; every product would read as someone else's.
+        if booth["producerId"] in known and (
+            elsewhere := [str(p) for p in booth["productIds"] if p in makers and makers[p] != booth["producerId"]]
+        ):
+            check.add("booth_products_of_others", field, ids=elsewhere)
     buyers = {b.id for b in await store.buyers.get_many(buyer_ids)}
     if missing := [str(b) for b in buyer_ids if b not in buyers]:
         check.add("unknown_buyers", "buyerOrgIds", ids=missing)
