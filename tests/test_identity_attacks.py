@@ -484,6 +484,16 @@ async def test_a_scoped_key_acts_only_within_its_scope(api: Api, trade: Trade) -
     assert (await api.data(ME, as_="shop"))["me"]["organisationRole"] == "OWNER"
 
 
+async def test_a_scoped_key_exports_none_of_its_persons_data(api: Api, trade: Trade) -> None:
+    for scope in ("VIEWER", "MANAGER"):
+        answer = await api.gql("{ exportMyData }", as_=await scoped(api, trade.owner, scope))
+        assert answer["data"] is None, (scope, answer)
+        [error] = answer["errors"]
+        assert error["extensions"]["code"] == "FORBIDDEN", (scope, error)
+        assert "may not export the account's data" in error["message"], (scope, error)
+    assert (await api.data("{ exportMyData }", as_=trade.owner))["exportMyData"]["apiKeys"]  # the owner's own key
+
+
 async def test_keys_of_other_organisations_cannot_be_revoked(api: Api, trade: Trade, store: Store) -> None:
     stranger_org = await org(store, Role.BUYER)
     stranger, _, _ = await person(api, store, stranger_org, Role.BUYER, MemberRole.OWNER)

@@ -33,6 +33,7 @@ class Principal:
     spending_limit_vnd: int | None = None
     expires_at: datetime | None = None  # of the credential; no cache keeps the principal longer
     via_session: bool = False  # signed in with a password, rather than an API key
+    scoped: bool = False  # an API key given a scope: made for an integration, it does not speak for its person
 
     @property
     def is_admin(self) -> bool:
@@ -70,6 +71,7 @@ def principal_of(
         spending_limit_vnd=account.spending_limit_vnd,
         expires_at=expires_at,
         via_session=via_session,
+        scoped=scope is not None,
     )
 
 

@@ -690,6 +690,13 @@ MESSAGES: dict[str, Message] = {
         "only a person signed in with a password may {action:term}; an API key may not",
         "chỉ người dùng đăng nhập bằng mật khẩu mới được {action:term}; khóa API thì không",
     ),
+    "forbidden_scoped_key": _m(
+        "FORBIDDEN",
+        "an API key given a scope serves an integration and may not {action:term}; sign in, or use a key "
+        "without a scope",
+        "khóa API có giới hạn vai trò (scope) chỉ dùng cho hệ thống tích hợp nên không được {action:term}; hãy "
+        "đăng nhập hoặc dùng khóa không giới hạn vai trò",
+    ),
     "review_state": _m(
         "INVALID_STATE",
         "this organisation is {status}, not PENDING",
@@ -929,6 +936,7 @@ TERMS: dict[str, dict[Locale, str]] = {
     "sign out": {"en": "sign out", "vi": "đăng xuất"},
     "change the profile": {"en": "change the profile", "vi": "đổi thông tin cá nhân"},
     "delete the account": {"en": "delete the account", "vi": "xóa tài khoản"},
+    "export the account's data": {"en": "export the account's data", "vi": "xuất dữ liệu của tài khoản"},
     "quote": {"en": "quote", "vi": "báo giá"},
     "decline quotations": {"en": "decline quotations", "vi": "từ chối báo giá"},
     "accept quotations": {"en": "accept quotations", "vi": "chấp nhận báo giá"},

@@ -22,6 +22,10 @@ ANONYMOUS = "Người dùng đã xóa"  # what trade records show instead of an 
 
 
 async def export_my_data(store: Store, viewer: Principal) -> dict[str, Any]:
+    """A copy for the person: signed in, or through an API key of their own; a key given a scope serves an
+    integration (a read-only one, say), which has no claim on the person's sessions, keys and trade."""
+    if viewer.scoped:
+        raise forbidden("forbidden_scoped_key", action="export the account's data")
     account = await store.accounts.document(viewer.account_id)
     if account is None:
         raise DomainError.of("session_invalid", None)

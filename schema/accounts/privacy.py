@@ -18,7 +18,8 @@ if TYPE_CHECKING:
 class PrivacyQuery:
     @strawberry.field(
         description="Everything held about you (Decree 13/2023/NĐ-CP): your account, sessions, API keys, the audit "
-        "entries of your actions and your trade records, as one JSON document."
+        "entries of your actions and your trade records, as one JSON document. For you signed in, or with an API "
+        "key of your own; a key given a `scope` (made for an integration) is refused with FORBIDDEN."
     )
     async def export_my_data(self, info: Info["Context", None]) -> JSON:
         ctx = info.context
