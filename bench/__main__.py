@@ -23,6 +23,7 @@ from api.settings import PROJECT_ROOT, Settings
 from bench import (
     api_bench,
     failover,
+    floor,
     import_bench,
     lag_bench,
     memory_bound,
@@ -47,10 +48,11 @@ BENCHMARKS = (
     "revocation",
     "stall",
     "throughput",
+    "floor",
     "notify",
 )
 # Minutes long: run with --only.
-ON_REQUEST = ("throughput", "import-memory")
+ON_REQUEST = ("throughput", "floor", "import-memory")
 
 
 def _arguments(argv: list[str]) -> argparse.Namespace:
@@ -61,9 +63,11 @@ def _arguments(argv: list[str]) -> argparse.Namespace:
     )
     parser.add_argument("--rows", type=int, default=20_000, help="Products to import (default 20000).")
     parser.add_argument(
-        "--connections", type=int, default=throughput.CONNECTIONS, help="throughput: concurrent requests."
+        "--connections", type=int, default=throughput.CONNECTIONS, help="throughput and floor: concurrent requests."
     )
-    parser.add_argument("--seconds", type=float, default=throughput.SECONDS, help="throughput: timed seconds per side.")
+    parser.add_argument(
+        "--seconds", type=float, default=throughput.SECONDS, help="throughput and floor: timed seconds per side."
+    )
     args = parser.parse_args(argv)
     if args.rows < 1:
         parser.error("--rows must be at least 1")
@@ -149,6 +153,7 @@ async def _run(args: argparse.Namespace, command: str, revision: str | None) -> 
         "revocation": revocation.run,
         "stall": stall.run,
         "throughput": lambda: throughput.run(args.connections, args.seconds),
+        "floor": lambda: floor.run(args.connections, args.seconds),
         "notify": notify_bench.run,
     }
     summary: list[SummaryRow] = []

@@ -14,7 +14,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -321,18 +321,21 @@ class Child:
 
 
 @contextlib.asynccontextmanager
-async def child_process(name: str, settings: Settings, *args: str) -> AsyncIterator[Child]:
-    """`python -m cli <args>` with the benchmark's database and index prefix; terminated, then killed."""
+async def child_process(
+    name: str, settings: Settings, *args: str, module: str = "cli", env: Mapping[str, str] | None = None
+) -> AsyncIterator[Child]:
+    """`python -m cli <args>` (or another module) with the benchmark's database and index prefix, and `env`
+    added; terminated, then killed."""
     with tempfile.TemporaryDirectory(prefix=f"ocop-bench-{name}-") as tmp:
         log = Path(tmp) / f"{name}.log"
         with log.open("wb") as out:
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
-                "cli",
+                module,
                 *args,
                 cwd=PROJECT_ROOT,
-                env=settings.child_environment(),
+                env={**settings.child_environment(), **(env or {})},
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=out,
                 stderr=asyncio.subprocess.STDOUT,
@@ -362,21 +365,21 @@ async def api_server(settings: Settings, *, ready_timeout: float = 30.0) -> Asyn
     # One API process, as the figures compare one process with the raw services.
     async with child_process("api", settings, "serve", "--port", str(port), "--workers", "1") as child:
         url = f"http://127.0.0.1:{port}"
-        await _wait_healthy(child, url, ready_timeout)
+        await wait_healthy(child, url, ready_timeout)
         yield url
 
 
-async def _wait_healthy(child: Child, url: str, timeout: float) -> None:
+async def wait_healthy(child: Child, url: str, timeout: float) -> None:
     deadline = time.monotonic() + timeout
     async with httpx.AsyncClient(base_url=url, timeout=2.0) as http:
         while time.monotonic() < deadline:
             if child.process.returncode is not None:
-                raise RuntimeError(f"the API exited with {child.process.returncode}:\n{child.log_tail()}")
+                raise RuntimeError(f"{child.name} exited with {child.process.returncode}:\n{child.log_tail()}")
             with contextlib.suppress(httpx.TransportError):
                 if (await http.get("/healthz")).status_code == 200:
                     return
             await asyncio.sleep(0.05)
-    raise RuntimeError(f"the API did not answer /healthz within {timeout}s:\n{child.log_tail()}")
+    raise RuntimeError(f"{child.name} did not answer /healthz within {timeout}s:\n{child.log_tail()}")
 
 
 @contextlib.asynccontextmanager

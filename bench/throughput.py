@@ -125,7 +125,7 @@ async def _drive(call: Call, connections: int, seconds: float) -> tuple[list[flo
     return latencies, errors, elapsed
 
 
-async def _measure(call: Call, connections: int, seconds: float, api_pid: int | None) -> Load:
+async def measure_load(call: Call, connections: int, seconds: float, api_pid: int | None) -> Load:
     await _drive(call, connections, min(WARMUP_SECONDS, seconds))
     api_before = cpu_seconds(api_pid) if api_pid is not None else 0.0
     client_before = time.process_time()
@@ -135,7 +135,7 @@ async def _measure(call: Call, connections: int, seconds: float, api_pid: int | 
     return Load(len(latencies), errors, elapsed, tuple(latencies), client_cpu, api_cpu)
 
 
-async def _clients(
+async def clients(
     stack: contextlib.AsyncExitStack, base_url: str, headers: dict[str, str], connections: int
 ) -> list[httpx.AsyncClient]:
     """One client of one keep-alive connection per worker: a shared pool of 32 costs the load generator about
@@ -200,7 +200,7 @@ async def raw_search_request(bench: Bench, text: str = SEARCH_TEXT) -> tuple[str
     return meili.sent
 
 
-async def _product_ids(bench: Bench) -> list[tuple[Any, Any]]:
+async def product_ids(bench: Bench) -> list[tuple[Any, Any]]:
     docs = await bench.store.db["products"].find({"status": "published"}, {"producerId": 1}).to_list(None)
     rng = random.Random(11)
     return [(d["_id"], d["producerId"]) for d in rng.sample(docs, min(PRODUCT_IDS, len(docs)))]
@@ -212,14 +212,14 @@ async def measure(connections: int, seconds: float) -> list[tuple[str, str, Load
         buyer_key, _, buyer = await trade_bench._seed(bench)
         await SearchSync(bench.store, bench.meili, bench.index_uid).run(once=True, timeout=600)
         path, body = await raw_search_request(bench)
-        ids = await _product_ids(bench)
+        ids = await product_ids(bench)
         gids = [product_gid(p) for p, _ in ids]
         db = bench.store.db
         meili_headers = {"Authorization": f"Bearer {bench.settings.resolved_meili_key}"}
         async with api_process(bench.settings) as (child, url), contextlib.AsyncExitStack() as stack:
-            anonymous = await _clients(stack, url, {}, connections)
-            buyer_http = await _clients(stack, url, {"Authorization": f"Bearer {buyer_key}"}, connections)
-            meili = await _clients(stack, bench.settings.resolved_meili_url, meili_headers, connections)
+            anonymous = await clients(stack, url, {}, connections)
+            buyer_http = await clients(stack, url, {"Authorization": f"Bearer {buyer_key}"}, connections)
+            meili = await clients(stack, bench.settings.resolved_meili_url, meili_headers, connections)
             pid = child.process.pid
             await graphql(anonymous[0], SEARCH)
             await wait_for_vocabulary(child.log)
@@ -269,8 +269,8 @@ async def measure(connections: int, seconds: float) -> list[tuple[str, str, Load
             results = []
             for name, raw_name, ours, raw in workloads:
                 note(f"throughput: {name}, {connections} connections × {seconds:g} s, API then raw")
-                api_load = await _measure(ours, connections, seconds, pid)
-                raw_load = await _measure(raw, connections, seconds, None)
+                api_load = await measure_load(ours, connections, seconds, pid)
+                raw_load = await measure_load(raw, connections, seconds, None)
                 results.append((name, raw_name, api_load, raw_load))
     return results
 
