@@ -117,7 +117,12 @@ class NetQuantity:
 
     def shown(self) -> str:
         """As a label prints it and an import reads it back: "500 ml", "1,2 kg"."""
-        return f"{format(self.value.normalize(), 'f').replace('.', ',')} {self.measure.value}"
+        return self.written().replace(".", ",")
+
+    def written(self) -> str:
+        """With a decimal point, as JSON writes numbers: "1.2 kg". An error message takes it so, and prints it
+        with the decimal mark of its own language."""
+        return f"{format(self.value.normalize(), 'f')} {self.measure.value}"
 
     def pack_size(self) -> str | None:
         """In base units, one spelling per quantity ("5 l" -> "5000ml"); None below one base unit."""

@@ -189,7 +189,9 @@ class VariantChecker:
             self.check.add("not_a_net_quantity", field, got=_as_text(value))
             return None
         if not Decimal(0) < net.value <= MAX_NET_VALUE or _decimals(net.value) > NET_DECIMALS:
-            self.check.add("net_quantity_range", field, max=int(MAX_NET_VALUE), decimals=NET_DECIMALS, got=net.shown())
+            self.check.add(
+                "net_quantity_range", field, max=int(MAX_NET_VALUE), decimals=NET_DECIMALS, got=net.written()
+            )
             return None
         return net
 

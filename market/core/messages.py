@@ -7,7 +7,9 @@ format specs:
 - `{what:term}`: a term of TERMS (an object kind, an action, a party) in the message's language;
 - `{parties:terms_or}`: a list of terms, joined by "or";
 - `{state:a}`: the value after the English article it reads with ("an AGREED", "a LOST");
-- `{reason:msg}`: another message of the catalogue, rendered with the same parameters.
+- `{reason:msg}`: another message of the catalogue, rendered with the same parameters;
+- `{got:decimal}`: a number, or an amount with its measure, given with a decimal point and no thousands
+  separator ("0.5 l"), written with the decimal mark of the message's language ("0,5 l" in Vietnamese).
 
 A list parameter reads as its items joined by ", ". `{field}` is the field the error concerns.
 """
@@ -146,8 +148,8 @@ MESSAGES: dict[str, Message] = {
     ),
     "net_quantity_range": _m(
         "OUT_OF_RANGE",
-        "{field} must be above 0 and at most {max}, with at most {decimals} decimals, got {got}",
-        "{field} phải lớn hơn 0 và không quá {max}, tối đa {decimals} chữ số thập phân, nhận được {got}",
+        "{field} must be above 0 and at most {max}, with at most {decimals} decimals, got {got:decimal}",
+        "{field} phải lớn hơn 0 và không quá {max}, tối đa {decimals} chữ số thập phân, nhận được {got:decimal}",
     ),
     "gtin_length": _m(
         "INVALID",
@@ -971,6 +973,8 @@ class _Formatter(string.Formatter):
             return f"{'an' if str(value)[:1] in 'AEIOU' else 'a'} {value}" if self.locale == "en" else str(value)
         if format_spec == "msg":
             return render(str(value), self.params, self.locale)
+        if format_spec == "decimal":
+            return str(value).replace(".", ",") if self.locale == "vi" else str(value)
         if isinstance(value, list | tuple):
             return ", ".join(str(v) for v in value)
         return super().format_field(value, format_spec)

@@ -124,6 +124,17 @@ def test_net_quantity_bounds() -> None:
     assert check_net("5 chai") == ["not_a_net_quantity"]
 
 
+@pytest.mark.parametrize("value", [{"value": 0.1234567, "measure": "L"}, "0,1234567 l", "0.1234567 lít"])
+def test_an_error_writes_a_net_quantity_with_the_decimal_mark_of_its_language(value: object) -> None:
+    check = Checker()
+    VariantChecker(check, "variants").net_quantity("variants[0].netQuantity", value)
+    [error] = check.errors
+    assert error.key == "net_quantity_range" and error.message == error.text("en")
+    assert error.text("en").endswith("with at most 3 decimals, got 0.1234567 l")
+    assert error.text("vi").endswith("tối đa 3 chữ số thập phân, nhận được 0,1234567 l")
+    assert error.params["got"] == "0.1234567 l"  # as JSON writes numbers, for a UI that words its own message
+
+
 def test_a_resent_list_keeps_ids_by_packaging_and_size() -> None:
     half = NetQuantity(Decimal("0.5"), Measure.L)
     existing = [
