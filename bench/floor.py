@@ -117,9 +117,10 @@ def _graphql_endpoint(schema: GraphQLSchema) -> Any:
     return endpoint
 
 
-def create_app() -> Starlette:
-    kind = os.environ[FLOOR_ENV]
-    settings = Settings()
+def create_app(settings: Settings | None = None, kind: str | None = None) -> Starlette:
+    """A floor server: `kind` (else `OCOP_BENCH_FLOOR`) is `starlette` or `graphql-core`."""
+    kind = kind or os.environ[FLOOR_ENV]
+    settings = settings or Settings()
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.resolved_mongodb_url)
     db = client[settings.db_name]
 
