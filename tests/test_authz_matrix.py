@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -314,9 +315,11 @@ async def event_deals(catalogue: Catalogue, scene: dict[str, Any]) -> dict[str, 
         accepted = (await api.data(ACCEPT, {"q": quotation["quotation"]["id"]}, as_=keys["buyer"]))["acceptQuotation"]
         assert accepted["errors"] == []
         deals[role], values[role] = accepted["deal"]["id"], accepted["deal"]["valueVnd"]
+    # On from yesterday to tomorrow, so that the MoUs, dated today, fall within its days.
+    days = {"s": str(date.today() - timedelta(days=1)), "e": str(date.today() + timedelta(days=1))}
     created = await api.data(
-        'mutation { createTradeEvent(input: {name: "Hội chợ OCOP Vĩnh Long", organiser: "Sở NN&MT", province: "Vĩnh Long", startsOn: "2030-03-01"}) { event { id } errors { code } } }',
-        as_=keys["admin"],
+        'mutation($s: Date!, $e: Date!) { createTradeEvent(input: {name: "Hội chợ OCOP Vĩnh Long", organiser: "Sở NN&MT", province: "Vĩnh Long", startsOn: $s, endsOn: $e}) { event { id } errors { code } } }',
+        days, as_=keys["admin"],
     )  # fmt: skip
     assert created["createTradeEvent"]["errors"] == []
     event_id = created["createTradeEvent"]["event"]["id"]

@@ -18,7 +18,7 @@ import json
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, cast
 
 import pytest
@@ -223,7 +223,8 @@ async def world(catalogue: Catalogue) -> World:
 
     event = await create_trade_event(
         store, admin,
-        {"name": "Hội chợ OCOP Vĩnh Long", "organiser": "Sở NN&MT", "province": "86", "startsOn": date(2031, 3, 1),
+        {"name": "Hội chợ OCOP Vĩnh Long", "organiser": "Sở NN&MT", "province": "86",
+         "startsOn": date.today() - timedelta(days=1), "endsOn": date.today() + timedelta(days=1),
          "booths": [{"number": "A1", "producerId": str(producers["maker"])}], "buyerOrgIds": [str(buyer.org_id)]},
     )  # fmt: skip
     objects["event"] = gid("TradeEvent", event.id)

@@ -17,6 +17,7 @@ from bson import ObjectId
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
 from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ
+from market.trade import deals
 from market.trade.inquiries import expire_inquiries
 from market.trade.quotations import OTHER_ACCEPTED
 from tests.conftest import Api, Catalogue, CommandCounter, gid
@@ -228,10 +229,11 @@ async def deal_moves(
 async def mou(
     catalogue: Catalogue, rfq_parties: dict[str, str], acceptance: dict[str, Any], deal_moves: dict[str, Any]
 ) -> dict[str, Any]:
-    """A trade event in Vĩnh Long created by the admin, and the completed deal's MoU signed there by the buyer."""
-    api = catalogue.api
+    """A trade event in Vĩnh Long created by the admin, on from yesterday to tomorrow, and the completed deal's
+    MoU signed there by the buyer, dated today by default."""
+    api, yesterday, tomorrow = catalogue.api, date.today() - timedelta(days=1), date.today() + timedelta(days=1)
     event = await api.data(
-        f'mutation {{ createTradeEvent(input: {{name: "{EVENT}", organiser: "Bộ NN&PTNT", province: "Vĩnh Long", startsOn: "2026-09-30"}}) {{ event {{ id }} errors {{ field code }} }} }}',
+        f'mutation {{ createTradeEvent(input: {{name: "{EVENT}", organiser: "Bộ NN&PTNT", province: "Vĩnh Long", startsOn: "{yesterday}", endsOn: "{tomorrow}"}}) {{ event {{ id }} errors {{ field code }} }} }}',
         as_=rfq_parties["admin"],
     )  # fmt: skip
     event_id = event["createTradeEvent"]["event"]["id"]
@@ -578,6 +580,45 @@ async def test_a_booth_shows_only_existing_products_of_its_own_producer(
     assert sorted(one) == sorted(many), many
     saved = await create((producer, [mine]), (rival, [theirs]))
     assert saved["errors"] == [] and saved["event"] is not None
+
+
+async def test_an_mou_signed_at_an_event_is_dated_within_its_days(
+    catalogue: Catalogue, parties: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An MoU signed at a trade event falls within the event's days, both included. Without signedOn it is
+    dated by the domain's clock, and that day is checked as well. A refused MoU is not recorded."""
+    api, buyer, store = catalogue.api, parties["buyer"], catalogue.fixture.store
+    first, last = date.today() - timedelta(days=12), date.today() - timedelta(days=10)
+    event = {"name": f"Hội chợ {secrets.token_hex(3)}", "organiser": "Sở NN&MT", "province": "Vĩnh Long",
+             "startsOn": str(first), "endsOn": str(last)}  # fmt: skip
+    made = (await api.data(CREATE_EVENT, {"input": event}, as_=parties["admin"]))["createTradeEvent"]
+    at_event = {"termsSummary": "giao hàng mỗi quý", "eventId": made["event"]["id"]}
+
+    async def sign(deal: dict[str, Any], **signed_on: str) -> dict[str, Any]:
+        return (await api.data(SIGN, {"d": deal["id"], "input": {**at_event, **signed_on}}, as_=buyer))["signMou"]
+
+    deal, _ = await direct_deal(catalogue, parties)
+    for day in (first - timedelta(days=1), last + timedelta(days=1)):
+        refused = await sign(deal, signedOn=str(day))
+        assert codes(refused) == {("signedOn", "OUT_OF_RANGE")}, day
+        assert refused["errors"][0]["message"] == (
+            f"signedOn must fall within the trade event's days, {first} to {last}, got {day}"
+        )
+    dated_today = await sign(deal)
+    assert codes(dated_today) == {("signedOn", "OUT_OF_RANGE")}
+    assert dated_today["errors"][0]["message"].startswith("without signedOn the MoU is dated today")
+    assert f"{first} to {last}" in dated_today["errors"][0]["message"]
+    assert len((await sign(deal, signedOn=FAR))["errors"]) == 1  # out of any range already: no second error
+    stored = await store.trade.deal(object_id(deal["id"]))
+    assert stored is not None and stored.mou is None
+
+    assert (await sign(deal, signedOn=str(first)))["errors"] == []
+    assert (await sign((await direct_deal(catalogue, parties))[0], signedOn=str(last)))["errors"] == []
+    monkeypatch.setattr(deals, "today", lambda: first + timedelta(days=1))
+    by_default = (await direct_deal(catalogue, parties))[0]
+    assert (await sign(by_default))["errors"] == []
+    stored = await store.trade.deal(object_id(by_default["id"]))
+    assert stored is not None and stored.mou is not None and stored.mou.signed_on == first + timedelta(days=1)
 
 
 async def test_inquiry_validation_and_roles(catalogue: Catalogue, parties: dict[str, str]) -> None:

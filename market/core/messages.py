@@ -476,6 +476,18 @@ MESSAGES: dict[str, Message] = {
         "gian hàng chỉ trưng bày sản phẩm của chủ thể sản xuất của gian hàng; các sản phẩm này thuộc chủ thể "
         "khác: {ids}",
     ),
+    "signed_outside_event": _m(
+        "OUT_OF_RANGE",
+        "{field} must fall within the trade event's days, {startsOn} to {endsOn}, got {got}",
+        "{field} phải nằm trong thời gian diễn ra sự kiện, từ {startsOn} đến {endsOn}, nhận được {got}",
+    ),
+    "signed_today_outside_event": _m(
+        "OUT_OF_RANGE",
+        "without {field} the MoU is dated today, {got}, outside the trade event's days, {startsOn} to {endsOn}: "
+        "give the day it was signed",
+        "không có {field} thì biên bản ghi nhớ mang ngày hôm nay, {got}, ngoài thời gian diễn ra sự kiện, từ "
+        "{startsOn} đến {endsOn}: hãy nhập ngày ký",
+    ),
     # --- accounts (the command line) ------------------------------------------------------------------------
     "org_required": _m("REQUIRED", "a {role} account needs --org", "tài khoản {role} cần --org"),
     "not_an_org_id": _m("INVALID", "{got!r} is not an organisation id", "{got!r} không phải là id của tổ chức"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
@@ -11,7 +10,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 
 from market.accounts.policy import Viewer
 from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ, Checker, latest_done_day
-from market.core.clock import midnight, utcnow
+from market.core.clock import midnight, today, utcnow
 from market.core.errors import DomainError, conflict, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
@@ -130,15 +129,27 @@ async def sign_mou(
     if deal.mou is not None:
         raise DomainError.of("mou_exists", "id")
     check = Checker()
-    signed_on = check.day("signedOn", data.get("signedOn"), latest=latest_done_day()) or date.today()
+    given = data.get("signedOn") not in (None, "")
+    signed_on = check.day("signedOn", data.get("signedOn"), latest=latest_done_day()) if given else today()
     terms = check.text("termsSummary", data.get("termsSummary"), required=True, max_len=2000)
     urls = check.urls("documentUrl", [data["documentUrl"]]) if data.get("documentUrl") else None
     event_id = None
     if data.get("eventId"):
         event_id = parse_object_id(str(data["eventId"]), "eventId", "trade event")
-        if await store.trade.event(event_id) is None:
+        event = await store.trade.event(event_id)
+        if event is None:
             check.add("not_found", "eventId", what="trade event")
+        elif signed_on is not None and not event.starts_on <= signed_on <= event.ends_on:
+            # Without a day the MoU is dated today: say so, as the client sent no signedOn to blame.
+            check.add(
+                "signed_outside_event" if given else "signed_today_outside_event",
+                "signedOn",
+                got=signed_on.isoformat(),
+                startsOn=event.starts_on.isoformat(),
+                endsOn=event.ends_on.isoformat(),
+            )
     check.raise_if_any()
+    assert signed_on is not None
     buyer = await store.buyers.get(deal.buyer_org_id)
     producer = await store.producers.get(deal.producer_id)
     mou = {

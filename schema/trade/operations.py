@@ -184,7 +184,9 @@ class OrderInput:
 class MouInput:
     terms_summary: str = strawberry.field(description="What the parties agreed, in short; at most 2,000 characters.")
     signed_on: date | None = strawberry.field(
-        default=None, description=f"The day it was signed, from {EARLIEST_DAY} to today; today by default."
+        default=None,
+        description=f"The day it was signed, from {EARLIEST_DAY} to today; today by default. With `eventId`, this "
+        "day, given or by default, falls within the event's days (OUT_OF_RANGE otherwise).",
     )
     document_url: str | None = strawberry.field(
         default=None, description="Link to the signed document, an http or https URL."
@@ -574,7 +576,8 @@ class TradeMutation:
         "of the deal. `errors`: "
         + NOT_YOURS.format("deal")
         + ", FORBIDDEN (not a party), INVALID_STATE (the deal is CANCELLED or LOST, or already has an MoU), "
-        "REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID, NOT_FOUND (`eventId`), IDEMPOTENCY_KEY_REUSED."
+        "REQUIRED, TOO_LONG, OUT_OF_RANGE (`signedOn` out of its range or of the event's days), INVALID, NOT_FOUND "
+        "(`eventId`), IDEMPOTENCY_KEY_REUSED."
     )
     @returns_user_errors(DealPayload)
     async def sign_mou(
