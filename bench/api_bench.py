@@ -88,7 +88,7 @@ def _cycle(items: list[Any]) -> Callable[[], Any]:
     return following
 
 
-def graphql_product_call(http: httpx.AsyncClient, ids: list[tuple[ObjectId, ObjectId]]) -> Call:
+def _graphql_product(http: httpx.AsyncClient, ids: list[tuple[ObjectId, ObjectId]]) -> Call:
     following = _cycle([product_gid(p) for p, _ in _picks(ids, REQUESTS)])
 
     async def call() -> None:
@@ -120,7 +120,7 @@ def _graphql_page(http: httpx.AsyncClient) -> Call:
     return call
 
 
-def raw_product_call(db: AsyncDatabase[dict[str, Any]], ids: list[tuple[ObjectId, ObjectId]]) -> Call:
+def _raw_product(db: AsyncDatabase[dict[str, Any]], ids: list[tuple[ObjectId, ObjectId]]) -> Call:
     following = _cycle(_picks(ids, REQUESTS))
 
     async def call() -> None:
@@ -163,7 +163,7 @@ async def measure() -> ApiFigures:
                     f"api: {REQUESTS} product(id) and {PAGE_REQUESTS} products(first: 20) requests, each beside its raw reads"
                 )
                 graphql_product, raw_product = await sample_pair(
-                    [graphql_product_call(http, ids)], [raw_product_call(db, ids)], REQUESTS, WARMUP
+                    [_graphql_product(http, ids)], [_raw_product(db, ids)], REQUESTS, WARMUP
                 )
                 graphql_page, raw_page = await sample_pair(
                     [_graphql_page(http)], [_raw_page(db)], PAGE_REQUESTS, WARMUP // 4

@@ -1,26 +1,32 @@
-"""What the stack beneath the API costs, for `product(id)` with its producer: the same request (the same
-GraphQL body, answered by the same one `$lookup` aggregation the API sends) served three ways, each by one
-uvicorn process under the throughput benchmark's load, one after the other:
+"""What the stack beneath the API costs. Two requests, `product(id)` with its producer and the light search
+(a page of 20 names), each served three ways with the same GraphQL body and the same work behind it: the one
+`$lookup` aggregation the API sends for the product, the very Meilisearch request the API sends for the
+search (recorded from its own search service, as the throughput benchmark does). The three servers, each
+one uvicorn process with `ocop serve`'s defaults (uvloop, httptools, no access log), one after the other:
 
 - the API itself (`ocop serve`);
-- graphql-core on Starlette: the document parsed and validated once, then executed with one async resolver
-  that runs the aggregation and returns the documents as they come;
-- a Starlette route that reads the body, runs the aggregation and writes the answer, with no GraphQL.
+- graphql-core on Starlette: each document parsed and validated once, then executed with one async resolver
+  per request that does the work and returns plain dicts;
+- a Starlette route that reads the body, does the work and writes the answer, with no GraphQL at all.
 
-The API's CPU per request over the other two is what our layers cost (Strawberry, middleware, records,
-loaders, visibility); the two floors are what any GraphQL API on uvicorn, Starlette, graphql-core and the
-MongoDB driver pays before it does anything of its own.
+Each is measured under the throughput benchmark's load (CPU per request, req/s, p50) and one request at a
+time, alternated call by call with the raw service request (p50). What the API spends above the two floors
+is what its own layers cost (Strawberry, middleware, records, loaders, visibility, query reading); the
+floors are what a GraphQL API on uvicorn, Starlette, graphql-core, the MongoDB driver and an HTTP client for
+Meilisearch pays before it does anything of its own.
 
-`create_app` is the floor servers' ASGI factory (`uvicorn bench.floor:create_app --factory`); the
-`OCOP_BENCH_FLOOR` variable picks which.
+`create_app` is the floor servers' ASGI factory (`uvicorn bench.floor:create_app --factory`):
+`OCOP_BENCH_FLOOR` picks the kind and `OCOP_BENCH_FLOOR_SEARCH` holds the recorded Meilisearch request.
 """
 
 from __future__ import annotations
 
 import base64
 import contextlib
+import itertools
+import json
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,12 +41,13 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from api.settings import Settings
-from bench import api_bench, throughput
+from bench import throughput
 from bench.common import (
     Bench,
     Child,
     Latencies,
     SummaryRow,
+    api_client,
     bench_clients,
     catalogue_file,
     child_process,
@@ -56,19 +63,32 @@ from bench.common import (
 )
 from bench.memory_bound import api_process
 from market.catalog.importer import import_products
+from search.client import MeiliClient
+from workers.sync import SearchSync
 
 FLOOR_ENV = "OCOP_BENCH_FLOOR"
+SEARCH_ENV = "OCOP_BENCH_FLOOR_SEARCH"
 STARLETTE = "starlette"
 GRAPHQL_CORE = "graphql-core"
 ROWS = 20_000
 REQUESTS = 1000
 WARMUP = 100
+PAGE = 20
 
 _SDL = """
 type Producer { name: String! }
 type Product { id: ID! name: String! priceVnd: Int! stars: Int! producer: Producer }
-type Query { product(id: ID!): Product }
+type Hit { name: String! }
+type Edge { node: Hit! }
+type Hits { edges: [Edge!]! }
+type Query {
+  product(id: ID!): Product
+  searchProducts(query: String!, first: Int): Hits!
+}
 """
+
+# The recorded Meilisearch request: (path, body).
+MeiliRequest = tuple[str, dict[str, Any]]
 
 
 # --- the floor servers ---------------------------------------------------------------------------------
@@ -95,7 +115,17 @@ async def _product_with_maker(db: Any, global_id: str) -> dict[str, Any] | None:
     }
 
 
-def _graphql_endpoint(schema: GraphQLSchema) -> Any:
+async def _names(meili: MeiliClient, recorded: MeiliRequest) -> dict[str, Any]:
+    """The API's Meilisearch request for the light search, answered with the page's names."""
+    path, body = recorded
+    if path == "/multi-search":
+        found = await meili.multi_search(body["queries"], body.get("federation"))
+    else:
+        found = await meili.search(path.split("/")[2], body)
+    return {"edges": [{"node": {"name": hit["name"]}} for hit in found["hits"][:PAGE]]}
+
+
+def _graphql_endpoint(schema: GraphQLSchema) -> Callable[[Request], Awaitable[Response]]:
     documents: dict[str, Any] = {}
 
     async def endpoint(request: Request) -> Response:
@@ -117,17 +147,30 @@ def _graphql_endpoint(schema: GraphQLSchema) -> Any:
     return endpoint
 
 
-def create_app(settings: Settings | None = None, kind: str | None = None) -> Starlette:
-    """A floor server: `kind` (else `OCOP_BENCH_FLOOR`) is `starlette` or `graphql-core`."""
+def create_app(
+    settings: Settings | None = None, kind: str | None = None, search: MeiliRequest | None = None
+) -> Starlette:
+    """A floor server: `kind` (else `OCOP_BENCH_FLOOR`) is `starlette` or `graphql-core`; `search` (else
+    `OCOP_BENCH_FLOOR_SEARCH`, as JSON) is the Meilisearch request a search sends."""
     kind = kind or os.environ[FLOOR_ENV]
     settings = settings or Settings()
+    if search is None:
+        path, body = json.loads(os.environ[SEARCH_ENV])
+        search = (path, body)
+    recorded = search
     client: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(settings.resolved_mongodb_url)
     db = client[settings.db_name]
+    meili = MeiliClient(settings.resolved_meili_url, settings.search_key)
 
     async def route(request: Request) -> Response:
+        # No GraphQL: the request's variables tell the two operations apart.
         body = orjson.loads(await request.body())
-        product = await _product_with_maker(db, body["variables"]["id"])
-        return Response(orjson.dumps({"data": {"product": product}}), media_type="application/json")
+        variables = body.get("variables") or {}
+        if "id" in variables:
+            data = {"product": await _product_with_maker(db, variables["id"])}
+        else:
+            data = {"searchProducts": await _names(meili, recorded)}
+        return Response(orjson.dumps({"data": data}), media_type="application/json")
 
     async def healthz(request: Request) -> Response:
         return Response(b'{"status":"ok"}', media_type="application/json")
@@ -135,33 +178,39 @@ def create_app(settings: Settings | None = None, kind: str | None = None) -> Sta
     if kind == GRAPHQL_CORE:
         schema = build_schema(_SDL)
 
-        async def resolve_product(_root: object, _info: object, id: str) -> dict[str, Any] | None:
+        async def product(_root: object, _info: object, id: str) -> dict[str, Any] | None:
             return await _product_with_maker(db, id)
 
-        schema.query_type.fields["product"].resolve = resolve_product  # type: ignore[union-attr]
-        graphql = _graphql_endpoint(schema)
+        async def search_products(_root: object, _info: object, **_arguments: object) -> dict[str, Any]:
+            return await _names(meili, recorded)
+
+        assert schema.query_type is not None
+        schema.query_type.fields["product"].resolve = product
+        schema.query_type.fields["searchProducts"].resolve = search_products
+        endpoint = _graphql_endpoint(schema)
     elif kind == STARLETTE:
-        graphql = route
+        endpoint = route
     else:
         raise ValueError(f"{FLOOR_ENV} must be {STARLETTE} or {GRAPHQL_CORE}, not {kind!r}")
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        await meili.close()
         await client.close()
 
     return Starlette(
-        routes=[Route("/graphql", graphql, methods=["POST"]), Route("/healthz", healthz)], lifespan=lifespan
+        routes=[Route("/graphql", endpoint, methods=["POST"]), Route("/healthz", healthz)], lifespan=lifespan
     )
 
 
 @contextlib.asynccontextmanager
-async def floor_process(settings: Settings, kind: str) -> AsyncIterator[tuple[Child, str]]:
-    """A floor server in one uvicorn process, with uvicorn's defaults as `ocop serve` has them (uvloop,
-    httptools, no access log)."""
+async def floor_process(settings: Settings, kind: str, search: MeiliRequest) -> AsyncIterator[tuple[Child, str]]:
+    """A floor server in one uvicorn process, with uvicorn's defaults as `ocop serve` has them."""
     port = free_port()
     args = ("bench.floor:create_app", "--factory", "--port", str(port), "--no-access-log", "--log-level", "warning")
-    async with child_process(f"the {kind} floor", settings, *args, module="uvicorn", env={FLOOR_ENV: kind}) as child:
+    env = {FLOOR_ENV: kind, SEARCH_ENV: json.dumps(search)}
+    async with child_process(f"the {kind} floor", settings, *args, module="uvicorn", env=env) as child:
         url = f"http://127.0.0.1:{port}"
         await wait_healthy(child, url, 30.0)
         yield child, url
@@ -170,95 +219,171 @@ async def floor_process(settings: Settings, kind: str) -> AsyncIterator[tuple[Ch
 # --- the measurement -----------------------------------------------------------------------------------
 
 
-async def _load(bench: Bench) -> list[tuple[Any, Any]]:
-    await bench.store.ensure_indexes()
-    with catalogue_file(ROWS) as path:
-        report = await import_products(bench.store, path)
-    if report.failed:
-        raise RuntimeError(f"import failed: {report.errors[:3]}")
-    return await throughput.product_ids(bench)
-
-
 @dataclass(frozen=True, slots=True)
 class Served:
     loaded: throughput.Load  # under the throughput benchmark's load
     alone: Latencies  # one request at a time...
-    raw: Latencies  # ...alternated call by call with the raw reads (2 × `find_one`)
+    raw: Latencies  # ...alternated call by call with the raw service request
 
 
-async def _serve(
-    bench: Bench, child: Child, url: str, ids: list[tuple[Any, Any]], connections: int, seconds: float
-) -> Served:
-    gids = [product_gid(p) for p, _ in ids]
-    async with contextlib.AsyncExitStack() as stack:
-        clients = await throughput.clients(stack, url, {}, connections)
-
-        async def call(slot: int, n: int) -> None:
-            data = await graphql(clients[slot], throughput.PRODUCT, {"id": gids[n % len(gids)]})
-            if data["product"] is None or data["product"]["producer"] is None:
-                raise RuntimeError(f"{child.name} answered {data}")
-
-        loaded = await throughput.measure_load(call, connections, seconds, child.process.pid)
-        alone, raw = await sample_pair(
-            [api_bench.graphql_product_call(clients[0], ids)],
-            [api_bench.raw_product_call(bench.store.db, ids)],
-            REQUESTS,
-            WARMUP,
-        )
-    return Served(loaded, alone, raw)
+@dataclass(frozen=True, slots=True)
+class Figures:
+    product: dict[str, Served]
+    search: dict[str, Served]
+    raw_product: throughput.Load  # 2 × find_one under the same load, from the load generator
+    raw_search: throughput.Load  # Meilisearch alone under the same load
 
 
 API = "the API (`ocop serve`)"
 FLOORS = ((GRAPHQL_CORE, "graphql-core on Starlette"), (STARLETTE, "a Starlette route, no GraphQL"))
 
 
-async def measure(connections: int, seconds: float) -> dict[str, Served]:
-    async with bench_clients() as bench:
-        note(f"floor: importing {ROWS} products")
-        ids = await _load(bench)
-        served = {}
-        note(f"floor: product(id) through the API, {connections} connections × {seconds:g} s, then one at a time")
+async def _load(bench: Bench) -> tuple[list[tuple[Any, Any]], MeiliRequest]:
+    await bench.store.ensure_indexes()
+    with catalogue_file(ROWS) as path:
+        report = await import_products(bench.store, path)
+    if report.failed:
+        raise RuntimeError(f"import failed: {report.errors[:3]}")
+    await SearchSync(bench.store, bench.meili, bench.index_uid).run(once=True, timeout=600)
+    return await throughput.product_ids(bench), await throughput.raw_search_request(bench)
+
+
+class _Raw:
+    """The raw service requests, sent from the load generator itself."""
+
+    def __init__(self, bench: Bench, ids: list[tuple[Any, Any]], search: MeiliRequest, meili: list[Any]) -> None:
+        self.db = bench.store.db
+        self.ids, self.search, self.meili = ids, search, meili
+
+    async def product(self, slot: int, n: int) -> None:
+        product_id, producer_id = self.ids[n % len(self.ids)]
+        if await self.db["products"].find_one({"_id": product_id}) is None:
+            raise RuntimeError(f"raw read missed {product_id}")
+        if await self.db["producers"].find_one({"_id": producer_id}) is None:
+            raise RuntimeError(f"raw read missed {producer_id}")
+
+    async def names(self, slot: int, n: int) -> None:
+        response = await self.meili[slot].post(self.search[0], json=self.search[1])
+        response.raise_for_status()
+        if not response.json()["hits"]:
+            raise RuntimeError("Meilisearch came back empty")
+
+
+def _one_at_a_time(call: throughput.Call) -> Callable[[], Awaitable[None]]:
+    """A load call as `sample_pair` takes it: on the first connection, the next request each time."""
+    numbers = itertools.count()
+
+    async def once() -> None:
+        await call(0, next(numbers))
+
+    return once
+
+
+async def _serve(child: Child, url: str, raw: _Raw, connections: int, seconds: float) -> tuple[Served, Served]:
+    gids = [product_gid(p) for p, _ in raw.ids]
+    async with contextlib.AsyncExitStack() as stack:
+        clients = await throughput.clients(stack, url, {}, connections)
+
+        async def product(slot: int, n: int) -> None:
+            data = await graphql(clients[slot], throughput.PRODUCT, {"id": gids[n % len(gids)]})
+            if data["product"] is None or data["product"]["producer"] is None:
+                raise RuntimeError(f"{child.name} answered {data}")
+
+        async def names(slot: int, n: int) -> None:
+            data = await graphql(clients[slot], throughput.SEARCH)
+            if not data["searchProducts"]["edges"]:
+                raise RuntimeError(f"{child.name} found nothing")
+
+        served = []
+        for ours, theirs in ((product, raw.product), (names, raw.names)):
+            loaded = await throughput.measure_load(ours, connections, seconds, child.process.pid)
+            alone, raw_alone = await sample_pair([_one_at_a_time(ours)], [_one_at_a_time(theirs)], REQUESTS, WARMUP)
+            served.append(Served(loaded, alone, raw_alone))
+    return served[0], served[1]
+
+
+async def measure(connections: int, seconds: float) -> Figures:
+    async with bench_clients() as bench, contextlib.AsyncExitStack() as stack:
+        note(f"floor: importing and indexing {ROWS} products")
+        ids, search = await _load(bench)
+        meili_headers = {"Authorization": f"Bearer {bench.settings.resolved_meili_key}"}
+        meili = await throughput.clients(stack, bench.settings.resolved_meili_url, meili_headers, connections)
+        raw = _Raw(bench, ids, search, meili)
+        product: dict[str, Served] = {}
+        names: dict[str, Served] = {}
+        note(f"floor: the API, {connections} connections × {seconds:g} s per request, then one at a time")
         async with api_process(bench.settings) as (child, url):
-            served[API] = await _serve(bench, child, url, ids, connections, seconds)
+            async with api_client(url) as http:
+                await graphql(http, throughput.SEARCH)
+            await throughput.wait_for_vocabulary(child.log)
+            product[API], names[API] = await _serve(child, url, raw, connections, seconds)
         for kind, label in FLOORS:
-            note(f"floor: product(id) through {label}")
-            async with floor_process(bench.settings, kind) as (child, url):
-                served[label] = await _serve(bench, child, url, ids, connections, seconds)
-    return served
+            note(f"floor: {label}")
+            async with floor_process(bench.settings, kind, search) as (child, url):
+                product[label], names[label] = await _serve(child, url, raw, connections, seconds)
+        note("floor: the raw requests under the same load")
+        raw_product = await throughput.measure_load(raw.product, connections, seconds, None)
+        raw_search = await throughput.measure_load(raw.names, connections, seconds, None)
+    return Figures(product, names, raw_product, raw_search)
 
 
-def report(served: dict[str, Served], connections: int, seconds: float) -> tuple[str, list[SummaryRow]]:
+def _cpu(served: Served) -> float:
+    return served.loaded.api_cpu_per_request or 0.0
+
+
+def _table(title: str, served: dict[str, Served], raw: throughput.Load, raw_name: str) -> str:
     rows = [
-        (label, f"{s.loaded.rate:,.0f}", ms(s.loaded.p50), ms(s.loaded.api_cpu_per_request or 0.0), ms(s.alone.p50),
-         ms(s.raw.p50), ratio(s.alone.p50, s.raw.p50))
+        (label, f"{s.loaded.rate:,.0f}", ratio(s.loaded.rate, raw.rate), ms(s.loaded.p50), ms(_cpu(s)),
+         ms(s.alone.p50), ms(s.raw.p50), ratio(s.alone.p50, s.raw.p50))
         for label, s in served.items()
     ]  # fmt: skip
-    table = text_table(
-        f"the stack beneath product(id) on {ROWS} products: each server in one process gets the same request and "
-        f"sends the same one aggregation; {connections} connections for {seconds:g} s, then {REQUESTS} requests one "
-        "at a time, alternated with the raw reads",
-        ("server", "req/s", "p50 loaded", "server CPU/req", "p50 alone", "raw p50", "p50 / raw"),
+    rows.append((f"  raw: {raw_name}", f"{raw.rate:,.0f}", "", ms(raw.p50), "—", "", "", ""))
+    return text_table(
+        title,
+        ("server", "req/s", "vs raw", "p50 loaded", "CPU/req", "p50 alone", "raw p50 alone", "alone / raw"),
         rows,
     )
-    api, core, bare = served[API], served[FLOORS[0][1]], served[FLOORS[1][1]]
-    api_cpu, core_cpu, bare_cpu = (s.loaded.api_cpu_per_request or 0.0 for s in (api, core, bare))
-    summary = [
-        SummaryRow(
-            f"`product(id)` server CPU per request, {connections} connections: the API vs graphql-core on Starlette "
-            "/ a Starlette route, each sending the API's one aggregation",
-            ms(api_cpu),
-            f"{ms(core_cpu)} / {ms(bare_cpu)}",
-            f"{ratio(api_cpu, core_cpu)} / {ratio(api_cpu, bare_cpu)}",
-        ),
-        SummaryRow(
-            "`product(id)` p50 one at a time vs 2 × `find_one` alternated with it: the API / graphql-core on "
-            "Starlette / a Starlette route",
-            f"{ms(api.alone.p50)} / {ms(core.alone.p50)} / {ms(bare.alone.p50)}",
-            f"{ms(api.raw.p50)} / {ms(core.raw.p50)} / {ms(bare.raw.p50)}",
-            " / ".join(ratio(s.alone.p50, s.raw.p50) for s in (api, core, bare)),
-        ),
-    ]
-    return table, summary
+
+
+def report(figures: Figures, connections: int, seconds: float) -> tuple[str, list[SummaryRow]]:
+    where = (
+        f"{ROWS} products, one server process each; {connections} connections for {seconds:g} s, then {REQUESTS} "
+        "requests one at a time, alternated with the raw request"
+    )
+    tables = "\n\n".join(
+        (
+            _table(f"product(id) + producer: the stack beneath it ({where})", figures.product,
+                   figures.raw_product, "2 × find_one"),
+            _table(f"light searchProducts: the stack beneath it ({where})", figures.search, figures.raw_search,
+                   "Meilisearch /search"),
+        )
+    )  # fmt: skip
+    floors = [label for _, label in FLOORS]
+    summary = []
+    for name, served, raw in (
+        ("`product(id)`", figures.product, figures.raw_product),
+        ("light `searchProducts`", figures.search, figures.raw_search),
+    ):
+        api, core, bare = served[API], served[floors[0]], served[floors[1]]
+        summary.append(
+            SummaryRow(
+                f"floor: {name} server CPU per request, {connections} connections; graphql-core on Starlette / a "
+                "Starlette route doing the API's own database or Meilisearch request",
+                ms(_cpu(api)),
+                f"{ms(_cpu(core))} / {ms(_cpu(bare))}",
+                f"{ratio(_cpu(api), _cpu(core))} / {ratio(_cpu(api), _cpu(bare))}",
+            )
+        )
+        summary.append(
+            SummaryRow(
+                f"floor: {name} p50 one at a time vs the raw request, and req/s vs raw at {connections} connections: "
+                "the API / graphql-core on Starlette / a Starlette route",
+                " / ".join(ratio(s.alone.p50, s.raw.p50) for s in (api, core, bare)) + " (p50)",
+                f"{raw.rate:,.0f} req/s raw",
+                " / ".join(ratio(s.loaded.rate, raw.rate) for s in (api, core, bare)) + " (req/s)",
+            )
+        )
+    return tables, summary
 
 
 async def run(
