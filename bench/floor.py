@@ -30,6 +30,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import orjson
 from bson import ObjectId
 from graphql import ExecutionResult, GraphQLSchema, build_schema, execute, parse, validate
@@ -251,7 +252,9 @@ async def _load(bench: Bench) -> tuple[list[tuple[Any, Any]], MeiliRequest]:
 class _Raw:
     """The raw service requests, sent from the load generator itself."""
 
-    def __init__(self, bench: Bench, ids: list[tuple[Any, Any]], search: MeiliRequest, meili: list[Any]) -> None:
+    def __init__(
+        self, bench: Bench, ids: list[tuple[Any, Any]], search: MeiliRequest, meili: list[httpx.AsyncClient]
+    ) -> None:
         self.db = bench.store.db
         self.ids, self.search, self.meili = ids, search, meili
 
