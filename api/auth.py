@@ -18,7 +18,7 @@ import pymongo
 from bson import ObjectId
 from pymongo.errors import PyMongoError
 
-from market.accounts.policy import Principal, principal_of
+from market.accounts.policy import Principal, ScopeWithoutOrgRole, principal_of
 from market.accounts.tokens import digest, is_access_token
 from market.core.clock import utcnow
 from market.storage.faults import is_unavailable
@@ -116,8 +116,12 @@ class Authenticator:
         if found is None:
             return None
         key, account = found
+        try:
+            principal = principal_of(account, key.id, scope=key.scope, expires_at=key.expires_at)
+        except ScopeWithoutOrgRole as exc:
+            raise InvalidApiKey(str(exc)) from exc
         await accounts.touch_key(key.id)
-        return principal_of(account, key.id, scope=key.scope, expires_at=key.expires_at)
+        return principal
 
     def forget(self, *, key_id: ObjectId | None = None, account_id: ObjectId | None = None) -> None:
         """Drop what the cache holds for this key or account; the next request reads MongoDB."""

@@ -494,6 +494,43 @@ async def test_a_scoped_key_exports_none_of_its_persons_data(api: Api, trade: Tr
     assert (await api.data("{ exportMyData }", as_=trade.owner))["exportMyData"]["apiKeys"]  # the owner's own key
 
 
+async def test_an_admin_gets_no_read_only_key_that_acts_as_an_admin(api: Api, trade: Trade) -> None:
+    # A scope narrows a role inside an organisation; an admin has none, so a "VIEWER" key of theirs would
+    # revoke anyone's keys and read the whole audit log.
+    created = (await api.data(KEY, {"n": "Bảng điều khiển chỉ đọc", "s": "VIEWER"}, as_="admin"))["createApiKey"]
+    assert created["key"] is None and created["apiKey"] is None, created
+    assert [(e["field"], e["code"]) for e in created["errors"]] == [("scope", "INVALID")]
+    told = await api.data('mutation { createApiKey(name: "x", scope: VIEWER) { errors { message } } }', as_="admin")
+    assert "leave scope out" in told["createApiKey"]["errors"][0]["message"], told
+    # Without a scope the admin still makes keys, and an owner still makes scoped ones.
+    assert (await api.data(KEY, {"n": "Đồng bộ"}, as_="admin"))["createApiKey"]["errors"] == []
+    assert (await api.data(KEY, {"n": "ERP", "s": "VIEWER"}, as_=trade.owner))["createApiKey"]["errors"] == []
+
+
+async def test_a_scoped_key_of_an_account_without_an_organisation_role_is_refused(
+    api: Api, trade: Trade, store: Store
+) -> None:
+    # Keys like these were made before a scope needed an organisation role to narrow; they acted with every
+    # right of their admin or provincial office.
+    victim = (await api.data(KEY, {"n": "Cửa hàng"}, as_=trade.owner))["createApiKey"]
+    api.keys["victim"] = victim["key"]
+    admin = await create_account(store, name=f"Admin {tag()}", role=Role.ADMIN)
+    office = await create_account(store, name=f"OCOP {tag()}", role=Role.COORDINATOR, province="Vĩnh Long")
+    attempts = [
+        (admin, "mutation($id: ID!) { revokeApiKey(id: $id) { errors { code } } }", {"id": victim["apiKey"]["id"]}),
+        (office, "{ auditLog(first: 1) { totalCount } }", {}),
+    ]
+    for account, query, variables in attempts:
+        key = await store.accounts.issue_key(account.id, "dashboard", scope=MemberRole.VIEWER)
+        response = await api.client.post(
+            "/graphql", json={"query": query, "variables": variables}, headers={"Authorization": f"Bearer {key}"}
+        )
+        assert response.status_code == 401, (account.role, response.text)
+        message = response.json()["errors"][0]["message"]
+        assert "VIEWER" in message and account.role.name in message and "new key" in message, message
+    assert (await api.data(ME, as_="victim"))["me"]["organisationRole"] == "OWNER"  # still not revoked
+
+
 async def test_keys_of_other_organisations_cannot_be_revoked(api: Api, trade: Trade, store: Store) -> None:
     stranger_org = await org(store, Role.BUYER)
     stranger, _, _ = await person(api, store, stranger_org, Role.BUYER, MemberRole.OWNER)

@@ -50,6 +50,18 @@ class Principal:
 Viewer = Principal | None
 
 
+class ScopeWithoutOrgRole(Exception):
+    """A key given a scope, for an account with no role inside an organisation to narrow (an admin, a provincial
+    office): such a key made before scopes needed one would otherwise act with every right of its account."""
+
+    def __init__(self, role: Role, scope: MemberRole) -> None:
+        super().__init__(
+            f"this API key was given the scope {scope.name}, but its account ({role.name}) has no role inside an "
+            "organisation for a scope to narrow, so the key is refused rather than act with all of the account's "
+            "rights; make a new key (without a scope it acts with those rights: give it only where they belong)"
+        )
+
+
 def principal_of(
     account: Account,
     key_id: ObjectId | None = None,
@@ -58,7 +70,10 @@ def principal_of(
     expires_at: datetime | None = None,
     via_session: bool = False,
 ) -> Principal:
-    """Who a request acts as: the account, through the key or session it came with."""
+    """Who a request acts as: the account, through the key or session it came with. ScopeWithoutOrgRole for a
+    scope its account has no organisation role for."""
+    if scope is not None and not scope_fits(account.org_role, scope):
+        raise ScopeWithoutOrgRole(account.role, scope)
     return Principal(
         account_id=account.id,
         name=account.name,
@@ -73,6 +88,13 @@ def principal_of(
         via_session=via_session,
         scoped=scope is not None,
     )
+
+
+def scope_fits(role: MemberRole | None, scope: MemberRole | None) -> bool:
+    """Whether a key with `scope` may belong to an account with this organisation role. A scope narrows only
+    that role, and the rights of an admin or a provincial office lie outside any organisation: a scope on their
+    keys would narrow nothing."""
+    return scope is None or role is not None
 
 
 def narrowed(role: MemberRole | None, scope: MemberRole | None) -> MemberRole | None:

@@ -803,6 +803,13 @@ MESSAGES: dict[str, Message] = {
         "a key cannot have more rights ({scope}) than your own role ({role})",
         "khóa không thể có quyền ({scope}) cao hơn vai trò của bạn ({role})",
     ),
+    "scope_without_org_role": _m(
+        "INVALID",
+        "{field} narrows a role inside an organisation, and {role:a} account has none: the key would act with all "
+        "of the account's rights; leave {field} out",
+        "{field} chỉ thu hẹp vai trò trong một tổ chức, mà tài khoản {role} không có vai trò nào như vậy: khóa sẽ "
+        "mang mọi quyền của tài khoản; hãy bỏ {field}",
+    ),
     "password_wrong": _m("INVALID_CREDENTIALS", "{field} is not right", "{field} không đúng"),
     # --- notifications and webhooks ------------------------------------------------------------------------
     "forbidden_webhooks": _m(

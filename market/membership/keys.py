@@ -1,5 +1,6 @@
 """Integration keys managed through the API: an owner creates keys for an ERP or a shop platform, scoped to a
-role and with an expiry; the secret is shown once."""
+role and with an expiry; the secret is shown once. An admin creates keys too, without a scope: there is no
+organisation role of theirs for one to narrow."""
 
 from __future__ import annotations
 
@@ -38,6 +39,8 @@ async def create_api_key(
         raise DomainError.of("required", "name")
     if len(cleaned) > 100:
         raise DomainError.of("too_long", "name", max=100, got=len(cleaned))
+    if not accounts_policy.scope_fits(own_role, scope):
+        raise DomainError.of("scope_without_org_role", "scope", role=viewer.role.name)
     if scope is not None and own_role is not None and RANK[scope] < RANK[own_role]:
         raise DomainError.of("scope_above_role", "scope", scope=scope.name, role=own_role.name)
     if expires_at is not None:

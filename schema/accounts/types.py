@@ -48,7 +48,9 @@ class ApiKey:
     revoked_at: datetime | None = strawberry.field(description="When it was revoked; null while it is valid.")
     current: bool = strawberry.field(description="Whether this request was made with this key.")
     scope: MemberRole | None = strawberry.field(
-        default=None, description="The most the key may do in the organisation; null: as its account's role."
+        default=None,
+        description="The most the key may do in the organisation; null: as its account's role. A key of an account "
+        "outside any organisation (an admin, a provincial office) that has one is refused (401): make a new key.",
     )
     expires_at: datetime | None = strawberry.field(default=None, description="After it, the key is refused.")
     last_used_at: datetime | None = strawberry.field(
@@ -192,8 +194,10 @@ class RevokeApiKeyPayload:
 class AccountMutation:
     @strawberry.mutation(
         description="Create an API key for an integration (an ERP, a shop platform), as an organisation's owner or "
-        "an admin. The key acts as your account, at most with `scope`. `errors`: FORBIDDEN (not an owner, or a "
-        "scope above your role), REQUIRED, TOO_LONG, OUT_OF_RANGE (`expiresAt` in the past or beyond two years)."
+        "an admin. The key acts as your account, at most with `scope` (an owner's only: an admin has no role in an "
+        "organisation for a scope to narrow). `errors`: FORBIDDEN (not an owner, or a scope above your role), "
+        "INVALID (a `scope` from an admin), REQUIRED, TOO_LONG, OUT_OF_RANGE (`expiresAt` in the past or beyond "
+        "two years)."
     )
     @returns_user_errors(CreateApiKeyPayload)
     async def create_api_key(
@@ -201,7 +205,10 @@ class AccountMutation:
         info: Info["Context", None],
         name: Annotated[str, strawberry.argument(description="What it is for, e.g. `SAP connector`.")],
         scope: Annotated[
-            MemberRole | None, strawberry.argument(description="At most this role, e.g. VIEWER for read-only.")
+            MemberRole | None,
+            strawberry.argument(
+                description="At most this role in your organisation, e.g. VIEWER for read-only; not for an admin."
+            ),
         ] = None,
         expires_at: Annotated[datetime | None, strawberry.argument(description="When it stops working.")] = None,
     ) -> CreateApiKeyPayload:

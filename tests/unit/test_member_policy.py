@@ -62,6 +62,22 @@ def test_a_key_scope_only_narrows(role: MemberRole | None, scope: MemberRole | N
     assert policy.narrowed(role, scope) is acting
 
 
+@pytest.mark.parametrize("role", [Role.ADMIN, Role.COORDINATOR])
+def test_a_scope_needs_an_organisation_role_to_narrow(role: Role) -> None:
+    from datetime import UTC, datetime
+
+    from market.accounts.records import Account
+
+    outside = Account(ObjectId(), "x", None, role, None, "86" if role is Role.COORDINATOR else None, datetime.now(UTC))
+    assert not policy.scope_fits(outside.org_role, V) and policy.scope_fits(outside.org_role, None)
+    with pytest.raises(policy.ScopeWithoutOrgRole, match=f"scope VIEWER, but its account \\({role.name}\\)"):
+        policy.principal_of(outside, ObjectId(), scope=V)
+    assert policy.principal_of(outside, ObjectId()).role is role
+    inside = Account(ObjectId(), "x", None, Role.BUYER, ObjectId(), None, datetime.now(UTC), org_role=O_)
+    scoped = policy.principal_of(inside, ObjectId(), scope=V)
+    assert scoped.org_role is V and scoped.scoped  # exportMyData still tells a scoped key apart
+
+
 def member(role: MemberRole, status: OrgStatus = OrgStatus.VERIFIED, kind: Role = Role.BUYER) -> Principal:
     return Principal(ObjectId(), "x", kind, ObjectId(), org_role=role, org_status=status)
 
