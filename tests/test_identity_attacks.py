@@ -507,6 +507,21 @@ async def test_an_admin_gets_no_read_only_key_that_acts_as_an_admin(api: Api, tr
     assert (await api.data(KEY, {"n": "ERP", "s": "VIEWER"}, as_=trade.owner))["createApiKey"]["errors"] == []
 
 
+async def test_a_provincial_office_is_told_it_has_no_organisation_to_make_keys_for(api: Api, world: World) -> None:
+    told = await api.gql('mutation { createApiKey(name: "x") { errors { code message } } }', as_="coordinator")
+    assert told["data"]["createApiKey"]["errors"] == [
+        {"code": "FORBIDDEN", "message": "this account belongs to no organisation, so it cannot manage API keys"}
+    ], told
+    vi = await api.client.post(
+        "/graphql",
+        json={"query": 'mutation { createApiKey(name: "x") { errors { message } } }'},
+        headers={"Authorization": f"Bearer {api.keys['coordinator']}", "Accept-Language": "vi"},
+    )
+    assert vi.json()["data"]["createApiKey"]["errors"] == [
+        {"message": "tài khoản này không thuộc tổ chức nào nên không thể quản lý khóa API"}
+    ], vi.json()
+
+
 async def test_a_scoped_key_of_an_account_without_an_organisation_role_is_refused(
     api: Api, trade: Trade, store: Store
 ) -> None:

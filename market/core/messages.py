@@ -536,8 +536,8 @@ MESSAGES: dict[str, Message] = {
     ),
     "forbidden_no_organisation": _m(
         "FORBIDDEN",
-        "this account belongs to no organisation, so it has no inquiries to follow",
-        "tài khoản này không thuộc tổ chức nào nên không có yêu cầu nào để theo dõi",
+        "this account belongs to no organisation, so it cannot {action:term}",
+        "tài khoản này không thuộc tổ chức nào nên không thể {action:term}",
     ),
     "forbidden_not_buyer": _m(
         "FORBIDDEN",
@@ -953,6 +953,9 @@ TERMS: dict[str, dict[Locale, str]] = {
     "set spending limits": {"en": "set spending limits", "vi": "đặt hạn mức chi tiêu"},
     "approve purchases": {"en": "approve purchases", "vi": "phê duyệt mua hàng"},
     "manage API keys": {"en": "manage API keys", "vi": "quản lý khóa API"},
+    "manage an organisation": {"en": "manage an organisation", "vi": "quản lý tổ chức"},
+    "follow inquiries": {"en": "follow inquiries", "vi": "theo dõi yêu cầu"},
+    "follow sample requests": {"en": "follow sample requests", "vi": "theo dõi yêu cầu gửi mẫu"},
     "change the password": {"en": "change the password", "vi": "đổi mật khẩu"},
     "sign out": {"en": "sign out", "vi": "đăng xuất"},
     "change the profile": {"en": "change the profile", "vi": "đổi thông tin cá nhân"},

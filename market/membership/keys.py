@@ -30,7 +30,7 @@ async def create_api_key(
     own_role: MemberRole | None = None
     if not viewer.is_admin:
         if viewer.org_id is None or viewer.role not in (Role.BUYER, Role.PRODUCER):
-            raise forbidden("forbidden_no_organisation")
+            raise forbidden("forbidden_no_organisation", action="manage API keys")
         own_role = accounts_policy.acting_role(viewer, viewer.org_id)
         if own_role is None or not accounts_policy.may_manage_keys(own_role):
             raise forbidden("forbidden_owners", action="manage API keys")

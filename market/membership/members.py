@@ -36,7 +36,7 @@ MAX_LIMIT_VND = 1_000_000_000_000  # a trillion đồng: anything above is a typ
 
 async def _own_organisation(store: Store, viewer: Viewer) -> Organisation:
     if viewer is None or viewer.org_id is None or viewer.role not in (Role.BUYER, Role.PRODUCER):
-        raise forbidden("forbidden_no_organisation")
+        raise forbidden("forbidden_no_organisation", action="manage an organisation")
     return await find_organisation(store, viewer.org_id)
 
 

@@ -95,7 +95,7 @@ def _inquiry_match(viewer: Principal, province_producers: list[ObjectId]) -> dic
             side = {Role.BUYER: Party.PRODUCER, Role.PRODUCER: Party.BUYER}.get(viewer.role)
             branches.append({"ns.coll": "messages", **messages, **({"fullDocument.side": side.value} if side else {})})
     if not branches:
-        raise forbidden("forbidden_no_organisation")
+        raise forbidden("forbidden_no_organisation", action="follow inquiries")
     return {**CHANGES, "$or": branches}
 
 
@@ -263,7 +263,7 @@ async def sample_request_events(
         province_field="fullDocument.producerProvinceCode",
     )
     if visible is None:
-        raise forbidden("forbidden_no_organisation")
+        raise forbidden("forbidden_no_organisation", action="follow sample requests")
     stream = await store.sample_requests.watch(
         visible, owner=viewer.account_id, after=after, comment=_comment("sampleRequestEvents", viewer)
     )
