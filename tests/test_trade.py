@@ -16,7 +16,7 @@ from bson import ObjectId
 
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
-from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ
+from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ, horizon
 from market.trade import deals
 from market.trade.inquiries import expire_inquiries
 from market.trade.quotations import OTHER_ACCEPTED
@@ -580,6 +580,66 @@ async def test_a_booth_shows_only_existing_products_of_its_own_producer(
     assert sorted(one) == sorted(many), many
     saved = await create((producer, [mine]), (rival, [theirs]))
     assert saved["errors"] == [] and saved["event"] is not None
+
+
+BOOTH_PRODUCTS = """
+query($e: ID!) {
+  node(id: $e) { ... on TradeEvent { booths { products { id } } } }
+  nodes(ids: [$e]) { ... on TradeEvent { booths { products { id } } } }
+  tradeEvents(first: 100) { edges { node { id booths { products { id } } } } }
+}"""
+
+
+async def test_a_booth_shows_each_viewer_only_the_products_it_may_see(
+    catalogue: Catalogue, parties: dict[str, str]
+) -> None:
+    """Trade events are public, but a booth's product that is no longer published (back in draft or archived
+    after the event was made) is shown only to those who may see it in the catalogue: its producer's members,
+    its province's office and admins. Anonymous visitors, buyers, other producers and other provinces' offices
+    see the booth without it, through node, nodes and the list of events alike."""
+    api, store = catalogue.api, catalogue.fixture.store
+    tag = secrets.token_hex(3)
+    address = {"provinceCode": "91", "formerProvince": "Kiên Giang", "commune": "Phường Dương Đông"}
+    maker = await store.producers.insert({"name": f"HTX Tiêu {tag}", "type": "cooperative", "address": address,
+                                          "verified": True})  # fmt: skip
+    rival = await store.producers.insert({"name": f"HTX Sim {tag}", "type": "cooperative", "address": address,
+                                          "verified": True})  # fmt: skip
+    products = {}
+    for label in ("kept", "drafted", "archived"):
+        products[label] = await store.products.insert(
+            {
+                "producerId": maker.id, "name": f"Tiêu {label} {tag}", "description": "", "group": "food",
+                "category": "Gia vị", "stars": 4, "provinceCode": "91", "formerProvince": "Kiên Giang",
+                "priceVnd": 90000, "unit": "hũ", "moq": 1, "status": "published",
+            }
+        )  # fmt: skip
+    event = {
+        "name": f"Hội chợ {tag}", "organiser": "Sở NN&MT", "province": "Vĩnh Long", "startsOn": str(horizon()),
+        "booths": [{"number": "A1", "producerId": gid("Producer", maker.id),
+                    "productIds": [gid("Product", p.id) for p in products.values()]}],
+    }  # fmt: skip
+    made = (await api.data(CREATE_EVENT, {"input": event}, as_=parties["admin"]))["createTradeEvent"]
+    assert made["errors"] == []
+    event_id = made["event"]["id"]
+    for label, status in (("drafted", "draft"), ("archived", "archived")):
+        await store.db["products"].update_one({"_id": products[label].id}, {"$set": {"status": status}})
+    viewers = {
+        "member": await account(catalogue, Role.PRODUCER, "Tiêu member", org_id=str(maker.id)),
+        "rival": await account(catalogue, Role.PRODUCER, "Sim member", org_id=str(rival.id)),
+        "office": await account(catalogue, Role.COORDINATOR, "An Giang office", province="An Giang"),
+    }
+    every = {gid("Product", p.id) for p in products.values()}
+    published = {gid("Product", products["kept"].id)}
+    sees = {
+        None: published, parties["buyer"]: published, viewers["rival"]: published, parties["office"]: published,
+        viewers["member"]: every, viewers["office"]: every, parties["admin"]: every,
+    }  # fmt: skip
+    for viewer, expected in sees.items():
+        read = await api.data(BOOTH_PRODUCTS, {"e": event_id}, as_=viewer)
+        listed = [e["node"] for e in read["tradeEvents"]["edges"] if e["node"]["id"] == event_id]
+        for found in (read["node"], read["nodes"][0], *listed):
+            assert {p["id"] for p in found["booths"][0]["products"]} == expected, viewer
+        assert len(listed) == 1, viewer
 
 
 async def test_an_mou_signed_at_an_event_is_dated_within_its_days(
