@@ -16,6 +16,7 @@ from bson import ObjectId
 
 from market.accounts.records import Role
 from market.accounts.services import create_account, issue_api_key
+from market.catalog.records import Producer, Product
 from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ, horizon
 from market.trade import deals
 from market.trade.inquiries import expire_inquiries
@@ -582,6 +583,23 @@ async def test_a_booth_shows_only_existing_products_of_its_own_producer(
     assert saved["errors"] == [] and saved["event"] is not None
 
 
+async def an_giang_producer(cat: Catalogue, *statuses: str) -> tuple[Producer, list[Product]]:
+    """A producer of An Giang, whose drafts the Vĩnh Long office does not see, with a product in each status."""
+    store, tag = cat.fixture.store, secrets.token_hex(3)
+    address = {"provinceCode": "91", "formerProvince": "Kiên Giang", "commune": "Phường Dương Đông"}
+    maker = await store.producers.insert({"name": f"HTX Tiêu {tag}", "type": "cooperative", "address": address,
+                                          "verified": True})  # fmt: skip
+    products = []
+    for n, status in enumerate(statuses):
+        doc = {
+            "producerId": maker.id, "name": f"Tiêu {n} {tag}", "description": "", "group": "food",
+            "category": "Gia vị", "stars": 4, "provinceCode": "91", "formerProvince": "Kiên Giang",
+            "priceVnd": 90000, "unit": "hũ", "moq": 1, "status": status,
+        }  # fmt: skip
+        products.append(await store.products.insert(doc))
+    return maker, products
+
+
 BOOTH_PRODUCTS = """
 query($e: ID!) {
   node(id: $e) { ... on TradeEvent { booths { products { id } } } }
@@ -599,20 +617,9 @@ async def test_a_booth_shows_each_viewer_only_the_products_it_may_see(
     see the booth without it, through node, nodes and the list of events alike."""
     api, store = catalogue.api, catalogue.fixture.store
     tag = secrets.token_hex(3)
-    address = {"provinceCode": "91", "formerProvince": "Kiên Giang", "commune": "Phường Dương Đông"}
-    maker = await store.producers.insert({"name": f"HTX Tiêu {tag}", "type": "cooperative", "address": address,
-                                          "verified": True})  # fmt: skip
-    rival = await store.producers.insert({"name": f"HTX Sim {tag}", "type": "cooperative", "address": address,
-                                          "verified": True})  # fmt: skip
-    products = {}
-    for label in ("kept", "drafted", "archived"):
-        products[label] = await store.products.insert(
-            {
-                "producerId": maker.id, "name": f"Tiêu {label} {tag}", "description": "", "group": "food",
-                "category": "Gia vị", "stars": 4, "provinceCode": "91", "formerProvince": "Kiên Giang",
-                "priceVnd": 90000, "unit": "hũ", "moq": 1, "status": "published",
-            }
-        )  # fmt: skip
+    maker, made_products = await an_giang_producer(catalogue, "published", "published", "published")
+    rival, _ = await an_giang_producer(catalogue)
+    products = dict(zip(("kept", "drafted", "archived"), made_products, strict=True))
     event = {
         "name": f"Hội chợ {tag}", "organiser": "Sở NN&MT", "province": "Vĩnh Long", "startsOn": str(horizon()),
         "booths": [{"number": "A1", "producerId": gid("Producer", maker.id),
@@ -640,6 +647,41 @@ async def test_a_booth_shows_each_viewer_only_the_products_it_may_see(
         for found in (read["node"], read["nodes"][0], *listed):
             assert {p["id"] for p in found["booths"][0]["products"]} == expected, viewer
         assert len(listed) == 1, viewer
+
+
+async def test_a_booth_lists_published_products_once(catalogue: Catalogue, parties: dict[str, str]) -> None:
+    """A booth shows the public its products: a draft or archived one is refused with INVALID_STATE and a product
+    listed twice with INVALID, each on the booth's productIds and naming the products; no event is saved. For an
+    office, another province's draft is an unknown product, as the catalogue hides it from that office."""
+    api, store = catalogue.api, catalogue.fixture.store
+    maker, (shown, draft, archived) = await an_giang_producer(catalogue, "published", "draft", "archived")
+    producer, name = gid("Producer", maker.id), f"Hội chợ {secrets.token_hex(3)}"
+
+    async def create(as_: str, *products: list[Product]) -> dict[str, Any]:
+        event = {
+            "name": name, "organiser": "Sở NN&MT", "province": "Vĩnh Long", "startsOn": "2026-01-01",
+            "booths": [{"number": f"A{i}", "producerId": producer, "productIds": [gid("Product", p.id) for p in listed]}
+                       for i, listed in enumerate(products)],
+        }  # fmt: skip
+        return (await api.data(CREATE_EVENT, {"input": event}, as_=as_))["createTradeEvent"]
+
+    # A repeat is a fault of the input itself, found before anything is read, as a repeated booth number is.
+    repeated = await create(parties["admin"], [shown, draft], [shown, shown, draft, shown])
+    assert repeated["event"] is None and codes(repeated) == {("booths[1].productIds", "INVALID")}
+    assert repeated["errors"][0]["message"] == (
+        f"a booth lists each of its products once; these are listed more than once: {shown.id}"
+    )
+    unpublished = await create(parties["admin"], [shown, draft, archived], [shown])
+    assert unpublished["event"] is None and codes(unpublished) == {("booths[0].productIds", "INVALID_STATE")}
+    assert unpublished["errors"][0]["message"] == (
+        "a booth is open to every visitor, so it shows published products only; these are drafts or archived: "
+        f"{draft.id}, {archived.id}"
+    )
+    by_office = await create(parties["office"], [shown, draft])
+    assert codes(by_office) == {("booths[0].productIds", "NOT_FOUND")}
+    assert by_office["errors"][0]["message"] == f"unknown products: {draft.id}"
+    assert await store.db["trade_events"].count_documents({"name": name}) == 0
+    assert (await create(parties["office"], [shown]))["event"] is not None
 
 
 async def test_an_mou_signed_at_an_event_is_dated_within_its_days(

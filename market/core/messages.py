@@ -476,6 +476,17 @@ MESSAGES: dict[str, Message] = {
         "gian hàng chỉ trưng bày sản phẩm của chủ thể sản xuất của gian hàng; các sản phẩm này thuộc chủ thể "
         "khác: {ids}",
     ),
+    "booth_products_not_published": _m(
+        "INVALID_STATE",
+        "a booth is open to every visitor, so it shows published products only; these are drafts or archived: {ids}",
+        "gian hàng mở cho mọi khách tham quan nên chỉ trưng bày sản phẩm đã đăng; các sản phẩm này là bản nháp hoặc "
+        "đã lưu trữ: {ids}",
+    ),
+    "booth_products_repeated": _m(
+        "INVALID",
+        "a booth lists each of its products once; these are listed more than once: {ids}",
+        "gian hàng chỉ liệt kê mỗi sản phẩm một lần; các sản phẩm này được liệt kê nhiều lần: {ids}",
+    ),
     "signed_outside_event": _m(
         "OUT_OF_RANGE",
         "{field} must fall within the trade event's days, {startsOn} to {endsOn}, got {got}",

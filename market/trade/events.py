@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 from bson import ObjectId
 
 from market.accounts.policy import Viewer
+from market.catalog import policy as catalog_policy
+from market.catalog.records import ProductStatus
 from market.catalog.validation import MAX_NAME, Checker
 from market.core.clock import midnight, utcnow
 from market.core.ids import parse_object_id
@@ -47,6 +49,8 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
         product_ids = [
             parse_object_id(str(p), f"booths[{index}].productIds", "product") for p in raw.get("productIds") or []
         ]
+        if repeated := [str(p) for p in dict.fromkeys(product_ids) if product_ids.count(p) > 1]:
+            check.add("booth_products_repeated", f"booths[{index}].productIds", ids=repeated)
         booths.append({"number": number or "", "producerId": producer_id, "productIds": product_ids})
     buyer_ids = [parse_object_id(str(b), "buyerOrgIds", "buyer organisation") for b in data.get("buyerOrgIds") or []]
     check.raise_if_any()
@@ -57,16 +61,23 @@ async def create_trade_event(store: Store, viewer: Viewer, data: Mapping[str, An
         if booth["producerId"] not in known:
             check.add("not_found", f"booths[{index}].producerId", what="producer")
     shown = list(dict.fromkeys(p for booth in booths for p in booth["productIds"]))
-    makers = {p.id: p.producer_id for p in await store.products.get_many(shown)} if shown else {}
+    # A product the organiser may not see in the catalogue is unknown to it, as `product(id)` answers: saying
+    # it is a draft, or another producer's, would tell what the catalogue hides.
+    found = await store.products.get_many(shown) if shown else []
+    products = {p.id: p for p in found if catalog_policy.can_see_product(viewer, p)}
     for index, booth in enumerate(booths):
         field = f"booths[{index}].productIds"
-        if missing := [str(p) for p in booth["productIds"] if p not in makers]:
+        if missing := [str(p) for p in booth["productIds"] if p not in products]:
             check.add("unknown_products", field, ids=missing)
+        ours = [products[p] for p in booth["productIds"] if p in products]
         # A booth whose producer is unknown has its own error; every product would read as someone else's.
-        if booth["producerId"] in known and (
-            elsewhere := [str(p) for p in booth["productIds"] if p in makers and makers[p] != booth["producerId"]]
-        ):
-            check.add("booth_products_of_others", field, ids=elsewhere)
+        if booth["producerId"] in known:
+            if elsewhere := [str(p.id) for p in ours if p.producer_id != booth["producerId"]]:
+                check.add("booth_products_of_others", field, ids=elsewhere)
+            ours = [p for p in ours if p.producer_id == booth["producerId"]]
+        # The event is public, and its booths with it: what they show is what the catalogue shows everyone.
+        if unpublished := [str(p.id) for p in ours if p.status is not ProductStatus.PUBLISHED]:
+            check.add("booth_products_not_published", field, ids=unpublished)
     buyers = {b.id for b in await store.buyers.get_many(buyer_ids)}
     if missing := [str(b) for b in buyer_ids if b not in buyers]:
         check.add("unknown_buyers", "buyerOrgIds", ids=missing)

@@ -205,8 +205,9 @@ class BoothInput:
     producer_id: strawberry.ID = strawberry.field(description="The exhibiting producer (a Producer id).")
     product_ids: list[strawberry.ID] | None = strawberry.field(
         default=None,
-        description="Product ids of what it shows, each a product of the booth's producer (NOT_FOUND for an unknown "
-        "product, INVALID for another producer's); none by default.",
+        description="Product ids of what it shows, each a PUBLISHED product of the booth's producer, listed once "
+        "(NOT_FOUND for an unknown product, INVALID for another producer's or one listed twice, INVALID_STATE for a "
+        "draft or an archived one); none by default.",
     )
 
 
@@ -599,7 +600,8 @@ class TradeMutation:
     @strawberry.mutation(
         description="Organise a trade event. Admins, and the OCOP office of the host province. `errors`: "
         "REQUIRED, TOO_LONG, OUT_OF_RANGE, INVALID, UNKNOWN_PROVINCE, FORBIDDEN, DUPLICATE (two booths with one "
-        "number), NOT_FOUND (a booth's producer or product, or a buyer organisation)."
+        "number), NOT_FOUND (a booth's producer or product, or a buyer organisation), INVALID_STATE (a booth's "
+        "product that is not published)."
     )
     @returns_user_errors(TradeEventPayload)
     async def create_trade_event(
