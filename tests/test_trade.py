@@ -684,6 +684,35 @@ async def test_a_booth_lists_published_products_once(catalogue: Catalogue, parti
     assert (await create(parties["office"], [shown]))["event"] is not None
 
 
+async def test_id_errors_of_a_trade_event_name_the_field_as_sent(catalogue: Catalogue, parties: dict[str, str]) -> None:
+    """An id that is not one, or of another type, is an error on its own booth's field, as the booth's other
+    errors are; an unknown buyer organisation is one on buyerOrganisationIds, the field the client sent."""
+    api, store = catalogue.api, catalogue.fixture.store
+    maker, (product,) = await an_giang_producer(catalogue, "published")
+    producer, shown, name = gid("Producer", maker.id), gid("Product", product.id), f"Hội chợ {secrets.token_hex(3)}"
+
+    async def create(second: dict[str, Any], buyers: list[str] | None = None) -> set[tuple[str | None, str]]:
+        event = {
+            "name": name, "organiser": "Sở NN&MT", "province": "Vĩnh Long", "startsOn": "2026-01-01",
+            "booths": [{"number": "A1", "producerId": producer, "productIds": [shown]}, {"number": "A2", **second}],
+            "buyerOrganisationIds": buyers or [],
+        }  # fmt: skip
+        made = (await api.data(CREATE_EVENT, {"input": event}, as_=parties["admin"]))["createTradeEvent"]
+        assert made["event"] is None
+        return codes(made)
+
+    assert await create({"producerId": shown}) == {("booths[1].producerId", "INVALID")}
+    assert await create({"producerId": producer, "productIds": [shown, producer]}) == {
+        ("booths[1].productIds", "INVALID")
+    }
+    assert await create({"producerId": producer, "productIds": [gid("Product", "a1")]}) == {
+        ("booths[1].productIds", "NOT_FOUND")
+    }
+    for buyer in (gid("BuyerOrganisation", ObjectId()), gid("BuyerOrganisation", "a1")):
+        assert await create({"producerId": producer}, [buyer]) == {("buyerOrganisationIds", "NOT_FOUND")}, buyer
+    assert await store.db["trade_events"].count_documents({"name": name}) == 0
+
+
 async def test_an_mou_signed_at_an_event_is_dated_within_its_days(
     catalogue: Catalogue, parties: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

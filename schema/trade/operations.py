@@ -17,6 +17,7 @@ from market.catalog.validation import (
     MAX_PRICE_VND,
     MAX_TIERS,
 )
+from market.core.errors import DomainError
 from market.trade import deals, events, inquiries, quotations
 from market.trade.inquiries import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MAX_MESSAGE
 from market.trade.pipeline import DealState
@@ -615,12 +616,18 @@ class TradeMutation:
         data["booths"] = [
             {
                 "number": b.number,
-                "producerId": decode_global_id(b.producer_id, "Producer", "booths.producerId"),
-                "productIds": [decode_global_id(p, "Product", "booths.productIds") for p in b.product_ids or []],
+                "producerId": decode_global_id(b.producer_id, "Producer", f"booths[{i}].producerId"),
+                "productIds": [decode_global_id(p, "Product", f"booths[{i}].productIds") for p in b.product_ids or []],
             }
-            for b in input.booths or []
+            for i, b in enumerate(input.booths or [])
         ]
         data["buyerOrgIds"] = [
             decode_global_id(b, "BuyerOrganisation", "buyerOrganisationIds") for b in input.buyer_organisation_ids or []
         ]
-        return TradeEventPayload(event=TradeEvent.from_record(await events.create_trade_event(ctx.store, viewer, data)))
+        try:
+            record = await events.create_trade_event(ctx.store, viewer, data)
+        except DomainError as exc:
+            # The domain names the buyers by its own key; the client sent them as buyerOrganisationIds.
+            fields = {"buyerOrgIds": "buyerOrganisationIds"}
+            raise DomainError([e.moved(fields.get(e.field or "", e.field)) for e in exc.errors]) from exc
+        return TradeEventPayload(event=TradeEvent.from_record(record))
