@@ -7,6 +7,7 @@ from datetime import date
 from html import escape
 
 from market.catalog.lots import Trace
+from market.core import clock
 from market.core.messages import ENUM_LABELS, TRACE_PAGE, Locale
 from market.core.provinces import load_provinces
 
@@ -52,7 +53,7 @@ def _page(title: str, body: str, locale: Locale, switch: str) -> str:
 def render_trace(trace: Trace, locale: Locale, switch: str) -> str:
     """The page of one lot; `switch` is the link to the same page in the other language."""
     lot, product, producer = trace.lot, trace.product, trace.producer
-    today = date.today()
+    today = clock.today()
     stars = "★" * product.stars
     if product.valid_until is None:
         validity = text("certificate_unknown", locale)

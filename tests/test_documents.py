@@ -16,6 +16,7 @@ from market.catalog.documents import MAX_DOCUMENT_BYTES
 from market.catalog.records import ProductStatus
 from market.store import Store
 from tests.conftest import Api, World, gid
+from tests.pinned_clock import pinned_clock
 
 PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
@@ -161,6 +162,23 @@ async def test_expired_documents_are_flagged(api: Api, world: World) -> None:
         )
     )
     assert result["document"]["expired"] is True
+
+
+async def test_a_documents_days_are_utc_days_whatever_the_servers_zone(api: Api, world: World) -> None:
+    """At 06:30 on 11 March in Vietnam, still the 10th in UTC, on a server keeping Vietnam's time: a paper issued
+    on the 11th, the producer's today, is taken and one issued on the 12th is not; a paper valid until the 10th
+    has not expired yet, and one valid until the 9th has."""
+
+    async def described(**days: str) -> Any:
+        return payload(await upload(api, {"producerId": world.producer_gid, "type": "FOOD_SAFETY", **days}, PDF))
+
+    with pinned_clock():
+        tomorrow = await described(issuedOn="2025-03-12")
+        assert [(e["field"], e["code"]) for e in tomorrow["errors"]] == [("issuedOn", "OUT_OF_RANGE")]
+        today = await described(issuedOn="2025-03-11", validUntil="2028-03-10")
+        assert today["errors"] == [] and today["document"]["issuedOn"] == "2025-03-11"
+        assert (await described(validUntil="2025-03-10"))["document"]["expired"] is False
+        assert (await described(validUntil="2025-03-09"))["document"]["expired"] is True
 
 
 @pytest.mark.parametrize(

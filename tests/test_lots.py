@@ -17,6 +17,7 @@ from bson import ObjectId
 from market.catalog.records import ProductStatus
 from market.store import Store
 from tests.conftest import Api, World, gid
+from tests.pinned_clock import pinned_clock
 
 RECORD = """
 mutation($input: RecordLotInput!) {
@@ -142,6 +143,29 @@ async def test_an_expired_certificate_and_lot_read_as_such(api: Api, world: Worl
     assert lot["expired"] is True
     html = (await api.client.get(f"/t/{lot['code']}?lang=en")).text
     assert "expired on 30 Jun 2022" in html and "past its expiry date" in html
+
+
+async def test_a_lots_days_are_utc_days_whatever_the_servers_zone(api: Api, world: World, store: Store) -> None:
+    """At 06:30 on 11 March in Vietnam, still the 10th in UTC, on a server keeping Vietnam's time: a lot produced
+    on the 11th, the producer's today, is taken and one of the 12th is not; a lot kept until the 10th, and a
+    certificate valid until then, have not expired yet, on the lot and on its trace page."""
+    product = await product_of(
+        store, world, certificate={"number": "OCOP-TV-2022-003", "validUntil": _midnight(date(2025, 3, 10))}
+    )
+    with pinned_clock():
+        tomorrow = await record(api, {"productId": product, "lotNumber": "T-2", "producedOn": "2025-03-12"})
+        assert errors(tomorrow) == {("producedOn", "OUT_OF_RANGE")}
+        today = await record(api, {"productId": product, "lotNumber": "T-1", "producedOn": "2025-03-11",
+                                   "expiresOn": "2025-03-11"})  # fmt: skip
+        assert today["errors"] == []
+        kept = await record(api, {"productId": product, "lotNumber": "K-1", "producedOn": "2025-03-01",
+                                  "expiresOn": "2025-03-10"})  # fmt: skip
+        assert kept["lot"]["expired"] is False
+        html = (await api.client.get(f"/t/{kept['lot']['code']}?lang=en")).text
+        assert "valid until 10 Mar 2025" in html and "past its expiry date" not in html
+        gone = await record(api, {"productId": product, "lotNumber": "G-1", "producedOn": "2025-03-01",
+                                  "expiresOn": "2025-03-09"})  # fmt: skip
+        assert gone["lot"]["expired"] is True
 
 
 async def test_bad_lots_are_refused_naming_the_field(api: Api, world: World, store: Store) -> None:

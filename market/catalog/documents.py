@@ -18,8 +18,8 @@ from market.accounts.policy import Viewer
 from market.catalog import policy
 from market.catalog.files import EXTENSIONS, FileKind, claimed, sniff
 from market.catalog.records import Producer, Product
-from market.catalog.validation import MAX_NAME, MAX_SHORT, Checker
-from market.core.clock import as_day, midnight
+from market.catalog.validation import MAX_NAME, MAX_SHORT, Checker, latest_done_day
+from market.core.clock import as_day, midnight, today
 from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 
@@ -59,7 +59,7 @@ class Document:
 
     @property
     def expired(self) -> bool:
-        return self.valid_until is not None and self.valid_until < date.today()
+        return self.valid_until is not None and self.valid_until < today()
 
     @classmethod
     def from_file(cls, doc: Mapping[str, Any]) -> Document:
@@ -120,7 +120,8 @@ def _description(data: Mapping[str, Any]) -> dict[str, Any]:
     doc_type = check.choice("type", data.get("type"), parse_document_type, required=True, label="document type")
     number = check.text("number", data.get("number"), required=False, max_len=MAX_SHORT)
     issuer = check.text("issuer", data.get("issuer"), required=False, max_len=MAX_NAME)
-    issued = check.day("issuedOn", data.get("issuedOn"), earliest=date(1990, 1, 1), latest=date.today())
+    # Issued "today" is the producer's today, which in Vietnam may already be tomorrow in UTC.
+    issued = check.day("issuedOn", data.get("issuedOn"), earliest=date(1990, 1, 1), latest=latest_done_day())
     valid = check.day("validUntil", data.get("validUntil"), earliest=date(1990, 1, 1))
     if issued is not None and valid is not None and valid < issued:
         check.add("before", "validUntil", other="issuedOn")

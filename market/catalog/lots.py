@@ -16,8 +16,8 @@ from bson import ObjectId
 from market.accounts.policy import Viewer
 from market.catalog import policy
 from market.catalog.records import Producer, Product, ProductStatus
-from market.catalog.validation import MAX_MOQ, Checker, add_months
-from market.core.clock import as_day, midnight, utcnow
+from market.catalog.validation import MAX_MOQ, Checker, add_months, latest_done_day
+from market.core.clock import as_day, midnight, today, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, Page, PageRequest
@@ -50,7 +50,7 @@ class Lot:
 
     @property
     def expired(self) -> bool:
-        return self.expires_on is not None and self.expires_on < date.today()
+        return self.expires_on is not None and self.expires_on < today()
 
     @classmethod
     def from_doc(cls, doc: Mapping[str, Any]) -> Lot:
@@ -59,7 +59,7 @@ class Lot:
             product_id=doc["productId"],
             producer_id=doc["producerId"],
             lot_number=doc["lotNumber"],
-            produced_on=as_day(doc["producedOn"]) or date.today(),
+            produced_on=as_day(doc["producedOn"]) or today(),
             expires_on=as_day(doc.get("expiresOn")),
             quantity=doc.get("quantity"),
             unit=doc.get("unit", ""),
@@ -81,10 +81,11 @@ def is_code(text: str) -> bool:
 def _clean(data: Mapping[str, Any]) -> dict[str, Any]:
     check = Checker()
     lot_number = check.text("lotNumber", data.get("lotNumber"), required=True, max_len=MAX_LOT_NUMBER)
-    produced = check.day("producedOn", data.get("producedOn"), latest=date.today())
+    # Produced "today" is the producer's today, which in Vietnam may already be tomorrow in UTC.
+    produced = check.day("producedOn", data.get("producedOn"), latest=latest_done_day())
     if produced is None and not data.get("producedOn"):
         check.add("required", "producedOn")
-    latest_expiry = add_months(date.today(), 12 * MAX_SHELF_YEARS)
+    latest_expiry = add_months(today(), 12 * MAX_SHELF_YEARS)
     expires = check.day("expiresOn", data.get("expiresOn"), latest=latest_expiry)
     if produced is not None and expires is not None and expires < produced:
         check.add("before", "expiresOn", other="producedOn")

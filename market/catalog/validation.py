@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import calendar
 import re
-import time
 from collections.abc import Iterable
 from datetime import MAXYEAR, MINYEAR, date, datetime, timedelta
 from functools import lru_cache
@@ -23,6 +22,7 @@ from market.catalog.records import (
     ProductGroup,
     ProductStatus,
 )
+from market.core.clock import today
 from market.core.errors import DomainError, FieldError
 from market.core.messages import ENUM_LABELS, Verbatim
 from market.core.numbers import NotAWholeNumber, parse_whole_number
@@ -312,28 +312,16 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-_SECOND_DAY = (-1, date.min)
-
-
-def _today() -> date:
-    """`date.today()`, looked up again only when the second changes: it checks the system's time zone file on
-    every call, twice for each imported row, and it only reads whole seconds anyway."""
-    global _SECOND_DAY
-    second = int(time.time())
-    if _SECOND_DAY[0] != second:
-        _SECOND_DAY = (second, date.fromtimestamp(second))
-    return _SECOND_DAY[1]
-
-
 def horizon() -> date:
     """The latest day an input may name."""
-    return add_months(_today(), HORIZON_YEARS * 12)
+    return add_months(today(), HORIZON_YEARS * 12)
 
 
 def latest_done_day() -> date:
-    """The latest day something already done (a certification, a signature) may carry: today where the client
-    is, which in Vietnam (UTC+7) may already be tomorrow on this server's clock."""
-    return _today() + timedelta(days=1)
+    """The latest day something already done (a certification, a signature, a production, an issue) may carry:
+    today where the client is, which in Vietnam (UTC+7) may already be tomorrow in UTC, the zone stored days are
+    read in, whatever the server's own zone."""
+    return today() + timedelta(days=1)
 
 
 def default_valid_until(certified_at: date) -> date:

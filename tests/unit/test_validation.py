@@ -13,6 +13,7 @@ import pytest
 
 from market.catalog.records import Certification, PriceTier, ProducerType, ProductGroup
 from market.catalog.validation import (
+    HORIZON_YEARS,
     MAX_PRICE_VND,
     MAX_TIERS,
     Checker,
@@ -26,6 +27,7 @@ from market.catalog.validation import (
     parse_producer_type,
 )
 from market.core.errors import DomainError, ErrorCode, FieldError
+from tests.pinned_clock import pinned_clock
 
 Found = list[tuple[ErrorCode, str | None]]
 
@@ -550,6 +552,18 @@ def test_days_are_bounded(run: Scalar, expected: Any, found: Found) -> None:
     check = Checker()
     assert run(check) == expected
     assert errors(check) == found
+
+
+def test_not_in_the_future_is_reckoned_in_utc_whatever_the_servers_zone() -> None:
+    """At 06:30 on 11 March in Vietnam, still the 10th in UTC, on a server keeping Vietnam's time: something done
+    (a certification, a signature) may carry the 11th, the client's today, but not the 12th; the farthest day an
+    input may name is counted from the UTC day."""
+    with pinned_clock():
+        check = Checker()
+        assert check.day("certifiedAt", "2025-03-11", latest=latest_done_day()) == date(2025, 3, 11)
+        assert check.day("certifiedAt", "2025-03-12", latest=latest_done_day()) is None
+        assert errors(check) == [(ErrorCode.OUT_OF_RANGE, "certifiedAt")]
+        assert horizon() == add_months(date(2025, 3, 10), HORIZON_YEARS * 12)
 
 
 def test_an_out_of_range_day_names_the_bounds() -> None:
