@@ -17,6 +17,7 @@ from market.catalog.records import ProductStatus
 from market.store import Store
 from market.trade import feeds
 from tests.conftest import Api, World, gid
+from tests.pinned_clock import pinned_clock
 
 REQUEST = """
 mutation($input: RequestSamplesInput!, $key: String) {
@@ -43,6 +44,17 @@ mutation($id: ID!, $input: ConvertToInquiryInput!, $key: String) {
     inquiry { id kind quantity unit product { id } invitations { producer { id } } }
     errors { field code message }
   }
+}"""
+QUOTE = """
+mutation($inquiry: ID!, $input: QuotationInput!) {
+  submitQuotation(inquiryId: $inquiry, input: $input) {
+    quotation { id current { number validUntil } }
+    errors { field code }
+  }
+}"""
+ACCEPT_QUOTE = """
+mutation($id: ID!, $revision: Int!) {
+  acceptQuotation(id: $id, revision: $revision) { deal { id } errors { field code } }
 }"""
 LIST = "query($status: SampleRequestStatus) { sampleRequests(first: 100, status: $status) { edges { node { id } } } }"
 NODE = "query($id: ID!) { node(id: $id) { id ... on SampleRequest { status inquiry { id } } } }"
@@ -206,6 +218,41 @@ async def test_bad_sample_requests(api: Api, world: World, store: Store) -> None
         ("shipping.carrier", "REQUIRED"),
         ("shipping.shippedOn", "INVALID"),
     }
+
+
+async def test_trade_days_are_utc_days_whatever_the_servers_zone(api: Api, world: World, store: Store) -> None:
+    """At 06:30 on 11 March in Vietnam, still the 10th in UTC, on a server keeping Vietnam's time, the trade's
+    today is the 10th: samples and goods may be needed by the 10th but not the 9th, samples shipped without a day
+    went out on the 10th, and a quotation is good for 30 days from the 10th, or until the 10th itself."""
+    product = await published_product(store, world.producer_id)
+
+    async def quote(inquiry: str, **valid_until: str) -> Any:
+        offer = {"unitPriceVnd": 52000, "leadTimeDays": 7, **valid_until}
+        return (await api.data(QUOTE, {"inquiry": inquiry, "input": offer}, as_="producer"))["submitQuotation"]
+
+    with pinned_clock():
+        late = (await api.data(REQUEST, {"input": ask(product, neededBy="2025-03-09")}, as_="buyer"))["requestSamples"]
+        assert codes(late) == {("neededBy", "OUT_OF_RANGE")}
+        sent = (await api.data(REQUEST, {"input": ask(product, neededBy="2025-03-10")}, as_="buyer"))["requestSamples"]
+        assert sent["errors"] == []
+        request = sent["sampleRequest"]["id"]
+        shipped = await api.data(ACCEPT, {"id": request, "shipping": {"carrier": "Viettel Post"}}, as_="producer")
+        assert shipped["acceptSampleRequest"]["sampleRequest"]["shipping"]["shippedOn"] == "2025-03-10"
+
+        order = {"quantity": 500, "unit": "hộp 250g"}
+        past = await api.data(CONVERT, {"id": request, "input": {**order, "neededBy": "2025-03-09"}}, as_="buyer")
+        assert codes(past["convertToInquiry"]) == {("neededBy", "OUT_OF_RANGE")}
+        converted = await api.data(CONVERT, {"id": request, "input": {**order, "neededBy": "2025-03-10"}}, as_="buyer")
+        assert converted["convertToInquiry"]["errors"] == []
+        inquiry = converted["convertToInquiry"]["inquiry"]["id"]
+
+        first = await quote(inquiry)
+        assert first["errors"] == [] and first["quotation"]["current"]["validUntil"] == "2025-04-09"
+        assert codes(await quote(inquiry, validUntil="2025-03-09")) == {("validUntil", "OUT_OF_RANGE")}
+        last_day = await quote(inquiry, validUntil="2025-03-10")
+        assert last_day["errors"] == [] and last_day["quotation"]["current"]["number"] == 2
+        accepted = await api.data(ACCEPT_QUOTE, {"id": last_day["quotation"]["id"], "revision": 2}, as_="buyer")
+        assert accepted["acceptQuotation"]["errors"] == [] and accepted["acceptQuotation"]["deal"] is not None
 
 
 async def test_each_side_hears_of_the_other(api: Api, world: World, store: Store) -> None:

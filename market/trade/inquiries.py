@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
@@ -13,7 +13,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market.accounts.policy import Viewer
 from market.catalog.records import ProductStatus, Variant
 from market.catalog.validation import MAX_MOQ, Checker, parse_certification, parse_group
-from market.core.clock import utcnow
+from market.core.clock import today, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
@@ -94,7 +94,7 @@ def _clean(data: Mapping[str, Any]) -> tuple[dict[str, Any], Criteria | None, st
         match = check.province("deliveryProvince", data["deliveryProvince"], required=False)
         out["deliveryProvinceCode"] = match.province.code if match else None
     needed_by = check.day("neededBy", data.get("neededBy"))
-    if needed_by is not None and needed_by < date.today():
+    if needed_by is not None and needed_by < today():
         check.add("in_the_past", "neededBy")
     out["neededBy"] = datetime(needed_by.year, needed_by.month, needed_by.day, tzinfo=UTC) if needed_by else None
     days = data.get("expiresInDays")

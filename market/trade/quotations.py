@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
@@ -12,7 +12,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market.accounts.policy import Principal, Viewer
 from market.catalog.records import Product, Variant
 from market.catalog.validation import MAX_DEAL_VALUE_VND, MAX_MOQ, Checker
-from market.core.clock import midnight, utcnow
+from market.core.clock import midnight, today, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import global_id_of, parse_object_id
 from market.storage.transactions import in_transaction
@@ -43,10 +43,8 @@ def _revision(data: Mapping[str, Any], number: int, quantity: int) -> dict[str, 
     """A revision's fields, checked; `quantity` is the inquiry's, which the revision must price within a deal's
     bounds."""
     check = Checker()
-    valid_until = check.day("validUntil", data.get("validUntil")) or date.today() + timedelta(
-        days=DEFAULT_VALIDITY_DAYS
-    )
-    if valid_until < date.today():
+    valid_until = check.day("validUntil", data.get("validUntil")) or today() + timedelta(days=DEFAULT_VALIDITY_DAYS)
+    if valid_until < today():
         check.add("in_the_past", "validUntil")
     tiers = check.price_tiers("priceTiers", data.get("priceTiers")) or []
     unit_price = check.price("unitPriceVnd", data.get("unitPriceVnd"), required=True)
@@ -260,7 +258,7 @@ async def check_acceptable(
     ensure_open(fresh_inquiry, "acceptance")
     if current.current.number != revision:
         raise DomainError.of("stale_revision", "revision", revision=revision, latest=current.current.number)
-    if current.current.valid_until and current.current.valid_until < date.today():
+    if current.current.valid_until and current.current.valid_until < today():
         raise DomainError.of("revision_expired", "revision")
     return current, fresh_inquiry
 

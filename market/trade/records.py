@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from bson import ObjectId
 
 from market.catalog.records import PriceTier, Variant
-from market.core.clock import as_day, as_utc
+from market.core.clock import as_day, as_utc, today, utcnow
 from market.trade.pipeline import DealState, Party
 
 
@@ -87,7 +87,7 @@ class Inquiry:
     @property
     def effective_status(self) -> InquiryStatus:
         """An open inquiry past its expiry is closed, whether or not the sweeper has written it yet."""
-        if self.status is InquiryStatus.OPEN and self.expires_at <= datetime.now(UTC):
+        if self.status is InquiryStatus.OPEN and self.expires_at <= utcnow():
             return InquiryStatus.CLOSED
         return self.status
 
@@ -124,7 +124,7 @@ class Inquiry:
             delivery_province_code=doc.get("deliveryProvinceCode"),
             needed_by=as_day(doc.get("neededBy")),
             message=doc.get("message", ""),
-            expires_at=as_utc(doc["expiresAt"]) or datetime.now(UTC),
+            expires_at=as_utc(doc["expiresAt"]) or utcnow(),
             status=InquiryStatus(doc["status"]),
             closed_reason=ClosedReason(doc["closedReason"]) if doc.get("closedReason") else None,
             invitations=[
@@ -325,7 +325,7 @@ class Deal:
                 for h in doc.get("history", [])
             ],
             mou=Mou(
-                signed_on=as_day(mou["signedOn"]) or date.today(),
+                signed_on=as_day(mou["signedOn"]) or today(),
                 parties=list(mou.get("parties", [])),
                 terms_summary=mou.get("termsSummary", ""),
                 document_url=mou.get("documentUrl"),
@@ -369,8 +369,8 @@ class TradeEvent:
             organiser=doc.get("organiser", ""),
             province_code=doc["provinceCode"],
             venue=doc.get("venue", ""),
-            starts_on=as_day(doc["startsOn"]) or date.today(),
-            ends_on=as_day(doc["endsOn"]) or date.today(),
+            starts_on=as_day(doc["startsOn"]) or today(),
+            ends_on=as_day(doc["endsOn"]) or today(),
             booths=[Booth(b["number"], b["producerId"], list(b.get("productIds", []))) for b in doc.get("booths", [])],
             buyer_org_ids=list(doc.get("buyerOrgIds", [])),
             created_at=doc["createdAt"],
@@ -431,7 +431,7 @@ class SampleRequest:
             shipping=Shipping(
                 carrier=shipping["carrier"],
                 tracking_number=shipping.get("trackingNumber"),
-                shipped_on=as_day(shipping["shippedOn"]) or date.today(),
+                shipped_on=as_day(shipping["shippedOn"]) or today(),
             )
             if shipping
             else None,

@@ -7,7 +7,6 @@ something takes an idempotency key, and every change reaches the parties' feeds 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
@@ -16,7 +15,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from market.accounts.policy import Viewer
 from market.catalog.records import ProductStatus
 from market.catalog.validation import Checker
-from market.core.clock import midnight, utcnow
+from market.core.clock import midnight, today, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
@@ -41,7 +40,7 @@ def _clean_request(data: Mapping[str, Any]) -> dict[str, Any]:
     quantity = check.integer("quantity", data.get("quantity"), required=True, minimum=1, maximum=MAX_SAMPLE_QUANTITY)
     unit = check.text("unit", data.get("unit"), required=False, max_len=50)
     address = check.text("deliveryAddress", data.get("deliveryAddress"), required=True, max_len=MAX_ADDRESS)
-    needed_by = check.day("neededBy", data.get("neededBy"), earliest=date.today())
+    needed_by = check.day("neededBy", data.get("neededBy"), earliest=today())
     note = check.text("note", data.get("note"), required=False, max_len=MAX_NOTE) or ""
     check.raise_if_any()
     return {
@@ -136,7 +135,7 @@ async def accept_sample_request(
     check = Checker()
     carrier = check.text("shipping.carrier", shipping.get("carrier"), required=True, max_len=MAX_CARRIER)
     tracking = check.text("shipping.trackingNumber", shipping.get("trackingNumber"), required=False, max_len=100)
-    shipped_on = check.day("shipping.shippedOn", shipping.get("shippedOn")) or date.today()
+    shipped_on = check.day("shipping.shippedOn", shipping.get("shippedOn")) or today()
     if shipped_on < request.created_at.date():
         check.add("before", "shipping.shippedOn", other=request.created_at.date().isoformat())
     check.raise_if_any()
