@@ -18,6 +18,7 @@ from market.accounts.records import Account, BuyerKind, BuyerOrg, Role
 from market.accounts.services import create_account, issue_api_key
 from market.catalog.importer import ImportReport, import_products
 from market.catalog.records import Product
+from market.core.clock import today
 from market.core.provinces import load_provinces
 from market.core.text import nfc
 from market.notifications.channels import InApp
@@ -240,7 +241,7 @@ class TradeSeeder:
         self.members = members
         self.admin = admin
         self.matcher = catalogue_matcher(store)
-        self.today = date.today()
+        self.today = today()
         self.producer_ids: dict[str, ObjectId] = {}
         self.member_names: dict[str, str] = {}
         self.event_id: ObjectId | None = None
