@@ -5,10 +5,11 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from bson import ObjectId
 from strawberry import relay
 from strawberry.types import Info
 
-from market.core.errors import DomainError
+from market.core.errors import DomainError, FieldError
 from market.core.paging import DEFAULT_PAGE, MAX_PAGE, Cursor, Page, PageRequest
 
 T = TypeVar("T")
@@ -128,6 +129,28 @@ def decode_global_id(value: str, type_name: str, field: str) -> str:
     if kind != type_name or not node_id:
         raise DomainError.of("not_an_id_of", field, type=type_name)
     return node_id
+
+
+class SentIds:
+    """Decodes a client's global ids and remembers them, field by field: the domain knows records by their
+    database ids, and an error listing some (`ids`) should list them as the client wrote them."""
+
+    def __init__(self) -> None:
+        self._sent: dict[tuple[str, str], str] = {}
+
+    def decode(self, value: str, type_name: str, field: str) -> str:
+        """`decode_global_id`, remembering `value` under the id the domain will name it by."""
+        node_id = decode_global_id(value, type_name, field)
+        # The domain writes an ObjectId in lower case, whatever case the client encoded it in.
+        self._sent.setdefault((field, str(ObjectId(node_id)) if ObjectId.is_valid(node_id) else node_id), value)
+        return node_id
+
+    def restate(self, error: FieldError) -> FieldError:
+        """`error` with the ids it lists as the client sent them in the error's field."""
+        ids = error.params.get("ids")
+        if error.field is None or not isinstance(ids, list):
+            return error
+        return error.naming(ids=[self._sent.get((error.field, str(i)), i) for i in ids])
 
 
 def global_id(type_name: str, node_id: str) -> str:

@@ -564,11 +564,8 @@ async def test_a_booth_shows_only_existing_products_of_its_own_producer(
     assert made["event"] is None
     assert codes(made) == {("booths[0].productIds", "INVALID"), ("booths[1].productIds", "NOT_FOUND")}
     messages = {e["field"]: e["message"] for e in made["errors"]}
-    assert (
-        str(other["_id"]) in messages["booths[0].productIds"]
-        and str(own["_id"]) not in messages["booths[0].productIds"]
-    )
-    assert messages["booths[1].productIds"] == f"unknown products: {ghost}"
+    assert theirs in messages["booths[0].productIds"] and mine not in messages["booths[0].productIds"]
+    assert messages["booths[1].productIds"] == f"unknown products: {gid('Product', ghost)}"
     assert await store.db["trade_events"].count_documents({"name": name}) == 0
 
     async def commands_for(booths: int) -> list[str]:
@@ -669,17 +666,17 @@ async def test_a_booth_lists_published_products_once(catalogue: Catalogue, parti
     repeated = await create(parties["admin"], [shown, draft], [shown, shown, draft, shown])
     assert repeated["event"] is None and codes(repeated) == {("booths[1].productIds", "INVALID")}
     assert repeated["errors"][0]["message"] == (
-        f"a booth lists each of its products once; these are listed more than once: {shown.id}"
+        f"a booth lists each of its products once; these are listed more than once: {gid('Product', shown.id)}"
     )
     unpublished = await create(parties["admin"], [shown, draft, archived], [shown])
     assert unpublished["event"] is None and codes(unpublished) == {("booths[0].productIds", "INVALID_STATE")}
     assert unpublished["errors"][0]["message"] == (
         "a booth is open to every visitor, so it shows published products only; these are drafts or archived: "
-        f"{draft.id}, {archived.id}"
+        f"{gid('Product', draft.id)}, {gid('Product', archived.id)}"
     )
     by_office = await create(parties["office"], [shown, draft])
     assert codes(by_office) == {("booths[0].productIds", "NOT_FOUND")}
-    assert by_office["errors"][0]["message"] == f"unknown products: {draft.id}"
+    assert by_office["errors"][0]["message"] == f"unknown products: {gid('Product', draft.id)}"
     assert await store.db["trade_events"].count_documents({"name": name}) == 0
     assert (await create(parties["office"], [shown]))["event"] is not None
 
@@ -711,6 +708,52 @@ async def test_id_errors_of_a_trade_event_name_the_field_as_sent(catalogue: Cata
     for buyer in (gid("BuyerOrganisation", ObjectId()), gid("BuyerOrganisation", "a1")):
         assert await create({"producerId": producer}, [buyer]) == {("buyerOrganisationIds", "NOT_FOUND")}, buyer
     assert await store.db["trade_events"].count_documents({"name": name}) == 0
+
+
+async def test_booth_and_buyer_errors_list_the_ids_as_the_client_sent_them(
+    catalogue: Catalogue, parties: dict[str, str]
+) -> None:
+    """The errors that list products or buyer organisations list the global ids the client sent, exactly as
+    written (an id encoded in upper case stays so), in English and in Vietnamese, not the database's ids."""
+    api = catalogue.api
+    maker, (shown, draft) = await an_giang_producer(catalogue, "published", "draft")
+    _, (theirs,) = await an_giang_producer(catalogue, "published")
+    ghost, buyer = gid("Product", str(ObjectId()).upper()), gid("BuyerOrganisation", ObjectId())
+    others, drafted, listed = gid("Product", theirs.id), gid("Product", draft.id), gid("Product", shown.id)
+
+    def event(*products: str) -> dict[str, Any]:
+        return {
+            "name": f"Hội chợ {secrets.token_hex(3)}", "organiser": "Sở NN&MT", "province": "Vĩnh Long",
+            "startsOn": "2026-01-01", "buyerOrganisationIds": [buyer],
+            "booths": [{"number": "A1", "producerId": gid("Producer", maker.id), "productIds": list(products)}],
+        }  # fmt: skip
+
+    made = await api.data(CREATE_EVENT, {"input": event(ghost, others, drafted)}, as_=parties["admin"])
+    assert {(e["field"], e["code"]): e["message"] for e in made["createTradeEvent"]["errors"]} == {
+        ("booths[0].productIds", "NOT_FOUND"): f"unknown products: {ghost}",
+        ("booths[0].productIds", "INVALID"): (
+            f"a booth shows its own producer's products; these are another producer's: {others}"
+        ),
+        ("booths[0].productIds", "INVALID_STATE"): (
+            f"a booth is open to every visitor, so it shows published products only; these are drafts or archived: "
+            f"{drafted}"
+        ),
+        ("buyerOrganisationIds", "NOT_FOUND"): f"unknown buyer organisations: {buyer}",
+    }
+    repeated = await api.data(CREATE_EVENT, {"input": event(listed, listed)}, as_=parties["admin"])
+    assert [e["message"] for e in repeated["createTradeEvent"]["errors"]] == [
+        f"a booth lists each of its products once; these are listed more than once: {listed}"
+    ]
+    in_vietnamese = await api.client.post(
+        "/graphql",
+        json={"query": CREATE_EVENT, "variables": {"input": event(drafted)}},
+        headers={"Authorization": f"Bearer {api.keys[parties['admin']]}", "Accept-Language": "vi"},
+    )
+    assert [e["message"] for e in in_vietnamese.json()["data"]["createTradeEvent"]["errors"]] == [
+        "gian hàng mở cho mọi khách tham quan nên chỉ trưng bày sản phẩm đã đăng; các sản phẩm này là bản nháp "
+        f"hoặc đã lưu trữ: {drafted}",
+        f"không có tổ chức bên mua nào có id: {buyer}",
+    ]
 
 
 async def test_an_mou_signed_at_an_event_is_dated_within_its_days(

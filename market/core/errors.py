@@ -57,6 +57,12 @@ class FieldError:
             return self.message
         return messages.render(self.key, {"field": self.field, **self.params}, locale)
 
+    def naming(self, **params: Any) -> FieldError:
+        """The same error with other values for these parameters (ids as the caller knows them, say)."""
+        if self.key is None:
+            return dataclasses.replace(self, params={**self.params, **params})
+        return FieldError.of(self.key, self.field, **{**self.params, **params})
+
     def moved(self, field: str | None) -> FieldError:
         """The same error about another field (an argument the caller knows under another name)."""
         if self.key is None:

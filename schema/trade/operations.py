@@ -30,6 +30,7 @@ from schema.pagination import (
     CountedConnection,
     First,
     Last,
+    SentIds,
     decode_global_id,
     page_request,
     to_connection,
@@ -208,7 +209,7 @@ class BoothInput:
         default=None,
         description="Product ids of what it shows, each a PUBLISHED product of the booth's producer, listed once "
         "(NOT_FOUND for an unknown product, INVALID for another producer's or one listed twice, INVALID_STATE for a "
-        "draft or an archived one); none by default.",
+        "draft or an archived one, each message listing those ids as you sent them); none by default.",
     )
 
 
@@ -228,7 +229,9 @@ class TradeEventInput:
     )
     booths: list[BoothInput] | None = strawberry.field(default=None, description="The producers' booths.")
     buyer_organisation_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="The buyer organisations taking part (BuyerOrganisation ids)."
+        default=None,
+        description="The buyer organisations taking part (BuyerOrganisation ids); NOT_FOUND lists the unknown ones "
+        "as you sent them.",
     )
 
 
@@ -613,21 +616,22 @@ class TradeMutation:
         ctx = info.context
         viewer = ctx.require_viewer()
         data = sent_fields(input)
+        sent = SentIds()
         data["booths"] = [
             {
                 "number": b.number,
-                "producerId": decode_global_id(b.producer_id, "Producer", f"booths[{i}].producerId"),
-                "productIds": [decode_global_id(p, "Product", f"booths[{i}].productIds") for p in b.product_ids or []],
+                "producerId": sent.decode(b.producer_id, "Producer", f"booths[{i}].producerId"),
+                "productIds": [sent.decode(p, "Product", f"booths[{i}].productIds") for p in b.product_ids or []],
             }
             for i, b in enumerate(input.booths or [])
         ]
         data["buyerOrgIds"] = [
-            decode_global_id(b, "BuyerOrganisation", "buyerOrganisationIds") for b in input.buyer_organisation_ids or []
+            sent.decode(b, "BuyerOrganisation", "buyerOrganisationIds") for b in input.buyer_organisation_ids or []
         ]
         try:
             record = await events.create_trade_event(ctx.store, viewer, data)
         except DomainError as exc:
             # The domain names the buyers by its own key; the client sent them as buyerOrganisationIds.
             fields = {"buyerOrgIds": "buyerOrganisationIds"}
-            raise DomainError([e.moved(fields.get(e.field or "", e.field)) for e in exc.errors]) from exc
+            raise DomainError([sent.restate(e.moved(fields.get(e.field or "", e.field))) for e in exc.errors]) from exc
         return TradeEventPayload(event=TradeEvent.from_record(record))
