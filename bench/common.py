@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import gc
 import json
 import random
 import secrets
@@ -116,6 +117,19 @@ async def sample_pair(
             await calls[i % len(calls)]()
             samples.append(time.perf_counter() - started)
     return Latencies(tuple(ours_samples)), Latencies(tuple(raw_samples))
+
+
+@contextlib.contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Keep this process's own full collections out of the latencies it measures: what it holds (the rows
+    of a catalogue it just imported, the importer's caches) is set aside from the collector for the time,
+    which a full collection would otherwise walk in the middle of a timed request."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def ms(seconds: float) -> str:

@@ -35,6 +35,7 @@ from bench.common import (
     bench_clients,
     catalogue_file,
     free_port,
+    frozen_heap,
     graphql,
     local_services,
     note,
@@ -174,22 +175,23 @@ async def measure(products: int, code: Path) -> StallFigures:
         await bench.meili.ensure_index(bench.index_uid)
         await bench.meili.wait_task(await bench.meili.update_settings(bench.index_uid, PRODUCT_SETTINGS))
         note(f"stall: imported in {secs(import_s)}; starting the API from {code}")
-        async with api_process(bench.settings, code) as (child, url):
-            async with api_client(url) as http:
-                for _ in range(20):  # what the first requests of a process load is not the vocabulary's
-                    await graphql(http, "{ __typename }")
-            started_rss = memory_of(child.process.pid).rss
-            phases = []
-            if counts_at_start:
-                note("stall: the count the API starts as it starts up")
-                phases.append(await phase("start-up count", url, child, search=False, until_counted=1))
-            phases.append(await phase("idle", url, child, search=False, until_counted=None))
-            note("stall: the first search after start")
-            phases.append(await phase("first search", url, child, search=True, until_counted=None))
-            await asyncio.sleep(REFRESH_SECONDS + 0.5)
-            note("stall: a search after the refresh interval (a recount)")
-            recounted = 2 if counts_at_start else None
-            phases.append(await phase("recount", url, child, search=True, until_counted=recounted))
+        with frozen_heap():
+            async with api_process(bench.settings, code) as (child, url):
+                async with api_client(url) as http:
+                    for _ in range(20):  # what the first requests of a process load is not the vocabulary's
+                        await graphql(http, "{ __typename }")
+                started_rss = memory_of(child.process.pid).rss
+                phases = []
+                if counts_at_start:
+                    note("stall: the count the API starts as it starts up")
+                    phases.append(await phase("start-up count", url, child, search=False, until_counted=1))
+                phases.append(await phase("idle", url, child, search=False, until_counted=None))
+                note("stall: the first search after start")
+                phases.append(await phase("first search", url, child, search=True, until_counted=None))
+                await asyncio.sleep(REFRESH_SECONDS + 0.5)
+                note("stall: a search after the refresh interval (a recount)")
+                recounted = 2 if counts_at_start else None
+                phases.append(await phase("recount", url, child, search=True, until_counted=recounted))
     return StallFigures(products, import_s, str(code), started_rss, phases)
 
 
