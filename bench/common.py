@@ -106,17 +106,22 @@ async def sample_pair(
     """Like `sample`, for two sides measured against each other: their calls alternate one by one, so
     that both meet the same machine load (the machine's speed drifts over seconds). The i-th call of
     each side asks the same thing."""
+    ours_latencies, raw_latencies = await sample_sides([ours, raw], count, warmup)
+    return ours_latencies, raw_latencies
+
+
+async def sample_sides(sides: Sequence[Sequence[Call]], count: int, warmup: int) -> list[Latencies]:
+    """`sample_pair` for any number of sides, taking turns one call each."""
     for i in range(warmup):
-        await ours[i % len(ours)]()
-        await raw[i % len(raw)]()
-    ours_samples: list[float] = []
-    raw_samples: list[float] = []
+        for calls in sides:
+            await calls[i % len(calls)]()
+    samples: list[list[float]] = [[] for _ in sides]
     for i in range(count):
-        for calls, samples in ((ours, ours_samples), (raw, raw_samples)):
+        for calls, side_samples in zip(sides, samples, strict=True):
             started = time.perf_counter()
             await calls[i % len(calls)]()
-            samples.append(time.perf_counter() - started)
-    return Latencies(tuple(ours_samples)), Latencies(tuple(raw_samples))
+            side_samples.append(time.perf_counter() - started)
+    return [Latencies(tuple(side_samples)) for side_samples in samples]
 
 
 @contextlib.contextmanager

@@ -1,19 +1,20 @@
 """What the stack beneath the API costs. Two requests, `product(id)` with its producer and the light search
 (a page of 20 names), each served three ways with the same GraphQL body and the same work behind it: the one
 `$lookup` aggregation the API sends for the product, the very Meilisearch request the API sends for the
-search (recorded from its own search service, as the throughput benchmark does). The three servers, each
-one uvicorn process with `ocop serve`'s defaults (uvloop, httptools, no access log), one after the other:
+search (recorded from its own search service, as the throughput benchmark does). The three servers, each one
+uvicorn process with `ocop serve`'s defaults (uvloop, httptools, no access log), all running at once:
 
 - the API itself (`ocop serve`);
 - graphql-core on Starlette: each document parsed and validated once, then executed with one async resolver
   per request that does the work and returns plain dicts;
 - a Starlette route that reads the body, does the work and writes the answer, with no GraphQL at all.
 
-Each is measured under the throughput benchmark's load (CPU per request, req/s, p50) and one request at a
-time, alternated call by call with the raw service request (p50). What the API spends above the two floors
-is what its own layers cost (Strawberry, middleware, records, loaders, visibility, query reading); the
-floors are what a GraphQL API on uvicorn, Starlette, graphql-core, the MongoDB driver and an HTTP client for
-Meilisearch pays before it does anything of its own.
+A fourth side is the raw request, sent by the load generator itself. Each side is measured under the
+throughput benchmark's load (CPU per request, req/s, p50), in turns of a quarter of the time so that all
+meet the machine's drift alike, then one request at a time, the sides taking turns call by call (p50). What
+the API spends above the two floors is what its own layers cost (Strawberry, middleware, records, loaders,
+visibility, query reading); the floors are what a GraphQL API on uvicorn, Starlette, graphql-core, the
+MongoDB driver and an HTTP client for Meilisearch pays before it does anything of its own.
 
 `create_app` is the floor servers' ASGI factory (`uvicorn bench.floor:create_app --factory`):
 `OCOP_BENCH_FLOOR` picks the kind and `OCOP_BENCH_FLOOR_SEARCH` holds the recorded Meilisearch request.
@@ -27,7 +28,7 @@ import itertools
 import json
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -53,12 +54,13 @@ from bench.common import (
     catalogue_file,
     child_process,
     free_port,
+    frozen_heap,
     graphql,
     ms,
     note,
     product_gid,
     ratio,
-    sample_pair,
+    sample_sides,
     text_table,
     wait_healthy,
 )
@@ -74,6 +76,7 @@ GRAPHQL_CORE = "graphql-core"
 ROWS = 20_000
 REQUESTS = 1000
 WARMUP = 100
+ROUNDS = 4
 PAGE = 20
 
 _SDL = """
@@ -223,20 +226,20 @@ async def floor_process(settings: Settings, kind: str, search: MeiliRequest) -> 
 @dataclass(frozen=True, slots=True)
 class Served:
     loaded: throughput.Load  # under the throughput benchmark's load
-    alone: Latencies  # one request at a time...
-    raw: Latencies  # ...alternated call by call with the raw service request
+    alone: Latencies  # one request at a time, taking turns with the other sides
 
 
 @dataclass(frozen=True, slots=True)
 class Figures:
+    """Per workload, each side by its label: the three servers and the raw request (RAW)."""
+
     product: dict[str, Served]
     search: dict[str, Served]
-    raw_product: throughput.Load  # 2 × find_one under the same load, from the load generator
-    raw_search: throughput.Load  # Meilisearch alone under the same load
 
 
 API = "the API (`ocop serve`)"
 FLOORS = ((GRAPHQL_CORE, "graphql-core on Starlette"), (STARLETTE, "a Starlette route, no GraphQL"))
+RAW = "raw"
 
 
 async def _load(bench: Bench) -> tuple[list[tuple[Any, Any]], MeiliRequest]:
@@ -273,7 +276,7 @@ class _Raw:
 
 
 def _one_at_a_time(call: throughput.Call) -> Callable[[], Awaitable[None]]:
-    """A load call as `sample_pair` takes it: on the first connection, the next request each time."""
+    """A load call as `sample_sides` takes it: on the first connection, the next request each time."""
     numbers = itertools.count()
 
     async def once() -> None:
@@ -282,92 +285,131 @@ def _one_at_a_time(call: throughput.Call) -> Callable[[], Awaitable[None]]:
     return once
 
 
-async def _serve(child: Child, url: str, raw: _Raw, connections: int, seconds: float) -> tuple[Served, Served]:
-    gids = [product_gid(p) for p, _ in raw.ids]
-    async with contextlib.AsyncExitStack() as stack:
-        clients = await throughput.clients(stack, url, {}, connections)
+def _combined(loads: list[throughput.Load]) -> throughput.Load:
+    api_cpu = [load.api_cpu for load in loads]
+    return throughput.Load(
+        requests=sum(load.requests for load in loads),
+        errors=sum(load.errors for load in loads),
+        seconds=sum(load.seconds for load in loads),
+        latencies=tuple(latency for load in loads for latency in load.latencies),
+        client_cpu=sum(load.client_cpu for load in loads),
+        api_cpu=None if None in api_cpu else sum(cpu or 0.0 for cpu in api_cpu),
+    )
 
-        async def product(slot: int, n: int) -> None:
-            data = await graphql(clients[slot], throughput.PRODUCT, {"id": gids[n % len(gids)]})
-            if data["product"] is None or data["product"]["producer"] is None:
-                raise RuntimeError(f"{child.name} answered {data}")
 
-        async def names(slot: int, n: int) -> None:
-            data = await graphql(clients[slot], throughput.SEARCH)
-            if not data["searchProducts"]["edges"]:
-                raise RuntimeError(f"{child.name} found nothing")
+@dataclass(slots=True)
+class _Side:
+    """One way of answering a workload: a server's, or the raw request sent by the load generator."""
 
-        served = []
-        for ours, theirs in ((product, raw.product), (names, raw.names)):
-            loaded = await throughput.measure_load(ours, connections, seconds, child.process.pid)
-            alone, raw_alone = await sample_pair([_one_at_a_time(ours)], [_one_at_a_time(theirs)], REQUESTS, WARMUP)
-            served.append(Served(loaded, alone, raw_alone))
-    return served[0], served[1]
+    label: str
+    call: throughput.Call
+    pid: int | None
+    loads: list[throughput.Load] = field(default_factory=list)
+
+
+async def _measure_sides(
+    sides: list[_Side], connections: int, seconds: float
+) -> list[tuple[throughput.Load, Latencies]]:
+    """Each side under load for `seconds` in all, taken in turns of `seconds / ROUNDS` so that every side
+    meets the machine's drift alike; then one request at a time, the sides taking turns call by call."""
+    for _ in range(ROUNDS):
+        for side in sides:
+            side.loads.append(await throughput.measure_load(side.call, connections, seconds / ROUNDS, side.pid))
+    alone = await sample_sides([[_one_at_a_time(side.call)] for side in sides], REQUESTS, WARMUP)
+    return [(_combined(side.loads), latencies) for side, latencies in zip(sides, alone, strict=True)]
+
+
+async def _server_calls(
+    stack: contextlib.AsyncExitStack, name: str, url: str, gids: list[str], connections: int
+) -> tuple[throughput.Call, throughput.Call]:
+    clients = await throughput.clients(stack, url, {}, connections)
+
+    async def product(slot: int, n: int) -> None:
+        data = await graphql(clients[slot], throughput.PRODUCT, {"id": gids[n % len(gids)]})
+        if data["product"] is None or data["product"]["producer"] is None:
+            raise RuntimeError(f"{name} answered {data}")
+
+    async def names(slot: int, n: int) -> None:
+        data = await graphql(clients[slot], throughput.SEARCH)
+        if not data["searchProducts"]["edges"]:
+            raise RuntimeError(f"{name} found nothing")
+
+    return product, names
 
 
 async def measure(connections: int, seconds: float) -> Figures:
     async with bench_clients() as bench, contextlib.AsyncExitStack() as stack:
         note(f"floor: importing and indexing {ROWS} products")
         ids, search = await _load(bench)
+        gids = [product_gid(p) for p, _ in ids]
         meili_headers = {"Authorization": f"Bearer {bench.settings.resolved_meili_key}"}
         meili = await throughput.clients(stack, bench.settings.resolved_meili_url, meili_headers, connections)
         raw = _Raw(bench, ids, search, meili)
-        product: dict[str, Served] = {}
-        names: dict[str, Served] = {}
-        note(f"floor: the API, {connections} connections × {seconds:g} s per request, then one at a time")
-        async with api_process(bench.settings) as (child, url):
-            async with api_client(url) as http:
-                await graphql(http, throughput.SEARCH)
-            await throughput.wait_for_vocabulary(child.log)
-            product[API], names[API] = await _serve(child, url, raw, connections, seconds)
+        note("floor: starting the API and the two floor servers")
+        child, url = await stack.enter_async_context(api_process(bench.settings))
+        async with api_client(url) as http:
+            await graphql(http, throughput.SEARCH)
+        await throughput.wait_for_vocabulary(child.log)
+        servers = [(API, child, url)]
         for kind, label in FLOORS:
-            note(f"floor: {label}")
-            async with floor_process(bench.settings, kind, search) as (child, url):
-                product[label], names[label] = await _serve(child, url, raw, connections, seconds)
-        note("floor: the raw requests under the same load")
-        raw_product = await throughput.measure_load(raw.product, connections, seconds, None)
-        raw_search = await throughput.measure_load(raw.names, connections, seconds, None)
-    return Figures(product, names, raw_product, raw_search)
+            floor_child, floor_url = await stack.enter_async_context(floor_process(bench.settings, kind, search))
+            servers.append((label, floor_child, floor_url))
+        product_sides: list[_Side] = []
+        search_sides: list[_Side] = []
+        for label, server, server_url in servers:
+            product, names = await _server_calls(stack, server.name, server_url, gids, connections)
+            product_sides.append(_Side(label, product, server.process.pid))
+            search_sides.append(_Side(label, names, server.process.pid))
+        product_sides.append(_Side(RAW, raw.product, None))
+        search_sides.append(_Side(RAW, raw.names, None))
+        figures = []
+        with frozen_heap():
+            for workload, sides in (("product(id)", product_sides), ("light search", search_sides)):
+                note(f"floor: {workload}, {connections} connections × {seconds:g} s per side in {ROUNDS} turns, then "
+                     f"{REQUESTS} requests one at a time per side")  # fmt: skip
+                figures.append(await _measure_sides(sides, connections, seconds))
+    (product_figures, search_figures) = figures
+    return Figures(
+        product={
+            side.label: Served(load, alone) for side, (load, alone) in zip(product_sides, product_figures, strict=True)
+        },
+        search={
+            side.label: Served(load, alone) for side, (load, alone) in zip(search_sides, search_figures, strict=True)
+        },
+    )
 
 
 def _cpu(served: Served) -> float:
     return served.loaded.api_cpu_per_request or 0.0
 
 
-def _table(title: str, served: dict[str, Served], raw: throughput.Load, raw_name: str) -> str:
+def _table(title: str, served: dict[str, Served], raw_name: str) -> str:
+    raw = served[RAW]
     rows = [
-        (label, f"{s.loaded.rate:,.0f}", ratio(s.loaded.rate, raw.rate), ms(s.loaded.p50), ms(_cpu(s)),
-         ms(s.alone.p50), ms(s.raw.p50), ratio(s.alone.p50, s.raw.p50))
+        (f"raw: {raw_name}" if label == RAW else label, f"{s.loaded.rate:,.0f}", ratio(s.loaded.rate, raw.loaded.rate),
+         ms(s.loaded.p50), "—" if label == RAW else ms(_cpu(s)), ms(s.alone.p50), ratio(s.alone.p50, raw.alone.p50))
         for label, s in served.items()
     ]  # fmt: skip
-    rows.append((f"  raw: {raw_name}", f"{raw.rate:,.0f}", "", ms(raw.p50), "—", "", "", ""))
     return text_table(
-        title,
-        ("server", "req/s", "vs raw", "p50 loaded", "CPU/req", "p50 alone", "raw p50 alone", "alone / raw"),
-        rows,
+        title, ("side", "req/s", "vs raw", "p50 loaded", "server CPU/req", "p50 alone", "alone vs raw"), rows
     )
 
 
 def report(figures: Figures, connections: int, seconds: float) -> tuple[str, list[SummaryRow]]:
     where = (
-        f"{ROWS} products, one server process each; {connections} connections for {seconds:g} s, then {REQUESTS} "
-        "requests one at a time, alternated with the raw request"
+        f"{ROWS} products, one process per server; {connections} connections for {seconds:g} s per side in "
+        f"{ROUNDS} turns, then {REQUESTS} requests one at a time per side, the sides taking turns"
     )
     tables = "\n\n".join(
         (
-            _table(f"product(id) + producer: the stack beneath it ({where})", figures.product,
-                   figures.raw_product, "2 × find_one"),
-            _table(f"light searchProducts: the stack beneath it ({where})", figures.search, figures.raw_search,
-                   "Meilisearch /search"),
+            _table(f"product(id) + producer: the stack beneath it ({where})", figures.product, "2 × find_one"),
+            _table(f"light searchProducts: the stack beneath it ({where})", figures.search, "Meilisearch /search"),
         )
-    )  # fmt: skip
+    )
     floors = [label for _, label in FLOORS]
     summary = []
-    for name, served, raw in (
-        ("`product(id)`", figures.product, figures.raw_product),
-        ("light `searchProducts`", figures.search, figures.raw_search),
-    ):
-        api, core, bare = served[API], served[floors[0]], served[floors[1]]
+    for name, served in (("`product(id)`", figures.product), ("light `searchProducts`", figures.search)):
+        api, core, bare, raw = served[API], served[floors[0]], served[floors[1]], served[RAW]
         summary.append(
             SummaryRow(
                 f"floor: {name} server CPU per request, {connections} connections; graphql-core on Starlette / a "
@@ -379,11 +421,11 @@ def report(figures: Figures, connections: int, seconds: float) -> tuple[str, lis
         )
         summary.append(
             SummaryRow(
-                f"floor: {name} p50 one at a time vs the raw request, and req/s vs raw at {connections} connections: "
+                f"floor: {name} p50 one at a time and req/s at {connections} connections, each vs the raw request: "
                 "the API / graphql-core on Starlette / a Starlette route",
-                " / ".join(ratio(s.alone.p50, s.raw.p50) for s in (api, core, bare)) + " (p50)",
-                f"{raw.rate:,.0f} req/s raw",
-                " / ".join(ratio(s.loaded.rate, raw.rate) for s in (api, core, bare)) + " (req/s)",
+                " / ".join(ratio(s.alone.p50, raw.alone.p50) for s in (api, core, bare)) + " (p50)",
+                f"{ms(raw.alone.p50)}, {raw.loaded.rate:,.0f} req/s",
+                " / ".join(ratio(s.loaded.rate, raw.loaded.rate) for s in (api, core, bare)) + " (req/s)",
             )
         )
     return tables, summary
