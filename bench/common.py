@@ -23,9 +23,11 @@ from typing import Any
 import httpx
 
 from api.settings import PROJECT_ROOT, Settings
+from market.catalog.importer import import_products
 from market.store import Store
 from search.client import MeiliClient
 from search.settings import PRODUCTS
+from workers.sync import SearchSync
 
 DEMO_PRODUCTS = PROJECT_ROOT / "data" / "demo" / "products.jsonl"
 SEED = 20_250_701
@@ -305,6 +307,17 @@ def catalogue_file(count: int, *, seed: int = SEED) -> Iterator[Path]:
 
 
 # --- the API and the worker as subprocesses ------------------------------------------------------
+
+
+async def load_catalogue(bench: Bench, rows: int) -> None:
+    """`rows` generated products, imported with the project's importer and indexed as `ocop worker --once`
+    would."""
+    await bench.store.ensure_indexes()
+    with catalogue_file(rows) as path:
+        report = await import_products(bench.store, path)
+    if report.failed:
+        raise RuntimeError(f"import failed: {report.errors[:3]}")
+    await SearchSync(bench.store, bench.meili, bench.index_uid).run(once=True, timeout=600)
 
 
 @contextlib.contextmanager

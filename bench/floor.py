@@ -51,11 +51,11 @@ from bench.common import (
     SummaryRow,
     api_client,
     bench_clients,
-    catalogue_file,
     child_process,
     free_port,
     frozen_heap,
     graphql,
+    load_catalogue,
     ms,
     note,
     product_gid,
@@ -65,9 +65,7 @@ from bench.common import (
     wait_healthy,
 )
 from bench.memory_bound import api_process
-from market.catalog.importer import import_products
 from search.client import MeiliClient
-from workers.sync import SearchSync
 
 FLOOR_ENV = "OCOP_BENCH_FLOOR"
 SEARCH_ENV = "OCOP_BENCH_FLOOR_SEARCH"
@@ -242,16 +240,6 @@ FLOORS = ((GRAPHQL_CORE, "graphql-core on Starlette"), (STARLETTE, "a Starlette 
 RAW = "raw"
 
 
-async def _load(bench: Bench) -> tuple[list[tuple[Any, Any]], MeiliRequest]:
-    await bench.store.ensure_indexes()
-    with catalogue_file(ROWS) as path:
-        report = await import_products(bench.store, path)
-    if report.failed:
-        raise RuntimeError(f"import failed: {report.errors[:3]}")
-    await SearchSync(bench.store, bench.meili, bench.index_uid).run(once=True, timeout=600)
-    return await throughput.product_ids(bench), await throughput.raw_search_request(bench)
-
-
 class _Raw:
     """The raw service requests, sent from the load generator itself."""
 
@@ -340,7 +328,8 @@ async def _server_calls(
 async def measure(connections: int, seconds: float) -> Figures:
     async with bench_clients() as bench, contextlib.AsyncExitStack() as stack:
         note(f"floor: importing and indexing {ROWS} products")
-        ids, search = await _load(bench)
+        await load_catalogue(bench, ROWS)
+        ids, search = await throughput.product_ids(bench), await throughput.raw_search_request(bench)
         gids = [product_gid(p) for p, _ in ids]
         meili_headers = {"Authorization": f"Bearer {bench.settings.resolved_meili_key}"}
         meili = await throughput.clients(stack, bench.settings.resolved_meili_url, meili_headers, connections)

@@ -15,12 +15,11 @@ import httpx
 
 from bench import throughput
 from bench.common import (
-    Bench,
     SummaryRow,
     api_client,
     bench_clients,
-    catalogue_file,
     graphql,
+    load_catalogue,
     ms,
     note,
     ratio,
@@ -28,11 +27,9 @@ from bench.common import (
     text_table,
 )
 from bench.memory_bound import api_process
-from market.catalog.importer import import_products
 from market.core.paging import PageRequest
 from search.query import SearchFilter, SearchSort
 from search.service import ProductSearch
-from workers.sync import SearchSync
 
 ROWS = 20_000
 REQUESTS = 600
@@ -68,15 +65,6 @@ FILTER = {"minStars": 3, "groups": ["FOOD", "BEVERAGE"], "priceMax": 2_000_000}
 SEARCH_FILTER = SearchFilter(min_stars=3, groups=("food", "beverage"), price_max=2_000_000)
 
 
-async def _load(bench: Bench) -> None:
-    await bench.store.ensure_indexes()
-    with catalogue_file(ROWS) as path:
-        report = await import_products(bench.store, path)
-    if report.failed:
-        raise RuntimeError(f"import failed: {report.errors[:3]}")
-    await SearchSync(bench.store, bench.meili, bench.index_uid).run(once=True, timeout=600)
-
-
 def _raw_params(service: ProductSearch, query: str, sort: SearchSort, flt: SearchFilter) -> dict[str, Any]:
     plan = service.plan(query, flt, sort, None, False, None, highlight=False)
     params = {k: v for k, v in plan.queries[0].items() if k not in ("indexUid", "federationOptions")}
@@ -87,7 +75,7 @@ def _raw_params(service: ProductSearch, query: str, sort: SearchSort, flt: Searc
 async def run() -> tuple[str, list[SummaryRow]]:
     async with bench_clients() as bench:
         note(f"search: importing and indexing {ROWS} products")
-        await _load(bench)
+        await load_catalogue(bench, ROWS)
         service = ProductSearch(bench.meili, bench.index_uid, bench.store)
         meili_headers = {"Authorization": f"Bearer {bench.settings.resolved_meili_key}", "Accept-Encoding": "identity"}
         light_requests = [await throughput.raw_search_request(bench, q) for q in LIGHT_QUERIES]
