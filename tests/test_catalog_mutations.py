@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Api, World, gid
+from tests.pinned_clock import pinned_clock
 
 PRODUCT_FIELDS = (
     "id name status version stars priceVnd moq unit group category certifications externalId "
@@ -196,6 +197,18 @@ async def test_publish_and_archive_lifecycle(api: Api, world: World) -> None:
     assert codes(edit["updateProduct"]) == {("id", "INVALID_STATE")}
     republished = await api.data(PUBLISH, {"id": product["id"], "v": 3}, as_="producer")
     assert republished["publishProduct"]["product"]["status"] == "PUBLISHED"
+
+
+async def test_publishing_dates_the_product_by_the_domain_clock(api: Api, world: World) -> None:
+    """publishedAt is read from the same clock as createdAt and updatedAt: a product published at 06:30 in
+    Vietnam is dated at that instant in UTC, not by another reading of the system clock."""
+    query = "query($id: ID!) { product(id: $id) { createdAt updatedAt publishedAt } }"
+    with pinned_clock() as now:
+        product = await create_product(api, world)
+        published = await api.data(PUBLISH, {"id": product["id"], "v": 1}, as_="producer")
+        assert published["publishProduct"]["errors"] == []
+        dates = (await api.data(query, {"id": product["id"]}, as_="producer"))["product"]
+    assert dates == dict.fromkeys(("createdAt", "updatedAt", "publishedAt"), now.isoformat())
 
 
 async def test_unknown_product_is_not_found(api: Api, world: World) -> None:

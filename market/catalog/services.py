@@ -8,7 +8,6 @@ leaves the field alone and `None` clears an optional field.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
@@ -30,7 +29,7 @@ from market.catalog.validation import (
     parse_producer_type,
 )
 from market.catalog.variants import VariantChecker, headline
-from market.core.clock import midnight
+from market.core.clock import midnight, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import global_id_of, parse_object_id
 from market.core.paging import Listing, PageRequest
@@ -269,7 +268,7 @@ async def publish_product(store: Store, viewer: Viewer, product_id: str, expecte
         published = await store.products.update(
             product.id,
             expected_version,
-            {"status": ProductStatus.PUBLISHED.value, "publishedAt": datetime.now(UTC)},
+            {"status": ProductStatus.PUBLISHED.value, "publishedAt": utcnow()},
             session=session,
         )
         payload = {
