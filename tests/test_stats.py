@@ -20,6 +20,7 @@ from market.core.text import fold
 from market.store import Store
 from market.trade.stats import FormerProvinceStats, ProvinceStats, StarCounts, ocop_stats
 from tests.conftest import CommandCounter
+from tests.pinned_clock import pinned_clock
 
 ADMIN = Principal(ObjectId(), "Admin", Role.ADMIN)
 
@@ -243,6 +244,23 @@ async def test_province_without_trade(db: StatsDb) -> None:
         FormerProvinceStats("Bến Tre", 1, StarCounts(four=1), 0),
         FormerProvinceStats("Trà Vinh", 0, StarCounts(), 1),
     ]
+
+
+async def test_active_inquiries_are_those_the_domain_clock_sees_open(db: StatsDb) -> None:
+    """An inquiry is active until its expiresAt by the same clock that tells `Inquiry.status` (the one a
+    test pins): not by another reading of the system clock."""
+    with pinned_clock() as now:
+        found = await db.store.db["inquiries"].insert_many(
+            [
+                {"status": "open", "expiresAt": now + timedelta(hours=1), "producerProvinceCodes": ["46"]},
+                {"status": "open", "expiresAt": now - timedelta(hours=1), "producerProvinceCodes": ["46"]},
+            ]
+        )
+        try:
+            stats = await ocop_stats(db.store, "Huế", ADMIN)
+        finally:
+            await db.store.db["inquiries"].delete_many({"_id": {"$in": found.inserted_ids}})
+    assert stats.active_inquiries == 1
 
 
 @pytest.mark.parametrize("viewer", [ADMIN, None])

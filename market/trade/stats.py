@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from market.accounts.policy import Viewer
 from market.catalog.records import ProducerType, ProductStatus
+from market.core.clock import utcnow
 from market.core.errors import DomainError
 from market.core.provinces import Province, load_provinces, province_key
 from market.trade.pipeline import DealState
@@ -125,7 +126,7 @@ async def ocop_stats(store: Store, province: str | None, viewer: Viewer, period:
     products, producers, inquiries, deals = await asyncio.gather(
         store.products.aggregate(_products_pipeline(code, period)),
         producers_of,
-        store.trade.aggregate_inquiries(_inquiries_pipeline(code, datetime.now(UTC), period)),
+        store.trade.aggregate_inquiries(_inquiries_pipeline(code, utcnow(), period)),
         store.trade.aggregate_deals(_deals_pipeline(code, period)),
     )
 
