@@ -4,13 +4,13 @@ what a producer's catalogue can meet."""
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from bson import ObjectId
 
 from market.accounts.policy import Viewer
 from market.accounts.records import BuyerOrg
+from market.core.clock import utcnow
 from market.core.paging import Listing, Page, PageRequest
 from market.core.provinces import load_provinces
 from market.core.text import nfc
@@ -73,8 +73,9 @@ def rfq_document(inquiry: Inquiry, buyer: BuyerOrg | None) -> dict[str, Any]:
 
 
 def board_filter(groups: list[str], province: str | None, best_stars: int) -> list[str]:
-    """RFQs a producer could meet: unexpired, and each criterion either unset or satisfied."""
-    now = int(datetime.now(UTC).timestamp())
+    """RFQs a producer could meet: unexpired (by the domain clock, as `Inquiry.effective_status` reads it), and
+    each criterion either unset or satisfied."""
+    now = int(utcnow().timestamp())
     clauses = [f"expiresAt > {now}", f"(minStars IS NULL OR minStars <= {int(best_stars)})"]
     clauses.append(f"(groups IS EMPTY OR {one_of('groups', groups)})" if groups else "groups IS EMPTY")
     clauses.append(f"(provinces IS EMPTY OR {equals('provinces', province)})" if province else "provinces IS EMPTY")

@@ -22,6 +22,7 @@ from market.trade import deals
 from market.trade.inquiries import expire_inquiries
 from market.trade.quotations import OTHER_ACCEPTED
 from tests.conftest import Api, Catalogue, CommandCounter, gid
+from tests.pinned_clock import pinned_clock
 
 SUBMIT = """
 mutation($input: SubmitInquiryInput!, $key: String) {
@@ -279,6 +280,21 @@ async def test_open_rfq_is_on_the_board_of_the_producers_that_can_meet_it(
     assert (inquiry_id in boards["drinks"]) is (boards["drinks_best_stars"] >= 4)
     inbox = await catalogue.api.data("{ inquiries(first: 50) { totalCount edges { node { id } } } }", as_=maker)
     assert inquiry_id in ids(inbox["inquiries"])
+
+
+async def test_the_board_reads_expiry_by_the_domain_clock(catalogue: Catalogue, parties: dict[str, str]) -> None:
+    """The board shows an RFQ until its expiresAt by the clock that tells `Inquiry.status`, not by another
+    reading of the system clock: what `inquiry(id)` calls OPEN is on the board of a producer it invited."""
+    api = catalogue.api
+    with pinned_clock():
+        submitted = await api.data(SUBMIT, {"input": {**RFQ, "expiresInDays": 1}}, as_=parties["buyer"])
+        inquiry = submitted["submitInquiry"]["inquiry"]
+        producer = object_id(inquiry["invitations"][0]["producer"]["id"])
+        maker = await account(catalogue, Role.PRODUCER, "Pinned candy maker", org_id=str(producer))
+        await catalogue.sync_board()
+        seen = await api.data(INQUIRY, {"id": inquiry["id"]}, as_=maker)
+        assert seen["inquiry"]["status"] == "OPEN"
+        assert inquiry["id"] in ids((await api.data(BOARD, as_=maker))["openRequests"])
 
 
 async def test_counter_offer_is_answered_by_a_revision_that_keeps_the_first(
