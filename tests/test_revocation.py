@@ -182,3 +182,23 @@ async def test_the_cli_takes_the_global_ids_the_api_hands_out(world: World, sett
         ocop, settings, "create-account", "--name", "Wrong", "--role", "producer", "--org", wrong_type
     )
     assert refused.returncode == 2 and "org" in refused.stderr
+
+
+async def test_the_cli_makes_no_account_of_a_malformed_email_or_an_overlong_name(
+    store: Store, settings: Settings
+) -> None:
+    """An operator's typo is refused naming the option, as sign-up refuses it, never stored as the address a
+    person would have to sign in with."""
+    for bad in ("quantri.ocop-demo.vn", "quantri@ocop-demo", "a b@ocop-demo.vn"):
+        refused = await asyncio.to_thread(
+            ocop, settings, "create-account", "--name", "Operator typo", "--role", "admin", "--email", bad
+        )
+        assert refused.returncode == 2 and "email" in refused.stderr, (bad, refused.stdout, refused.stderr)
+        assert await store.db["accounts"].count_documents({"email": bad.lower()}) == 0
+    long = await asyncio.to_thread(ocop, settings, "create-account", "--name", "N" * 121, "--role", "admin")
+    assert long.returncode == 2 and "name" in long.stderr, (long.stdout, long.stderr)
+    made = await asyncio.to_thread(
+        ocop, settings, "create-account", "--name", "Operator", "--role", "admin", "--email", " QuanTri2@OCOP-demo.vn "
+    )
+    assert made.returncode == 0, made.stderr
+    assert await store.db["accounts"].count_documents({"email": "quantri2@ocop-demo.vn"}) == 1

@@ -8,6 +8,7 @@ from bson import ObjectId
 
 from market.accounts import audit, policy
 from market.accounts.passwords import hash_password, strength_errors
+from market.accounts.people import email_errors, name_errors, normal_email
 from market.accounts.policy import Principal
 from market.accounts.records import Account, ApiKey, MemberRole, Role
 from market.accounts.repository import KEY_PREFIX
@@ -34,10 +35,13 @@ async def create_account(
     """Members belong to an existing producer or buyer organisation (as its owner unless `org_role` says
     otherwise); coordinators to a province. With a password, the person can also sign in."""
     doc: dict[str, object] = {"name": nfc(name), "role": role.value}
-    if not doc["name"]:
-        raise DomainError.of("required", "name")
+    if errors := name_errors(str(doc["name"]), "name"):
+        raise DomainError(errors)
     if email:
-        doc["email"] = nfc(email).lower()
+        # The address the person signs in with: checked as sign-up checks it, never stored as typed.
+        doc["email"] = normal_email(email)
+        if errors := email_errors(str(doc["email"]), "email"):
+            raise DomainError(errors)
     if role in (Role.PRODUCER, Role.BUYER):
         if not org_id:
             raise DomainError.of("org_required", "org", role=role.value)
