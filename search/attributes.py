@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from functools import lru_cache
 
 from market.core.text import fold
 
@@ -71,8 +72,14 @@ def _key(text: str) -> str:
     return " " + re.sub(r"[^0-9a-z]+", " ", fold(text)).strip() + " "
 
 
+@lru_cache(maxsize=64)
+def _any_of(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(" (?:" + "|".join(re.escape(p) for p in phrases) + ") ")
+
+
 def _has(text_key: str, phrases: tuple[str, ...]) -> bool:
-    return any(f" {p} " in text_key for p in phrases)
+    """Whether one of the phrases is among the words of a `_key`, in one scan of the text."""
+    return _any_of(phrases).search(text_key) is not None
 
 
 def pack_size(amount: str, unit: str) -> str | None:
@@ -118,6 +125,7 @@ def product_tags(
 ) -> list[str]:
     packed = _key(f"{name} {unit}")
     described = _key(description)
+    category_key = _key(category).strip()
     tags: list[str] = []
     if _has(packed, GIFT_BOX_WORDS):
         tags.append("giftbox")
@@ -125,11 +133,11 @@ def product_tags(
         tags.append("gift")
     if group == "handicraft" or _has(packed, SOUVENIR_WORDS) or _has(described, SOUVENIR_WORDS):
         tags.append("souvenir")
-    if _key(category).strip() in SNACK_CATEGORIES or _has(packed, SNACK_WORDS) or _has(described, SNACK_WORDS):
+    if category_key in SNACK_CATEGORIES or _has(packed, SNACK_WORDS) or _has(described, SNACK_WORDS):
         tags.append("snack")
     if (
-        _key(category).strip() in BAR_SNACK_CATEGORIES
-        or (_key(category).strip() in BAR_SNACK_NUT_CATEGORIES and not _has(packed, ("nhan",)))
+        category_key in BAR_SNACK_CATEGORIES
+        or (category_key in BAR_SNACK_NUT_CATEGORIES and not _has(packed, ("nhan",)))
         or _has(packed, BAR_SNACK_NAMES)
         or _has(described, BAR_SNACK_WORDS)
     ):

@@ -27,7 +27,7 @@ from market.core.provinces import load_provinces, province_key
 from market.core.text import nfc
 from search.filters import equals, one_of
 from search.settings import ENGLISH_FIELDS, PRODUCT_SETTINGS
-from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_token, words
+from search.vietnamese import convert_keystrokes, has_marks, is_syllable, tone_tokens, words
 from search.vocabulary import Vocabulary
 
 VIETNAMESE_FIELDS = [f for f in PRODUCT_SETTINGS["searchableAttributes"] if f not in ENGLISH_FIELDS]
@@ -245,7 +245,7 @@ def with_tones(text: str) -> str:
     only the folded words, and nothing else is lost. "dứa" becomes "dứa duwas": pineapples first, then
     coconuts. (Tone tokens carry a prefix, see `search.vietnamese.tone_token`.)
     """
-    spelled = [tone_token(w) for w in words(text) if has_marks(w)]
+    spelled = tone_tokens(text)
     return " ".join([text, *spelled]) if spelled else text
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from market.core.text import nfc
@@ -61,17 +61,23 @@ def parse_stop_phrases(text: str) -> frozenset[tuple[str, ...]]:
     return frozenset(phrases)
 
 
-def stop_spans(words: list[str], stops: frozenset[tuple[str, ...]]) -> list[tuple[int, int]]:
-    """(start, end) of each stop phrase in `words`."""
-    spans = []
-    present = set(words)
+@lru_cache(maxsize=8)
+def _by_first_word(stops: frozenset[tuple[str, ...]]) -> dict[str, list[tuple[str, ...]]]:
+    index: dict[str, list[tuple[str, ...]]] = {}
     for phrase in stops:
-        if phrase[0] not in present:
-            continue
-        size = len(phrase)
-        for i in range(len(words) - size + 1):
-            if tuple(words[i : i + size]) == phrase:
-                spans.append((i, i + size))
+        index.setdefault(phrase[0], []).append(phrase)
+    return index
+
+
+def stop_spans(words: list[str], stops: frozenset[tuple[str, ...]]) -> list[tuple[int, int]]:
+    """(start, end) of each stop phrase in `words`. The phrases are looked up by their first word: every
+    document's name and category is checked against them all."""
+    spans = []
+    by_first = _by_first_word(stops)
+    for i, word in enumerate(words):
+        for phrase in by_first.get(word, ()):
+            if tuple(words[i : i + len(phrase)]) == phrase:
+                spans.append((i, i + len(phrase)))
     return spans
 
 

@@ -130,9 +130,21 @@ def tone_token(word: str) -> str:
     return TONE_TOKEN_PREFIX + telex(word)
 
 
+@lru_cache(maxsize=50_000)
+def marked_tone_token(word: str) -> str | None:
+    """The tone token of a word that carries marks, None for one that carries none. Remembered: every
+    document and query repeats the same few thousand syllables, and deciding afresh folded each one."""
+    return tone_token(word) if has_marks(word) else None
+
+
+def tone_tokens(text: str) -> list[str]:
+    """The tone tokens of every accented word of a text, in order."""
+    return [token for token in map(marked_tone_token, words(text)) if token is not None]
+
+
 def tone_spellings(text: str) -> str:
     """The tone tokens of every accented word of a text (the searchable tone form of a document)."""
-    return " ".join(tone_token(w) for w in words(text) if has_marks(w))
+    return " ".join(tone_tokens(text))
 
 
 # --- syllables ----------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import pytest
 from search.attributes import pack_sizes, product_tags
 from search.glossary import load_glossary
 from search.interpret import ChipKind, interpret
-from search.synonyms import expand
+from search.synonyms import expand, stop_spans
 
 
 def chips(query: str) -> list[tuple[str, str]]:
@@ -99,6 +99,27 @@ def test_product_tags_come_from_the_data() -> None:
         province_names=["Hà Nội"],
     )  # fmt: skip
     assert {"inflight", "region-north"} <= set(mini)
+
+
+def test_a_tag_phrase_matches_whole_words_only() -> None:
+    def tags(name: str, description: str = "") -> list[str]:
+        return product_tags(
+            name=name, category="Khác", unit="hộp", description=description, group="food", province_names=[]
+        )
+
+    assert "gift" in tags("Trà sen", "Làm quà biếu dịp Tết")
+    assert "gift" in tags("Quà biếu trà sen")  # at the very start of the text
+    assert "gift" not in tags("Trà sen", "hộp quàx")  # "qua" is not "quax"
+    assert "souvenir" in tags("Móc khóa", "quà lưu-niệm")  # punctuation separates words
+    assert "souvenir" not in tags("Móc khóa", "lưu niệmm")
+
+
+def test_stop_phrases_are_found_wherever_they_start() -> None:
+    stops = frozenset({("lá", "dứa"), ("dứa",), ("lá", "dứa", "non")})
+    assert sorted(stop_spans(["bánh", "lá", "dứa", "non", "lá", "dứa"], stops)) == [
+        (1, 3), (1, 4), (2, 3), (4, 6), (5, 6),
+    ]  # fmt: skip
+    assert stop_spans(["lá"], stops) == []
 
 
 def test_a_narrower_concept_is_a_kind_of_the_broader_one() -> None:

@@ -29,6 +29,8 @@ def test_telex_keeps_tones_apart(word: str, spelled: str) -> None:
 
 def test_tone_tokens_follow_the_text() -> None:
     assert tone_spellings("Kẹo dừa ST25") == "vvkeoj vvduwaf"
+    assert tone_spellings("Kẹo kẹo dua dừa") == "vvkeoj vvkeoj vvduwaf"  # a remembered word, again in place
+    assert tone_spellings("keo dua 25") == ""
     assert with_tones("nước mam") == "nước mam vvnuwowcs"
     assert with_tones("nuoc mam") == "nuoc mam"
 
