@@ -406,7 +406,11 @@ class ProductSearch:
         if flt is not None:
             check = Checker()
             check.product_filter(
-                min_stars=flt.min_stars, price_min=flt.price_min, price_max=flt.price_max, max_moq=flt.max_moq
+                min_stars=flt.min_stars,
+                price_min=flt.price_min,
+                price_max=flt.price_max,
+                max_moq=flt.max_moq,
+                provinces=flt.provinces,
             )
             check.raise_if_any()
         vocabulary = self.vocabulary()

@@ -203,6 +203,9 @@ async def test_bad_search_input_is_a_typed_error(catalogue: Catalogue) -> None:
         ({"minStars": 9}, "filter.minStars", "OUT_OF_RANGE"),
         ({"maxMoq": -5}, "filter.maxMoq", "OUT_OF_RANGE"),
         ({"priceMin": 100000, "priceMax": 1}, "filter.priceMin", "INVALID"),
+        # A province no product is in, as saveSearch and `products` refuse it, rather than no results.
+        ({"provinces": ["86", "Atlantis"]}, "filter.provinces[1]", "UNKNOWN_PROVINCE"),
+        ({"provinces": [""]}, "filter.provinces[0]", "UNKNOWN_PROVINCE"),
     ]:
         body = await catalogue.api.gql(filtered, {"f": flt})
         assert body["data"] is None and body["errors"][0]["extensions"]["code"] == code, body

@@ -178,9 +178,14 @@ class Checker:
         price_min: int | None = None,
         price_max: int | None = None,
         max_moq: int | None = None,
+        provinces: Iterable[Any] = (),
     ) -> None:
         """The bounds of a filter of products (`filter.` in the listing, the search and a saved search) that
-        no product could pass, refused rather than answered with nothing."""
+        no product could pass, refused rather than answered with nothing; so is a province the registry does
+        not know (a code, or any current or old name)."""
+        for index, code in enumerate(provinces):
+            if _province(str(code)) is None:
+                self.add("unknown_province", f"filter.provinces[{index}]", got=str(code))
         self.stars("filter.minStars", min_stars, required=False)
         if price_min is not None and price_max is not None and price_min > price_max:
             self.add("price_bounds", "filter.priceMin")

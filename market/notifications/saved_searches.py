@@ -13,7 +13,6 @@ from market.accounts.policy import Viewer
 from market.catalog.validation import MAX_NAME, Checker
 from market.core.errors import DomainError, not_found
 from market.core.ids import object_id_of
-from market.core.provinces import load_provinces
 from market.core.text import nfc
 from market.notifications import alert_matching, alert_policy
 from market.notifications.alert_records import FILTER_FIELDS, AlertFrequency, SavedSearch
@@ -41,15 +40,12 @@ def clean_filter(check: Checker, raw: Mapping[str, Any]) -> dict[str, Any]:
             if len(value) > MAX_LIST:
                 check.add("too_many_values", f"filter.{_public(key)}", max=MAX_LIST)
         out[key] = value
-    registry = load_provinces()
-    for index, code in enumerate(out.get("provinces") or []):
-        if registry.resolve(str(code)) is None:
-            check.add("unknown_province", f"filter.provinces[{index}]", got=str(code))
     check.product_filter(
         min_stars=out.get("min_stars"),
         price_min=out.get("price_min"),
         price_max=out.get("price_max"),
         max_moq=out.get("max_moq"),
+        provinces=out.get("provinces") or (),
     )
     return out
 
