@@ -297,6 +297,26 @@ async def test_the_board_reads_expiry_by_the_domain_clock(catalogue: Catalogue, 
         assert inquiry["id"] in ids((await api.data(BOARD, as_=maker))["openRequests"])
 
 
+async def test_the_board_filter_takes_provinces_as_follows_do(catalogue: Catalogue, parties: dict[str, str]) -> None:
+    """`openRequests(filter: {provinces})` reads a code or any current or old name, as `followRfqBoard` does,
+    and refuses one it does not know, rather than showing an empty board."""
+    api = catalogue.api
+    asked = {**RFQ, "criteria": {**RFQ["criteria"], "provinces": ["Vĩnh Long"]}}
+    inquiry = (await api.data(SUBMIT, {"input": asked}, as_=parties["buyer"]))["submitInquiry"]["inquiry"]
+    producer = object_id(inquiry["invitations"][0]["producer"]["id"])
+    maker = await account(catalogue, Role.PRODUCER, "Board filter maker", org_id=str(producer))
+    await catalogue.sync_board()
+    narrowed = "query($p: [String!]) { openRequests(first: 50, filter: {provinces: $p}) { edges { node { id } } } }"
+    for named in (["86"], ["Vĩnh Long"], ["vinh long"], ["Trà Vinh"]):
+        board = await api.data(narrowed, {"p": named}, as_=maker)
+        assert inquiry["id"] in ids(board["openRequests"]), named
+    for bad, field in ((["86", "Atlantis"], "filter.provinces[1]"), ([""], "filter.provinces[0]")):
+        body = await api.gql(narrowed, {"p": bad}, as_=maker)
+        assert body["data"] is None, body
+        assert body["errors"][0]["extensions"]["code"] == "UNKNOWN_PROVINCE", body
+        assert body["errors"][0]["extensions"]["field"] == field, body
+
+
 async def test_counter_offer_is_answered_by_a_revision_that_keeps_the_first(
     catalogue: Catalogue, rfq: dict[str, Any], maker: str, negotiation: dict[str, Any]
 ) -> None:

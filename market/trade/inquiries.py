@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,6 +17,7 @@ from market.core.clock import today, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
+from market.core.provinces import load_provinces
 from market.storage.transactions import in_transaction
 from market.trade import announcements, policy
 from market.trade.pipeline import Party
@@ -310,6 +311,23 @@ async def send_message(store: Store, viewer: Viewer, inquiry_id: str, data: Mapp
         return message_id
 
     return Message.from_doc({**doc, "_id": await in_transaction(store.client, write)})
+
+
+def board_provinces(values: Sequence[str]) -> list[str]:
+    """The provinces an RFQ board filter names, as the current codes the board's RFQs ask for: a code or any
+    current or old name, as a follow takes them. UNKNOWN_PROVINCE for one the registry does not know, rather
+    than an empty board."""
+    check = Checker()
+    registry = load_provinces()
+    codes: list[str] = []
+    for index, value in enumerate(values):
+        match = registry.resolve(str(value))
+        if match is None:
+            check.add("unknown_province", f"filter.provinces[{index}]", got=str(value))
+        else:
+            codes.append(match.province.code)
+    check.raise_if_any()
+    return list(dict.fromkeys(codes))
 
 
 @dataclass(frozen=True, slots=True)

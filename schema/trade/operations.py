@@ -128,7 +128,11 @@ class RfqBoardFilter:
     groups: list[ProductGroup] | None = strawberry.field(
         default=None, description="RFQs asking for any of these groups."
     )
-    provinces: list[str] | None = strawberry.field(default=None, description="RFQs asking for these provinces (codes).")
+    provinces: list[str] | None = strawberry.field(
+        default=None,
+        description="RFQs asking for any of these provinces: codes, or current or old names. UNKNOWN_PROVINCE for "
+        "one that is neither.",
+    )
     buyer_kinds: list[BuyerKind] | None = strawberry.field(
         default=None, description="RFQs from buyers of any of these kinds."
     )
@@ -330,17 +334,18 @@ class TradeQuery:
     ) -> CountedConnection[Inquiry]:
         ctx = info.context
         assert ctx.board is not None
+        viewer = ctx.require_viewer()
         narrowing = (
             board_narrowing(
                 [g.value for g in filter.groups or []],
-                filter.provinces or [],
+                inquiries.board_provinces(filter.provinces or []),
                 [k.value for k in filter.buyer_kinds or []],
             )
             if filter is not None
             else []
         )
         listing = await ctx.board.open_requests(
-            ctx.store, ctx.require_viewer(), query, narrowing, page_request(first, after, last, before)
+            ctx.store, viewer, query, narrowing, page_request(first, after, last, before)
         )
         await inquiries_ahead(info, [i for i, _ in listing.page.items])
         return to_connection(listing.page, Inquiry.from_record, listing.count)
