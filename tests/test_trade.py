@@ -317,6 +317,21 @@ async def test_the_board_filter_takes_provinces_as_follows_do(catalogue: Catalog
         assert body["errors"][0]["extensions"]["field"] == field, body
 
 
+async def test_an_rfq_names_each_province_and_group_once(catalogue: Catalogue, parties: dict[str, str]) -> None:
+    """Vĩnh Long, and Trà Vinh and Bến Tre merged into it, are one province of the RFQ, not three."""
+    asked = {**RFQ, "criteria": {"query": "kẹo dừa", "provinces": ["Vĩnh Long", "Trà Vinh", "86"],
+                                 "groups": ["FOOD", "FOOD"], "certifications": ["VIETGAP", "VIETGAP"]}}  # fmt: skip
+    submitted = (await catalogue.api.data(SUBMIT, {"input": asked}, as_=parties["buyer"]))["submitInquiry"]
+    assert submitted["errors"] == []
+    query = "query($id: ID!) { inquiry(id: $id) { criteria { provinces { code } groups certifications } } }"
+    read = await catalogue.api.data(query, {"id": submitted["inquiry"]["id"]}, as_=parties["buyer"])
+    assert read["inquiry"]["criteria"] == {
+        "provinces": [{"code": "86"}],
+        "groups": ["food"],
+        "certifications": ["VIETGAP"],
+    }
+
+
 async def test_counter_offer_is_answered_by_a_revision_that_keeps_the_first(
     catalogue: Catalogue, rfq: dict[str, Any], maker: str, negotiation: dict[str, Any]
 ) -> None:

@@ -70,7 +70,14 @@ def _criteria(check: Checker, raw: Mapping[str, Any]) -> Criteria:
     given = ("groups", "provinces", "minStars", "certifications")
     if not query and not any(raw.get(k) for k in given):
         check.add("criteria_required", "criteria")
-    return Criteria(query=query, groups=groups, provinces=provinces, min_stars=min_stars, certifications=certs)
+    # Each condition once: old provinces merged into one current province are that province.
+    return Criteria(
+        query=query,
+        groups=list(dict.fromkeys(groups)),
+        provinces=list(dict.fromkeys(provinces)),
+        min_stars=min_stars,
+        certifications=list(dict.fromkeys(certs)),
+    )
 
 
 def _clean(data: Mapping[str, Any]) -> tuple[dict[str, Any], Criteria | None, str | None]:
