@@ -13,7 +13,7 @@ from market.store import Store
 from search.client import MeiliClient
 from tests.conftest import Api, World
 from workers.drift import check_drift
-from workers.indexer import ProductIndexer
+from workers.indexer import JOINED_READ_MAX, ProductIndexer
 from workers.rebuild import rebuild
 from workers.sync import SearchSync
 
@@ -99,6 +99,24 @@ async def test_producer_changes_reach_all_its_products(
         doc = await indexed(meili, index_uid, product_id)
         assert doc is not None
         assert (doc["producerName"], doc["producerVerified"], doc["producerVersion"]) == (f"HTX Tên mới {tag}", True, 2)
+
+
+async def test_a_large_batch_reads_the_same_documents_as_a_joined_read(
+    store: Store, meili: MeiliClient, world: World
+) -> None:
+    tag = secrets.token_hex(4)
+    makers = [ObjectId(world.producer_id), ObjectId(world.other_producer_id)]
+    ids = [await new_product(store, makers[i % 2], f"Lô lớn {tag} {i}") for i in range(JOINED_READ_MAX + 8)]
+    ids.append(await new_product(store, makers[0], f"Lô lớn lưu trữ {tag}", status="archived"))
+    ids.append(ObjectId())  # deleted since the change was read
+    indexer = ProductIndexer(store, meili)
+    batch = await indexer.documents(ids)
+    one_by_one = [
+        doc for chunk in (ids[i : i + 4] for i in range(0, len(ids), 4)) for doc in await indexer.documents(chunk)
+    ]
+    assert len(batch) == JOINED_READ_MAX + 8
+    assert sorted(batch, key=lambda d: d["id"]) == sorted(one_by_one, key=lambda d: d["id"])
+    assert {d["producerName"] for d in batch} == {p.name for p in await store.producers.get_many(makers)}
 
 
 async def test_an_older_version_never_overwrites_a_newer_one(

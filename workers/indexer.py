@@ -26,6 +26,9 @@ from search.rfqs import RFQ_SETTINGS, is_on_board, rfq_document, rfq_fingerprint
 from search.settings import PRODUCT_SETTINGS
 
 BATCH = 1000
+# Up to this many products (the few a mutation changes) are read with their producers in one round trip;
+# more in two reads, each producer once.
+JOINED_READ_MAX = 32
 
 
 @dataclass(slots=True)
@@ -133,9 +136,15 @@ class ProductIndexer(Indexer):
                 yield set(chunk) - products
 
     async def documents(self, ids: list[ObjectId]) -> list[dict[str, Any]]:
-        # One round trip for products and producers: a change is searchable a read sooner.
-        found = await self.store.products.get_many_with_makers(ids)
-        return [product_document(p, maker) for p, maker in found if maker is not None and is_indexed(p)]
+        if len(ids) <= JOINED_READ_MAX:
+            # One round trip for products and producers: a change is searchable a read sooner.
+            found = await self.store.products.get_many_with_makers(ids)
+            return [product_document(p, maker) for p, maker in found if maker is not None and is_indexed(p)]
+        # A batch names few producers: joined in MongoDB, each would be looked up and decoded again for every
+        # one of its products.
+        products = [p for p in await self.store.products.get_many(ids) if is_indexed(p)]
+        makers = {m.id: m for m in await self.store.producers.get_many(list({p.producer_id for p in products}))}
+        return [product_document(p, makers[p.producer_id]) for p in products if p.producer_id in makers]
 
     def all_ids(self) -> AsyncIterator[list[ObjectId]]:
         return self.store.products.id_batches(self._indexable, BATCH)
