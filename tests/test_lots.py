@@ -222,6 +222,51 @@ async def test_lots_are_listed_for_the_producer_its_office_and_admins(api: Api, 
         assert (node is not None) == (role in readers), role
 
 
+DRAFT_PATHS = """
+query($product: ID!, $producer: ID!, $lot: ID!, $document: ID!) {
+  product(id: $product) { id lots(first: 10) { totalCount edges { node { id } } } documents { id } }
+  asNode: node(id: $product) { id }
+  products(first: 100, filter: {producer: $producer, status: [DRAFT]}) { edges { node { id } } }
+  lot: node(id: $lot) { id ... on Lot { product { id } } }
+  document: node(id: $document) { id ... on Document { product { id } } }
+}"""
+
+
+async def test_a_draft_certified_outside_its_producers_province_is_its_own_provinces_alone(
+    api: Api, world: World, store: Store
+) -> None:
+    """A draft of the Vĩnh Long producer certified in Hà Nội: the Hà Nội office oversees it, the Vĩnh Long one
+    does not. Whoever may not see the draft itself reaches neither its lots nor its papers, on any path; whoever
+    may, reaches them all. The trace page of a draft's lot is nobody's (a draft is not public)."""
+    from tests.test_documents import PDF, payload, upload
+
+    product = await product_of(store, world, name="Kẹo dừa chứng nhận ở Hà Nội", provinceCode="01",
+                               formerProvince=None)  # fmt: skip
+    lot = (await record(api, {"productId": product, "lotNumber": "HN-1", "producedOn": "2025-06-01"}))["lot"]
+    document = payload(await upload(api, {"productId": product, "type": "LAB_TEST"}, PDF))["document"]
+    await store.db["products"].update_one({"_id": ObjectId(_raw(product))}, {"$set": {"status": "draft"}})
+
+    readers = {"producer", "other_coordinator", "admin"}  # its members, the office of Hà Nội (01), admins
+    variables = {"product": product, "producer": world.producer_gid, "lot": lot["id"], "document": document["id"]}
+    for role in ("producer", "other_producer", "coordinator", "other_coordinator", "buyer", "admin", None):
+        data = await api.data(DRAFT_PATHS, variables, as_=role)
+        sees = role in readers
+        assert (data["product"] is not None) == sees, role
+        assert (data["asNode"] is not None) == sees, role
+        assert (product in [e["node"]["id"] for e in data["products"]["edges"]]) == sees, role
+        if sees:
+            lots = data["product"]["lots"]
+            assert [e["node"]["id"] for e in lots["edges"]] == [lot["id"]] and lots["totalCount"] == 1, role
+            assert [d["id"] for d in data["product"]["documents"]] == [document["id"]], role
+            assert data["lot"]["product"] == {"id": product} and data["document"]["product"] == {"id": product}
+        else:
+            assert data["lot"] is None and data["document"] is None, role
+        headers = {"Authorization": f"Bearer {api.keys[role]}"} if role else {}
+        download = await api.client.get(f"/documents/{_raw(document['id'])}", headers=headers)
+        assert download.status_code == (200 if sees else 401 if role is None else 404), role
+    assert (await api.client.get(f"/t/{lot['code']}")).status_code == 404
+
+
 async def test_a_draft_product_gets_no_lot_and_its_lots_no_page(api: Api, world: World, store: Store) -> None:
     """A trace page shows its product to anyone, which a draft is not; archived goods stay traceable."""
     draft = await product_of(store, world, name="Kẹo dừa chưa đăng", status=ProductStatus.DRAFT.value)

@@ -168,7 +168,7 @@ async def upload_document(
     if viewer is None:
         raise DomainError.of("forbidden_documents", None)
     producer, product = await _target(store, data)
-    if product is not None and not policy.can_see_product(viewer, product, producer.address.province_code):
+    if product is not None and not policy.can_see_product(viewer, product):
         raise not_found("productId", "product")
     policy.ensure_can_attach_documents(viewer, producer)
     description = _description(data)

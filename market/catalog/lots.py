@@ -108,11 +108,7 @@ async def record_lot(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> L
         raise DomainError.of("required", "productId")
     product = await store.products.get(parse_object_id(str(data["productId"]), "productId", "product"))
     producer = await store.producers.get(product.producer_id) if product else None
-    if (
-        product is None
-        or producer is None
-        or not policy.can_see_product(viewer, product, producer.address.province_code)
-    ):
+    if product is None or producer is None or not policy.can_see_product(viewer, product):
         raise not_found("productId", "product")
     policy.ensure_can_record_lots(viewer, producer)
     if product.status is ProductStatus.ARCHIVED:
@@ -133,8 +129,7 @@ async def record_lot(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> L
 
 async def lot_list(store: Store, viewer: Viewer, product: Product, request: PageRequest) -> Listing[Lot]:
     """A product's lots, latest production first; empty for whoever may not see them."""
-    producer = await store.producers.get(product.producer_id)
-    if producer is None or not policy.can_see_lots(viewer, producer):
+    if not policy.can_see_lots(viewer, product):
         return Listing(Page(items=[], has_next=False, has_previous=False), _zero)
     return Listing(await store.lots.page(product.id, request), lambda: store.lots.count(product.id))
 

@@ -72,18 +72,17 @@ def can_see_contact(viewer: Viewer, producer: Producer) -> bool:
     return viewer is not None
 
 
-def can_see_product(viewer: Viewer, product: Product, producer_province: str | None = None) -> bool:
-    """The public sees published products; drafts and archived ones only their owners and overseers."""
-    if product.status is ProductStatus.PUBLISHED:
-        return True
+def oversees_product(viewer: Viewer, product: Product) -> bool:
+    """Who sees a product in every state, and its lots and papers: its producer's members, the OCOP office of
+    the province it is certified in (its own, which may not be its producer's) and admins."""
     if viewer is None:
         return False
-    return (
-        viewer.is_admin
-        or viewer.is_member_of(product.producer_id)
-        or viewer.coordinates(product.province_code)
-        or (producer_province is not None and viewer.coordinates(producer_province))
-    )
+    return viewer.is_admin or viewer.is_member_of(product.producer_id) or viewer.coordinates(product.province_code)
+
+
+def can_see_product(viewer: Viewer, product: Product) -> bool:
+    """The public sees published products; drafts and archived ones only those who oversee them."""
+    return product.status is ProductStatus.PUBLISHED or oversees_product(viewer, product)
 
 
 def product_visibility_filter(viewer: Viewer) -> dict[str, object]:
@@ -142,16 +141,17 @@ def draft_scope(viewer: Viewer) -> DraftScope | None:
 
 
 def can_see_document(viewer: Viewer, product_id: ObjectId | None, producer: Producer, product: Product | None) -> bool:
-    """A producer's papers and its products' papers: its members, its province's OCOP office and admins see
-    them all; a signed-in buyer sees the producer's own papers and those of its published products, which is
-    what a buyer checks before listing a product. Other producers and the public see none."""
+    """A producer's own papers: its members, its province's OCOP office, admins and signed-in buyers. A product's
+    papers: only whoever may see the product (`can_see_product`), and of those whoever oversees it and
+    signed-in buyers, who check them before listing a published product. A paper whose product is gone stays
+    with the producer's side. Other producers and the public see none."""
     if viewer is None:
         return False
+    if product is not None:
+        return can_see_product(viewer, product) and (oversees_product(viewer, product) or viewer.role is Role.BUYER)
     if viewer.is_admin or viewer.is_member_of(producer.id) or viewer.coordinates(producer.address.province_code):
         return True
-    if viewer.role is not Role.BUYER:
-        return False
-    return product_id is None or (product is not None and product.status is ProductStatus.PUBLISHED)
+    return product_id is None and viewer.role is Role.BUYER
 
 
 def ensure_can_attach_documents(viewer: Viewer, producer: Producer) -> None:
@@ -162,12 +162,11 @@ def ensure_can_attach_documents(viewer: Viewer, producer: Producer) -> None:
     ensure_can_act(viewer, "attach documents")
 
 
-def can_see_lots(viewer: Viewer, producer: Producer) -> bool:
-    """A product's lots, with their trace codes: its producer's members, its province's OCOP office and admins.
-    The public reads one lot's trace page through its code, never the list."""
-    if viewer is None:
-        return False
-    return viewer.is_admin or viewer.is_member_of(producer.id) or viewer.coordinates(producer.address.province_code)
+def can_see_lots(viewer: Viewer, product: Product) -> bool:
+    """A product's lots, with their trace codes: only whoever may see the product (`can_see_product`), and of
+    those whoever oversees it (`oversees_product`). The public reads one lot's trace page through its code,
+    never the list."""
+    return can_see_product(viewer, product) and oversees_product(viewer, product)
 
 
 # --- files in and out ----------------------------------------------------------------------------------------

@@ -64,8 +64,9 @@ async def visible_documents(
 
 @strawberry.type(
     description="A paper a producer attached to itself or to one of its products. Read by the producer's members, "
-    "the OCOP office of its province and admins; signed-in buyers read a producer's own documents and those of its "
-    "published products. Nobody else, the public included."
+    "admins and the OCOP office of its province (for a product's paper, of the province the product is certified "
+    "in); signed-in buyers read a producer's own documents and those of its published products. Nobody else, the "
+    "public included."
 )
 class Document(relay.Node):
     id: relay.NodeID[str]

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
 @strawberry.type(
     description="A production lot of a product, with the code its QR label carries. Listed for the producer's "
-    "members, the OCOP office of its province and admins; the public reads one lot's trace page through its code."
+    "members, the OCOP office of the product's province and admins; the public reads one lot's trace page "
+    "through its code."
 )
 class Lot(relay.Node):
     id: relay.NodeID[str]
@@ -57,11 +58,11 @@ class Lot(relay.Node):
 
         async def visible_only(ids: list[ObjectId]) -> list[catalog_lots.Lot]:
             found = [lot for lot in await loaders.lot.load_many(ids) if lot is not None]
-            producers = await loaders.producer.load_many([lot.producer_id for lot in found])
+            products = await loaders.product.load_many([lot.product_id for lot in found])
             return [
                 lot
-                for lot, producer in zip(found, producers, strict=True)
-                if producer is not None and policy.can_see_lots(info.context.viewer, producer)
+                for lot, product in zip(found, products, strict=True)
+                if product is not None and policy.can_see_lots(info.context.viewer, product)
             ]
 
         return await resolve_visible(node_ids, visible_only, everyone, cls.from_record)

@@ -111,24 +111,22 @@ def test_can_see_product(role: str, status: ProductStatus, expected: bool) -> No
 @pytest.mark.parametrize(
     ("role", "expected"),
     [
-        pytest.param("office", True, id="office-of-the-producer"),
+        pytest.param("office", False, id="office-of-the-producer"),
         pytest.param("other_office", True, id="office-of-the-product"),
         pytest.param("member", True, id="member"),
+        pytest.param("admin", True, id="admin"),
         pytest.param("buyer", False, id="buyer"),
         pytest.param("anonymous", False, id="anonymous"),
     ],
 )
-def test_a_draft_registered_elsewhere_is_seen_by_both_offices(role: str, expected: bool) -> None:
-    """A product may carry a province other than its producer's: both offices oversee it when the caller
-    passes the producer's province."""
+def test_a_draft_certified_elsewhere_is_its_own_provinces_alone(role: str, expected: bool) -> None:
+    """A product may carry a province other than its producer's: the office of the product's province
+    oversees it, and its lots and papers with it; the producer's office sees none of them."""
     elsewhere = product(ProductStatus.DRAFT, province_code=OTHER_PROVINCE)
-    assert policy.can_see_product(VIEWERS[role], elsewhere, PROVINCE) is expected
-
-
-def test_without_the_producer_province_only_the_product_province_counts() -> None:
-    elsewhere = product(ProductStatus.DRAFT, province_code=OTHER_PROVINCE)
-    assert policy.can_see_product(VIEWERS["office"], elsewhere) is False
-    assert policy.can_see_product(VIEWERS["other_office"], elsewhere) is True
+    viewer = VIEWERS[role]
+    assert policy.can_see_product(viewer, elsewhere) is expected
+    assert policy.can_see_lots(viewer, elsewhere) is expected
+    assert policy.can_see_document(viewer, elsewhere.id, PRODUCER, elsewhere) is expected
 
 
 # --- the list filter and the search scope agree with can_see_product --------------------------------------
