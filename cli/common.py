@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Callable, Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,12 +27,16 @@ console = Console()
 err = Console(stderr=True)
 
 
-def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+def run_async(work: Callable[[Settings], Coroutine[Any, Any, T]], options: Mapping[str, str] | None = None) -> T:
+    """Run a command's work; a domain error exits 2 naming its field. `options` maps the domain's field names to
+    the command's options where they differ, so that an error names the option the user typed."""
     settings = Settings()
     try:
         return asyncio.run(work(settings))
     except DomainError as exc:
         for e in exc.errors:
+            if options and e.field is not None and e.field in options:
+                e = e.moved(options[e.field])
             err.print(f"[red]error[/red] {e.field or '-'}: {e.message}")
         raise typer.Exit(2) from exc
     except PyMongoError as exc:

@@ -11,6 +11,9 @@ import typer
 from api.settings import Settings
 from cli.common import clients, console, run_async, writable_output
 
+# The domain's names for what this command takes as options: the series ends with --year and starts from it.
+OPTIONS = {"province": "--province", "toYear": "--year", "fromYear": "--year"}
+
 
 def report_command(
     province: str = typer.Option(..., "--province", help="A province code (86) or any current or old name."),
@@ -33,7 +36,7 @@ def report_command(
             operator = Principal(ObjectId(), "ocop report", Role.ADMIN)
             return await province_report(store, province, year, operator)
 
-    series = run_async(work)
+    series = run_async(work, OPTIONS)
     console.print(summary_sentence(series), highlight=False, soft_wrap=True)
     console.print()
     console.print("Năm   Mới  3★  4★  5★  Lũy kế  Chủ thể  Tăng trưởng", highlight=False)

@@ -151,6 +151,27 @@ def test_an_output_file_the_cli_cannot_write_is_refused_before_any_work(settings
         assert "cannot write" in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
+def test_report_errors_name_the_options_typed(settings: Settings) -> None:
+    """The domain checks the report's last year as `toYear` and its province as `province`; the command line
+    took them as --year and --province, and its errors say so."""
+    cases = [
+        (["--province", "86", "--year", "1900"], "--year", "must be between 2018 and"),
+        (["--province", "86", "--year", "3000"], "--year", "must be between 2018 and"),
+        (["--province", "Narnia", "--year", "2025"], "--province", "unknown province"),
+    ]
+    for arguments, option, reason in cases:
+        done = subprocess.run(
+            [sys.executable, "-m", "cli", "report", *arguments],
+            cwd=PROJECT_ROOT,
+            env=settings.child_environment(),
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2, (arguments, done.stdout, done.stderr)
+        assert f"error {option}: " in done.stderr and reason in done.stderr, done.stderr
+        assert "toYear" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
 def test_demo_keys_of_another_database_go_to_a_file_of_its_own(settings: Settings) -> None:
     from cli.common import keys_file
 
