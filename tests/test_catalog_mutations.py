@@ -181,6 +181,23 @@ async def test_update_product_with_version_check(api: Api, world: World) -> None
     assert codes(forbidden["updateProduct"]) == {("id", "NOT_FOUND")}  # a draft is invisible to rivals
 
 
+@pytest.mark.parametrize("field", ["province", "name", "category", "unit"])
+@pytest.mark.parametrize("blank", ["", "   "])
+async def test_a_blank_required_text_is_refused_and_nothing_written(
+    api: Api, world: World, field: str, blank: str
+) -> None:
+    """A required text sent blank in an update is REQUIRED on it, and the product is left as it was (its
+    version too): not read as "keep it", which `null` says for the province."""
+    product = await create_product(api, world, province="Vĩnh Long")
+    body = await api.data(UPDATE_PRODUCT, {"id": product["id"], "v": 1, "input": {field: blank}}, as_="producer")
+    assert codes(body["updateProduct"]) == {(field, "REQUIRED")} and body["updateProduct"]["product"] is None
+    now = await api.data(f"query($id: ID!) {{ product(id: $id) {{ {PRODUCT_FIELDS} }} }}", {"id": product["id"]},
+                         as_="producer")  # fmt: skip
+    assert now["product"] == product
+    kept = await api.data(UPDATE_PRODUCT, {"id": product["id"], "v": 1, "input": {"province": None}}, as_="producer")
+    assert kept["updateProduct"]["product"]["province"] == product["province"]
+
+
 async def test_publish_and_archive_lifecycle(api: Api, world: World) -> None:
     product = await create_product(api, world)
     published = await api.data(PUBLISH, {"id": product["id"], "v": 1}, as_="producer")
@@ -271,6 +288,20 @@ async def test_update_producer_rules(api: Api, world: World) -> None:
         UPDATE_PRODUCER, {"id": producer["id"], "v": 2, "input": {"name": "X"}}, as_="other_producer"
     )
     assert codes(rival["updateProducer"]) == {(None, "FORBIDDEN")}
+
+
+@pytest.mark.parametrize("field", ["province", "name"])
+@pytest.mark.parametrize("blank", ["", "   "])
+async def test_a_producers_blank_required_text_is_refused(api: Api, world: World, field: str, blank: str) -> None:
+    body = await api.data(
+        CREATE_PRODUCER, {"input": {"name": f"Hộ kinh doanh Mắm {field}{len(blank)}", "type": "HOUSEHOLD",
+                                    "province": "Bến Tre"}}, as_="admin",
+    )  # fmt: skip
+    producer = body["createProducer"]["producer"]
+    refused = await api.data(UPDATE_PRODUCER, {"id": producer["id"], "v": 1, "input": {field: blank}}, as_="admin")
+    assert codes(refused["updateProducer"]) == {(field, "REQUIRED")} and refused["updateProducer"]["producer"] is None
+    now = await api.data("query($id: ID!) { producer(id: $id) { version } }", {"id": producer["id"]})
+    assert now["producer"]["version"] == 1
 
 
 async def test_member_cannot_verify_own_producer(api: Api, world: World) -> None:

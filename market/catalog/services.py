@@ -166,7 +166,9 @@ def clean_product(
     if wanted("moq"):
         out["moq"] = check.integer("moq", data.get("moq"), required=False, minimum=1, maximum=MAX_MOQ) or 1
     if "province" in data and data["province"] is not None:
-        match = check.province("province", data["province"], required=False)
+        # An update's province replaces the product's, so a blank one is REQUIRED (`null` keeps it); a new
+        # product without one is certified in its producer's province.
+        match = check.province("province", data["province"], required=partial)
         if match:
             out.update(_province_fields(match, "provinceCode", "formerProvince"))
     if "certificateNo" in data:

@@ -265,7 +265,8 @@ class UpdateProductInput:
     description: str | None = strawberry.field(default=UNSET, description=DESCRIPTION)
     moq: int | None = strawberry.field(default=UNSET, description=f"{MOQ} `null` sets it back to 1.")
     province: str | None = strawberry.field(
-        default=UNSET, description=f"Where the product is certified, {PROVINCE_TEXT}; `null` keeps it."
+        default=UNSET,
+        description=f"Where the product is certified, {PROVINCE_TEXT}; `null` keeps it, a blank one is REQUIRED.",
     )
     certificate_no: str | None = strawberry.field(default=UNSET, description=CERTIFICATE_NO)
     certified_at: date | None = strawberry.field(
