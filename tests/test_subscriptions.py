@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import itertools
 import json
 import secrets
@@ -581,3 +582,27 @@ async def test_a_connection_closes_the_streams_its_subscriptions_left_open(catal
     await context.close_feeds()
     await streams_open(store, buyer, "inquiryEvents", 0)
     assert kept is not None
+
+
+async def test_a_connection_closes_the_streams_of_feeds_its_subscriptions_mapped_and_dropped(
+    catalogue: Catalogue,
+) -> None:
+    """A subscription returns a `map` of the feed it opened, and the opened one is dropped at once; stopped
+    before its first read, the mapped one may be dropped too. Their streams still close with the connection,
+    and their places in the account's quota come back."""
+    from schema.context import Context
+    from schema.loaders import Loaders
+
+    buyer = await member(catalogue, Role.BUYER, "Mapped leaver", org_id=await buyer_org(catalogue, "Mapped"))
+    store = catalogue.fixture.store
+    context = Context(store=store, search=None, viewer=buyer.principal, loaders=Loaders.create(store))  # type: ignore[arg-type]
+    held = context.following(await inquiry_events(store, buyer.principal)).map(lambda event: event)
+    dropped = context.following(await inquiry_events(store, buyer.principal)).map(lambda event: event)
+    quota = dropped.stream.quota
+    del dropped
+    gc.collect()
+    await streams_open(store, buyer, "inquiryEvents", 2)
+    await context.close_feeds()
+    await streams_open(store, buyer, "inquiryEvents", 0)
+    assert buyer.principal.account_id not in quota.by_owner
+    assert held.stream.closed

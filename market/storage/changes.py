@@ -116,6 +116,11 @@ class Feed(Generic[T]):
         self._stream = stream
         self._convert = convert
 
+    @property
+    def stream(self) -> OpenStream:
+        """The change stream it reads, shared with every `map` of it."""
+        return self._stream
+
     def map(self, fn: Callable[[T], U]) -> Feed[U]:
         convert = self._convert
 
