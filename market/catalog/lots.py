@@ -127,9 +127,11 @@ async def record_lot(store: Store, viewer: Viewer, data: Mapping[str, Any]) -> L
     return await store.lots.insert(doc)
 
 
-async def lot_list(store: Store, viewer: Viewer, product: Product, request: PageRequest) -> Listing[Lot]:
+async def lot_list(
+    store: Store, viewer: Viewer, product: Product, producer: Producer | None, request: PageRequest
+) -> Listing[Lot]:
     """A product's lots, latest production first; empty for whoever may not see them."""
-    if not policy.can_see_lots(viewer, product):
+    if producer is None or not policy.can_see_lots(viewer, product, producer):
         return Listing(Page(items=[], has_next=False, has_previous=False), _zero)
     return Listing(await store.lots.page(product.id, request), lambda: store.lots.count(product.id))
 

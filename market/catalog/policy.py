@@ -142,13 +142,15 @@ def draft_scope(viewer: Viewer) -> DraftScope | None:
 
 def can_see_document(viewer: Viewer, product_id: ObjectId | None, producer: Producer, product: Product | None) -> bool:
     """A producer's own papers: its members, its province's OCOP office, admins and signed-in buyers. A product's
-    papers: only whoever may see the product (`can_see_product`), and of those whoever oversees it and
-    signed-in buyers, who check them before listing a published product. A paper whose product is gone stays
-    with the producer's side. Other producers and the public see none."""
+    papers: only whoever may see the product (`can_see_product`), and of those whoever reads its lots
+    (`reads_product_records`) and signed-in buyers, who check them before listing a published product. A paper
+    whose product is gone stays with the producer's side. Other producers and the public see none."""
     if viewer is None:
         return False
     if product is not None:
-        return can_see_product(viewer, product) and (oversees_product(viewer, product) or viewer.role is Role.BUYER)
+        return can_see_product(viewer, product) and (
+            reads_product_records(viewer, product, producer) or viewer.role is Role.BUYER
+        )
     if viewer.is_admin or viewer.is_member_of(producer.id) or viewer.coordinates(producer.address.province_code):
         return True
     return product_id is None and viewer.role is Role.BUYER
@@ -162,11 +164,20 @@ def ensure_can_attach_documents(viewer: Viewer, producer: Producer) -> None:
     ensure_can_act(viewer, "attach documents")
 
 
-def can_see_lots(viewer: Viewer, product: Product) -> bool:
+def reads_product_records(viewer: Viewer, product: Product, producer: Producer) -> bool:
+    """Who reads a product's lots and papers among those who may see the product: whoever oversees it
+    (`oversees_product`) and the OCOP office of its producer's province, which oversees the producer. For a
+    draft or an archived product `can_see_product` leaves only those who oversee it."""
+    return oversees_product(viewer, product) or (
+        viewer is not None and viewer.coordinates(producer.address.province_code)
+    )
+
+
+def can_see_lots(viewer: Viewer, product: Product, producer: Producer) -> bool:
     """A product's lots, with their trace codes: only whoever may see the product (`can_see_product`), and of
-    those whoever oversees it (`oversees_product`). The public reads one lot's trace page through its code,
-    never the list."""
-    return can_see_product(viewer, product) and oversees_product(viewer, product)
+    those whoever reads its records (`reads_product_records`). The public reads one lot's trace page through
+    its code, never the list."""
+    return can_see_product(viewer, product) and reads_product_records(viewer, product, producer)
 
 
 # --- files in and out ----------------------------------------------------------------------------------------

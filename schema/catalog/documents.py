@@ -65,8 +65,8 @@ async def visible_documents(
 @strawberry.type(
     description="A paper a producer attached to itself or to one of its products. Read by the producer's members, "
     "admins and the OCOP office of its province (for a product's paper, of the province the product is certified "
-    "in); signed-in buyers read a producer's own documents and those of its published products. Nobody else, the "
-    "public included."
+    "in, and once the product is published of the producer's province too); signed-in buyers read a producer's "
+    "own documents and those of its published products. Nobody else, the public included."
 )
 class Document(relay.Node):
     id: relay.NodeID[str]

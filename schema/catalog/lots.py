@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 
 @strawberry.type(
     description="A production lot of a product, with the code its QR label carries. Listed for the producer's "
-    "members, the OCOP office of the product's province and admins; the public reads one lot's trace page "
-    "through its code."
+    "members, the OCOP office of the product's province (once it is published, of the producer's province too) "
+    "and admins; the public reads one lot's trace page through its code."
 )
 class Lot(relay.Node):
     id: relay.NodeID[str]
@@ -59,10 +59,13 @@ class Lot(relay.Node):
         async def visible_only(ids: list[ObjectId]) -> list[catalog_lots.Lot]:
             found = [lot for lot in await loaders.lot.load_many(ids) if lot is not None]
             products = await loaders.product.load_many([lot.product_id for lot in found])
+            producers = await loaders.producer.load_many([lot.producer_id for lot in found])
             return [
                 lot
-                for lot, product in zip(found, products, strict=True)
-                if product is not None and policy.can_see_lots(info.context.viewer, product)
+                for lot, product, producer in zip(found, products, producers, strict=True)
+                if product is not None
+                and producer is not None
+                and policy.can_see_lots(info.context.viewer, product, producer)
             ]
 
         return await resolve_visible(node_ids, visible_only, everyone, cls.from_record)

@@ -431,7 +431,8 @@ class Product(relay.Node):
 
     @strawberry.field(
         description="Production lots, latest production first, with their trace codes: for its producer's members, "
-        "its province's OCOP office and admins; empty for anyone else."
+        "admins and the OCOP office of the province the product is certified in (and, once it is published, of its "
+        "producer's province); empty for anyone else."
     )
     async def lots(
         self,
@@ -443,8 +444,9 @@ class Product(relay.Node):
     ) -> CountedConnection[Annotated["Lot", strawberry.lazy("schema.catalog.lots")]]:
         from schema.catalog.lots import Lot
 
+        producer = await info.context.loaders.producer.load(self.record.producer_id)
         listing = await lot_list(
-            info.context.store, info.context.viewer, self.record, page_request(first, after, last, before)
+            info.context.store, info.context.viewer, self.record, producer, page_request(first, after, last, before)
         )
         return to_connection(listing.page, Lot.from_record, listing.count)
 

@@ -125,8 +125,31 @@ def test_a_draft_certified_elsewhere_is_its_own_provinces_alone(role: str, expec
     elsewhere = product(ProductStatus.DRAFT, province_code=OTHER_PROVINCE)
     viewer = VIEWERS[role]
     assert policy.can_see_product(viewer, elsewhere) is expected
-    assert policy.can_see_lots(viewer, elsewhere) is expected
+    assert policy.can_see_lots(viewer, elsewhere, PRODUCER) is expected
     assert policy.can_see_document(viewer, elsewhere.id, PRODUCER, elsewhere) is expected
+
+
+@pytest.mark.parametrize(
+    ("role", "lots", "papers"),
+    [
+        pytest.param("office", True, True, id="office-of-the-producer"),
+        pytest.param("other_office", True, True, id="office-of-the-product"),
+        pytest.param("member", True, True, id="member"),
+        pytest.param("admin", True, True, id="admin"),
+        pytest.param("buyer", False, True, id="buyer"),
+        pytest.param("other_producer", False, False, id="other-producer"),
+        pytest.param("anonymous", False, False, id="anonymous"),
+    ],
+)
+def test_a_published_product_certified_elsewhere_keeps_its_producers_office(
+    role: str, lots: bool, papers: bool
+) -> None:
+    """Once public, a product certified in another province is read by both offices: the one of its own
+    province, and the one of its producer's, which oversees the producer (and sees no less than a buyer)."""
+    elsewhere = product(ProductStatus.PUBLISHED, province_code=OTHER_PROVINCE)
+    viewer = VIEWERS[role]
+    assert policy.can_see_lots(viewer, elsewhere, PRODUCER) is lots
+    assert policy.can_see_document(viewer, elsewhere.id, PRODUCER, elsewhere) is papers
 
 
 # --- the list filter and the search scope agree with can_see_product --------------------------------------

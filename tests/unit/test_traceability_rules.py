@@ -116,8 +116,8 @@ def test_who_reads_a_document(viewer: str, what: str) -> None:
 @pytest.mark.parametrize("viewer", VIEWERS)
 def test_who_attaches_documents_and_lists_lots(viewer: str) -> None:
     v = VIEWERS[viewer]
-    assert catalog_policy.can_see_lots(v, PUBLISHED) == (viewer in SIDE)
-    assert catalog_policy.can_see_lots(v, DRAFT) == (viewer in SIDE)
+    assert catalog_policy.can_see_lots(v, PUBLISHED, PRODUCER) == (viewer in SIDE)
+    assert catalog_policy.can_see_lots(v, DRAFT, PRODUCER) == (viewer in SIDE)
     if viewer in ("member", "admin"):
         catalog_policy.ensure_can_attach_documents(v, PRODUCER)
     else:
