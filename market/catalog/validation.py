@@ -184,8 +184,11 @@ class Checker:
         no product could pass, refused rather than answered with nothing; so is a province the registry does
         not know (a code, or any current or old name)."""
         for index, code in enumerate(provinces):
-            if _province(str(code)) is None:
-                self.add("unknown_province", f"filter.provinces[{index}]", got=str(code))
+            text = str(code)
+            # Longer than any province's name: not looked up, so that a client's text cannot fill the lookups'
+            # cache with what it likes.
+            if len(text) > MAX_SHORT or _province(text) is None:
+                self.add("unknown_province", f"filter.provinces[{index}]", got=_shortened(text))
         self.stars("filter.minStars", min_stars, required=False)
         if price_min is not None and price_max is not None and price_min > price_max:
             self.add("price_bounds", "filter.priceMin")
@@ -473,6 +476,11 @@ def parse_certification(value: Any) -> Certification | None:
         return Certification(compact)
     except ValueError:
         return None
+
+
+def _shortened(text: str) -> str:
+    """A client's text as an error's `got`, cut where no valid value could still be going on."""
+    return text if len(text) <= MAX_SHORT else text[:MAX_SHORT] + "…"
 
 
 def _shown(value: Any) -> object:

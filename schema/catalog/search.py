@@ -74,8 +74,9 @@ class QueryChip:
 class ProductSearchFilter:
     provinces: list[str] | None = strawberry.field(
         default=None,
-        description="Province codes (see `provinces`). A current province also matches products registered "
-        "under its pre-2025 provinces; an old province's code matches only those.",
+        description="Provinces: codes (see `provinces`), or current or old names. A current province also matches "
+        "products registered under its pre-2025 provinces; an old province matches only those. UNKNOWN_PROVINCE on "
+        "`filter.provinces[i]` for one that is neither.",
     )
     groups: list[ProductGroup] | None = strawberry.field(default=None, description="Any of these groups.")
     min_stars: int | None = strawberry.field(default=None, description="Rated at least this many stars (3 to 5).")
