@@ -38,7 +38,7 @@ async def create_account(
     if errors := name_errors(str(doc["name"]), "name"):
         raise DomainError(errors)
     if email:
-        # The address the person signs in with: checked as sign-up checks it, never stored as typed.
+        # The address the person signs in with, checked as sign-up checks it.
         doc["email"] = normal_email(email)
         if errors := email_errors(str(doc["email"]), "email"):
             raise DomainError(errors)
