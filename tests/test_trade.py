@@ -332,6 +332,22 @@ async def test_an_rfq_names_each_province_and_group_once(catalogue: Catalogue, p
     }
 
 
+async def test_an_rfq_stored_with_a_repeated_province_reads_it_once(
+    catalogue: Catalogue, parties: dict[str, str]
+) -> None:
+    """RFQs written before their criteria were cleaned of repeats may hold a province several times."""
+    asked = {**RFQ, "criteria": {"query": "kẹo dừa", "provinces": ["86"], "groups": ["FOOD"]}}
+    submitted = (await catalogue.api.data(SUBMIT, {"input": asked}, as_=parties["buyer"]))["submitInquiry"]
+    assert submitted["errors"] == []
+    stored = {"criteria.provinces": ["86", "86", "86"], "criteria.groups": ["food", "food"]}
+    await catalogue.fixture.store.db["inquiries"].update_one(
+        {"_id": object_id(submitted["inquiry"]["id"])}, {"$set": stored}
+    )
+    query = "query($id: ID!) { inquiry(id: $id) { criteria { provinces { code } groups } } }"
+    read = await catalogue.api.data(query, {"id": submitted["inquiry"]["id"]}, as_=parties["buyer"])
+    assert read["inquiry"]["criteria"] == {"provinces": [{"code": "86"}], "groups": ["food"]}
+
+
 async def test_counter_offer_is_answered_by_a_revision_that_keeps_the_first(
     catalogue: Catalogue, rfq: dict[str, Any], maker: str, negotiation: dict[str, Any]
 ) -> None:

@@ -109,12 +109,13 @@ class Inquiry:
             buyer_org_id=doc["buyerOrgId"],
             created_by=doc["createdBy"],
             product_id=doc.get("productId"),
+            # Each condition once, as written since RFQs are cleaned so; older ones may repeat a province.
             criteria=Criteria(
                 query=criteria.get("query", ""),
-                groups=criteria.get("groups", []),
-                provinces=criteria.get("provinces", []),
+                groups=list(dict.fromkeys(criteria.get("groups", []))),
+                provinces=list(dict.fromkeys(criteria.get("provinces", []))),
                 min_stars=criteria.get("minStars"),
-                certifications=criteria.get("certifications", []),
+                certifications=list(dict.fromkeys(criteria.get("certifications", []))),
             )
             if criteria
             else None,
