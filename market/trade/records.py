@@ -109,7 +109,7 @@ class Inquiry:
             buyer_org_id=doc["buyerOrgId"],
             created_by=doc["createdBy"],
             product_id=doc.get("productId"),
-            # Each condition once, as written since RFQs are cleaned so; older ones may repeat a province.
+            # Each condition once: an RFQ written before its criteria were cleaned of repeats may hold some.
             criteria=Criteria(
                 query=criteria.get("query", ""),
                 groups=list(dict.fromkeys(criteria.get("groups", []))),
