@@ -154,6 +154,21 @@ class Checker:
             self.add("unknown_province", field, got=text)
         return match
 
+    def filter_provinces(self, values: Iterable[Any]) -> list[ProvinceMatch]:
+        """The provinces a filter names (`filter.provinces`), each a code or any current or old name; one the
+        registry does not know is UNKNOWN_PROVINCE on its place, rather than a filter nothing passes."""
+        found: list[ProvinceMatch] = []
+        for index, value in enumerate(values):
+            text = str(value)
+            # Longer than any province's name: not looked up, so that a client's text cannot fill the lookups'
+            # cache with what it likes.
+            match = _province(text) if len(text) <= MAX_SHORT else None
+            if match is None:
+                self.add("unknown_province", f"filter.provinces[{index}]", got=_shortened(text))
+            else:
+                found.append(match)
+        return found
+
     def yes_no(self, field: str, value: Any) -> bool | None:
         """True or False, or as a spreadsheet cell says it ("có", "không", "x", "yes", 1); blank is None."""
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -183,12 +198,7 @@ class Checker:
         """The bounds of a filter of products (`filter.` in the listing, the search and a saved search) that
         no product could pass, refused rather than answered with nothing; so is a province the registry does
         not know (a code, or any current or old name)."""
-        for index, code in enumerate(provinces):
-            text = str(code)
-            # Longer than any province's name: not looked up, so that a client's text cannot fill the lookups'
-            # cache with what it likes.
-            if len(text) > MAX_SHORT or _province(text) is None:
-                self.add("unknown_province", f"filter.provinces[{index}]", got=_shortened(text))
+        self.filter_provinces(provinces)
         self.stars("filter.minStars", min_stars, required=False)
         if price_min is not None and price_max is not None and price_min > price_max:
             self.add("price_bounds", "filter.priceMin")

@@ -17,7 +17,6 @@ from market.core.clock import today, utcnow
 from market.core.errors import DomainError, not_found
 from market.core.ids import parse_object_id
 from market.core.paging import Listing, PageRequest
-from market.core.provinces import load_provinces
 from market.storage.transactions import in_transaction
 from market.trade import announcements, policy
 from market.trade.pipeline import Party
@@ -325,16 +324,9 @@ def board_provinces(values: Sequence[str]) -> list[str]:
     current or old name, as a follow takes them. UNKNOWN_PROVINCE for one the registry does not know, rather
     than an empty board."""
     check = Checker()
-    registry = load_provinces()
-    codes: list[str] = []
-    for index, value in enumerate(values):
-        match = registry.resolve(str(value))
-        if match is None:
-            check.add("unknown_province", f"filter.provinces[{index}]", got=str(value))
-        else:
-            codes.append(match.province.code)
+    matches = check.filter_provinces(values)
     check.raise_if_any()
-    return list(dict.fromkeys(codes))
+    return list(dict.fromkeys(match.province.code for match in matches))
 
 
 @dataclass(frozen=True, slots=True)
