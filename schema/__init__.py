@@ -37,7 +37,7 @@ from schema.catalog.transfer import TransferMutation, TransferQuery
 from schema.catalog.types import BuyerOrganisation, Producer, Product
 from schema.document_cache import DocumentCache, DocumentStore
 from schema.errors import CLIENT_CODES, classify, localize
-from schema.execution import DirectFieldsExecutionContext, mark_direct_fields
+from schema.execution import DirectFieldsExecutionContext, lean_resolvers, mark_direct_fields
 from schema.labels import LabelsQuery
 from schema.notifications.alerts import AlertMutation, AlertQuery, RfqBoardFollow, SavedSearch
 from schema.notifications.operations import NotificationMutation, NotificationQuery, NotificationSubscription
@@ -301,4 +301,5 @@ def build_schema(
     schema.prepared_path = tracer is None
     if short_path:
         mark_direct_fields(schema)
+        lean_resolvers(schema)
     return schema

@@ -33,12 +33,17 @@ from typing import Any
 
 import strawberry
 from graphql import (
+    GRAPHQL_MAX_INT,
+    GRAPHQL_MIN_INT,
+    GraphQLBoolean,
     GraphQLField,
+    GraphQLInt,
     GraphQLList,
     GraphQLNonNull,
     GraphQLObjectType,
     GraphQLOutputType,
     GraphQLResolveInfoHelpers,
+    GraphQLString,
     Undefined,
     get_named_type,
     is_leaf_type,
@@ -48,13 +53,17 @@ from graphql.pyutils import Path
 from strawberry import relay
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.schema.schema_converter import GraphQLCoreConverter
+from strawberry.types.arguments import convert_arguments
 from strawberry.types.base import StrawberryObjectDefinition
+from strawberry.types.cast import TYPE_CAST_ATTRIBUTE
+from strawberry.types.field import StrawberryField
 
 # Key in a GraphQLField's `extensions` under which its reader and completer are kept.
 DIRECT = "ocop-direct"
 
 _NODE_ID_RESOLVER = relay.Node.__dict__["_id"].__func__
 _MISSED = object()  # "the general path must complete this"
+_MAX_CLASSES = 64  # classes remembered per object type: a bound, though a schema's types have a few each
 
 
 @dataclass(slots=True)
@@ -107,17 +116,26 @@ def _completer(return_type: GraphQLOutputType) -> Completer:
     if isinstance(return_type, GraphQLObjectType):
         object_type = return_type
         is_type_of = object_type.is_type_of
+        # class -> whether Strawberry's `is_type_of` accepts its instances: without a cast (which marks one
+        # instance), its answer depends on the class alone, and an abstract base's isinstance is slow.
+        accepted: dict[type, bool] = {}
 
         def object_(context: DirectFieldsExecutionContext, details: Any, value: Any) -> Any:
             if value is None:
                 return None
-            try:
-                if is_type_of is not None and is_type_of(value, None) is not True:  # type: ignore[arg-type]
+            if is_type_of is not None:
+                if getattr(value, TYPE_CAST_ATTRIBUTE, None) is None:
+                    kind = type(value)
+                    ok = accepted.get(kind)
+                    if ok is None:
+                        ok = _accepts(is_type_of, value)
+                        if len(accepted) < _MAX_CLASSES:
+                            accepted[kind] = ok
+                else:
+                    ok = _accepts(is_type_of, value)
+                if not ok:
                     return _MISSED
-            except Exception:
-                return _MISSED
-            grouped_field_set, new_defer_usages, _ = context.collect_subfields(object_type, details)
-            fields = None if new_defer_usages else context._direct_fields(object_type, grouped_field_set)
+            fields = context._object_fields(object_type, details)
             return _MISSED if fields is None else context._complete_object(fields, value)
 
         return object_
@@ -134,7 +152,38 @@ def _completer(return_type: GraphQLOutputType) -> Completer:
             return _MISSED
         return _MISSED if coerced is None or coerced is Undefined else coerced
 
+    if coerce is GraphQLInt.coerce_output_value:
+
+        def int_(context: DirectFieldsExecutionContext, details: Any, value: Any) -> Any:
+            # graphql-core answers such a value with itself; anything else takes its coercion (below).
+            if type(value) is int and GRAPHQL_MIN_INT <= value <= GRAPHQL_MAX_INT:
+                return value
+            return leaf(context, details, value)
+
+        return int_
+    unchanged = _UNCHANGED.get(coerce)
+    if unchanged is not None:
+
+        def same(context: DirectFieldsExecutionContext, details: Any, value: Any) -> Any:
+            return value if type(value) is unchanged else leaf(context, details, value)
+
+        return same
+
     return leaf
+
+
+# graphql-core's output coercions that answer any value of exactly this type with the value itself.
+_UNCHANGED: dict[Callable[[Any], Any], type] = {
+    GraphQLString.coerce_output_value: str,
+    GraphQLBoolean.coerce_output_value: bool,
+}
+
+
+def _accepts(is_type_of: Callable[[Any, Any], Any], value: Any) -> bool:
+    try:
+        return is_type_of(value, None) is True
+    except Exception:
+        return False
 
 
 # type -> whether its instances are awaitable: looking up a missing `__await__` walks the type's MRO and
@@ -245,6 +294,61 @@ def mark_direct_fields(schema: strawberry.Schema) -> int:
     return marked
 
 
+def _lean_resolver(schema: strawberry.Schema, definition: StrawberryField) -> Callable[..., Any] | None:
+    """The field's resolver called as Strawberry calls it (arguments converted, `self`, `root`, `parent` and
+    `info` passed as its signature asks), without Strawberry's wrapping for field extensions, permission
+    classes and exception handlers, when the field has none of them."""
+    resolver = definition.base_resolver
+    converter = schema.schema_converter
+    if (
+        resolver is None
+        or definition.extensions
+        or definition.permission_classes
+        or type(definition).get_result is not StrawberryField.get_result
+        or not inspect.isfunction(resolver.wrapped_func)
+        or converter._get_field_exception_handlers(definition)
+    ):
+        return None
+    func = resolver.wrapped_func
+    arguments = definition.arguments
+    config, registry, info_class = schema.config, converter.scalar_registry, schema.config.info_class
+    takes_self = resolver.self_parameter is not None
+    source_names = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
+    info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
+
+    def resolve(source: Any, info: Any, **raw: Any) -> Any:
+        strawberry_info = info_class(_raw_info=info, _field=definition)
+        kwargs = (
+            convert_arguments(raw, arguments, scalar_registry=registry, config=config, info=strawberry_info)
+            if arguments
+            else {}
+        )
+        for name in source_names:
+            kwargs[name] = source
+        if info_name is not None:
+            kwargs[info_name] = strawberry_info
+        return func(source, **kwargs) if takes_self else func(**kwargs)
+
+    return resolve
+
+
+def lean_resolvers(schema: strawberry.Schema) -> int:
+    """Give the fields that allow it their lean resolver (above). Returns how many."""
+    replaced = 0
+    for graphql_type in schema._schema.type_map.values():
+        if not isinstance(graphql_type, GraphQLObjectType) or graphql_type.name.startswith("__"):
+            continue
+        for field in graphql_type.fields.values():
+            definition = field.extensions.get(GraphQLCoreConverter.DEFINITION_BACKREF)
+            if not isinstance(definition, StrawberryField) or definition.is_subscription:
+                continue
+            lean = _lean_resolver(schema, definition)
+            if lean is not None:
+                field.resolve = lean
+                replaced += 1
+    return replaced
+
+
 def _helpers_of(context: DirectFieldsExecutionContext) -> GraphQLResolveInfoHelpers:
     """graphql-core's helpers for resolvers, holding the context weakly. Its own are bound methods of the
     context, which every resolve info carries: a reference cycle that left each request's whole object graph
@@ -277,6 +381,8 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         self._short_path = not (self.middleware_manager and self.middleware_manager.middlewares)
         # id(grouped field set) -> (the set, kept alive so that its id is not reused; its fields if all direct)
         self._direct_sets: dict[int, tuple[Any, DirectFields | None]] = {}
+        # id(field details) -> (the details, kept alive likewise, the object type; its fields if all direct)
+        self._object_sets: dict[int, tuple[Any, GraphQLObjectType, DirectFields | None]] = {}
         # id(field details) -> (the details, kept alive likewise; the field's reader and completer if direct)
         self._direct_details: dict[int, tuple[Any, tuple[Reader, Completer] | None]] = {}
 
@@ -287,6 +393,16 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
         clone.__dict__.update(self.__dict__)
         clone.async_helpers = _helpers_of(clone)
         return clone
+
+    def _object_fields(self, object_type: GraphQLObjectType, details: Any) -> DirectFields | None:
+        """The direct fields an object of this type completes with, for this selection; None if any is not."""
+        cached = self._object_sets.get(id(details))
+        if cached is not None and cached[1] is object_type:
+            return cached[2]
+        grouped_field_set, new_defer_usages, _ = self.collect_subfields(object_type, details)
+        fields = None if new_defer_usages else self._direct_fields(object_type, grouped_field_set)
+        self._object_sets[id(details)] = (details, object_type, fields)
+        return fields
 
     def _direct_fields(self, parent_type: GraphQLObjectType, grouped_field_set: Any) -> DirectFields | None:
         cached = self._direct_sets.get(id(grouped_field_set))
@@ -324,7 +440,7 @@ class DirectFieldsExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 value = read(source)
             except Exception:
                 return _MISSED
-            if _pending(value):
+            if _AWAITABLE_TYPES.get(type(value), True) and _pending(value):  # the lookup spares most a call
                 return _MISSED
             completed = complete(self, field_details_list, value)
             if completed is _MISSED:

@@ -12,12 +12,13 @@ from types import SimpleNamespace
 import pytest
 import strawberry
 from strawberry import relay
+from strawberry.permission import BasePermission
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types import Info
 
 from schema import build_schema
 from schema.context import Context
-from schema.execution import COUNTS, DIRECT, DirectFieldsExecutionContext, mark_direct_fields
+from schema.execution import COUNTS, DIRECT, DirectFieldsExecutionContext, lean_resolvers, mark_direct_fields
 from schema.loaders import Loaders
 from search.service import ProductSearch
 from tests.conftest import Catalogue
@@ -27,6 +28,17 @@ from tests.conftest import Catalogue
 class Colour(enum.Enum):
     RED = "red"
     GREEN = "green"
+
+
+class Never(BasePermission):
+    message = "never"
+
+    def has_permission(self, source: object, info: Info, **kwargs: object) -> bool:
+        return False
+
+
+class Loud(str):
+    """A str subclass: graphql-core gives it back as it is, and so must the short path."""
 
 
 @strawberry.type
@@ -60,6 +72,18 @@ class Thing(relay.Node):
     def repeat(self, times: int) -> str:
         return self.name * times
 
+    @strawberry.field(permission_classes=[Never])
+    def secret(self) -> str:
+        return "hidden"
+
+    @strawberry.field
+    def echo(root: Thing, info: Info, times: int = 1) -> str:
+        return f"{info.field_name}:{root.name * times}"
+
+    @strawberry.field
+    async def pick(self, colour: Colour = Colour.GREEN, among: list[Colour] | None = None) -> str:
+        return f"{colour.value} of {[c.value for c in among or []]}"
+
     @strawberry.field
     async def later(self) -> str:
         return self.name
@@ -83,8 +107,12 @@ class Custom(relay.Node):
 
 def _things() -> list[Thing]:
     leaf = Leaf(label="a", size=None, colour=Colour.GREEN)
-    good = Thing(id="1", name="one", count=1, maybe=None, must="m", colour=Colour.RED, tags=["x"], leaf=leaf,
-                 leaves=[leaf, Leaf(label="b", size=2, colour=Colour.RED)])  # fmt: skip
+    odd_leaves = [
+        Leaf(label=Loud("loud"), size=True, colour=Colour.RED),
+        Leaf(label="big", size=2**31, colour=Colour.RED),
+    ]  # type: ignore[arg-type]
+    good = Thing(id="1", name="one", count=1, maybe=None, must="m", colour=Colour.RED, tags=["x", Loud("y")], leaf=leaf,
+                 leaves=[leaf, Leaf(label="b", size=2, colour=Colour.RED), *odd_leaves])  # fmt: skip
     broken = Thing(id="2", name="two", count="not a number", maybe="y", must=None, colour="purple", tags=[],  # type: ignore[arg-type]
                    leaf=Leaf(label=None, size=3, colour=Colour.RED), leaves=[])  # type: ignore[arg-type]  # fmt: skip
     return [good, broken]
@@ -116,11 +144,18 @@ class Query:
     odd_holder: Holder = strawberry.field(
         default_factory=lambda: Holder(things=[], first=SimpleNamespace(name="impostor"))  # type: ignore[arg-type]
     )
+    # Of the impostor's class, but cast to a Thing: accepted, though the class's instances are not.
+    cast_holder: Holder = strawberry.field(
+        default_factory=lambda: Holder(things=[], first=strawberry.cast(Thing, SimpleNamespace(name="cast")))
+    )
 
 
 def _schema(execution_context: type) -> strawberry.Schema:
+    """Ours (the short path and lean resolvers) with DirectFieldsExecutionContext, else Strawberry's own."""
     schema = strawberry.Schema(query=Query, types=[Custom], execution_context_class=execution_context)
-    mark_direct_fields(schema)
+    if execution_context is DirectFieldsExecutionContext:
+        mark_direct_fields(schema)
+        lean_resolvers(schema)
     return schema
 
 
@@ -139,13 +174,20 @@ QUERIES = [
     "{ oddHolder { first { name } } }",
     "{ things { shout greet whenReady leaf { label } } }",
     "{ holder { things { id greet later repeat(times: 2) whenReady } } }",
+    "{ castHolder { first { name } } oddHolder { first { name } } }",  # a cast instance first: not a class's say
+    "{ things { name secret } }",
+    "{ things { echo e2: echo(times: 2) pick p2: pick(colour: RED, among: [GREEN, RED]) } }",
+    "query($t: Int!, $c: Colour) { things { echo(times: $t) pick(colour: $c) } }",
 ]
 
 
 @pytest.mark.parametrize("query", QUERIES)
 async def test_same_result_as_strawberry(query: str) -> None:
-    ours = await _schema(DirectFieldsExecutionContext).execute(query, root_value=Query())
-    theirs = await _schema(StrawberryGraphQLCoreExecutionContext).execute(query, root_value=Query())
+    variables = {"t": 3, "c": "RED"}
+    ours = await _schema(DirectFieldsExecutionContext).execute(query, variable_values=variables, root_value=Query())
+    theirs = await _schema(StrawberryGraphQLCoreExecutionContext).execute(
+        query, variable_values=variables, root_value=Query()
+    )
     assert ours.data == theirs.data
     assert [(e.message, e.path) for e in ours.errors or []] == [(e.message, e.path) for e in theirs.errors or []]
     assert not any("root" in e.message or "NoneType" in e.message for e in ours.errors or [])
@@ -178,6 +220,18 @@ def test_marks_only_fields_read_straight_off_the_object() -> None:
     }  # an interface
 
 
+def test_lean_resolvers_replace_only_resolvers_without_wrapping() -> None:
+    fields = _schema(DirectFieldsExecutionContext)._schema.type_map["Thing"].fields  # type: ignore[attr-defined]
+
+    def lean(name: str) -> bool:
+        return getattr(fields[name].resolve, "__qualname__", "").startswith("_lean_resolver.")
+
+    assert lean("repeat") and lean("echo") and lean("pick") and lean("later") and lean("shout")
+    assert not lean("secret")  # a permission class
+    assert not lean("name")  # no resolver: Strawberry's attribute read
+    assert not lean("id")  # Node's resolver is a class method
+
+
 SEARCH = """
 query($q: String!) {
   searchProducts(query: $q, filter: {minStars: 3}, sort: PRICE_ASC, first: 10) {
@@ -202,9 +256,9 @@ async def test_real_schema_gives_the_same_result_both_ways(catalogue: Catalogue,
         return Context(store=fixture.store, search=search, viewer=None, loaders=Loaders.create(fixture.store))
 
     ours = build_schema()
-    theirs = build_schema()
-    theirs.execution_context_class = StrawberryGraphQLCoreExecutionContext
+    theirs = build_schema(short_path=False)  # Strawberry's execution context and resolvers
     assert ours.execution_context_class is DirectFieldsExecutionContext
+    assert theirs.execution_context_class is StrawberryGraphQLCoreExecutionContext
     a = await ours.execute(SEARCH, variable_values={"q": q}, context_value=context())
     b = await theirs.execute(SEARCH, variable_values={"q": q}, context_value=context())
     assert not a.errors and not b.errors
