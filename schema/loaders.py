@@ -6,7 +6,7 @@ see one is the domain policy's question, asked by the node type.
 """
 
 import inspect
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
@@ -25,9 +25,12 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-def _held(loader: DataLoader[K, V], key: K) -> bool:
+def _held(loader: DataLoader[K, V], key: K) -> Any:
+    """The loader's future for the key when it holds the key's value (settled, without error), else None."""
     future = loader.cache_map.get(key) if loader.cache else None
-    return future is not None and future.done() and not future.cancelled() and future.exception() is None
+    if future is not None and future.done() and not future.cancelled() and future.exception() is None:
+        return future
+    return None
 
 
 async def _settle(value: Any) -> Any:
@@ -40,8 +43,9 @@ def ready(loader: DataLoader[K, V], key: K, then: Callable[[V], Any]) -> Any:
     A nested field of a list page whose records a resolver loaded ahead (schema/prefetch.py) is then
     resolved without a coroutine, a task and a turn of the event loop per object: the short execution path
     (schema/execution.py) completes the whole page in one walk. `then` may itself answer with an awaitable."""
-    if _held(loader, key):
-        return then(loader.cache_map.get(key).result())  # type: ignore[union-attr]
+    held = _held(loader, key)
+    if held is not None:
+        return then(held.result())
 
     async def later() -> Any:
         return await _settle(then(await loader.load(key)))
@@ -51,13 +55,33 @@ def ready(loader: DataLoader[K, V], key: K, then: Callable[[V], Any]) -> Any:
 
 def ready_many(loader: DataLoader[K, V], keys: Sequence[K], then: Callable[[list[V]], Any]) -> Any:
     """`ready` for several keys: at once when the loader holds every one."""
-    if all(_held(loader, k) for k in keys):
-        return then([loader.cache_map.get(k).result() for k in keys])  # type: ignore[union-attr]
+    values = []
+    for key in keys:
+        held = _held(loader, key)
+        if held is None:
 
-    async def later() -> Any:
-        return await _settle(then(await loader.load_many(keys)))
+            async def later() -> Any:
+                return await _settle(then(await loader.load_many(keys)))
 
-    return later()
+            return later()
+        values.append(held.result())
+    return then(values)
+
+
+async def load_ahead(loader: DataLoader[K, V], keys: Iterable[K]) -> list[V]:
+    """The values of `keys`, in their order, loaded into `loader`: those it neither holds nor awaits yet in
+    one call of its batch function. Unlike `load_many` this makes no future, task or callback per key to
+    await: a page loaded ahead (schema/prefetch.py) reads hundreds of keys."""
+    keys = list(keys)
+    missing = [k for k in dict.fromkeys(keys) if loader.cache_map.get(k) is None]
+    if missing:
+        values = await loader.load_fn(missing)
+        # A key the batch answered with an error is left out: the loader's own load below raises it.
+        loader.prime_many({k: v for k, v in zip(missing, values, strict=True) if not isinstance(v, BaseException)})
+    futures = [loader.cache_map.get(k) for k in keys]
+    if all(f is not None and f.done() for f in futures):
+        return [f.result() for f in futures]  # type: ignore[union-attr]
+    return await loader.load_many(keys)
 
 
 def _by_id(

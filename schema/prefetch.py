@@ -16,6 +16,7 @@ from strawberry.types import Info
 
 from market.catalog import records as catalog
 from market.trade import records as trade
+from schema.loaders import load_ahead
 from schema.nodes import object_ids
 from schema.selection import node_fields, top_fields
 
@@ -23,45 +24,49 @@ if TYPE_CHECKING:
     from schema.context import Context
 
 
-async def _products_and_makers(info: Info["Context", None], ids: list[Any], makers_too: bool) -> None:
+async def _ahead(
+    info: Info["Context", None],
+    node: dict[str, Any],
+    product_ids: list[Any],
+    producer_ids: list[Any],
+    other: list[Awaitable[Any]],
+) -> None:
+    """Products (when `product` is selected) and the other loads at once; then, in one query, the given
+    producers with those of the products when `product { producer }` is selected."""
     loaders = info.context.loaders
-    products = await loaders.product.load_many(ids)
-    if makers_too:
-        await loaders.producer.load_many([p.producer_id for p in products if p is not None])
+    loads = list(other)
+    if "product" in node:
+        loads.insert(0, load_ahead(loaders.product, product_ids))
+    loaded = await asyncio.gather(*loads) if loads else []
+    if "product" in node and "producer" in node["product"]:
+        producer_ids = producer_ids + [p.producer_id for p in loaded[0] if p is not None]
+    if producer_ids:
+        await load_ahead(loaders.producer, producer_ids)
 
 
 async def inquiries_ahead(info: Info["Context", None], inquiries: list[trade.Inquiry]) -> None:
     node = node_fields(info)
     loaders = info.context.loaders
-    loads: list[Awaitable[Any]] = []
-    if "product" in node:
-        makers_too = "producer" in node["product"]
-        ids = [i.product_id for i in inquiries if i.product_id is not None]
-        loads.append(_products_and_makers(info, ids, makers_too))
+    other: list[Awaitable[Any]] = []
     if "buyerOrganisation" in node:
-        loads.append(loaders.buyer_org.load_many([i.buyer_org_id for i in inquiries]))
+        other.append(load_ahead(loaders.buyer_org, [i.buyer_org_id for i in inquiries]))
     if "quotations" in node:
-        loads.append(loaders.quotations_by_inquiry.load_many([i.id for i in inquiries]))
+        other.append(load_ahead(loaders.quotations_by_inquiry, [i.id for i in inquiries]))
     # Quotations are shown by their producer's province: those are invited producers.
-    if "quotations" in node or "producer" in node.get("invitations", {}):
-        loads.append(loaders.producer.load_many([v.producer_id for i in inquiries for v in i.invitations]))
-    if loads:
-        await asyncio.gather(*loads)
+    invited = "quotations" in node or "producer" in node.get("invitations", {})
+    producer_ids = [v.producer_id for i in inquiries for v in i.invitations] if invited else []
+    product_ids = [i.product_id for i in inquiries if i.product_id is not None]
+    await _ahead(info, node, product_ids, producer_ids, other)
 
 
 async def deals_ahead(info: Info["Context", None], deals: list[trade.Deal]) -> None:
     node = node_fields(info)
     loaders = info.context.loaders
-    loads: list[Awaitable[Any]] = []
-    if "product" in node:
-        makers_too = "producer" in node["product"]
-        loads.append(_products_and_makers(info, [d.product_id for d in deals if d.product_id], makers_too))
+    other: list[Awaitable[Any]] = []
     if "buyerOrganisation" in node:
-        loads.append(loaders.buyer_org.load_many([d.buyer_org_id for d in deals]))
-    if "producer" in node:
-        loads.append(loaders.producer.load_many([d.producer_id for d in deals]))
-    if loads:
-        await asyncio.gather(*loads)
+        other.append(load_ahead(loaders.buyer_org, [d.buyer_org_id for d in deals]))
+    producer_ids = [d.producer_id for d in deals] if "producer" in node else []
+    await _ahead(info, node, [d.product_id for d in deals if d.product_id], producer_ids, other)
 
 
 async def product_ahead(info: Info["Context", None], node_id: str) -> None:
@@ -75,4 +80,4 @@ async def product_ahead(info: Info["Context", None], node_id: str) -> None:
 async def producers_ahead(info: Info["Context", None], products: list[catalog.Product]) -> None:
     """The producers of a page of products, when their `producer` is selected."""
     if products and "producer" in node_fields(info):
-        await info.context.loaders.producer.load_many([p.producer_id for p in products])
+        await load_ahead(info.context.loaders.producer, [p.producer_id for p in products])
