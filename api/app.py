@@ -44,7 +44,13 @@ def create_app(
         max_batch=settings.max_batch,
         tracer=tracer,
     )
-    graphql = GraphQLEndpoint(schema, services, graphiql=settings.graphiql, allowed_origins=settings.allowed_origins)
+    graphql = GraphQLEndpoint(
+        schema,
+        services,
+        graphiql=settings.graphiql,
+        allowed_origins=settings.allowed_origins,
+        single_path=settings.short_path,
+    )
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -89,7 +89,8 @@ class Settings(BaseSettings):
     # How many best-matching producers an open RFQ is sent to.
     rfq_invites: int = Field(10, alias="OCOP_RFQ_INVITES", ge=1, le=100)
 
-    # The short execution path for plain fields (schema/execution.py); off means Strawberry's own execution.
+    # The short execution path for plain fields and lean resolvers (schema/execution.py) and the single-operation
+    # path of the endpoint (api/graphql.py); off means Strawberry's own execution and view.
     short_path: bool = Field(True, alias="OCOP_SHORT_PATH")
 
     # Seconds after which a search starts a recount of the catalogue's words for typo correction (search/service.py).

@@ -3,6 +3,7 @@ Strawberry's full path gives, errors and refusals included."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -104,3 +105,64 @@ async def test_operation_names_a_document_lacks_are_not_kept(api: Api) -> None:
         assert response.json()["errors"], response.text
     entry = api.app.state.schema.documents.peek(query)
     assert entry is not None and set(entry.operations) == {"Kept"}
+
+
+# One operation posted as JSON skips Strawberry's `run` (api/graphql.py, `_run_single`): every answer, its
+# status and the headers a client reads included, must be the one `run` gives.
+SINGLE: list[tuple[dict[str, Any] | list[Any] | str, dict[str, str]]] = [
+    ({"query": "{ __typename }"}, {}),
+    ({"query": "{ __typename }"}, {"accept": "application/graphql-response+json"}),
+    ({"query": "{ me { name } }"}, {"accept-language": "vi"}),
+    ({"query": "query($id: ID!) { product(id: $id) { name } }", "variables": {}}, {}),
+    (
+        {"query": "query($id: ID!) { product(id: $id) { name } }", "variables": {}},
+        {"accept": "application/graphql-response+json, application/json;q=0.9"},
+    ),
+    ({"query": "{ nope }"}, {}),
+    ({"query": "query($n: Int) { products(first: $n) { totalCount } }", "variables": {"n": 500}}, {}),
+    ({"query": "query A { __typename } query B { __typename }"}, {}),
+    ({"query": "mutation { signOut { errors { code } } }"}, {}),
+    ({"query": None}, {}),
+    ({"query": 5}, {}),
+    ({"query": "{ __typename }", "variables": "x"}, {}),
+    ({"query": "{ __typename }", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "ab" * 32}}}, {}),
+    ([{"query": "{ __typename }"}], {}),
+    ("[not json", {}),
+    ({"query": "{ __typename }"}, {"content-type": "application/json; charset=utf-8"}),
+    ({"query": "{ __typename }"}, {"content-type": "text/plain"}),
+]
+_READ_HEADERS = ("content-type", "content-language", "cache-control", "vary", "retry-after")
+
+
+def _endpoint(api: Api) -> Any:
+    return next(route.app for route in api.app.routes if hasattr(getattr(route, "app", None), "single_path"))
+
+
+async def _single_answers(api: Api, single: bool, as_: str | None) -> list[tuple[int, dict[str, str], bytes]]:
+    endpoint = _endpoint(api)
+    endpoint.single_path = single
+    answers = []
+    try:
+        for body, headers in SINGLE:
+            sent = {"content-type": "application/json", **headers}
+            if as_:
+                sent["authorization"] = f"Bearer {api.keys[as_]}"
+            content = body if isinstance(body, str) else json.dumps(body)
+            for _ in range(2):  # the second sight of a document is answered from the cache
+                response = await api.client.post("/graphql", content=content, headers=sent)
+                kept = {h: response.headers[h] for h in _READ_HEADERS if h in response.headers}
+                answers.append((response.status_code, kept, response.content))
+    finally:
+        endpoint.single_path = True
+    return answers
+
+
+@pytest.mark.parametrize("as_", [None, "buyer"])
+async def test_one_posted_operation_is_answered_as_strawberrys_run_answers(
+    api: Api, world: World, as_: str | None
+) -> None:
+    lane = await _single_answers(api, True, as_)
+    assert lane == await _single_answers(api, False, as_)
+    statuses = {status for status, _, _ in lane}
+    assert {200, 400} <= statuses  # the list reaches refusals as well as answers
+    assert any(h.get("content-type", "").startswith("application/graphql-response+json") for _, h, _ in lane)
