@@ -5,13 +5,14 @@ objects costs one query per kind of record, whatever N is. Loaders hand back rec
 see one is the domain policy's question, asked by the node type.
 """
 
+import asyncio
 import inspect
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from functools import cached_property
 from typing import Any, TypeVar
 
 from bson import ObjectId
-from strawberry.dataloader import DataLoader
+from strawberry.dataloader import DataLoader, WrongNumberOfResultsReturned
 
 from market.accounts.records import BuyerOrg
 from market.catalog.documents import Document
@@ -69,19 +70,44 @@ def ready_many(loader: DataLoader[K, V], keys: Sequence[K], then: Callable[[list
 
 
 async def load_ahead(loader: DataLoader[K, V], keys: Iterable[K]) -> list[V]:
-    """The values of `keys`, in their order, loaded into `loader`: those it neither holds nor awaits yet in
-    one call of its batch function. Unlike `load_many` this makes no future, task or callback per key to
-    await: a page loaded ahead (schema/prefetch.py) reads hundreds of keys."""
+    """The values of `keys`, in their order, loaded into `loader` as its own `load_many` would, but with one
+    call of its batch function for the keys it neither holds nor awaits yet, and no task, callback or
+    gather per key: a page loaded ahead (schema/prefetch.py) reads hundreds of keys. Those keys wait in the
+    loader while they load, so a concurrent `load` or `load_ahead` of one of them awaits it rather than
+    fetching it again; a failed batch fails them as the loader would (schema/loaders.py's tests)."""
     keys = list(keys)
-    missing = [k for k in dict.fromkeys(keys) if loader.cache_map.get(k) is None]
-    if missing:
-        values = await loader.load_fn(missing)
-        # A key the batch answered with an error is left out: the loader's own load below raises it.
-        loader.prime_many({k: v for k, v in zip(missing, values, strict=True) if not isinstance(v, BaseException)})
-    futures = [loader.cache_map.get(k) for k in keys]
-    if all(f is not None and f.done() for f in futures):
+    cache = loader.cache_map
+    waiting: dict[K, asyncio.Future[V]] = {}
+    for key in keys:
+        held = cache.get(key)
+        if (held is None or held.cancelled()) and key not in waiting:
+            waiting[key] = asyncio.get_running_loop().create_future()
+            cache.set(key, waiting[key])
+    if waiting:
+        try:
+            values = list(await loader.load_fn(list(waiting)))
+            if len(values) != len(waiting):
+                raise WrongNumberOfResultsReturned(expected=len(waiting), received=len(values))
+        except Exception as exc:
+            for future in waiting.values():
+                _settle_future(future, exc)
+            raise
+        for future, value in zip(waiting.values(), values, strict=True):
+            _settle_future(future, value)
+    futures = [cache.get(key) for key in keys]
+    if all(f is not None and f.done() and not f.cancelled() for f in futures):
         return [f.result() for f in futures]  # type: ignore[union-attr]
-    return await loader.load_many(keys)
+    return await loader.load_many(keys)  # some are loading elsewhere, or were cancelled: the loader's way
+
+
+def _settle_future(future: asyncio.Future[V], value: V | BaseException) -> None:
+    if future.done():
+        return
+    if isinstance(value, BaseException):
+        future.set_exception(value)
+        future.exception()  # retrieved here: whoever awaits it still gets it, and asyncio logs nothing
+    else:
+        future.set_result(value)
 
 
 def _by_id(

@@ -17,7 +17,10 @@ from market.accounts.services import create_account, issue_api_key
 from market.trade.inquiries import Match, submit_inquiry
 from market.trade.quotations import accept_quotation, submit_quotation
 from market.trade.records import Criteria
+from schema import build_schema
+from schema.context import Context
 from schema.execution import COUNTS
+from schema.loaders import Loaders
 from tests.conftest import Catalogue, CommandCounter
 
 ROLES = ("buyer", "other_buyer", "maker", "rival", "outsider", "office", "other_office", "admin", "anonymous")
@@ -216,6 +219,49 @@ async def test_inbox_and_deal_pages_cost_constant_round_trips(
     assert len(edges) == 12 and all(e["node"]["product"]["producer"]["name"] for e in edges)
     assert all(e["node"]["quotations"][0]["current"]["unitPriceVnd"] == 1000 for e in edges)
     assert (COUNTS.objects, COUNTS.fields, COUNTS.handed_back) == (before[0] + 1, before[1], before[2])
+
+
+@pytest.mark.parametrize("role", ["buyer", "maker", "office", "admin"])
+async def test_trade_pages_are_answered_alike_with_and_without_the_short_path(
+    catalogue: Catalogue, scene: dict[str, Any], role: str
+) -> None:
+    """The inbox and deal pages load their records ahead and run on the short path with lean resolvers:
+    every role gets what Strawberry's own resolvers and execution give."""
+    store = catalogue.fixture.store
+    pages = [
+        """query($n: Int) { inquiries(first: $n) { totalCount edges { cursor node { id status quantity unit
+          product { id name priceVnd producer { id name verified } } buyerOrganisation { name }
+          invitations { status producer { id name } matchedProducts { name } }
+          quotations { current { unitPriceVnd leadTimeDays } producer { name } } } } } }""",
+        """query($n: Int) { deals(first: $n) { totalCount edges { node { id state valueVnd allowedTransitions
+          producer { name } product { name producer { name } } buyerOrganisation { name }
+          inquiry { id status } quotation { id current { unitPriceVnd } } } } } }""",
+    ]
+    answers = []
+    for schema in (build_schema(), build_schema(short_path=False)):
+        for page in pages:
+            context = Context(store=store, search=None, viewer=scene["principals"][role], loaders=Loaders.create(store))  # type: ignore[arg-type]
+            result = await schema.execute(page, variable_values={"n": 50}, context_value=context)
+            answers.append((result.data, [(e.message, e.path) for e in result.errors or []]))
+    assert answers[:2] == answers[2:]
+    assert not answers[0][1] and answers[0][0]["inquiries"]["edges"]  # the pages hold something to compare
+    assert answers[1][0]["deals"]["edges"]
+    # Both ways load the page ahead: each record must also be the one the database holds for its node.
+    for edge in answers[0][0]["inquiries"]["edges"]:
+        node = edge["node"]
+        inquiry = await store.db["inquiries"].find_one({"_id": ObjectId(_node_id(node["id"]))})
+        product = await store.db["products"].find_one({"_id": inquiry["productId"]}) if inquiry["productId"] else None
+        assert (node["product"] or {}).get("name") == (product or {}).get("name")
+        if product is not None:
+            maker = await store.db["producers"].find_one({"_id": product["producerId"]})
+            assert node["product"]["producer"]["name"] == maker["name"]
+        invited = [str(i["producerId"]) for i in inquiry.get("invitations", [])]
+        shown = [_node_id(i["producer"]["id"]) for i in node["invitations"]]
+        assert shown == [p for p in invited if p in shown]  # in the inquiry's order: those the role may see
+
+
+def _node_id(global_id: str) -> str:
+    return base64.b64decode(global_id).decode().split(":", 1)[1]
 
 
 # --- paths that must ask the same policy as `inquiry(id)` and `deal(id)`: the RFQ board and event reports --------

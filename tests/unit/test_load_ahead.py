@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
 from strawberry.dataloader import DataLoader
 
 from schema.loaders import load_ahead, ready
@@ -42,17 +43,14 @@ async def test_a_key_the_loader_is_already_loading_is_left_to_it() -> None:
     assert sorted(map(sorted, calls)) == [[5], [6]]  # each key fetched once
 
 
-async def test_a_failed_batch_fails_the_caller_and_caches_nothing() -> None:
+async def test_a_failed_batch_fails_its_keys_as_the_loader_would() -> None:
     calls: list[list[int]] = []
     loader = _loader(calls, fail=True)
-    try:
+    with pytest.raises(RuntimeError, match="away"):
         await load_ahead(loader, [1, 2])
-    except RuntimeError as exc:
-        assert "away" in str(exc)
-    else:
-        raise AssertionError("the failure was swallowed")
-    assert loader.cache_map.get(1) is None  # a later load asks again
-    assert asyncio.iscoroutine(later := ready(loader, 1, str)) and later.close() is None
+    with pytest.raises(RuntimeError, match="away"):
+        await loader.load(2)  # the failure is kept for the request, as DataLoader keeps it
+    assert calls == [[1, 2]]
 
 
 async def test_a_key_answered_with_an_error_raises_it_as_the_loader_would() -> None:
@@ -63,10 +61,26 @@ async def test_a_key_answered_with_an_error_raises_it_as_the_loader_would() -> N
         return [ValueError(f"bad {k}") if k == 13 else f"v{k}" for k in keys]
 
     loader: DataLoader[int, str] = DataLoader(load_fn=load)
-    try:
+    with pytest.raises(ValueError, match="bad 13"):
         await load_ahead(loader, [12, 13])
-    except ValueError as exc:
-        assert str(exc) == "bad 13"
-    else:
-        raise AssertionError("the key's error was swallowed")
     assert ready(loader, 12, str) == "v12"  # the good key is held
+    assert calls == [[12, 13]]  # fetched once
+
+
+async def test_a_cancelled_key_is_loaded_again() -> None:
+    calls: list[list[int]] = []
+    loader = _loader(calls)
+    first = asyncio.ensure_future(loader.load_many([1]))
+    await asyncio.sleep(0)
+    first.cancel()  # as graphql-core cancels the siblings of a failed non-null field
+    with pytest.raises(asyncio.CancelledError):
+        await first
+    assert await load_ahead(loader, [1, 2]) == ["v1", "v2"]
+
+
+async def test_concurrent_pages_fetch_each_key_once() -> None:
+    calls: list[list[int]] = []
+    loader = _loader(calls)
+    a, b = await asyncio.gather(load_ahead(loader, [1, 2, 3]), load_ahead(loader, [3, 4, 1]))
+    assert (a, b) == (["v1", "v2", "v3"], ["v3", "v4", "v1"])
+    assert sorted(k for call in calls for k in call) == [1, 2, 3, 4]
