@@ -316,13 +316,20 @@ def _lean_resolver(schema: strawberry.Schema, definition: StrawberryField) -> Ca
     source_names = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
 
+    is_async = resolver.is_async
+
     def resolve(source: Any, info: Any, **raw: Any) -> Any:
         strawberry_info = info_class(_raw_info=info, _field=definition)
-        kwargs = (
-            convert_arguments(raw, arguments, scalar_registry=registry, config=config, info=strawberry_info)
-            if arguments
-            else {}
-        )
+        try:
+            kwargs = (
+                convert_arguments(raw, arguments, scalar_registry=registry, config=config, info=strawberry_info)
+                if arguments
+                else {}
+            )
+        except Exception as exc:
+            if is_async:  # Strawberry converts inside the coroutine: the error comes when it is awaited
+                return _raise_when_awaited(exc)
+            raise
         for name in source_names:
             kwargs[name] = source
         if info_name is not None:
@@ -330,6 +337,10 @@ def _lean_resolver(schema: strawberry.Schema, definition: StrawberryField) -> Ca
         return func(source, **kwargs) if takes_self else func(**kwargs)
 
     return resolve
+
+
+async def _raise_when_awaited(exc: Exception) -> Any:
+    raise exc
 
 
 def lean_resolvers(schema: strawberry.Schema) -> int:

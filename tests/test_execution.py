@@ -37,6 +37,15 @@ class Never(BasePermission):
         return False
 
 
+@strawberry.input
+class Picky:
+    n: int
+
+    def __post_init__(self) -> None:
+        if self.n < 0:  # an input whose conversion fails: Strawberry raises it inside the async resolver
+            raise ValueError("n must not be negative")
+
+
 class Loud(str):
     """A str subclass: graphql-core gives it back as it is, and so must the short path."""
 
@@ -71,6 +80,14 @@ class Thing(relay.Node):
     @strawberry.field
     def repeat(self, times: int) -> str:
         return self.name * times
+
+    @strawberry.field
+    async def picky(self, p: Picky) -> int:
+        return p.n
+
+    @strawberry.field
+    def picky_now(self, p: Picky) -> int:
+        return p.n
 
     @strawberry.field(permission_classes=[Never])
     def secret(self) -> str:
@@ -176,6 +193,8 @@ QUERIES = [
     "{ holder { things { id greet later repeat(times: 2) whenReady } } }",
     "{ castHolder { first { name } } oddHolder { first { name } } }",  # a cast instance first: not a class's say
     "{ things { name secret } }",
+    "{ things { a: picky(p: {n: -1}) name b: picky(p: {n: 2}) c: pickyNow(p: {n: -1}) } }",
+    "{ holder { things { picky(p: {n: -1}) } first { id } } things { id } }",
     "{ things { echo e2: echo(times: 2) pick p2: pick(colour: RED, among: [GREEN, RED]) } }",
     "query($t: Int!, $c: Colour) { things { echo(times: $t) pick(colour: $c) } }",
 ]
