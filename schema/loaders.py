@@ -74,7 +74,7 @@ async def load_ahead(loader: DataLoader[K, V], keys: Iterable[K]) -> list[V]:
     call of its batch function for the keys it neither holds nor awaits yet, and no task, callback or
     gather per key: a page loaded ahead (schema/prefetch.py) reads hundreds of keys. Those keys wait in the
     loader while they load, so a concurrent `load` or `load_ahead` of one of them awaits it rather than
-    fetching it again; a failed batch fails them as the loader would (schema/loaders.py's tests)."""
+    fetching it again; a failed batch fails them as the loader would (tests/unit/test_load_ahead.py)."""
     keys = list(keys)
     cache = loader.cache_map
     waiting: dict[K, asyncio.Future[V]] = {}
@@ -91,6 +91,10 @@ async def load_ahead(loader: DataLoader[K, V], keys: Iterable[K]) -> list[V]:
         except Exception as exc:
             for future in waiting.values():
                 _settle_future(future, exc)
+            raise
+        except BaseException:  # cancelled: a later load of these keys fetches them again, as the loader's would
+            for future in waiting.values():
+                future.cancel()
             raise
         for future, value in zip(waiting.values(), values, strict=True):
             _settle_future(future, value)

@@ -84,3 +84,23 @@ async def test_concurrent_pages_fetch_each_key_once() -> None:
     a, b = await asyncio.gather(load_ahead(loader, [1, 2, 3]), load_ahead(loader, [3, 4, 1]))
     assert (a, b) == (["v1", "v2", "v3"], ["v3", "v4", "v1"])
     assert sorted(k for call in calls for k in call) == [1, 2, 3, 4]
+
+
+async def test_a_page_cancelled_during_its_fetch_leaves_its_keys_to_be_loaded_again() -> None:
+    calls: list[list[int]] = []
+    release = asyncio.Event()
+
+    async def load(keys: Sequence[int]) -> list[str]:
+        calls.append(list(keys))
+        await release.wait()
+        return [f"v{k}" for k in keys]
+
+    loader: DataLoader[int, str] = DataLoader(load_fn=load)
+    page = asyncio.ensure_future(load_ahead(loader, [1, 2]))
+    await asyncio.sleep(0)
+    page.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await page
+    release.set()
+    assert await asyncio.wait_for(load_ahead(loader, [2, 1]), 5) == ["v2", "v1"]  # nothing left waiting forever
+    assert calls == [[1, 2], [2, 1]]
