@@ -315,7 +315,6 @@ def _lean_resolver(schema: strawberry.Schema, definition: StrawberryField) -> Ca
     takes_self = resolver.self_parameter is not None
     source_names = tuple(p.name for p in (resolver.parent_parameter, resolver.root_parameter) if p is not None)
     info_name = resolver.info_parameter.name if resolver.info_parameter is not None else None
-
     is_async = resolver.is_async
 
     def resolve(source: Any, info: Any, **raw: Any) -> Any:
