@@ -22,16 +22,23 @@ if TYPE_CHECKING:
 
 
 async def send_digests(store: Store, *, now: datetime | None = None) -> int:
-    """Queue the digests due by `now`; how many."""
+    """Queue the digests due by `now`, a batch of accounts at a time until none is left; how many."""
     now = now or utcnow()
     key = await store.notifications.signing_key()
     sent = 0
-    for account_id in await store.notifications.digest_due(now):
-        try:
-            sent += await _digest(store, key, account_id, now)
-        except _Taken:
-            continue
-    return sent
+    previous: set[ObjectId] = set()
+    while True:
+        due = await store.notifications.digest_due(now)
+        # A pass takes every due item of the accounts it reads (up to 50 each), or another worker has taken
+        # them; the same accounts again would mean a pass that took nothing, which must not spin.
+        if not due or set(due) == previous:
+            return sent
+        previous = set(due)
+        for account_id in due:
+            try:
+                sent += await _digest(store, key, account_id, now)
+            except _Taken:
+                continue
 
 
 async def _digest(store: Store, key: bytes, account_id: ObjectId, now: datetime) -> bool:
