@@ -1,6 +1,7 @@
 """Production lots and their trace codes. The rules live in market/catalog/lots.py, who may list them in
 market/catalog/policy.py."""
 
+import asyncio
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Annotated
@@ -58,8 +59,10 @@ class Lot(relay.Node):
 
         async def visible_only(ids: list[ObjectId]) -> list[catalog_lots.Lot]:
             found = [lot for lot in await loaders.lot.load_many(ids) if lot is not None]
-            products = await loaders.product.load_many([lot.product_id for lot in found])
-            producers = await loaders.producer.load_many([lot.producer_id for lot in found])
+            products, producers = await asyncio.gather(
+                loaders.product.load_many([lot.product_id for lot in found]),
+                loaders.producer.load_many([lot.producer_id for lot in found]),
+            )
             return [
                 lot
                 for lot, product, producer in zip(found, products, producers, strict=True)
